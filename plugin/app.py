@@ -1,0 +1,26 @@
+"""The Flask application factory: no module-level app; settings validated before anything starts."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from .config import load_settings
+from .db import make_engine, make_session_factory
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the web app from CONTACTGUARD_* settings, the instance file and `config` overrides."""
+    settings = load_settings(config)
+    app = Flask("contactguard", instance_path=settings["INSTANCE_PATH"], instance_relative_config=True)
+    app.config.update(settings)
+    app.config["CONTACTGUARD"] = settings
+    logging.getLogger("contactguard").setLevel(settings["LOG_LEVEL"])
+    engine = make_engine(settings["DATABASE_URL"])
+    app.extensions["contactguard.engine"] = engine
+    app.extensions["contactguard.sessions"] = make_session_factory(engine)
+
+    from .web import health
+
+    app.register_blueprint(health.bp)
+    return app

@@ -1,0 +1,19 @@
+"""The `contactguard` command: administration and the policy workflow for officers.
+
+Every command goes through the service layer, so the CLI enforces exactly the rules the
+API and web pages will. `--as EMAIL` says which officer is acting; `--json` prints data.
+"""
+from __future__ import annotations
+
+import click
+
+from .base import cli
+from . import admin, register, workflow  # noqa: F401 - registers the command groups
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="contactguard")
+
+
+__all__ = ["cli", "main"]

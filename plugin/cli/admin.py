@@ -1,0 +1,158 @@
+"""Administration: the database, running the service, services (organisations) and officers."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+from sqlalchemy import select
+
+from .. import migrate, present
+from ..models import Officer, Service
+from ..policy.vocabulary import Role, values
+from ..services import register as reg
+from .base import cli, unit_of_work
+
+
+@cli.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(state) -> None:
+    """Create or upgrade the database schema to the latest version."""
+    url = state.settings["DATABASE_URL"]
+    migrate.upgrade(url)
+    click.echo(f"database at revision {migrate.current(url)}")
+
+
+@db.command("current")
+@click.pass_obj
+def db_current(state) -> None:
+    """Print the schema revision the database is at."""
+    click.echo(migrate.current(state.settings["DATABASE_URL"]) or "empty (run: contactguard db upgrade)")
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (default CONTACTGUARD_HOST, 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default CONTACTGUARD_PORT, 8080).")
+@click.pass_obj
+def run(state, host, port) -> None:
+    """Upgrade the database, then serve the web app and run the worker in this one process."""
+    from werkzeug.serving import make_server
+
+    from ..app import create_app
+
+    migrate.upgrade(state.settings["DATABASE_URL"])
+    app = create_app()
+    host, port = host or state.settings["HOST"], port or state.settings["PORT"]
+    server = make_server(host, port, app, threaded=True)
+    click.echo(f"contactguard listening on http://{host}:{port} (database: {_safe_url(state)})")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopping")
+
+
+@cli.command()
+@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
+@click.option("--bind", default=None, help="host:port (default from settings).")
+@click.pass_obj
+def serve(state, workers, bind) -> None:
+    """Serve the web app with gunicorn (production); run `contactguard worker` beside it."""
+    bind = bind or f"{state.settings['HOST']}:{state.settings['PORT']}"
+    cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", bind,
+           "--access-logfile", "-", "plugin.app:create_app()"]
+    os.execvp(cmd[0], cmd)
+
+
+def _safe_url(state) -> str:
+    from sqlalchemy.engine import make_url
+    return make_url(state.settings["DATABASE_URL"]).render_as_string(hide_password=True)
+
+
+@cli.group()
+def services() -> None:
+    """Council services and arm's-length bodies (restriction scopes)."""
+
+
+@services.command("add")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--parent", help="Slug of the organisation this service belongs to.")
+@click.option("--organisation", is_flag=True, help="This is an organisation (council or ALEO).")
+@unit_of_work(actor_required=False)
+def services_add(state, ctx, slug, name, parent, organisation):
+    """Add a service."""
+    s = reg.add_service(ctx, {"slug": slug, "name": name, "parent": parent, "is_organisation": organisation})
+    return f"service {s.slug} added", {"id": s.id, "slug": s.slug, "name": s.name}
+
+
+@services.command("list")
+@unit_of_work(actor_required=False)
+def services_list(state, ctx):
+    """List services."""
+    rows = list(ctx.session.scalars(select(Service).order_by(Service.slug)))
+    text = "\n".join(f"{s.slug:20} {s.name}" for s in rows) or "no services"
+    return text, [{"id": s.id, "slug": s.slug, "name": s.name} for s in rows]
+
+
+@cli.group()
+def officers() -> None:
+    """Staff: name, e-mail, role, service, deputy, helpdesk agent ids."""
+
+
+@officers.command("add")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(values(Role)))
+@click.option("--service", help="Service slug.")
+@click.option("--deputy", help="Deputy's e-mail.")
+@click.option("--helpdesk-id", "helpdesk_ids", multiple=True, metavar="[CONNECTION:]AGENT_ID",
+              help="The officer's agent id in a helpdesk (repeatable).")
+@unit_of_work(actor_required=False)
+def officers_add(state, ctx, email, name, role, service, deputy, helpdesk_ids):
+    """Add an officer."""
+    o = reg.add_officer(ctx, {"email": email, "name": name, "role": role, "service": service,
+                              "deputy": deputy, "helpdesk_ids": _helpdesk_ids(helpdesk_ids)})
+    return f"officer {o.email} added as {o.role}", present.officer(o)
+
+
+@officers.command("update")
+@click.argument("email")
+@click.option("--name")
+@click.option("--role", type=click.Choice(values(Role)))
+@click.option("--service")
+@click.option("--deputy")
+@click.option("--active/--inactive", default=None)
+@click.option("--helpdesk-id", "helpdesk_ids", multiple=True, metavar="[CONNECTION:]AGENT_ID")
+@unit_of_work(actor_required=False)
+def officers_update(state, ctx, email, name, role, service, deputy, active, helpdesk_ids):
+    """Change an officer."""
+    data = {k: v for k, v in {"name": name, "role": role, "service": service, "deputy": deputy,
+                              "active": active}.items() if v is not None}
+    if helpdesk_ids:
+        data["helpdesk_ids"] = _helpdesk_ids(helpdesk_ids)
+    o = reg.update_officer(ctx, email, data)
+    return f"officer {o.email} updated", present.officer(o)
+
+
+@officers.command("list")
+@unit_of_work(actor_required=False)
+def officers_list(state, ctx):
+    """List officers."""
+    rows = list(ctx.session.scalars(select(Officer).order_by(Officer.email)))
+    text = "\n".join(f"{o.email:32} {o.role:8} {'active' if o.active else 'inactive':8} {o.name}"
+                     for o in rows) or "no officers"
+    return text, [present.officer(o) for o in rows]
+
+
+def _helpdesk_ids(raw) -> list[dict]:
+    out = []
+    for item in raw:
+        connection, _, agent = item.rpartition(":")
+        out.append({"connection": connection, "agent_id": agent})
+    return out

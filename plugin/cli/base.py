@@ -1,0 +1,127 @@
+"""The command group, the unit of work each command runs in, and output for people or scripts."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+
+import click
+from sqlalchemy import select
+
+from ..config import ConfigError, load_settings
+from ..db import make_engine, make_session_factory
+from ..models import Officer
+from ..policy.vocabulary import Role
+from ..services import Actor, Context, ServiceError
+from ..services.errors import Forbidden, InvalidInput, NotFound
+
+EXIT_CODES = {InvalidInput: 2, NotFound: 3}
+
+
+class State:
+    """What every command needs: settings, a session factory, who acts, how to print."""
+
+    def __init__(self, actor_email: str | None, as_json: bool):
+        try:
+            self.settings = load_settings()
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        self.actor_email = actor_email
+        self.as_json = as_json
+        self._sessions = None
+
+    @property
+    def sessions(self):
+        if self._sessions is None:
+            self._sessions = make_session_factory(make_engine(self.settings["DATABASE_URL"]))
+        return self._sessions
+
+    def actor(self, session, required: bool) -> Actor:
+        """The officer named by --as, or the system for administration."""
+        if not self.actor_email:
+            if required:
+                raise Forbidden("say which officer is acting: --as EMAIL (or CONTACTGUARD_ACTOR)")
+            return Actor.system("cli")
+        officer = session.scalar(select(Officer).where(Officer.email == self.actor_email.strip().lower()))
+        if officer is None or not officer.active:
+            raise Forbidden(f"{self.actor_email} is not an active officer")
+        return Actor(label=f"officer:{officer.id}", role=Role(officer.role), officer_id=officer.id)
+
+
+@click.group()
+@click.option("--as", "actor_email", envvar="CONTACTGUARD_ACTOR", metavar="EMAIL",
+              help="The officer acting (their e-mail). Policy decisions check this officer's role.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of text.")
+@click.version_option(package_name="contactguard")
+@click.pass_context
+def cli(ctx: click.Context, actor_email: str | None, as_json: bool) -> None:
+    """contactguard: the restricted-contact register and its helpdesk plugin."""
+    ctx.obj = State(actor_email, as_json)
+
+
+def unit_of_work(actor_required: bool = True):
+    """Run the command in one transaction as the acting officer; print service errors plainly."""
+    def decorate(func):
+        @functools.wraps(func)
+        @click.pass_obj
+        def wrapper(state: State, *args, **kwargs):
+            try:
+                with state.sessions() as session, session.begin():
+                    ctx = Context(session, state.actor(session, actor_required), state.settings)
+                    result = func(state, ctx, *args, **kwargs)
+                    session.flush()
+                    if result is not None:
+                        emit(state, result)
+            except ServiceError as exc:
+                fail(state, exc)
+        return wrapper
+    return decorate
+
+
+def fail(state: State, exc: ServiceError) -> None:
+    """Print the error envelope and exit non-zero (2 bad input, 3 not found, 4 refused)."""
+    if state.as_json:
+        click.echo(json.dumps(exc.as_dict(), indent=2), err=True)
+    else:
+        click.echo(f"error: {exc.message}", err=True)
+        for field, messages in (exc.errors or {}).items():
+            click.echo(f"  {field}: {_flatten(messages)}", err=True)
+    sys.exit(EXIT_CODES.get(type(exc), 4))
+
+
+def _flatten(messages) -> str:
+    if isinstance(messages, dict):
+        return "; ".join(f"{k}: {_flatten(v)}" for k, v in messages.items())
+    if isinstance(messages, list):
+        return "; ".join(_flatten(m) for m in messages)
+    return str(messages)
+
+
+def emit(state: State, result) -> None:
+    """Print a result: (text, data) pairs print text, or data as JSON with --json."""
+    text, data = result
+    if state.as_json:
+        click.echo(json.dumps(data, indent=2, default=_default))
+    else:
+        click.echo(text)
+
+
+def _default(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def load_json_option(value: str | None) -> dict:
+    """Read a JSON file named on the command line ('-' for standard input)."""
+    if not value:
+        return {}
+    try:
+        with click.open_file(value) as fh:
+            data = json.load(fh)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise click.BadParameter(f"{value}: {exc}") from None
+    if not isinstance(data, dict):
+        raise click.BadParameter(f"{value}: expected a JSON object")
+    return data

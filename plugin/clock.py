@@ -1,0 +1,22 @@
+"""The one place contactguard reads the time: aware UTC, shown in the council's zone."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+LOCAL_ZONE = ZoneInfo("Europe/London")
+
+
+def utcnow() -> dt.datetime:
+    """Now, as an aware UTC datetime."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def local_today(zone: ZoneInfo = LOCAL_ZONE) -> dt.date:
+    """Today's date where the council is (a day starts at local midnight, not UTC's)."""
+    return utcnow().astimezone(zone).date()
+
+
+def to_local(moment: dt.datetime, zone: ZoneInfo = LOCAL_ZONE) -> dt.datetime:
+    """A stored UTC moment as the council's local time, for display."""
+    return moment.astimezone(zone)

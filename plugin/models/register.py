@@ -1,0 +1,81 @@
+"""Who is who: services, officers, customers and the identities that find them."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import utcnow
+from .base import Base
+
+
+class Service(Base):
+    """A council service or arm's-length body; restrictions can be scoped to one."""
+
+    __tablename__ = "services"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    is_organisation: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Officer(Base):
+    """A member of staff, with a role that decides what they may do and see."""
+
+    __tablename__ = "officers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    service: Mapped[Service | None] = relationship()
+    deputy: Mapped[Officer | None] = relationship(remote_side=[id])
+    helpdesk_ids: Mapped[list[OfficerHelpdeskId]] = relationship(
+        back_populates="officer", cascade="all, delete-orphan"
+    )
+
+
+class OfficerHelpdeskId(Base):
+    """An officer's agent id in one helpdesk connection (or any, when connection is empty)."""
+
+    __tablename__ = "officer_helpdesk_ids"
+    __table_args__ = (UniqueConstraint("connection_id", "agent_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id", ondelete="CASCADE"), index=True)
+    connection_id: Mapped[str] = mapped_column(String(64), default="")
+    agent_id: Mapped[str] = mapped_column(String(128))
+    officer: Mapped[Officer] = relationship(back_populates="helpdesk_ids")
+
+
+class Customer(Base):
+    """A member of the public on the register."""
+
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    identities: Mapped[list[Identity]] = relationship(back_populates="customer", cascade="all, delete-orphan")
+
+
+class Identity(Base):
+    """One way of recognising a customer: a normalised e-mail, an E.164 phone, a helpdesk user id."""
+
+    __tablename__ = "identities"
+    __table_args__ = (
+        UniqueConstraint("kind", "value", "connection_id"),
+        Index("ix_identities_lookup", "kind", "value"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(320))
+    connection_id: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    customer: Mapped[Customer] = relationship(back_populates="identities")

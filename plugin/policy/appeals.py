@@ -1,0 +1,77 @@
+"""Appeals (Glasgow article 6120; R35-R38): windows, grounds and who may hear them."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+from .calendar import WorkingCalendar
+from .restrictions import Problem
+from .vocabulary import Role
+
+
+class Grounds(str, enum.Enum):
+    """Why the customer appeals (R37); a warning may be appealed only for factual inaccuracy (R35)."""
+
+    FACTUAL_INACCURACY = "factual_inaccuracy"
+    NOT_UNACCEPTABLE = "not_unacceptable"
+    DISPROPORTIONATE = "disproportionate"
+    PERSONAL_CIRCUMSTANCES = "personal_circumstances"
+    OTHER = "other"
+
+
+class Outcome(str, enum.Enum):
+    """What the hearing officer decides."""
+
+    UPHELD = "upheld"    # the decision stands
+    VARIED = "varied"    # a different course agreed: terms amended
+    QUASHED = "quashed"  # the restriction is lifted / the warning withdrawn
+
+
+@dataclass(frozen=True)
+class AppealWindow:
+    """The lodging window, counted in working days from deemed receipt of the letter."""
+
+    deemed_receipt: dt.date | None
+    working_days: int
+
+    def closes_on(self, calendar: WorkingCalendar) -> dt.date | None:
+        """Last day to lodge; None while no letter has been deemed received (the clock has not started)."""
+        if self.deemed_receipt is None:
+            return None
+        return calendar.add_working_days(self.deemed_receipt, self.working_days)
+
+
+def lodging_problems(
+    *, kind: str, grounds: Grounds, received_on: dt.date, window: AppealWindow,
+    calendar: WorkingCalendar, late_reason: str | None,
+) -> list[Problem]:
+    """Refuse a warning appeal on other grounds, and a late appeal without an exceptional reason."""
+    problems = []
+    if kind == "warning" and Grounds(grounds) != Grounds.FACTUAL_INACCURACY:
+        problems.append(Problem("grounds", "warning_grounds",
+                                "a warning can be appealed only on grounds of factual inaccuracy", "R35"))
+    closes = window.closes_on(calendar)
+    if closes is not None and received_on > closes and not (late_reason and late_reason.strip()):
+        problems.append(Problem("received_on", "appeal_out_of_time",
+                                f"the appeal window closed on {closes.isoformat()} ({window.working_days} working "
+                                f"days after deemed receipt on {window.deemed_receipt.isoformat()}); a late appeal "
+                                "is accepted only with a recorded exceptional reason", "R36"))
+    return problems
+
+
+def hearing_problems(*, hearer_id: int, hearer_role: Role, involved_ids: set[int]) -> list[Problem]:
+    """The appeal is heard by a senior officer not involved in the original decision (R36)."""
+    problems = []
+    if Role(hearer_role) != Role.SENIOR:
+        problems.append(Problem("heard_by", "senior_required", "an appeal is heard by a senior officer", "R36"))
+    if hearer_id in involved_ids:
+        problems.append(Problem("heard_by", "hearer_involved",
+                                "the hearing officer was involved in the original decision; choose a senior "
+                                "officer who was not", "R36"))
+    return problems
+
+
+def decision_due(lodged_on: dt.date, working_days: int, calendar: WorkingCalendar) -> dt.date:
+    """The written outcome is due this many working days after the appeal was lodged (R36)."""
+    return calendar.add_working_days(lodged_on, working_days)

@@ -1,0 +1,154 @@
+"""Appeals: lodged within the window, heard by an uninvolved senior officer, decided in time (R35-R38)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..models import Appeal, FormalWarning, Restriction
+from ..policy.appeals import AppealWindow, Grounds, Outcome, decision_due, hearing_problems, lodging_problems
+from ..policy.lifecycle import Action, State
+from ..policy.vocabulary import LetterKind, Role
+from ..schemas import AppealDecisionInput, AppealInput
+from .context import Context
+from .errors import Conflict, InvalidInput, Refused
+from .letters import latest_sent, queue_letter
+from .lookup import get, load, officer_by_email, require_staff
+from .restrictions import _move
+from .terms import apply_terms, arrangement_of, checks_of, describe
+from ..policy.restrictions import check_arrangement
+
+RESTRICTION_LETTERS = (LetterKind.RESTRICTION, LetterKind.AMENDMENT)
+
+
+def lodge(ctx: Context, data: dict) -> Appeal:
+    """Record an appeal received from the customer; the restriction stays in force while it is heard."""
+    require_staff(ctx, Role.OFFICER, "recording an appeal")
+    data = load(AppealInput(), data)
+    received_on = data["received_on"] or ctx.today()
+    kind, subject, window = _subject_and_window(ctx, data)
+    problems = lodging_problems(kind=kind, grounds=Grounds(data["grounds"]), received_on=received_on,
+                                window=window, calendar=ctx.calendar, late_reason=data["late_reason"])
+    if problems:
+        raise Refused.from_problems("the appeal cannot be accepted", problems)
+    _refuse_second_open_appeal(ctx, kind, subject.id)
+    appeal = Appeal(kind=kind, customer_id=subject.customer_id, received_on=received_on,
+                    grounds=data["grounds"], statement=data["statement"], late_reason=data["late_reason"],
+                    decision_due=decision_due(received_on, _decide_days(ctx), ctx.calendar),
+                    recorded_by_id=ctx.actor.officer_id, **{f"{kind}_id": subject.id})
+    if kind == "restriction":
+        _move(ctx, subject, Action.LODGE_APPEAL, State.UNDER_APPEAL)
+    ctx.session.add(appeal)
+    if data["heard_by"]:
+        _assign(ctx, appeal, data["heard_by"])
+    ctx.audit("appeal.lodged", appeal, kind=kind, late=bool(data["late_reason"]), decision_due=appeal.decision_due)
+    return appeal
+
+
+def _decide_days(ctx: Context) -> int:
+    return ctx.settings.get("APPEAL_DECISION_WORKING_DAYS", 10)
+
+
+def _subject_and_window(ctx: Context, data: dict):
+    if data["restriction"] is not None:
+        r = get(ctx, Restriction, data["restriction"], "restriction")
+        letter = latest_sent(ctx, RESTRICTION_LETTERS, restriction_id=r.id)
+        days = ctx.settings.get("RESTRICTION_APPEAL_WORKING_DAYS", 10)
+        return "restriction", r, AppealWindow(letter.deemed_receipt if letter else None, days)
+    warning = get(ctx, FormalWarning, data["warning"], "warning")
+    if warning.state != "issued":
+        raise Refused(f"warning {warning.id} has been withdrawn", code="warning_withdrawn")
+    letter = latest_sent(ctx, (LetterKind.WARNING,), warning_id=warning.id)
+    days = ctx.settings.get("WARNING_APPEAL_WORKING_DAYS", 10)
+    return "warning", warning, AppealWindow(letter.deemed_receipt if letter else None, days)
+
+
+def _refuse_second_open_appeal(ctx: Context, kind: str, subject_id: int) -> None:
+    column = Appeal.restriction_id if kind == "restriction" else Appeal.warning_id
+    if ctx.session.scalar(select(Appeal.id).where(column == subject_id, Appeal.state == "lodged")):
+        raise Conflict(f"an appeal against this {kind} is already being heard")
+
+
+def _involved(ctx: Context, appeal: Appeal) -> set[int]:
+    if appeal.kind == "restriction":
+        r = ctx.session.get(Restriction, appeal.restriction_id)
+        return {i for i in (r.proposed_by_id, r.activated_by_id) if i is not None}
+    warning = ctx.session.get(FormalWarning, appeal.warning_id)
+    return {warning.issued_by_id}
+
+
+def _assign(ctx: Context, appeal: Appeal, email: str) -> None:
+    hearer = officer_by_email(ctx, email, "heard_by")
+    problems = hearing_problems(hearer_id=hearer.id, hearer_role=Role(hearer.role),
+                                involved_ids=_involved(ctx, appeal))
+    if problems:
+        raise Refused.from_problems("that officer cannot hear this appeal", problems)
+    appeal.heard_by_id = hearer.id
+
+
+def assign(ctx: Context, appeal_id: int, email: str) -> Appeal:
+    """Name the senior officer, not involved in the decision, who hears the appeal."""
+    require_staff(ctx, Role.OFFICER, "assigning an appeal")
+    appeal = get(ctx, Appeal, appeal_id, "appeal")
+    _assign(ctx, appeal, email)
+    ctx.audit("appeal.assigned", appeal, heard_by=appeal.heard_by_id)
+    return appeal
+
+
+def decide(ctx: Context, appeal_id: int, data: dict) -> Appeal:
+    """The hearing officer decides: upheld, varied or quashed; the customer gets the outcome in writing."""
+    data = load(AppealDecisionInput(), data)
+    appeal = get(ctx, Appeal, appeal_id, "appeal")
+    if appeal.state != "lodged":
+        raise Conflict(f"appeal {appeal.id} was already decided ({appeal.outcome})")
+    if appeal.heard_by_id is None and ctx.actor.officer_id is not None:
+        _assign(ctx, appeal, _email_of(ctx, ctx.actor.officer_id))
+    if appeal.heard_by_id != ctx.actor.officer_id:
+        raise Refused("only the officer hearing the appeal decides it", code="not_the_hearer")
+    outcome = Outcome(data["outcome"])
+    if appeal.kind == "restriction":
+        _apply_restriction_outcome(ctx, appeal, outcome, data)
+    else:
+        _apply_warning_outcome(ctx, appeal, outcome)
+    appeal.state, appeal.outcome, appeal.outcome_reasons = "decided", outcome.value, data["reasons"]
+    appeal.decided_on = data["decided_on"] or ctx.today()
+    ctx.audit("appeal.decided", appeal, outcome=outcome, late=appeal.decided_on > appeal.decision_due)
+    queue_letter(ctx, LetterKind.APPEAL_OUTCOME, appeal.customer_id, appeal_id=appeal.id,
+                 restriction_id=appeal.restriction_id, warning_id=appeal.warning_id,
+                 facts={"outcome": outcome.value, "ombudsman": True})
+    return appeal
+
+
+def _email_of(ctx: Context, officer_id: int) -> str:
+    from ..models import Officer
+    return ctx.session.get(Officer, officer_id).email
+
+
+def _apply_restriction_outcome(ctx: Context, appeal: Appeal, outcome: Outcome, data: dict) -> None:
+    r = ctx.session.get(Restriction, appeal.restriction_id)
+    if outcome == Outcome.QUASHED:
+        _move(ctx, r, Action.DECIDE_APPEAL, State.LIFTED)
+        r.ended_by_id, r.ended_at, r.end_reason = ctx.actor.officer_id, ctx.now(), data["reasons"]
+        return
+    _move(ctx, r, Action.DECIDE_APPEAL, State.ACTIVE)
+    if outcome == Outcome.VARIED:
+        if not data["terms"]:
+            raise InvalidInput("a varied outcome needs the new terms", errors={"terms": ["required"]})
+        apply_terms(ctx, r, data["terms"])
+        problems = check_arrangement(arrangement_of(r), checks_of(r.checks))
+        if problems:
+            raise Refused.from_problems("the varied terms are not allowed", problems)
+        ctx.audit("restriction.varied_on_appeal", r, appeal=appeal.id)
+        queue_letter(ctx, LetterKind.AMENDMENT, r.customer_id, restriction_id=r.id, facts=describe(r))
+
+
+def _apply_warning_outcome(ctx: Context, appeal: Appeal, outcome: Outcome) -> None:
+    if outcome == Outcome.VARIED:
+        raise InvalidInput("a warning appeal is upheld or quashed, not varied", errors={"outcome": ["not varied"]})
+    if outcome == Outcome.QUASHED:
+        warning = ctx.session.get(FormalWarning, appeal.warning_id)
+        warning.state = "withdrawn"
+        ctx.audit("warning.withdrawn", warning, appeal=appeal.id)
+
+
+def open_appeals(ctx: Context) -> list[Appeal]:
+    """Appeals lodged and not yet decided, by due date."""
+    return list(ctx.session.scalars(select(Appeal).where(Appeal.state == "lodged").order_by(Appeal.decision_due)))

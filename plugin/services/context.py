@@ -1,0 +1,74 @@
+"""Who is acting, in which unit of work, under which settings and calendar."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from ..clock import local_today, utcnow
+from ..models import AuditEntry
+from ..policy.calendar import WorkingCalendar
+from ..policy.vocabulary import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An officer acting in their role, or the system itself (worker, CLI administration)."""
+
+    label: str
+    role: Role | None = None
+    officer_id: int | None = None
+
+    @classmethod
+    def system(cls, label: str = "system") -> Actor:
+        """The system acting on its own (sweeps, administration from the server's shell)."""
+        return cls(label=f"system:{label}")
+
+    @property
+    def is_system(self) -> bool:
+        """True when no person is acting."""
+        return self.officer_id is None
+
+
+@dataclass
+class Context:
+    """One unit of work: a session, an actor, the settings and the calendar they imply."""
+
+    session: Session
+    actor: Actor
+    settings: dict
+    calendar: WorkingCalendar = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.calendar = WorkingCalendar(self.settings.get("JURISDICTION", "SCT"))
+
+    def now(self) -> dt.datetime:
+        """Now, aware UTC."""
+        return utcnow()
+
+    def today(self) -> dt.date:
+        """Today in the council's zone."""
+        return local_today()
+
+    def audit(self, action: str, entity, customer_id: int | None = None, **details) -> None:
+        """Append one audit entry for a change to `entity` (identifiers and codes, not content)."""
+        self.session.flush()
+        self.session.add(AuditEntry(
+            actor=self.actor.label, actor_officer_id=self.actor.officer_id, action=action,
+            entity_type=type(entity).__tablename__, entity_id=entity.id,
+            customer_id=customer_id if customer_id is not None else getattr(entity, "customer_id", None),
+            details=_jsonable(details),
+        ))
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if hasattr(value, "value"):
+        return value.value
+    return value

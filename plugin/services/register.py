@@ -1,0 +1,137 @@
+"""The register's people: services, officers, customers and their identities."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from .. import identity as idn
+from ..models import Customer, Identity, Officer, OfficerHelpdeskId, Service
+from ..schemas import CustomerInput, IdentityInput, OfficerInput, OfficerUpdate, ServiceInput
+from .context import Context
+from .errors import Conflict, InvalidInput
+from .lookup import customer_by_ref, load, officer_by_email, require_admin, service_by_slug
+
+
+def add_service(ctx: Context, data: dict) -> Service:
+    """Register a council service or arm's-length body."""
+    require_admin(ctx, "adding a service")
+    data = load(ServiceInput(), data)
+    if ctx.session.scalar(select(Service).where(Service.slug == data["slug"])):
+        raise Conflict(f"a service with slug {data['slug']} exists already", errors={"slug": ["taken"]})
+    parent = service_by_slug(ctx, data["parent"], "parent")
+    service = Service(slug=data["slug"], name=data["name"], parent_id=parent.id if parent else None,
+                      is_organisation=data["is_organisation"])
+    ctx.session.add(service)
+    ctx.audit("service.added", service, slug=service.slug)
+    return service
+
+
+def add_officer(ctx: Context, data: dict) -> Officer:
+    """Register a member of staff with a role."""
+    require_admin(ctx, "adding an officer")
+    data = load(OfficerInput(), data)
+    email = data["email"].lower()
+    if ctx.session.scalar(select(Officer).where(Officer.email == email)):
+        raise Conflict(f"an officer with e-mail {email} exists already", errors={"email": ["taken"]})
+    officer = Officer(name=data["name"], email=email, role=data["role"], active=data["active"])
+    ctx.session.add(officer)
+    _apply_officer_fields(ctx, officer, data)
+    ctx.audit("officer.added", officer, role=officer.role)
+    return officer
+
+
+def update_officer(ctx: Context, email: str, data: dict) -> Officer:
+    """Change an officer's role, service, deputy, activity or helpdesk ids."""
+    require_admin(ctx, "changing an officer")
+    officer = officer_by_email(ctx, email)
+    data = load(OfficerUpdate(), data)
+    for key in ("name", "role", "active"):
+        if key in data:
+            setattr(officer, key, data[key])
+    _apply_officer_fields(ctx, officer, data)
+    ctx.audit("officer.changed", officer, fields=sorted(data))
+    return officer
+
+
+def _apply_officer_fields(ctx: Context, officer: Officer, data: dict) -> None:
+    if "service" in data:
+        service = service_by_slug(ctx, data["service"])
+        officer.service_id = service.id if service else None
+    if "deputy" in data:
+        deputy = officer_by_email(ctx, data["deputy"], "deputy")
+        if deputy is not None and deputy.email == officer.email:
+            raise InvalidInput("an officer cannot be their own deputy", errors={"deputy": ["same officer"]})
+        officer.deputy_id = deputy.id if deputy else None
+    if "helpdesk_ids" in data:
+        officer.helpdesk_ids = [OfficerHelpdeskId(connection_id=h["connection"], agent_id=h["agent_id"])
+                                for h in data["helpdesk_ids"]]
+    ctx.session.flush()
+
+
+def add_customer(ctx: Context, data: dict) -> Customer:
+    """Put a customer on the register, with the identities that recognise them."""
+    data = load(CustomerInput(), data)
+    reference = data["reference"] or _next_reference(ctx)
+    if ctx.session.scalar(select(Customer).where(Customer.reference == reference)):
+        raise Conflict(f"a customer with reference {reference} exists already", errors={"reference": ["taken"]})
+    customer = Customer(reference=reference, name=data["name"])
+    ctx.session.add(customer)
+    ctx.audit("customer.added", customer, customer_id=None)
+    for index, ident in enumerate(data["identities"]):
+        _add_identity(ctx, customer, ident, field=f"identities.{index}")
+    return customer
+
+
+def add_identity(ctx: Context, reference: str, data: dict) -> Identity:
+    """Add one more e-mail, phone or helpdesk user id to a customer."""
+    customer = customer_by_ref(ctx, reference)
+    return _add_identity(ctx, customer, load(IdentityInput(), data), field="value")
+
+
+def remove_identity(ctx: Context, reference: str, kind: str, value: str, connection: str = "") -> None:
+    """Remove an identity that was wrongly attached (a namesake, an old address)."""
+    customer = customer_by_ref(ctx, reference)
+    normal = _normalise(kind, value, "value")
+    for ident in list(customer.identities):
+        if (ident.kind, ident.value, ident.connection_id) == (kind, normal, connection):
+            ctx.audit("identity.removed", customer, customer_id=customer.id, kind=kind, identity_id=ident.id)
+            customer.identities.remove(ident)
+            return
+    raise InvalidInput(f"{customer.reference} has no {kind} identity {normal}", errors={"value": ["not attached"]})
+
+
+def _add_identity(ctx: Context, customer: Customer, data: dict, field: str) -> Identity:
+    value = _normalise(data["kind"], data["value"], field)
+    existing = ctx.session.scalar(select(Identity).where(
+        Identity.kind == data["kind"], Identity.value == value, Identity.connection_id == data["connection"]))
+    if existing is not None:
+        owner = ctx.session.get(Customer, existing.customer_id)
+        raise Conflict(f"{data['kind']} {value} already identifies customer {owner.reference}",
+                       errors={field: ["belongs to another customer"]})
+    ident = Identity(kind=data["kind"], value=value, connection_id=data["connection"])
+    customer.identities.append(ident)
+    ctx.session.flush()
+    ctx.audit("identity.added", ident, customer_id=customer.id, kind=ident.kind)
+    return ident
+
+
+def _normalise(kind: str, value: str, field: str) -> str:
+    try:
+        return idn.normalise(kind, value)
+    except idn.IdentityError as exc:
+        raise InvalidInput(str(exc), errors={field: [str(exc)]}) from None
+
+
+def _next_reference(ctx: Context) -> str:
+    highest = ctx.session.scalar(select(func.max(Customer.id))) or 0
+    return f"C{highest + 1:06d}"
+
+
+def find_customers(ctx: Context, text: str) -> list[Customer]:
+    """Customers whose reference, name or identity matches `text`."""
+    like = f"%{text.strip().lower()}%"
+    by_identity = select(Identity.customer_id).where(func.lower(Identity.value).like(like))
+    query = select(Customer).where(
+        (func.lower(Customer.reference).like(like)) | (func.lower(Customer.name).like(like))
+        | Customer.id.in_(by_identity)
+    ).order_by(Customer.reference).limit(200)
+    return list(ctx.session.scalars(query))

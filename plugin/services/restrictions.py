@@ -1,0 +1,232 @@
+"""Restrictions: propose, record checks, activate, confirm interim actions, amend, lift, lapse.
+
+Every change goes through the lifecycle (policy.lifecycle) and, where it brings a restriction
+into force, through the activation rules (policy.restrictions). A refusal changes nothing.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..models import FormalWarning, Incident, PreRestrictionCheck, Restriction
+from ..policy.calendar import add_months
+from ..policy.lifecycle import IN_FORCE, Action, State, check_transition
+from ..policy.restrictions import ActivationFacts, activation_problems, check_arrangement
+from ..policy.errors import PolicyViolation
+from ..policy.vocabulary import VIOLENT_CATEGORIES, LetterKind, Path, Role
+from ..schemas import (
+    AmendInput, ChecksInput, ConfirmInterimInput, EndInput, InterimInput, ProposalInput,
+)
+from .context import Context
+from .errors import InvalidInput, Refused
+from .incidents import standing_warning
+from .letters import queue_letter
+from .lookup import customer_by_ref, get, load, require_senior, require_staff
+from .terms import apply_terms, arrangement_of, checks_of, describe
+
+
+def _move(ctx: Context, r: Restriction, action: Action, target: State) -> None:
+    try:
+        check_transition(State(r.state), action, target)
+    except PolicyViolation as exc:
+        raise Refused(exc.message, errors={"state": [exc.message]}, code=exc.code) from None
+    r.state = target.value
+
+
+def _defaults(ctx: Context, r: Restriction) -> None:
+    r.starts_on = r.starts_on or ctx.today()
+    r.review_due = r.review_due or add_months(r.starts_on, ctx.settings.get("REVIEW_MONTHS", 6))
+
+
+def propose(ctx: Context, data: dict) -> Restriction:
+    """An officer drafts a considered restriction; a senior officer proposing may activate at once."""
+    require_staff(ctx, Role.OFFICER, "proposing a restriction")
+    data = load(ProposalInput(), data)
+    customer = customer_by_ref(ctx, data["customer"])
+    r = Restriction(customer_id=customer.id, state=State.PROPOSED.value, path=data["path"],
+                    path_justification=data["path_justification"], why_necessary=data["why_necessary"],
+                    proposed_by_id=ctx.actor.officer_id, allowed_channels=[], time_windows=[],
+                    premises={}, subjects={})
+    ctx.session.add(r)
+    _link(ctx, r, customer.id, data.get("warning"), data["incidents"])
+    apply_terms(ctx, r, data)
+    _defaults(ctx, r)
+    ctx.audit("restriction.proposed", r, path=r.path)
+    return r
+
+
+def _link(ctx: Context, r: Restriction, customer_id: int, warning_id, incident_ids) -> None:
+    if warning_id is not None:
+        warning = get(ctx, FormalWarning, warning_id, "warning")
+        if warning.customer_id != customer_id:
+            raise InvalidInput("the warning is another customer's", errors={"warning": ["another customer's"]})
+        r.warning_id = warning.id
+    for incident_id in incident_ids:
+        incident = get(ctx, Incident, incident_id, "incident")
+        if incident.customer_id != customer_id:
+            raise InvalidInput(f"incident {incident_id} is another customer's", errors={"incidents": ["mismatch"]})
+        r.incidents.append(incident)
+    ctx.session.flush()
+
+
+def record_checks(ctx: Context, restriction_id: int, data: dict) -> PreRestrictionCheck:
+    """Record the pre-restriction checks: Social Work Services, adjustments, other services (R9)."""
+    require_staff(ctx, Role.OFFICER, "recording pre-restriction checks")
+    data = load(ChecksInput(), data)
+    r = get(ctx, Restriction, restriction_id, "restriction")
+    if r.state not in (State.PROPOSED.value, State.INTERIM.value):
+        raise Refused(f"checks are recorded before a restriction comes into force; this one is {r.state}",
+                      code="illegal_transition")
+    row = r.checks or PreRestrictionCheck(restriction_id=r.id)
+    for key, value in data.items():
+        setattr(row, key, value)
+    row.social_work_checked_on = data["social_work_checked_on"] or ctx.today()
+    row.social_work_checked_by_id = row.recorded_by_id = ctx.actor.officer_id
+    row.recorded_at = ctx.now()
+    r.checks = row
+    ctx.audit("restriction.checks_recorded", r, social_work_known=row.social_work_known,
+              adjustments_needed=row.adjustments_needed)
+    return row
+
+
+def _facts(ctx: Context, r: Restriction) -> ActivationFacts:
+    warning = standing_warning(ctx, r.customer_id)
+    violent = {c.value for c in VIOLENT_CATEGORIES}
+    return ActivationFacts(
+        actor_role=ctx.actor.role or Role.AGENT, path=Path(r.path), path_justification=r.path_justification,
+        has_standing_warning=warning is not None and warning.issued_on <= ctx.today(),
+        has_violent_incident=any(i.category in violent for i in r.incidents),
+        why_necessary=r.why_necessary, checks=checks_of(r.checks), arrangement=arrangement_of(r),
+    )
+
+
+def _bring_into_force(ctx: Context, r: Restriction, action: Action, summary: str) -> None:
+    problems = activation_problems(_facts(ctx, r))
+    if problems:
+        raise Refused.from_problems(summary, problems)
+    _move(ctx, r, action, State.ACTIVE)
+    if r.path == Path.AFTER_WARNING.value and r.warning_id is None:
+        r.warning_id = standing_warning(ctx, r.customer_id).id
+    r.activated_by_id, r.activated_at = ctx.actor.officer_id, ctx.now()
+    ctx.audit(f"restriction.{action.value}", r, path=r.path, review_due=r.review_due)
+    queue_letter(ctx, LetterKind.RESTRICTION, r.customer_id, restriction_id=r.id, facts=describe(r))
+
+
+def activate(ctx: Context, restriction_id: int) -> Restriction:
+    """A senior officer brings a considered restriction into force, once every rule is met (R2-R14)."""
+    r = get(ctx, Restriction, restriction_id, "restriction")
+    if r.state != State.PROPOSED.value:
+        _move(ctx, r, Action.ACTIVATE, State.ACTIVE)  # refuses with the allowed moves: only proposals activate
+    _bring_into_force(ctx, r, Action.ACTIVATE, f"restriction {r.id} cannot be activated")
+    return r
+
+
+def impose(ctx: Context, data: dict) -> Restriction:
+    """A senior officer proposes and activates in one step, e.g. at once after a serious threat (R61)."""
+    require_senior(ctx, "impose a restriction")
+    return activate(ctx, propose(ctx, data).id)
+
+
+def record_interim(ctx: Context, data: dict) -> Restriction:
+    """Frontline staff record an immediate action; it lapses unless a senior officer confirms it (R1, R32)."""
+    require_staff(ctx, Role.AGENT, "recording an immediate action")
+    data = load(InterimInput(), data)
+    incident = get(ctx, Incident, data["incident"], "incident")
+    days = ctx.settings.get("INTERIM_CONFIRM_WORKING_DAYS", 5)
+    occurred = incident.occurred_at.date()
+    r = Restriction(customer_id=incident.customer_id, state=State.INTERIM.value, path=Path.INTERIM.value,
+                    why_necessary=data["note"], proposed_by_id=ctx.actor.officer_id,
+                    allowed_channels=[], time_windows=[], premises={}, subjects={},
+                    confirm_by=ctx.calendar.add_working_days(occurred, days))
+    ctx.session.add(r)
+    r.incidents.append(incident)
+    apply_terms(ctx, r, data)
+    r.starts_on = r.starts_on or occurred
+    ctx.audit("restriction.interim_recorded", r, incident=incident.id, confirm_by=r.confirm_by)
+    return r
+
+
+def confirm_interim(ctx: Context, restriction_id: int, data: dict) -> Restriction:
+    """A senior officer confirms an interim action as a considered restriction, within the window."""
+    require_senior(ctx, "confirm an immediate action")
+    data = load(ConfirmInterimInput(), data)
+    r = get(ctx, Restriction, restriction_id, "restriction")
+    if r.state == State.INTERIM.value and r.confirm_by and ctx.today() > r.confirm_by:
+        raise Refused(f"the interim action had to be confirmed by {r.confirm_by.isoformat()}; it has lapsed "
+                      "and a new, considered restriction must be proposed", code="confirmation_too_late")
+    with ctx.session.no_autoflush:
+        r.path, r.path_justification = data["path"], data["path_justification"]
+        r.why_necessary = data["why_necessary"]
+        _link(ctx, r, r.customer_id, data.get("warning"), [])
+        apply_terms(ctx, r, data)
+        r.starts_on = ctx.today()
+        r.review_due = data.get("review_due") or add_months(r.starts_on, ctx.settings.get("REVIEW_MONTHS", 6))
+    _bring_into_force(ctx, r, Action.CONFIRM_INTERIM, f"interim action {r.id} cannot be confirmed")
+    return r
+
+
+def amend(ctx: Context, restriction_id: int, data: dict) -> Restriction:
+    """Change the terms; a restriction in force needs a senior officer and still meets every rule."""
+    data = load(AmendInput(), data)
+    r = get(ctx, Restriction, restriction_id, "restriction")
+    in_force = r.state in (State.ACTIVE.value, State.UNDER_APPEAL.value)
+    if in_force:
+        require_senior(ctx, "amend a restriction in force")
+    else:
+        require_staff(ctx, Role.OFFICER, "amending a proposal")
+    _move(ctx, r, Action.AMEND, State(r.state))
+    changed = apply_terms(ctx, r, data)
+    if in_force:
+        problems = check_arrangement(arrangement_of(r), checks_of(r.checks))
+        if problems:
+            raise Refused.from_problems(f"restriction {r.id} cannot be amended", problems)
+    ctx.audit("restriction.amended", r, fields=changed)
+    if in_force:
+        queue_letter(ctx, LetterKind.AMENDMENT, r.customer_id, restriction_id=r.id, facts=describe(r))
+    return r
+
+
+def lift(ctx: Context, restriction_id: int, data: dict) -> Restriction:
+    """A senior officer lifts a restriction (behaviour changed, or no longer necessary); the customer is told."""
+    require_senior(ctx, "lift a restriction")
+    data = load(EndInput(), data)
+    r = get(ctx, Restriction, restriction_id, "restriction")
+    _end(ctx, r, Action.LIFT, State.LIFTED, data["reasons"])
+    queue_letter(ctx, LetterKind.LIFTING, r.customer_id, restriction_id=r.id, facts={"restriction": r.id})
+    return r
+
+
+def withdraw(ctx: Context, restriction_id: int, data: dict) -> Restriction:
+    """A proposal not taken forward."""
+    require_staff(ctx, Role.OFFICER, "withdrawing a proposal")
+    data = load(EndInput(), data)
+    r = get(ctx, Restriction, restriction_id, "restriction")
+    _end(ctx, r, Action.WITHDRAW, State.WITHDRAWN, data["reasons"])
+    return r
+
+
+def lapse(ctx: Context, r: Restriction, reason: str) -> None:
+    """The clock ends a restriction (end date reached, or an interim action left unconfirmed)."""
+    _end(ctx, r, Action.LAPSE, State.LAPSED, reason)
+    if r.activated_at is not None:
+        queue_letter(ctx, LetterKind.LIFTING, r.customer_id, restriction_id=r.id, facts={"lapsed": True})
+
+
+def _end(ctx: Context, r: Restriction, action: Action, target: State, reasons: str) -> None:
+    _move(ctx, r, action, target)
+    r.ended_by_id, r.ended_at, r.end_reason = ctx.actor.officer_id, ctx.now(), reasons
+    ctx.audit(f"restriction.{target.value}", r)
+
+
+def in_force_for(ctx: Context, customer_id: int) -> list[Restriction]:
+    """The customer's restrictions currently in force."""
+    query = select(Restriction).where(Restriction.customer_id == customer_id,
+                                      Restriction.state.in_([s.value for s in IN_FORCE]))
+    return list(ctx.session.scalars(query.order_by(Restriction.id)))
+
+
+def list_restrictions(ctx: Context, state: str | None = None) -> list[Restriction]:
+    """Restrictions, optionally in one state, oldest first."""
+    query = select(Restriction).order_by(Restriction.id)
+    if state:
+        query = query.where(Restriction.state == state)
+    return list(ctx.session.scalars(query))

@@ -1,0 +1,1 @@
+"""HTTP views: health now; the admin API, pages and sidebar arrive here."""
