@@ -20,7 +20,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["contactguard.engine"] = engine
     app.extensions["contactguard.sessions"] = make_session_factory(engine)
 
+    from webhooks import receiver
+
     from .web import health
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(receiver.bp)
     return app

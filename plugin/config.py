@@ -31,6 +31,9 @@ class SettingsSchema(Schema):
     SECRET_KEY = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=16))
     HOST = fields.String(load_default="127.0.0.1")
     PORT = fields.Integer(load_default=8080, validate=validate.Range(1, 65535))
+    # Where helpdesks reach contactguard; webhook URLs printed to admins start with it.
+    PUBLIC_URL = fields.Url(load_default=None, allow_none=True, require_tld=False)
+    OUTBOX_MAX_ATTEMPTS = fields.Integer(load_default=8, validate=validate.Range(1, 50))
     LOG_LEVEL = fields.String(
         load_default="INFO", validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
     )

@@ -1,9 +1,10 @@
 """Administration: the database, running the service, services (organisations) and officers."""
 from __future__ import annotations
 
+import logging
 import os
-import subprocess
 import sys
+import threading
 
 import click
 from sqlalchemy import select
@@ -50,11 +51,27 @@ def run(state, host, port) -> None:
     app = create_app()
     host, port = host or state.settings["HOST"], port or state.settings["PORT"]
     server = make_server(host, port, app, threaded=True)
+    stop = threading.Event()
+    threading.Thread(target=_drain_loop, args=(state, stop), name="outbox", daemon=True).start()
     click.echo(f"contactguard listening on http://{host}:{port} (database: {_safe_url(state)})")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopping")
+    finally:
+        stop.set()
+
+
+def _drain_loop(state, stop: threading.Event, interval: float = 1.0) -> None:
+    """The in-process worker of `contactguard run`: drain the outbox until told to stop."""
+    from ..worker import outbox
+
+    while not stop.is_set():
+        try:
+            outbox.drain_once(state.sessions, state.settings)
+        except Exception:  # noqa: BLE001 - keep serving; the error is logged and the next pass retries
+            logging.getLogger(__name__).exception("outbox pass failed")
+        stop.wait(interval)
 
 
 @cli.command()

@@ -3,8 +3,9 @@ from .audit import AuditEntry
 from .base import Base
 from .cases import Appeal, Incident, Letter, PreRestrictionCheck, Restriction, Review, FormalWarning
 from .register import Customer, Identity, Officer, OfficerHelpdeskId, Service
+from .webhooks import Connection, OutboxAction, WebhookEvent
 
 __all__ = [
-    "Appeal", "AuditEntry", "Base", "Customer", "Identity", "Incident", "Letter", "Officer",
+    "Appeal", "AuditEntry", "Connection", "OutboxAction", "WebhookEvent", "Base", "Customer", "Identity", "Incident", "Letter", "Officer",
     "OfficerHelpdeskId", "PreRestrictionCheck", "Restriction", "Review", "Service", "FormalWarning",
 ]

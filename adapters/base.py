@@ -1,0 +1,79 @@
+"""The adapter contract: verify raw bytes, parse into InboundEvents, and a client for outbound actions."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+
+from marshmallow import Schema
+
+NOTE_MARKER = "[contactguard]"
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """A helpdesk event reduced to what the policy needs."""
+
+    delivery_key: str
+    event_type: str
+    ticket_id: str
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    helpdesk_user_id: str | None = None
+    assigned_agent_id: str | None = None
+    addressed_inbox: str | None = None
+    channel: str | None = None
+    queue: str | None = None
+    subject: str = ""
+    text: str = ""
+    at: dt.datetime | None = None
+    ignore_reason: str | None = None  # our own note, or a staff reply: not a customer contact
+    current: dict = field(default_factory=dict)  # ticket state the client may need (e.g. existing tags)
+
+
+def content_key(raw: bytes) -> str:
+    """A delivery key for helpdesks that send no delivery id: the body's SHA-256."""
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def header(headers, name: str) -> str | None:
+    """A header, case-insensitively, from a dict or werkzeug Headers."""
+    if hasattr(headers, "get") and not isinstance(headers, dict):
+        return headers.get(name)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return lowered.get(name.lower())
+
+
+def check_shared_secret(headers, secrets: dict, header_name: str) -> None:
+    """Where a helpdesk cannot sign: an optional shared-secret header, compared in constant time."""
+    from .errors import SignatureError
+
+    expected = [s for s in (secrets.get("shared_secret"), secrets.get("shared_secret_previous")) if s]
+    if not expected:
+        return
+    given = header(headers, header_name) or ""
+    if not any(hmac.compare_digest(given.encode(), e.encode()) for e in expected):
+        raise SignatureError(f"missing or wrong {header_name} header")
+
+
+class Adapter:
+    """Base for adapters. Subclasses set key, title, events and schemas, and implement the methods."""
+
+    key: str = ""
+    title: str = ""
+    events: tuple[str, ...] = ()
+    settings_schema: type[Schema]
+    secrets_schema: type[Schema]
+
+    def verify(self, headers, raw: bytes, secrets: dict, settings: dict, now: dt.datetime) -> None:
+        """Raise SignatureError unless the raw bytes are authentic."""
+        raise NotImplementedError
+
+    def parse(self, raw: bytes, headers, settings: dict) -> list[InboundEvent]:
+        """The events in the body; PayloadError when malformed, UnhandledEvent when not ours."""
+        raise NotImplementedError
+
+    def client(self, settings: dict, secrets: dict):
+        """An outbound client for this connection."""
+        raise NotImplementedError

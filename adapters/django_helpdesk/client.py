@@ -1,0 +1,83 @@
+"""Outbound calls to django-helpdesk's DRF API: custom fields for flags and tags, non-public notes."""
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+import requests
+
+from ..errors import ConnectionCheckFailed, PermanentFailure
+from ..http import make_session, send
+
+
+class DjangoHelpdeskClient:
+    """Applies contactguard's actions to one django-helpdesk."""
+
+    def __init__(self, settings: dict, secrets: dict):
+        self.settings = settings
+        self.base = settings["base_url"].rstrip("/") + "/"
+        self.session = make_session(auth=(secrets["username"], secrets["password"]))
+
+    def _url(self, path: str) -> str:
+        return urljoin(self.base, path)
+
+    def _ticket(self, ticket_id: str) -> dict:
+        return send(self.session, "GET", self._url(f"tickets/{ticket_id}/")).json()
+
+    def _patch(self, ticket_id: str, fields: dict) -> None:
+        send(self.session, "PATCH", self._url(f"tickets/{ticket_id}/"), json=fields)
+
+    def apply(self, ticket_id: str, action: dict) -> None:
+        """Carry out one outbox action; safe to repeat."""
+        handler = getattr(self, f"_do_{action['kind']}", None)
+        if handler is None:
+            raise PermanentFailure(f"django-helpdesk cannot {action['kind']}")
+        handler(ticket_id, action)
+
+    def _do_set_flag(self, ticket_id: str, action: dict) -> None:
+        self._patch(ticket_id, {f"custom_{self.settings['restriction_field']}": action["value"][:255]})
+
+    def _do_add_tags(self, ticket_id: str, action: dict) -> None:
+        """django-helpdesk has no tags: merge ours into a custom field (read, merge, write)."""
+        field = f"custom_{self.settings['tags_field']}"
+        current = self._ticket(ticket_id).get(field) or ""
+        tags = [t for t in (s.strip() for s in current.split(",")) if t]
+        merged = tags + [t for t in action["tags"] if t not in tags]
+        if merged != tags:
+            self._patch(ticket_id, {field: ", ".join(merged)[:255]})
+
+    def _do_remove_tags(self, ticket_id: str, action: dict) -> None:
+        field = f"custom_{self.settings['tags_field']}"
+        current = self._ticket(ticket_id).get(field) or ""
+        tags = [t for t in (s.strip() for s in current.split(",")) if t and t not in action["tags"]]
+        self._patch(ticket_id, {field: ", ".join(tags)})
+
+    def _do_add_note(self, ticket_id: str, action: dict) -> None:
+        """A non-public follow-up (staff only, never e-mailed); skipped if a retry already posted it."""
+        marker = action["marker"]
+        if any(marker in (f.get("comment") or "") for f in self._ticket(ticket_id).get("followup_set", [])):
+            return
+        send(self.session, "POST", self._url("followups/"), json={
+            "ticket": int(ticket_id), "title": action.get("title", "contactguard"),
+            "comment": action["text"], "public": False})
+
+    def _do_assign(self, ticket_id: str, action: dict) -> None:
+        self._patch(ticket_id, {"assigned_to": int(action["agent_id"])})
+
+    def _do_move_queue(self, ticket_id: str, action: dict) -> None:
+        self._patch(ticket_id, {"queue": int(action["queue"])})
+
+    def test_connection(self) -> None:
+        """One call with the new credentials; failures come back as field-keyed codes."""
+        try:
+            response = self.session.get(self._url("tickets/"), params={"page_size": 1})
+        except requests.RequestException as exc:
+            raise ConnectionCheckFailed("cannot_connect", f"cannot reach {self.base}: {type(exc).__name__}",
+                                        "base_url") from None
+        if response.status_code in (401, 403):
+            raise ConnectionCheckFailed("invalid_auth", "the helpdesk refused these credentials (the API user "
+                                        "must be staff)", "username")
+        if response.status_code == 404:
+            raise ConnectionCheckFailed("not_found", f"no django-helpdesk API at {self.base}", "base_url")
+        if response.status_code >= 300:
+            raise ConnectionCheckFailed("cannot_connect", f"the helpdesk answered HTTP {response.status_code}",
+                                        "base_url")

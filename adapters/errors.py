@@ -1,0 +1,42 @@
+"""What adapters raise; the receiver and the outbox worker map each to one behaviour."""
+from __future__ import annotations
+
+
+class AdapterError(Exception):
+    """Base of adapter errors."""
+
+
+class SignatureError(AdapterError):
+    """The request is not authentic (bad, missing or stale signature): 401, fail closed."""
+
+
+class PayloadError(AdapterError):
+    """The body cannot be understood: 400 with this message."""
+
+
+class UnhandledEvent(AdapterError):
+    """A well-formed event of a type we do not act on: 200, logged."""
+
+    def __init__(self, event_type: str):
+        super().__init__(f"event type {event_type!r} is not handled")
+        self.event_type = event_type
+
+
+class RetryLater(AdapterError):
+    """The helpdesk asked us to wait (429) or is briefly unavailable (5xx, timeout)."""
+
+    def __init__(self, message: str, after_seconds: float | None = None):
+        super().__init__(message)
+        self.after_seconds = after_seconds
+
+
+class PermanentFailure(AdapterError):
+    """Retrying will not help (404 ticket gone, 400 rejected, 401/403 credentials): dead-letter now."""
+
+
+class ConnectionCheckFailed(AdapterError):
+    """Testing a connection failed: a field-keyed code (invalid_auth, cannot_connect, not_found, ...)."""
+
+    def __init__(self, code: str, message: str, field: str = "base"):
+        super().__init__(message)
+        self.code, self.message, self.field = code, message, field

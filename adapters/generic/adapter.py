@@ -1,0 +1,120 @@
+"""Generic JSON: for helpdesks without their own adapter. Fields by JSON pointer, HMAC-SHA256 signed."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+
+import requests
+
+from ..base import Adapter, InboundEvent, content_key, header
+from ..errors import ConnectionCheckFailed, PayloadError, PermanentFailure, SignatureError, UnhandledEvent
+from ..http import make_session, send
+from . import schemas
+
+
+def resolve_pointer(document, pointer: str | None):
+    """RFC 6901: '/ticket/requester/email' -> value, None when absent."""
+    if not pointer:
+        return None
+    if not pointer.startswith("/"):
+        raise PayloadError(f"JSON pointer {pointer!r} must start with '/'")
+    node = document
+    for part in pointer[1:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def sign(secret: str, raw: bytes) -> str:
+    """Hex HMAC-SHA256 of the raw body."""
+    return hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+
+
+class GenericJsonAdapter(Adapter):
+    """Any helpdesk that can POST JSON and sign it with HMAC-SHA256."""
+
+    key = "generic"
+    title = "Generic JSON webhook"
+    events = ("ticket.created", "ticket.customer_reply")
+    settings_schema = schemas.Settings
+    secrets_schema = schemas.Secrets
+
+    def verify(self, headers, raw: bytes, secrets: dict, settings: dict, now: dt.datetime) -> None:
+        given = (header(headers, settings.get("signature_header", "X-Signature-SHA256")) or "").removeprefix("sha256=")
+        candidates = [s for s in (secrets.get("signing_secret"), secrets.get("signing_secret_previous")) if s]
+        if not given or not any(hmac.compare_digest(given, sign(s, raw)) for s in candidates):
+            raise SignatureError("missing or wrong HMAC-SHA256 signature")
+
+    def parse(self, raw: bytes, headers, settings: dict) -> list[InboundEvent]:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise PayloadError("body is not JSON") from None
+        m = settings["mapping"]
+        get = lambda name: resolve_pointer(body, m.get(name))  # noqa: E731
+        ticket_id = get("ticket_id")
+        if ticket_id in (None, ""):
+            raise PayloadError(f"no ticket id at {m['ticket_id']}")
+        raw_type = get("event_type")
+        event_type = settings["event_types"].get(str(raw_type), raw_type) if raw_type else "ticket.created"
+        if event_type not in self.events:
+            raise UnhandledEvent(str(raw_type))
+        delivery = get("delivery_id")
+        return [InboundEvent(
+            delivery_key=f"id:{delivery}" if delivery else content_key(raw), event_type=event_type,
+            ticket_id=str(ticket_id), emails=_tuple(get("requester_email")), phones=_tuple(get("requester_phone")),
+            helpdesk_user_id=_str(get("requester_id")), assigned_agent_id=_str(get("addressee")),
+            channel=_str(get("channel")), subject=_str(get("subject")) or "", text=_str(get("text")) or "",
+        )]
+
+    def client(self, settings: dict, secrets: dict):
+        return GenericCallbackClient(settings, secrets)
+
+
+def _str(value) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _tuple(value) -> tuple[str, ...]:
+    if value in (None, ""):
+        return ()
+    return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
+
+
+class GenericCallbackClient:
+    """Outbound: POST each action as signed JSON to the helpdesk's callback URL."""
+
+    def __init__(self, settings: dict, secrets: dict):
+        self.url = settings.get("callback_url")
+        self.header = settings.get("signature_header", "X-Signature-SHA256")
+        self.secret = secrets["signing_secret"]
+        self.session = make_session()
+
+    def apply(self, ticket_id: str, action: dict) -> None:
+        if not self.url:
+            raise PermanentFailure("no callback_url configured: actions cannot be delivered")
+        raw = json.dumps({"ticket_id": ticket_id, "action": action}, sort_keys=True).encode()
+        send(self.session, "POST", self.url, data=raw, headers={
+            "Content-Type": "application/json", self.header: "sha256=" + sign(self.secret, raw),
+            "Idempotency-Key": action.get("marker") or action.get("idempotency_key", "")})
+
+    def test_connection(self) -> None:
+        if not self.url:
+            return
+        try:
+            response = self.session.post(self.url, json={"ping": True})
+        except requests.RequestException as exc:
+            raise ConnectionCheckFailed("cannot_connect", f"cannot reach {self.url}: {type(exc).__name__}",
+                                        "callback_url") from None
+        if response.status_code in (401, 403):
+            raise ConnectionCheckFailed("invalid_auth", "the callback refused our signature", "signing_secret")
+        if response.status_code >= 400:
+            raise ConnectionCheckFailed("cannot_connect", f"the callback answered HTTP {response.status_code}",
+                                        "callback_url")

@@ -1,0 +1,55 @@
+"""One requests session factory for every adapter: timeouts always, status codes mapped to errors."""
+from __future__ import annotations
+
+import email.utils
+import time
+
+import requests
+
+from .errors import PermanentFailure, RetryLater
+
+DEFAULT_TIMEOUT = (3.05, 10)
+USER_AGENT = "contactguard/0.1 (+https://github.com/contactguard)"
+
+
+class TimeoutSession(requests.Session):
+    """A session whose every request has a timeout unless one is given."""
+
+    def request(self, method, url, **kwargs):
+        kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
+        return super().request(method, url, **kwargs)
+
+
+def make_session(auth=None, headers: dict | None = None) -> requests.Session:
+    """A session with our user agent, optional auth and headers, and default timeouts."""
+    session = TimeoutSession()
+    session.headers["User-Agent"] = USER_AGENT
+    session.headers.update(headers or {})
+    session.auth = auth
+    return session
+
+
+def retry_after_seconds(response: requests.Response) -> float | None:
+    """Seconds to wait from Retry-After (seconds or an HTTP date)."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def send(session: requests.Session, method: str, url: str, **kwargs) -> requests.Response:
+    """Make one call; 2xx returns, 429/5xx/network raise RetryLater, other 4xx PermanentFailure."""
+    try:
+        response = session.request(method, url, **kwargs)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise RetryLater(f"{method} {url}: {type(exc).__name__}") from None
+    if response.status_code < 300:
+        return response
+    summary = f"{method} {url}: HTTP {response.status_code}"
+    if response.status_code == 429 or response.status_code >= 500:
+        raise RetryLater(summary, retry_after_seconds(response))
+    raise PermanentFailure(summary)

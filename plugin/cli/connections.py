@@ -1,0 +1,126 @@
+"""Helpdesk connections, the outbox, and the worker that drains it."""
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from adapters import REGISTRY
+
+from ..services import connections as conns
+from ..worker import outbox
+from .base import cli, load_json_option, unit_of_work
+
+
+def _pairs(items) -> dict:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r}: use NAME=VALUE")
+        try:
+            out[key] = json.loads(value)
+        except ValueError:
+            out[key] = value
+    return out
+
+
+@cli.group()
+def connections() -> None:
+    """Helpdesk connections (admins)."""
+
+
+@connections.command("add")
+@click.option("--adapter", required=True, type=click.Choice(sorted(REGISTRY)))
+@click.option("--name", required=True, help="A name admins recognise, e.g. 'Housing helpdesk'.")
+@click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE", help="Adapter setting (repeatable).")
+@click.option("--settings-file", help="JSON file with the adapter settings.")
+@click.option("--secret", "secret_names", multiple=True, metavar="NAME",
+              help="A secret to ask for at a hidden prompt (repeatable), e.g. --secret password.")
+@click.option("--secrets-file", help="JSON file with the secrets (e.g. from a vault); never echoed.")
+@click.option("--no-test", is_flag=True, help="Save without calling the helpdesk first.")
+@unit_of_work(actor_required=False)
+def connections_add(state, ctx, adapter, name, settings, settings_file, secret_names, secrets_file, no_test):
+    """Register a helpdesk; prints the webhook URL to paste into it."""
+    data = {**load_json_option(settings_file), **_pairs(settings)}
+    secrets = load_json_option(secrets_file)
+    for secret in secret_names:
+        secrets[secret] = click.prompt(secret, hide_input=True)
+    c = conns.add(ctx, adapter, name, data, secrets, test=not no_test)
+    url = conns.webhook_url(ctx, c)
+    return f"connection {c.id} added ({adapter}).\nwebhook URL: {url}", conns.describe(ctx, c)
+
+
+@connections.command("list")
+@unit_of_work(actor_required=False)
+def connections_list(state, ctx):
+    """List connections (secrets masked)."""
+    rows = conns.all_connections(ctx)
+    text = "\n".join(f"{c.id}  {c.adapter:16} {'active' if c.active else 'inactive':8} {c.name}" for c in rows)
+    return text or "no connections", [conns.describe(ctx, c) for c in rows]
+
+
+@connections.command("show")
+@click.argument("connection_id")
+@unit_of_work(actor_required=False)
+def connections_show(state, ctx, connection_id):
+    """Show one connection with its webhook URL (secrets masked)."""
+    data = conns.describe(ctx, conns.get(ctx, connection_id))
+    return json.dumps(data, indent=2), data
+
+
+@connections.command("set-secret")
+@click.argument("connection_id")
+@click.argument("name")
+@click.option("--keep-previous", is_flag=True, help="Keep the old value as NAME_previous during rotation.")
+@click.option("--no-test", is_flag=True)
+@unit_of_work(actor_required=False)
+def connections_set_secret(state, ctx, connection_id, name, keep_previous, no_test):
+    """Replace one secret (hidden prompt); with --keep-previous both work until you remove the old one."""
+    value = click.prompt(name, hide_input=True)
+    changes = {name: value}
+    if keep_previous:
+        changes[f"{name}_previous"] = conns.secrets_of(ctx, conns.get(ctx, connection_id)).get(name)
+    conns.update_secrets(ctx, connection_id, changes, test=not no_test)
+    return f"secret {name} updated", {"updated": name}
+
+
+@cli.group("outbox")
+def outbox_group() -> None:
+    """Actions waiting for, or given up on by, the helpdesk."""
+
+
+@outbox_group.command("dead")
+@unit_of_work(actor_required=False)
+def outbox_dead(state, ctx):
+    """List dead-lettered actions with their last error."""
+    rows = outbox.dead_letters(ctx.session)
+    text = "\n".join(f"{r.id:6} {r.kind:12} ticket {r.ticket_id} attempts {r.attempts}: {r.last_error}"
+                     for r in rows)
+    return text or "no dead actions", [{"id": r.id, "kind": r.kind, "ticket": r.ticket_id,
+                                         "attempts": r.attempts, "last_error": r.last_error} for r in rows]
+
+
+@outbox_group.command("retry")
+@click.argument("action_ids", nargs=-1, type=int)
+@unit_of_work(actor_required=False)
+def outbox_retry(state, ctx, action_ids):
+    """Retry dead actions (all, or the ids given)."""
+    count = outbox.retry(ctx.session, list(action_ids) or None)
+    return f"{count} actions queued again", {"requeued": count}
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="One pass, then exit.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between passes.")
+@click.pass_obj
+def worker(state, once, interval):
+    """Drain the outbox (and, later, run the policy's clock)."""
+    while True:
+        stats = outbox.drain_once(state.sessions, state.settings)
+        if stats.done or stats.retried or stats.dead:
+            click.echo(f"outbox: {stats.done} done, {stats.retried} to retry, {stats.dead} dead")
+        if once:
+            return
+        time.sleep(interval)

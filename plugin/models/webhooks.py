@@ -1,0 +1,61 @@
+"""Helpdesk connections, received events and the durable outbox of actions for the helpdesk."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..clock import utcnow
+from .base import Base
+
+
+class Connection(Base):
+    """One helpdesk account: its adapter, where it is, its encrypted secrets and settings."""
+
+    __tablename__ = "connections"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # unguessable: it is in the webhook URL
+    adapter: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    settings: Mapped[dict] = mapped_column(default=dict)
+    secrets_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WebhookEvent(Base):
+    """One contact received from a helpdesk, the decision taken on it, and why."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (UniqueConstraint("connection_id", "delivery_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
+    delivery_key: Mapped[str] = mapped_column(String(128))
+    event_type: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    customer_id: Mapped[int | None] = mapped_column(index=True)
+    restriction_id: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    screen_hits: Mapped[list] = mapped_column(default=list)
+
+
+class OutboxAction(Base):
+    """An action for the helpdesk, written with its event and done by the worker, exactly once."""
+
+    __tablename__ = "outbox_actions"
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_events.id"))
+    ticket_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(default=dict)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[dt.datetime | None]

@@ -1,0 +1,12 @@
+"""Every text an agent reads on a ticket comes from plugin/templates/notes, not scattered literals."""
+from __future__ import annotations
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+_env = Environment(loader=PackageLoader("plugin", "templates"), undefined=StrictUndefined,
+                   keep_trailing_newline=False, autoescape=False)
+
+
+def render(name: str, **values) -> str:
+    """Render templates/notes/<name>.txt."""
+    return _env.get_template(f"notes/{name}.txt").render(**values).strip()

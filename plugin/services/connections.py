@@ -1,0 +1,104 @@
+"""Helpdesk connections: registered by an admin, tested before saving, secrets sealed and masked."""
+from __future__ import annotations
+
+import secrets as token_source
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from adapters import REGISTRY, get_adapter
+from adapters.errors import ConnectionCheckFailed
+
+from ..models import Connection
+from ..secretbox import SecretBox, mask
+from .context import Context
+from .errors import InvalidInput, NotFound
+from .lookup import require_admin
+
+
+def _validate(schema_cls, data: dict, what: str) -> dict:
+    try:
+        return schema_cls().load(data)
+    except ValidationError as exc:
+        raise InvalidInput(f"invalid {what}: check {', '.join(sorted(map(str, exc.messages)))}",
+                           errors={what: exc.messages}) from None
+
+
+def _check(adapter, settings: dict, secrets: dict) -> None:
+    try:
+        adapter.client(settings, secrets).test_connection()
+    except ConnectionCheckFailed as exc:
+        raise InvalidInput(f"connection test failed ({exc.code}): {exc.message}",
+                           errors={exc.field: [exc.code]}, code=exc.code) from None
+
+
+def add(ctx: Context, adapter_key: str, name: str, settings: dict, secrets: dict, test: bool = True) -> Connection:
+    """Register a helpdesk; the helpdesk is called once with the credentials unless test=False."""
+    require_admin(ctx, "adding a helpdesk connection")
+    if adapter_key not in REGISTRY:
+        raise InvalidInput(f"unknown adapter {adapter_key}; known: {', '.join(sorted(REGISTRY))}",
+                           errors={"adapter": ["unknown"]})
+    adapter = get_adapter(adapter_key)
+    settings = _validate(adapter.settings_schema, settings, "settings")
+    secrets = {k: v for k, v in _validate(adapter.secrets_schema, secrets, "secrets").items() if v is not None}
+    if test:
+        _check(adapter, settings, secrets)
+    connection = Connection(id=token_source.token_urlsafe(24), adapter=adapter_key, name=name,
+                            settings=settings, secrets_encrypted=SecretBox(ctx.settings).seal(secrets))
+    ctx.session.add(connection)
+    ctx.session.flush()
+    ctx.session.add(_audit_entry(ctx, connection, "connection.added"))
+    return connection
+
+
+def _audit_entry(ctx: Context, connection: Connection, action: str, **details):
+    from ..models import AuditEntry
+
+    return AuditEntry(actor=ctx.actor.label, actor_officer_id=ctx.actor.officer_id, action=action,
+                      entity_type="connections", entity_id=None,
+                      details={"connection": connection.id[:6] + "…", "adapter": connection.adapter, **details})
+
+
+def get(ctx: Context, connection_id: str) -> Connection:
+    """The connection, or NotFound."""
+    connection = ctx.session.get(Connection, connection_id)
+    if connection is None:
+        raise NotFound(f"no connection {connection_id}")
+    return connection
+
+
+def secrets_of(ctx: Context, connection: Connection) -> dict:
+    """Decrypted secrets, for the adapter only; never print or log them."""
+    return SecretBox(ctx.settings).open(connection.secrets_encrypted)
+
+
+def describe(ctx: Context, connection: Connection) -> dict:
+    """What an admin may see: settings, and secret names with their values masked."""
+    return {"id": connection.id, "adapter": connection.adapter, "name": connection.name,
+            "active": connection.active, "settings": connection.settings,
+            "secrets": mask(secrets_of(ctx, connection)), "webhook_url": webhook_url(ctx, connection)}
+
+
+def webhook_url(ctx: Context, connection: Connection) -> str:
+    """The URL to paste into the helpdesk."""
+    base = ctx.settings.get("PUBLIC_URL") or f"http://{ctx.settings['HOST']}:{ctx.settings['PORT']}"
+    return f"{base.rstrip('/')}/webhooks/{connection.id}"
+
+
+def update_secrets(ctx: Context, connection_id: str, changes: dict, test: bool = True) -> Connection:
+    """Replace some secrets (e.g. rotation: the old one kept as *_previous until removed)."""
+    require_admin(ctx, "changing a connection's secrets")
+    connection = get(ctx, connection_id)
+    adapter = get_adapter(connection.adapter)
+    merged = {**secrets_of(ctx, connection), **changes}
+    merged = {k: v for k, v in _validate(adapter.secrets_schema, merged, "secrets").items() if v is not None}
+    if test:
+        _check(adapter, connection.settings, merged)
+    connection.secrets_encrypted = SecretBox(ctx.settings).seal(merged)
+    ctx.session.add(_audit_entry(ctx, connection, "connection.secrets_changed", names=sorted(changes)))
+    return connection
+
+
+def all_connections(ctx: Context) -> list[Connection]:
+    """Every connection."""
+    return list(ctx.session.scalars(select(Connection).order_by(Connection.created_at)))

@@ -1,0 +1,128 @@
+"""One webhook event: match the customer, decide, and record event, outbox and audit together.
+
+The caller commits; nothing here calls the helpdesk (the worker does, from the outbox).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+
+from adapters.base import InboundEvent
+
+from .. import identity as idn
+from ..models import Connection, Identity, OfficerHelpdeskId, OutboxAction, Restriction, Service, WebhookEvent
+from ..policy import decision as policy
+from ..policy.lifecycle import IN_FORCE
+from .context import Context
+from .ticket_actions import plan, with_marker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What happened to one event."""
+
+    status: str  # processed | duplicate | ignored
+    outcome: str | None = None
+    event_id: int | None = None
+
+
+def ingest(ctx: Context, connection: Connection, event: InboundEvent) -> IngestResult:
+    """Decide on one event and write event, actions and audit in the caller's transaction."""
+    if event.ignore_reason:
+        log.info("event ignored connection=%s delivery=%s type=%s reason=%s", connection.id[:6],
+                 event.delivery_key, event.event_type, event.ignore_reason)
+        return IngestResult("ignored")
+    if _seen(ctx, connection.id, event.delivery_key):
+        return IngestResult("duplicate")
+    customer_id = match_customer(ctx, connection.id, event)
+    restrictions = _in_force(ctx, customer_id) if customer_id else []
+    assigned = _officer_for_agent(ctx, connection.id, event.assigned_agent_id)
+    contact = policy.Contact(
+        at=event.at or ctx.now(), channel=event.channel, assigned_officer_id=assigned,
+        addressed_inbox=event.addressed_inbox, sender_email=event.emails[0] if event.emails else None,
+        service_id=_service_id(ctx, connection), subject=event.subject, text=event.text)
+    decision = policy.decide(contact, [_terms(r) for r in restrictions])
+    row = WebhookEvent(connection_id=connection.id, delivery_key=event.delivery_key, event_type=event.event_type,
+                       ticket_id=event.ticket_id, customer_id=customer_id, restriction_id=decision.restriction_id,
+                       outcome=decision.outcome.value, reason=decision.reason, screen_hits=list(decision.screen_hits))
+    ctx.session.add(row)
+    ctx.session.flush()
+    restriction = next((r for r in restrictions if r.id == decision.restriction_id), None)
+    _queue_actions(ctx, connection, row, restriction, decision, event)
+    if customer_id is not None and restriction is not None:
+        ctx.audit("contact." + decision.outcome.value, row, customer_id=customer_id,
+                  restriction=restriction.id, ticket=event.ticket_id, reason=decision.reason)
+    log.info("event processed connection=%s delivery=%s type=%s outcome=%s", connection.id[:6],
+             event.delivery_key, event.event_type, decision.outcome.value)
+    return IngestResult("processed", decision.outcome.value, row.id)
+
+
+def _seen(ctx: Context, connection_id: str, key: str) -> bool:
+    return ctx.session.scalar(select(WebhookEvent.id).where(
+        WebhookEvent.connection_id == connection_id, WebhookEvent.delivery_key == key)) is not None
+
+
+def match_customer(ctx: Context, connection_id: str, event: InboundEvent) -> int | None:
+    """The customer one of the event's identities belongs to (one indexed lookup), or None."""
+    wanted = []
+    for kind, raws in (("email", event.emails), ("phone", event.phones)):
+        for raw in raws:
+            try:
+                wanted.append((kind, idn.normalise(kind, raw), ""))
+            except idn.IdentityError:
+                continue
+    if event.helpdesk_user_id:
+        wanted.append(("helpdesk_user", event.helpdesk_user_id, connection_id))
+    if not wanted:
+        return None
+    clauses = [(Identity.kind == k) & (Identity.value == v) & (Identity.connection_id == c) for k, v, c in wanted]
+    return ctx.session.scalar(select(Identity.customer_id).where(or_(*clauses)).limit(1))
+
+
+def _in_force(ctx: Context, customer_id: int) -> list[Restriction]:
+    query = select(Restriction).where(Restriction.customer_id == customer_id,
+                                      Restriction.state.in_([s.value for s in IN_FORCE]))
+    return list(ctx.session.scalars(query.order_by(Restriction.id)))
+
+
+def _officer_for_agent(ctx: Context, connection_id: str, agent_id: str | None) -> int | None:
+    if agent_id is None:
+        return None
+    query = select(OfficerHelpdeskId.officer_id).where(
+        OfficerHelpdeskId.agent_id == agent_id, OfficerHelpdeskId.connection_id.in_([connection_id, ""]))
+    found = ctx.session.scalar(query.order_by(OfficerHelpdeskId.connection_id.desc()).limit(1))
+    return found if found is not None else -1  # an agent we do not know is still not the SPOC
+
+
+def _agent_for_officer(ctx: Context, connection_id: str, officer_id: int | None) -> str | None:
+    if officer_id is None:
+        return None
+    query = select(OfficerHelpdeskId.agent_id).where(
+        OfficerHelpdeskId.officer_id == officer_id, OfficerHelpdeskId.connection_id.in_([connection_id, ""]))
+    return ctx.session.scalar(query.order_by(OfficerHelpdeskId.connection_id.desc()).limit(1))
+
+
+def _service_id(ctx: Context, connection: Connection) -> int | None:
+    slug = connection.settings.get("service")
+    return ctx.session.scalar(select(Service.id).where(Service.slug == slug)) if slug else None
+
+
+def _terms(r: Restriction) -> policy.Terms:
+    return policy.Terms(
+        id=r.id, spoc_kind=r.spoc_kind, spoc_officer_id=r.spoc_officer_id, deputy_officer_id=r.deputy_officer_id,
+        spoc_inbox=r.spoc_inbox, external_email=r.spoc_external_email,
+        allowed_channels=tuple(r.allowed_channels or ()), time_windows=tuple(r.time_windows or ()),
+        premises=dict(r.premises or {}), subjects=dict(r.subjects or {}), scope_service_id=r.scope_service_id)
+
+
+def _queue_actions(ctx, connection, row, restriction, decision, event) -> None:
+    spoc_agent = _agent_for_officer(ctx, connection.id, restriction.spoc_officer_id) if restriction else None
+    actions = plan(decision, restriction, connection.settings, spoc_agent, event.assigned_agent_id)
+    for index, action in enumerate(actions):
+        key = f"{connection.id[:12]}:{row.id}:{index}:{action['kind']}"
+        ctx.session.add(OutboxAction(connection_id=connection.id, event_id=row.id, ticket_id=event.ticket_id,
+                                     kind=action["kind"], payload=with_marker(action, key), idempotency_key=key))

@@ -1,0 +1,1 @@
+"""The worker: drains the outbox and (issue 5) runs the policy's clock."""

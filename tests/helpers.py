@@ -1,0 +1,31 @@
+"""Shared steps for tests that need a restriction in force."""
+from __future__ import annotations
+
+from plugin.services import incidents as inc
+from plugin.services import restrictions as rs
+
+
+def email_of(who: str) -> str:
+    return f"{who}@council.example"
+
+
+def active_restriction(cast, customer: str = "C1", **terms):
+    """Incident, warning, proposal, checks and activation: a restriction in force; returns its id."""
+    with cast.act("officer") as ctx:
+        incident = inc.record_incident(ctx, {
+            "customer": customer, "experienced_by": email_of("officer"), "occurred_at": "2026-01-05T10:00:00+00:00",
+            "channel": "telephone", "category": "verbal_abuse", "description": "Shouted and swore at the officer"})
+        warning = inc.issue_warning(ctx, {
+            "customer": customer, "incidents": [incident.id], "issued_on": "2026-01-06",
+            "behaviour": "Shouting and swearing on the phone", "why_unacceptable": "Staff must work free of abuse",
+            "change_requested": "Keep calls civil and courteous", "consequences": "Your contact may be restricted"})
+        data = {"customer": customer, "path": "after_warning", "warning": warning.id,
+                "why_necessary": "Abuse continued after the warning of 6 January",
+                "spoc_officer": email_of("officer"), "allowed_channels": ["email", "letter", "web_form"],
+                **terms}
+        restriction = rs.propose(ctx, data)
+        rs.record_checks(ctx, restriction.id, {"social_work_known": "no", "adjustments_needed": False,
+                                                "other_services": "none"})
+    with cast.act("senior") as ctx:
+        rs.activate(ctx, restriction.id)
+    return restriction.id

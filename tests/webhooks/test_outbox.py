@@ -1,0 +1,125 @@
+"""The outbox worker: every action once, backoff on 429/5xx honouring Retry-After, dead letters, retry."""
+import datetime as dt
+
+import responses
+from sqlalchemy import select
+
+from plugin.clock import utcnow
+from plugin.models import OutboxAction
+from plugin.worker import outbox
+from tests.helpers import active_restriction
+from tests.webhooks.conftest import HELPDESK_API, fixture_body
+
+TICKET = HELPDESK_API + "tickets/44/"
+
+
+def _ingest(client, cast, connection_id):
+    active_restriction(cast)
+    response = client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created"))
+    assert response.status_code == 200
+
+
+def _states(sessions):
+    with sessions() as s:
+        return {a.kind: (a.state, a.attempts) for a in s.scalars(select(OutboxAction))}
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_each_action_is_applied_through_the_api_with_its_body(client, cast, connection_id, sessions, settings):
+    _ingest(client, cast, connection_id)
+    responses.patch(TICKET, json={})
+    responses.get(TICKET, json={"id": 44, "custom_contactguard_tags": "", "followup_set": []})
+    responses.post(HELPDESK_API + "followups/", json={"id": 200}, status=201)
+    stats = outbox.drain_once(sessions, settings)
+    assert (stats.done, stats.retried, stats.dead) == (4, 0, 0)
+    patches = [c.request for c in responses.calls if c.request.method == "PATCH"]
+    bodies = [p.body for p in patches]
+    assert any(b"custom_contact_restriction" in b and b"officer@council.example" in b for b in bodies)
+    assert any(b'"custom_contactguard_tags": "cg-restricted"' in b for b in bodies)
+    assert any(b'"assigned_to": 7' in b for b in bodies)
+    note = [c.request for c in responses.calls if c.request.method == "POST"][0]
+    assert b'"public": false' in note.body and b"[contactguard] ref" in note.body
+    assert set(_states(sessions).values()) == {("done", 0)}
+    assert outbox.drain_once(sessions, settings).done == 0, "nothing is done twice"
+
+
+@responses.activate
+def test_existing_tags_are_kept_and_a_posted_note_is_not_posted_again(client, cast, connection_id, sessions,
+                                                                     settings):
+    _ingest(client, cast, connection_id)
+    with sessions() as s:
+        marker = s.scalar(select(OutboxAction).where(OutboxAction.kind == "add_note")).payload["marker"]
+    responses.patch(TICKET, json={})
+    responses.get(TICKET, json={"id": 44, "custom_contactguard_tags": "vip, cg-restricted",
+                                "followup_set": [{"comment": f"earlier attempt\n\n{marker}"}]})
+    outbox.drain_once(sessions, settings)
+    assert not [c for c in responses.calls if c.request.method == "POST"], "note already there: not posted twice"
+    tag_patches = [c.request.body for c in responses.calls
+                   if c.request.method == "PATCH" and b"contactguard_tags" in c.request.body]
+    assert tag_patches == [], "tags already present: nothing to write, nothing destroyed"
+
+
+@responses.activate
+def test_429_honours_retry_after_and_5xx_backs_off(client, cast, connection_id, sessions, settings):
+    _ingest(client, cast, connection_id)
+    responses.patch(TICKET, status=429, headers={"Retry-After": "120"})
+    responses.get(TICKET, status=503)
+    responses.post(HELPDESK_API + "followups/", status=503)
+    before = utcnow()
+    stats = outbox.drain_once(sessions, settings)
+    assert stats.retried == 4 and stats.done == 0
+    with sessions() as s:
+        rows = {a.kind: a for a in s.scalars(select(OutboxAction))}
+    assert rows["set_flag"].next_attempt_at >= before + dt.timedelta(seconds=120)
+    assert rows["add_note"].next_attempt_at > before
+    assert all(r.attempts == 1 and r.state == "pending" for r in rows.values())
+    assert outbox.drain_once(sessions, settings).retried == 0, "not due yet: no retry storm"
+
+
+@responses.activate
+def test_helpdesk_down_then_back_applies_every_action_exactly_once(client, cast, connection_id, sessions, settings):
+    _ingest(client, cast, connection_id)
+    outbox.drain_once(sessions, settings)  # no responses registered: connection refused for every call
+    assert {state for state, _ in _states(sessions).values()} == {"pending"}
+    responses.patch(TICKET, json={})
+    responses.get(TICKET, json={"id": 44, "custom_contactguard_tags": "", "followup_set": []})
+    responses.post(HELPDESK_API + "followups/", json={"id": 1}, status=201)
+    later = utcnow() + dt.timedelta(hours=2)
+    stats = outbox.drain_once(sessions, settings, now=later)
+    assert stats.done == 4
+    assert len([c for c in responses.calls if c.request.method == "POST"]) == 1
+
+
+@responses.activate
+def test_permanent_failure_is_dead_lettered_and_can_be_retried(client, cast, connection_id, sessions, settings):
+    _ingest(client, cast, connection_id)
+    responses.patch(TICKET, status=404)
+    responses.get(TICKET, status=404)
+    responses.post(HELPDESK_API + "followups/", status=400)
+    stats = outbox.drain_once(sessions, settings)
+    assert stats.dead == 4
+    with sessions() as s, s.begin():
+        assert len(outbox.dead_letters(s)) == 4
+        assert "HTTP 404" in outbox.dead_letters(s)[0].last_error
+        assert outbox.retry(s) == 4
+    assert {state for state, _ in _states(sessions).values()} == {"pending"}
+
+
+@responses.activate
+def test_after_max_attempts_an_action_is_dead(client, cast, connection_id, sessions, settings):
+    _ingest(client, cast, connection_id)
+    responses.patch(TICKET, status=502)
+    responses.get(TICKET, status=502)
+    responses.post(HELPDESK_API + "followups/", status=502)
+    settings = {**settings, "OUTBOX_MAX_ATTEMPTS": 2}
+    outbox.drain_once(sessions, settings)
+    outbox.drain_once(sessions, settings, now=utcnow() + dt.timedelta(days=1))
+    assert {state for state, _ in _states(sessions).values()} == {"dead"}
+
+
+def test_backoff_grows_and_is_jittered():
+    import random
+    rng = random.Random(1)
+    delays = [outbox.backoff_seconds(n, rng) for n in (1, 2, 3, 10, 30)]
+    assert delays[0] <= 5 and delays[-1] <= 3600
+    assert max(outbox.backoff_seconds(10, random.Random(i)) for i in range(20)) > 100

@@ -1,0 +1,70 @@
+"""POST /webhooks/<connection-id>: fail closed, lose nothing, act once.
+
+Order matters: the raw body is verified before it is parsed; the event, its decision, the
+outbox actions and the audit entry are committed together before the answer goes back.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy.exc import IntegrityError
+
+from adapters import get_adapter
+from adapters.errors import PayloadError, SignatureError, UnhandledEvent
+from plugin.clock import utcnow
+from plugin.models import Connection
+from plugin.services import Actor, Context
+from plugin.services.connections import secrets_of
+from plugin.services.pipeline import ingest
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__)
+MAX_BODY = 1024 * 1024
+
+
+def _error(status: int, code: str, message: str):
+    return jsonify(code=code, status=status, message=message, errors={}), status
+
+
+@bp.post("/webhooks/<connection_id>")
+def receive(connection_id: str):
+    """Receive one helpdesk delivery."""
+    if (request.content_length or 0) > MAX_BODY:
+        return _error(413, "too_large", f"body over {MAX_BODY} bytes")
+    raw = request.get_data(cache=True)
+    sessions = current_app.extensions["contactguard.sessions"]
+    settings = current_app.config["CONTACTGUARD"]
+    with sessions() as session:
+        ctx = Context(session, Actor.system("webhook"), settings)
+        connection = session.get(Connection, connection_id)
+        if connection is None or not connection.active:
+            log.warning("webhook for unknown or inactive connection")
+            return _error(404, "unknown_connection", "no such webhook")
+        adapter = get_adapter(connection.adapter)
+        try:
+            adapter.verify(request.headers, raw, secrets_of(ctx, connection), connection.settings, utcnow())
+            events = adapter.parse(raw, request.headers, connection.settings)
+        except SignatureError as exc:
+            log.warning("webhook refused connection=%s reason=%s", connection_id[:6], exc)
+            return _error(401, "bad_signature", str(exc))
+        except PayloadError as exc:
+            log.warning("webhook malformed connection=%s", connection_id[:6])
+            return _error(400, "malformed_payload", str(exc))
+        except UnhandledEvent as exc:
+            log.info("webhook not handled connection=%s type=%s", connection_id[:6], exc.event_type)
+            return jsonify(status="ignored", reason=str(exc)), 200
+        session.commit()  # end the read; each event is then written in its own transaction
+        results = [_ingest_one(ctx, connection, event) for event in events]
+    return jsonify(status="accepted", results=results), 200
+
+
+def _ingest_one(ctx: Context, connection: Connection, event) -> dict:
+    """Commit one event; a concurrent duplicate loses the unique-key race and is answered as a duplicate."""
+    try:
+        with ctx.session.begin():
+            result = ingest(ctx, connection, event)
+    except IntegrityError:
+        ctx.session.rollback()
+        return {"delivery": event.delivery_key, "status": "duplicate"}
+    return {"delivery": event.delivery_key, "status": result.status, "outcome": result.outcome}
