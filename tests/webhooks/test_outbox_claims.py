@@ -1,0 +1,35 @@
+"""Several workers drain one outbox: a row is leased to one worker; on PostgreSQL locked rows are skipped."""
+import pytest
+from sqlalchemy import select
+
+from plugin.clock import utcnow
+from plugin.models import OutboxAction
+from plugin.worker import outbox
+
+
+def _queue(sessions, connection_id, count):
+    with sessions() as s, s.begin():
+        for n in range(count):
+            s.add(OutboxAction(connection_id=connection_id, ticket_id="1", kind="add_tags",
+                               payload={"kind": "add_tags", "tags": ["x"]}, idempotency_key=f"k{n}"))
+
+
+def test_a_leased_row_is_not_claimed_again_until_the_lease_ends(connection_id, sessions):
+    _queue(sessions, connection_id, 6)
+    now = utcnow()
+    first = outbox.claim(sessions, 4, now)
+    second = outbox.claim(sessions, 4, now)
+    assert len(first) == 4 and len(second) == 2 and not set(first) & set(second)
+    assert outbox.claim(sessions, 10, now + outbox.LEASE * 2) == sorted(first + second), \
+        "a crashed worker's rows come back after the lease"
+
+
+@pytest.mark.postgres_only
+def test_rows_locked_by_another_worker_are_skipped(connection_id, sessions):
+    """Design decision 5: outbox rows are claimed with FOR UPDATE SKIP LOCKED."""
+    _queue(sessions, connection_id, 3)
+    with sessions() as holder, holder.begin():
+        locked = list(holder.scalars(select(OutboxAction).order_by(OutboxAction.id).limit(2).with_for_update()))
+        claimed = outbox.claim(sessions, 10, utcnow())
+        assert claimed == [r.id for r in holder.scalars(select(OutboxAction).order_by(OutboxAction.id))][2:]
+        assert not {r.id for r in locked} & set(claimed)
