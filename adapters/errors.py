@@ -25,9 +25,10 @@ class UnhandledEvent(AdapterError):
 class RetryLater(AdapterError):
     """The helpdesk asked us to wait (429) or is briefly unavailable (5xx, timeout)."""
 
-    def __init__(self, message: str, after_seconds: float | None = None):
+    def __init__(self, message: str, after_seconds: float | None = None, counts_as_attempt: bool = True):
         super().__init__(message)
         self.after_seconds = after_seconds
+        self.counts_as_attempt = counts_as_attempt  # our own rate limiter's deferral does not
 
 
 class PermanentFailure(AdapterError):

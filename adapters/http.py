@@ -7,6 +7,7 @@ import time
 import requests
 
 from .errors import PermanentFailure, RetryLater
+from .ratelimit import acquire
 
 DEFAULT_TIMEOUT = (3.05, 10)
 USER_AGENT = "contactguard/0.1 (+https://github.com/contactguard)"
@@ -41,8 +42,10 @@ def retry_after_seconds(response: requests.Response) -> float | None:
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
-def send(session: requests.Session, method: str, url: str, **kwargs) -> requests.Response:
+def send(session: requests.Session, method: str, url: str, bucket=None, cost: float = 1.0,
+         **kwargs) -> requests.Response:
     """Make one call; 2xx returns, 429/5xx/network raise RetryLater, other 4xx PermanentFailure."""
+    acquire(bucket, cost)
     try:
         response = session.request(method, url, **kwargs)
     except (requests.ConnectionError, requests.Timeout) as exc:
@@ -51,5 +54,8 @@ def send(session: requests.Session, method: str, url: str, **kwargs) -> requests
         return response
     summary = f"{method} {url}: HTTP {response.status_code}"
     if response.status_code == 429 or response.status_code >= 500:
-        raise RetryLater(summary, retry_after_seconds(response))
+        wait = retry_after_seconds(response)
+        if response.status_code == 429 and bucket is not None and wait:
+            bucket.hold_for(wait)
+        raise RetryLater(summary, wait)
     raise PermanentFailure(summary)

@@ -39,6 +39,14 @@ def pytest_report_header(config):
     return f"contactguard test database: {'PostgreSQL' if ON_POSTGRES else 'SQLite'}"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with full token buckets."""
+    from adapters import ratelimit
+
+    ratelimit.reset()
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
     """A freshly migrated database for this run: a SQLite file, or a new PostgreSQL database."""

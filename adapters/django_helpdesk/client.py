@@ -7,6 +7,7 @@ import requests
 
 from ..errors import ConnectionCheckFailed, PermanentFailure
 from ..http import make_session, send
+from ..ratelimit import bucket_for
 
 
 class DjangoHelpdeskClient:
@@ -16,15 +17,17 @@ class DjangoHelpdeskClient:
         self.settings = settings
         self.base = settings["base_url"].rstrip("/") + "/"
         self.session = make_session(auth=(secrets["username"], secrets["password"]))
+        # django-helpdesk sets no limits of its own; be gentle with a small self-hosted server.
+        self.bucket = bucket_for(f"django_helpdesk:{self.base}", rate=10, burst=20)
 
     def _url(self, path: str) -> str:
         return urljoin(self.base, path)
 
     def _ticket(self, ticket_id: str) -> dict:
-        return send(self.session, "GET", self._url(f"tickets/{ticket_id}/")).json()
+        return send(self.session, "GET", self._url(f"tickets/{ticket_id}/"), bucket=self.bucket).json()
 
     def _patch(self, ticket_id: str, fields: dict) -> None:
-        send(self.session, "PATCH", self._url(f"tickets/{ticket_id}/"), json=fields)
+        send(self.session, "PATCH", self._url(f"tickets/{ticket_id}/"), bucket=self.bucket, json=fields)
 
     def apply(self, ticket_id: str, action: dict) -> None:
         """Carry out one outbox action; safe to repeat."""
@@ -56,7 +59,7 @@ class DjangoHelpdeskClient:
         marker = action["marker"]
         if any(marker in (f.get("comment") or "") for f in self._ticket(ticket_id).get("followup_set", [])):
             return
-        send(self.session, "POST", self._url("followups/"), json={
+        send(self.session, "POST", self._url("followups/"), bucket=self.bucket, json={
             "ticket": int(ticket_id), "title": action.get("title", "contactguard"),
             "comment": action["text"], "public": False})
 

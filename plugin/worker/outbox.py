@@ -73,7 +73,8 @@ def _perform(sessions, settings: dict, action_id: int, clients: dict, stats: Dra
     try:
         client.apply(action.ticket_id, action.payload)
     except RetryLater as exc:
-        _record(sessions, settings, action_id, stats, error=str(exc), after=exc.after_seconds)
+        _record(sessions, settings, action_id, stats, error=str(exc), after=exc.after_seconds,
+                counted=exc.counts_as_attempt)
     except PermanentFailure as exc:
         _record(sessions, settings, action_id, stats, error=str(exc), permanent=True)
     except Exception as exc:  # noqa: BLE001 - an adapter bug must not stop the drain; keep the action
@@ -88,7 +89,8 @@ def _client(session, settings: dict, connection_id: str):
     return get_adapter(connection.adapter).client(connection.settings, secrets)
 
 
-def _record(sessions, settings, action_id, stats, error=None, after=None, permanent=False) -> None:
+def _record(sessions, settings, action_id, stats, error=None, after=None, permanent=False,
+            counted=True) -> None:
     with sessions() as session, session.begin():
         action = session.get(OutboxAction, action_id)
         now = utcnow()
@@ -96,7 +98,7 @@ def _record(sessions, settings, action_id, stats, error=None, after=None, perman
             action.state, action.done_at, action.last_error = "done", now, None
             stats.done += 1
             return
-        action.attempts += 1
+        action.attempts += 1 if counted else 0
         action.last_error = error[:2000]
         stats.errors.append(error)
         if permanent or action.attempts >= settings.get("OUTBOX_MAX_ATTEMPTS", 8):
@@ -104,7 +106,7 @@ def _record(sessions, settings, action_id, stats, error=None, after=None, perman
             stats.dead += 1
             log.error("outbox action dead id=%s kind=%s attempts=%s", action.id, action.kind, action.attempts)
             return
-        delay = max(after or 0.0, backoff_seconds(action.attempts))
+        delay = max(after or 0.0, backoff_seconds(action.attempts) if counted else 0.0)
         action.next_attempt_at = now + dt.timedelta(seconds=delay)
         stats.retried += 1
         log.warning("outbox action retry id=%s kind=%s attempts=%s in=%.0fs", action.id, action.kind,

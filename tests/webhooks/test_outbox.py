@@ -60,20 +60,35 @@ def test_existing_tags_are_kept_and_a_posted_note_is_not_posted_again(client, ca
 
 
 @responses.activate
-def test_429_honours_retry_after_and_5xx_backs_off(client, cast, connection_id, sessions, settings):
+def test_429_honours_retry_after_for_the_whole_account(client, cast, connection_id, sessions, settings):
     _ingest(client, cast, connection_id)
     responses.patch(TICKET, status=429, headers={"Retry-After": "120"})
-    responses.get(TICKET, status=503)
-    responses.post(HELPDESK_API + "followups/", status=503)
     before = utcnow()
     stats = outbox.drain_once(sessions, settings)
     assert stats.retried == 4 and stats.done == 0
     with sessions() as s:
         rows = {a.kind: a for a in s.scalars(select(OutboxAction))}
+    assert rows["set_flag"].attempts == 1 and "HTTP 429" in rows["set_flag"].last_error
     assert rows["set_flag"].next_attempt_at >= before + dt.timedelta(seconds=120)
-    assert rows["add_note"].next_attempt_at > before
-    assert all(r.attempts == 1 and r.state == "pending" for r in rows.values())
+    for kind in ("add_tags", "assign", "add_note"):
+        assert rows[kind].attempts == 0, "held back by the 429, not tried: no attempt spent"
+        assert "rate limit" in rows[kind].last_error
+        assert rows[kind].next_attempt_at >= before + dt.timedelta(seconds=100)
+    assert len(responses.calls) == 1, "one call, then the whole account waits"
     assert outbox.drain_once(sessions, settings).retried == 0, "not due yet: no retry storm"
+
+
+@responses.activate
+def test_5xx_backs_off_with_an_attempt_counted(client, cast, connection_id, sessions, settings):
+    _ingest(client, cast, connection_id)
+    responses.patch(TICKET, status=503)
+    responses.get(TICKET, status=503)
+    responses.post(HELPDESK_API + "followups/", status=503)
+    before = utcnow()
+    outbox.drain_once(sessions, settings)
+    with sessions() as s:
+        rows = list(s.scalars(select(OutboxAction)))
+    assert all(r.attempts == 1 and r.state == "pending" and r.next_attempt_at > before for r in rows)
 
 
 @responses.activate
