@@ -115,6 +115,8 @@ class GenericCallbackClient:
                                         "callback_url") from None
         if response.status_code in (401, 403):
             raise ConnectionCheckFailed("invalid_auth", "the callback refused our signature", "signing_secret")
+        if response.status_code == 404:
+            raise ConnectionCheckFailed("not_found", f"nothing answers at {self.url}", "callback_url")
         if response.status_code >= 400:
             raise ConnectionCheckFailed("cannot_connect", f"the callback answered HTTP {response.status_code}",
                                         "callback_url")

@@ -1,0 +1,32 @@
+"""django-helpdesk's declaration for the contract suite."""
+from tests.adapters.contract import Call, ContractSpec, Outbound
+
+API = "http://helpdesk.test/helpdesk/api/"
+TICKET = API + "tickets/44/"
+
+SPEC = ContractSpec(
+    key="django_helpdesk",
+    settings={"base_url": API},
+    secrets={"username": "cgadmin", "password": "s3cret-pass"},
+    invalid_settings={"base_url": "not a url"},
+    invalid_field="base_url",
+    fixtures={"django-helpdesk-ticket-created": "ticket.created",
+              "django-helpdesk-followup": "ticket.customer_reply"},
+    ticket_ids={"django-helpdesk-ticket-created": "44", "django-helpdesk-followup": "44"},
+    sign=lambda raw, secrets, now: {},
+    signs=False,
+    outbound=(
+        Outbound({"kind": "set_flag", "value": "RESTRICTED: contact via X"},
+                 (Call("PATCH", TICKET, {"custom_contact_restriction": "RESTRICTED: contact via X"}),)),
+        Outbound({"kind": "add_tags", "tags": ["cg-restricted"]},
+                 (Call("GET", TICKET, reply={"id": 44, "custom_contactguard_tags": "vip"}),
+                  Call("PATCH", TICKET, {"custom_contactguard_tags": "vip, cg-restricted"}))),
+        Outbound({"kind": "add_note", "text": "note [contactguard] ref k1", "marker": "[contactguard] ref k1"},
+                 (Call("GET", TICKET, reply={"id": 44, "followup_set": []}),
+                  Call("POST", API + "followups/", {"ticket": 44, "public": False,
+                                                    "comment": "note [contactguard] ref k1"}, status=201))),
+        Outbound({"kind": "assign", "agent_id": "7"}, (Call("PATCH", TICKET, {"assigned_to": 7}),)),
+        Outbound({"kind": "move_queue", "queue": 2}, (Call("PATCH", TICKET, {"queue": 2}),)),
+    ),
+    check_call=Call("GET", API + "tickets/?page_size=1", reply={"results": []}),
+)
