@@ -4,8 +4,26 @@ from __future__ import annotations
 from .base import Adapter
 from .django_helpdesk.adapter import DjangoHelpdeskAdapter
 from .generic.adapter import GenericJsonAdapter
+# from .zendesk.adapter import ZendeskAdapter  # ADAPTER:zendesk
+# from .freshdesk.adapter import FreshdeskAdapter  # ADAPTER:freshdesk
+# from .hubspot.adapter import HubSpotAdapter  # ADAPTER:hubspot
+# from .zammad.adapter import ZammadAdapter  # ADAPTER:zammad
+# from .intercom.adapter import IntercomAdapter  # ADAPTER:intercom
+# from .helpscout.adapter import HelpScoutAdapter  # ADAPTER:helpscout
+# from .front.adapter import FrontAdapter  # ADAPTER:front
 
-REGISTRY: dict[str, Adapter] = {a.key: a for a in (DjangoHelpdeskAdapter(), GenericJsonAdapter())}
+_ADAPTERS: list[Adapter] = [
+    DjangoHelpdeskAdapter(),
+    GenericJsonAdapter(),
+    # ZendeskAdapter(),  # ADAPTER:zendesk
+    # FreshdeskAdapter(),  # ADAPTER:freshdesk
+    # HubSpotAdapter(),  # ADAPTER:hubspot
+    # ZammadAdapter(),  # ADAPTER:zammad
+    # IntercomAdapter(),  # ADAPTER:intercom
+    # HelpScoutAdapter(),  # ADAPTER:helpscout
+    # FrontAdapter(),  # ADAPTER:front
+]
+REGISTRY: dict[str, Adapter] = {a.key: a for a in _ADAPTERS}
 
 
 def get_adapter(key: str) -> Adapter:

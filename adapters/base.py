@@ -10,6 +10,17 @@ from marshmallow import Schema
 
 NOTE_MARKER = "[contactguard]"
 
+# The actions the outbox hands a client's apply(ticket_id, action); each is safe to repeat.
+ACTION_KINDS = {
+    "set_flag": "show the arrangement on the ticket: {'value': str} (a custom field or property)",
+    "add_tags": "add tags without removing others: {'tags': [str]}",
+    "remove_tags": "remove only these tags: {'tags': [str]}",
+    "add_note": "internal note, never public: {'text': str, 'marker': str, 'title': str}; skip if marker present",
+    "assign": "assign to an agent: {'agent_id': str}",
+    "move_queue": "route to a group/queue/inbox: {'queue': str|int}",
+    "set_status": "set the ticket status: {'status': str}",
+}
+
 
 @dataclass(frozen=True)
 class InboundEvent:
