@@ -19,6 +19,7 @@ ACTION_KINDS = {
     "assign": "assign to an agent: {'agent_id': str}",
     "move_queue": "route to a group/queue/inbox: {'queue': str|int}",
     "set_status": "set the ticket status: {'status': str}",
+    "create_task": "a new internal ticket/task (ticket_id is None): {'queue', 'title', 'text', 'agent_id'?}",
 }
 
 

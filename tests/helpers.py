@@ -1,6 +1,8 @@
 """Shared steps for tests that need a restriction in force."""
 from __future__ import annotations
 
+import datetime as dt
+
 from plugin.services import incidents as inc
 from plugin.services import restrictions as rs
 
@@ -13,14 +15,14 @@ def active_restriction(cast, customer: str = "C1", **terms):
     """Incident, warning, proposal, checks and activation: a restriction in force; returns its id."""
     with cast.act("officer") as ctx:
         incident = inc.record_incident(ctx, {
-            "customer": customer, "experienced_by": email_of("officer"), "occurred_at": "2026-01-05T10:00:00+00:00",
+            "customer": customer, "experienced_by": email_of("officer"), "occurred_at": (ctx.now() - dt.timedelta(days=1)).isoformat(),
             "channel": "telephone", "category": "verbal_abuse", "description": "Shouted and swore at the officer"})
         warning = inc.issue_warning(ctx, {
-            "customer": customer, "incidents": [incident.id], "issued_on": "2026-01-06",
+            "customer": customer, "incidents": [incident.id],
             "behaviour": "Shouting and swearing on the phone", "why_unacceptable": "Staff must work free of abuse",
             "change_requested": "Keep calls civil and courteous", "consequences": "Your contact may be restricted"})
         data = {"customer": customer, "path": "after_warning", "warning": warning.id,
-                "why_necessary": "Abuse continued after the warning of 6 January",
+                "why_necessary": "Abuse continued after the formal warning",
                 "spoc_officer": email_of("officer"), "allowed_channels": ["email", "letter", "web_form"],
                 **terms}
         restriction = rs.propose(ctx, data)

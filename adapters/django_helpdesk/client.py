@@ -69,6 +69,14 @@ class DjangoHelpdeskClient:
     def _do_move_queue(self, ticket_id: str, action: dict) -> None:
         self._patch(ticket_id, {"queue": int(action["queue"])})
 
+    def _do_create_task(self, ticket_id: str | None, action: dict) -> None:
+        """Review reminders become tickets in the review queue, assigned when the officer is known."""
+        body = {"queue": int(action["queue"]), "title": action["title"], "description": action["text"],
+                "submitter_email": self.settings.get("task_submitter") or "contactguard@localhost"}
+        if action.get("agent_id"):
+            body["assigned_to"] = int(action["agent_id"])
+        send(self.session, "POST", self._url("tickets/"), bucket=self.bucket, json=body)
+
     def test_connection(self) -> None:
         """One call with the new credentials; failures come back as field-keyed codes."""
         try:

@@ -18,6 +18,10 @@ class Settings(Schema):
                                metadata={"description": "Staff-only custom field holding contactguard's tags"})
     info_rights_queue = fields.Integer(load_default=None, allow_none=True,
                                        metadata={"description": "Queue id of the information-rights team"})
+    review_queue = fields.Integer(load_default=None, allow_none=True,
+                                  metadata={"description": "Queue id where review reminders become tickets"})
+    task_submitter = fields.Email(load_default=None, allow_none=True,
+                                  metadata={"description": "Submitter e-mail on review-task tickets"})
     service = fields.String(load_default=None, allow_none=True,
                             metadata={"description": "Service slug this helpdesk serves (scoped restrictions)"})
     tags = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict,

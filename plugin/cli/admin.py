@@ -62,16 +62,14 @@ def run(state, host, port) -> None:
         stop.set()
 
 
-def _drain_loop(state, stop: threading.Event, interval: float = 1.0) -> None:
-    """The in-process worker of `contactguard run`: drain the outbox until told to stop."""
-    from ..worker import outbox
+def _drain_loop(state, stop: threading.Event) -> None:
+    """The in-process worker of `contactguard run`: the outbox and the policy's clock."""
+    from ..worker.scheduler import run_worker
 
-    while not stop.is_set():
-        try:
-            outbox.drain_once(state.sessions, state.settings)
-        except Exception:  # noqa: BLE001 - keep serving; the error is logged and the next pass retries
-            logging.getLogger(__name__).exception("outbox pass failed")
-        stop.wait(interval)
+    try:
+        run_worker(state.sessions, state.settings, stop, interval=1.0)
+    except Exception:  # noqa: BLE001 - keep serving web requests; the operator sees the error
+        logging.getLogger(__name__).exception("worker stopped")
 
 
 @cli.command()

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import json
-import time
+import threading
 
 import click
 
 from adapters import REGISTRY
 
 from ..services import connections as conns
-from ..worker import outbox
+from ..worker import outbox, sweeps
+from ..worker.scheduler import run_worker
 from .base import cli, load_json_option, unit_of_work
 
 
@@ -112,15 +113,20 @@ def outbox_retry(state, ctx, action_ids):
 
 
 @cli.command()
-@click.option("--once", is_flag=True, help="One pass, then exit.")
-@click.option("--interval", default=2.0, show_default=True, help="Seconds between passes.")
+@click.option("--once", is_flag=True, help="One pass of the sweeps and the outbox, then exit.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between outbox passes.")
 @click.pass_obj
 def worker(state, once, interval):
-    """Drain the outbox (and, later, run the policy's clock)."""
-    while True:
+    """Drain the outbox; the elected worker also runs the policy's clock (reviews, expiry, deadlines)."""
+    if once:
+        report = sweeps.run_sweeps(state.sessions, state.settings)
         stats = outbox.drain_once(state.sessions, state.settings)
-        if stats.done or stats.retried or stats.dead:
-            click.echo(f"outbox: {stats.done} done, {stats.retried} to retry, {stats.dead} dead")
-        if once:
-            return
-        time.sleep(interval)
+        click.echo(f"clock: {report.counts or 'nothing due'}; outbox: {stats.done} done, "
+                   f"{stats.retried} to retry, {stats.dead} dead")
+        return
+    stop = threading.Event()
+    click.echo("contactguard worker started")
+    try:
+        run_worker(state.sessions, state.settings, stop, interval)
+    except KeyboardInterrupt:
+        stop.set()

@@ -1,0 +1,94 @@
+"""The worker process: every worker drains the outbox; one elected worker runs the clock's sweeps.
+
+APScheduler 3.x keeps its jobs in the same database. On PostgreSQL a session-level advisory
+lock elects the scheduler: the worker holding it schedules; the others try again every few
+seconds and take over when its connection (and so its lock) goes away.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import text
+
+from ..db import make_engine
+from . import outbox, sweeps
+
+log = logging.getLogger(__name__)
+SCHEDULER_LOCK = 0x636F6E74  # "cont": the advisory lock id that elects the scheduler
+SWEEP_MINUTES = 10
+
+
+def run_sweeps_job(url: str, settings: dict) -> None:
+    """The periodic sweep job (module-level so the job store can find it by name)."""
+    from ..db import make_session_factory
+
+    engine = make_engine(url)
+    try:
+        sweeps.run_sweeps(make_session_factory(engine), settings)
+    finally:
+        engine.dispose()
+
+
+class Election:
+    """Holds the scheduler lock on PostgreSQL; on SQLite the single worker is the scheduler."""
+
+    def __init__(self, url: str):
+        self.engine = make_engine(url)
+        self.connection = None
+
+    def try_lead(self) -> bool:
+        """True when this worker holds (or just took) the scheduler lock."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self.connection is not None:
+            return True
+        conn = self.engine.connect()
+        if conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": SCHEDULER_LOCK}).scalar():
+            conn.commit()
+            self.connection = conn
+            return True
+        conn.rollback()
+        conn.close()
+        return False
+
+    def resign(self) -> None:
+        """Let another worker take over."""
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        self.engine.dispose()
+
+
+def make_scheduler(settings: dict) -> BackgroundScheduler:
+    """A scheduler whose jobs live in contactguard's database."""
+    url = settings["DATABASE_URL"]
+    scheduler = BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(url=url)}, timezone="UTC",
+                                    job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+    scheduler.add_job(run_sweeps_job, "interval", minutes=SWEEP_MINUTES, args=[url, settings], id="sweeps",
+                      replace_existing=True)
+    return scheduler
+
+
+def run_worker(sessions, settings: dict, stop: threading.Event, interval: float = 2.0) -> None:
+    """Drain the outbox forever; run the scheduler while elected."""
+    election = Election(settings["DATABASE_URL"])
+    scheduler = None
+    try:
+        while not stop.is_set():
+            if scheduler is None and election.try_lead():
+                log.info("this worker runs the scheduler")
+                sweeps.run_sweeps(sessions, settings)  # catch up at once on start-up
+                scheduler = make_scheduler(settings)
+                scheduler.start()
+            try:
+                outbox.drain_once(sessions, settings)
+            except Exception:  # noqa: BLE001 - keep the worker alive; the next pass retries
+                log.exception("outbox pass failed")
+            stop.wait(interval)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        election.resign()

@@ -1,0 +1,174 @@
+"""The policy's clock: periodic sweeps over indexed due dates, each act done exactly once.
+
+Every act is recorded as a ClockNotice whose unique key (kind, subject, key) makes a repeat
+impossible: a sweep run twice, a worker restarted mid-sweep, a worker down for a week that
+catches up, or two workers at once all end with each act done once. The act and its notice are
+written in one transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..clock import local_today
+from ..models import Appeal, ClockNotice, Connection, FormalWarning, Incident, OutboxAction, Restriction, WebhookEvent
+from ..policy.lifecycle import State
+from ..services import Actor, Context, ServiceError
+from ..services import restrictions as rs
+from ..services.ticket_actions import tag_names
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepReport:
+    """How many acts each sweep did in this pass."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+
+
+def _once(ctx: Context, kind: str, subject, key: str, act: Callable[[], None], report: SweepReport,
+          officer_id: int | None = None) -> None:
+    """Do `act` and record it, unless a notice with this key exists (then do nothing)."""
+    try:
+        with ctx.session.begin_nested():
+            ctx.session.add(ClockNotice(kind=kind, subject_type=type(subject).__tablename__,
+                                        subject_id=subject.id, key=key, officer_id=officer_id))
+            ctx.session.flush()
+            act()
+    except IntegrityError:
+        return  # done already, by an earlier pass or another worker
+    except ServiceError as exc:  # the state moved on (e.g. lifted meanwhile): nothing to do, say why
+        log.warning("clock %s skipped %s=%s: %s", kind, type(subject).__tablename__, subject.id, exc.message)
+        return
+    report.add(kind)
+    log.info("clock %s %s=%s key=%s", kind, type(subject).__tablename__, subject.id, key)
+
+
+def review_reminders(ctx: Context, today: dt.date, report: SweepReport) -> None:
+    """Remind before a review is due (default 30 and 7 days); the nearest threshold only when catching up."""
+    thresholds = sorted(ctx.settings.get("REVIEW_REMINDER_DAYS", [30, 7]))
+    horizon = today + dt.timedelta(days=max(thresholds))
+    query = select(Restriction).where(Restriction.state == State.ACTIVE.value,
+                                      Restriction.review_due >= today, Restriction.review_due <= horizon)
+    for r in ctx.session.scalars(query.order_by(Restriction.review_due)):
+        days_left = (r.review_due - today).days
+        threshold = min(t for t in thresholds if days_left <= t)
+        _once(ctx, "review_reminder", r, f"{r.review_due.isoformat()}:{threshold}",
+              lambda r=r, t=threshold: _review_task(ctx, r, f"Review due in {t} days or fewer"), report,
+              r.activated_by_id)
+
+
+def overdue_reviews(ctx: Context, today: dt.date, report: SweepReport) -> None:
+    """Escalate each overdue review once a day until it is held (R47)."""
+    query = select(Restriction).where(Restriction.state.in_([State.ACTIVE.value, State.UNDER_APPEAL.value]),
+                                      Restriction.review_due < today)
+    for r in ctx.session.scalars(query.order_by(Restriction.review_due)):
+        _once(ctx, "review_overdue", r, today.isoformat(),
+              lambda r=r: _review_task(ctx, r, f"OVERDUE review (due {r.review_due.isoformat()})"), report,
+              r.activated_by_id)
+
+
+def expiry(ctx: Context, today: dt.date, report: SweepReport) -> None:
+    """At its end date a restriction lapses (sunset), unless the setting holds it until reviewed (R44)."""
+    query = select(Restriction).where(Restriction.state == State.ACTIVE.value, Restriction.ends_on <= today)
+    hold = ctx.settings.get("EXPIRY_MODE", "sunset") == "hold_until_reviewed"
+    for r in ctx.session.scalars(query.order_by(Restriction.ends_on)):
+        if hold:
+            _once(ctx, "expiry_held", r, today.isoformat(),
+                  lambda r=r: _review_task(ctx, r, "End date reached: held until a senior officer reviews it"),
+                  report, r.activated_by_id)
+        else:
+            _once(ctx, "lapse", r, r.ends_on.isoformat(), lambda r=r: _lapse(ctx, r, "end date reached"), report)
+
+
+def unconfirmed_interims(ctx: Context, today: dt.date, report: SweepReport) -> None:
+    """Immediate actions not confirmed by a senior officer in time lapse (R1)."""
+    query = select(Restriction).where(Restriction.state == State.INTERIM.value, Restriction.confirm_by < today)
+    for r in ctx.session.scalars(query.order_by(Restriction.confirm_by)):
+        _once(ctx, "lapse", r, f"interim:{r.confirm_by.isoformat()}",
+              lambda r=r: _lapse(ctx, r, "not confirmed by a senior officer in time"), report)
+
+
+def appeal_deadlines(ctx: Context, today: dt.date, report: SweepReport) -> None:
+    """Alert daily while an appeal decision is late (R36)."""
+    query = select(Appeal).where(Appeal.state == "lodged", Appeal.decision_due < today)
+    for appeal in ctx.session.scalars(query.order_by(Appeal.decision_due)):
+        _once(ctx, "appeal_late", appeal, today.isoformat(), lambda: None, report, appeal.heard_by_id)
+
+
+def warning_followups(ctx: Context, today: dt.date, report: SweepReport) -> None:
+    """After the follow-up window, a warning with no further incident counts as effective (R10)."""
+    query = select(FormalWarning).where(FormalWarning.state == "issued", FormalWarning.effective.is_(None),
+                                        FormalWarning.followup_until < today)
+    for warning in ctx.session.scalars(query):
+        _once(ctx, "warning_followup", warning, warning.followup_until.isoformat(),
+              lambda w=warning: _judge_warning(ctx, w), report)
+
+
+def _judge_warning(ctx: Context, warning: FormalWarning) -> None:
+    start = dt.datetime.combine(warning.issued_on, dt.time.max, tzinfo=dt.timezone.utc)
+    end = dt.datetime.combine(warning.followup_until, dt.time.max, tzinfo=dt.timezone.utc)
+    later = ctx.session.scalar(select(Incident.id).where(
+        Incident.customer_id == warning.customer_id, Incident.occurred_at > start, Incident.occurred_at <= end))
+    warning.effective = later is None
+    ctx.audit("warning.followup_judged", warning, effective=warning.effective)
+
+
+def _lapse(ctx: Context, r: Restriction, reason: str) -> None:
+    rs.lapse(ctx, r, reason)
+    _remove_flags(ctx, r)
+
+
+def _remove_flags(ctx: Context, r: Restriction) -> None:
+    """Take contactguard's flag and tags off every ticket it put them on for this customer."""
+    seen = ctx.session.execute(select(WebhookEvent.connection_id, WebhookEvent.ticket_id).where(
+        WebhookEvent.customer_id == r.customer_id, WebhookEvent.outcome != "allow").distinct())
+    for connection_id, ticket_id in seen:
+        connection = ctx.session.get(Connection, connection_id)
+        tags = tag_names(connection.settings)
+        for kind, payload in (("set_flag", {"kind": "set_flag", "value": ""}),
+                              ("remove_tags", {"kind": "remove_tags", "tags": [
+                                  tags["restricted"], tags["disregarded"], tags["escalated"]]})):
+            ctx.session.add(OutboxAction(connection_id=connection_id, ticket_id=ticket_id, kind=kind,
+                                         payload=payload, idempotency_key=f"lapse:{r.id}:{ticket_id}:{kind}"
+                                         f":{connection_id[:12]}"))
+
+
+def _review_task(ctx: Context, r: Restriction, title: str) -> None:
+    """A task for the responsible senior officer in each helpdesk that takes review tasks."""
+    for connection in ctx.session.scalars(select(Connection).where(Connection.active.is_(True))):
+        queue = connection.settings.get("review_queue")
+        if queue is None:
+            continue
+        key = f"task:{r.id}:{title[:20]}:{ctx.today().isoformat()}:{connection.id[:12]}"
+        ctx.session.add(OutboxAction(connection_id=connection.id, ticket_id=None, kind="create_task",
+                                     idempotency_key=key, payload={
+                                         "kind": "create_task", "queue": queue,
+                                         "title": f"contactguard: {title}: restriction {r.id}",
+                                         "text": f"Restriction {r.id} (customer {r.customer.reference}) needs its "
+                                                 f"review. Review date: {r.review_due.isoformat()}. Hold it with "
+                                                 f"`contactguard reviews hold {r.id}`."}))
+
+
+SWEEPS = (unconfirmed_interims, expiry, review_reminders, overdue_reviews, appeal_deadlines, warning_followups)
+
+
+def run_sweeps(sessions, settings: dict, today: dt.date | None = None) -> SweepReport:
+    """One pass of every sweep; safe to repeat at any time."""
+    today = today or local_today()
+    report = SweepReport()
+    for sweep in SWEEPS:
+        with sessions() as session, session.begin():
+            sweep(Context(session, Actor.system("clock"), settings), today, report)
+    return report
+
+

@@ -1,0 +1,63 @@
+"""Several workers: one scheduler elected by a PostgreSQL advisory lock; concurrent sweeps act once."""
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from plugin.models import ClockNotice, OutboxAction
+from plugin.worker.scheduler import Election, make_scheduler
+from plugin.worker.sweeps import run_sweeps
+from tests.worker.test_sweeps import _restriction_on
+
+
+@pytest.mark.postgres_only
+def test_exactly_one_worker_holds_the_scheduler_lock_and_another_takes_over(settings):
+    """Design decision 5: a Postgres advisory lock makes one worker the scheduler."""
+    first, second = Election(settings["DATABASE_URL"]), Election(settings["DATABASE_URL"])
+    try:
+        assert first.try_lead() is True
+        assert second.try_lead() is False
+        assert first.try_lead() is True, "the leader keeps its lock"
+        first.resign()  # the leader dies: its connection, and so its lock, goes
+        assert second.try_lead() is True
+    finally:
+        first.resign()
+        second.resign()
+
+
+def test_concurrent_sweeps_do_each_act_once(cast, sessions, settings):
+    """Two workers sweeping at the same moment: every reminder, escalation and lapse happens once."""
+    for n in range(6):
+        _restriction_on(cast, dt.date(2026, 1, 12), review_due="2026-03-02", ends_on=f"2026-03-{n + 3:02d}")
+    errors = []
+
+    def sweep():
+        try:
+            run_sweeps(sessions, settings, today=dt.date(2026, 3, 10))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    run_sweeps(sessions, settings, today=dt.date(2026, 3, 10))
+    with sessions() as s:
+        kinds = dict(s.execute(select(ClockNotice.kind, func.count()).group_by(ClockNotice.kind)).all())
+        letters = s.scalar(select(func.count()).select_from(OutboxAction))
+    assert not [e for e in errors if "locked" not in str(e)], errors
+    assert kinds.get("lapse") == 6
+    assert letters == 0, "no helpdesk tickets were flagged, so there is nothing to remove"
+
+
+def test_the_scheduler_keeps_its_sweep_job_in_the_database(settings):
+    scheduler = make_scheduler(settings)
+    scheduler.start(paused=True)
+    try:
+        job = scheduler.get_job("sweeps")
+        assert job is not None and job.trigger.interval == dt.timedelta(minutes=10)
+        assert job.next_run_time is not None
+    finally:
+        scheduler.shutdown(wait=False)
