@@ -30,12 +30,19 @@ class State:
         self.actor_email = actor_email
         self.as_json = as_json
         self._sessions = None
+        self._engine = None
 
     @property
     def sessions(self):
         if self._sessions is None:
-            self._sessions = make_session_factory(make_engine(self.settings["DATABASE_URL"]))
+            self._engine = make_engine(self.settings["DATABASE_URL"])
+            self._sessions = make_session_factory(self._engine)
         return self._sessions
+
+    def close(self) -> None:
+        """Release database connections when the command ends."""
+        if self._engine is not None:
+            self._engine.dispose()
 
     def actor(self, session, required: bool) -> Actor:
         """The officer named by --as, or the system for administration."""
@@ -58,6 +65,7 @@ class State:
 def cli(ctx: click.Context, actor_email: str | None, as_json: bool) -> None:
     """contactguard: the restricted-contact register and its helpdesk plugin."""
     ctx.obj = State(actor_email, as_json)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def unit_of_work(actor_required: bool = True):

@@ -63,13 +63,21 @@ class Election:
 
 
 def make_scheduler(settings: dict) -> BackgroundScheduler:
-    """A scheduler whose jobs live in contactguard's database."""
+    """A scheduler whose jobs live in contactguard's database; stop it with `stop_scheduler`."""
     url = settings["DATABASE_URL"]
-    scheduler = BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(url=url)}, timezone="UTC",
+    engine = make_engine(url)
+    scheduler = BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(engine=engine)}, timezone="UTC",
                                     job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
     scheduler.add_job(run_sweeps_job, "interval", minutes=SWEEP_MINUTES, args=[url, settings], id="sweeps",
                       replace_existing=True)
+    scheduler.contactguard_engine = engine
     return scheduler
+
+
+def stop_scheduler(scheduler: BackgroundScheduler) -> None:
+    """Stop the scheduler and close its database connections."""
+    scheduler.shutdown(wait=False)
+    scheduler.contactguard_engine.dispose()
 
 
 def run_worker(sessions, settings: dict, stop: threading.Event, interval: float = 2.0) -> None:
@@ -90,5 +98,5 @@ def run_worker(sessions, settings: dict, stop: threading.Event, interval: float 
             stop.wait(interval)
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            stop_scheduler(scheduler)
         election.resign()

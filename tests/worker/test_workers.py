@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from plugin.models import ClockNotice, OutboxAction
-from plugin.worker.scheduler import Election, make_scheduler
+from plugin.worker.scheduler import Election, make_scheduler, stop_scheduler
 from plugin.worker.sweeps import run_sweeps
 from tests.worker.test_sweeps import _restriction_on
 
@@ -60,4 +60,4 @@ def test_the_scheduler_keeps_its_sweep_job_in_the_database(settings):
         assert job is not None and job.trigger.interval == dt.timedelta(minutes=10)
         assert job.next_run_time is not None
     finally:
-        scheduler.shutdown(wait=False)
+        stop_scheduler(scheduler)
