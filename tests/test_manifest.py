@@ -32,3 +32,20 @@ def test_every_setting_says_whether_it_is_secret_and_secrets_are_the_right_ones(
     settings = _manifest()["settings"]
     assert all(isinstance(spec.get("secret"), bool) for spec in settings.values())
     assert {k for k, v in settings.items() if v["secret"]} == {"DATABASE_URL", "SECRET_KEY"}
+
+
+def test_manifest_lists_every_registered_adapter_and_nothing_else():
+    from adapters import REGISTRY
+
+    listed = {a["key"] for a in _manifest()["adapters"]}
+    assert listed == set(REGISTRY), "run `python -m plugin.manifest` after adding an adapter"
+
+
+def test_manifest_adapter_schemas_match_the_code_with_secrets_marked():
+    from plugin.manifest import adapters_section
+
+    assert _manifest()["adapters"] == adapters_section()
+    for adapter in _manifest()["adapters"]:
+        assert adapter["secrets"], f"{adapter['key']} declares its secrets"
+        assert all(spec["secret"] for spec in adapter["secrets"].values())
+        assert not any(spec["secret"] for spec in adapter["settings"].values())
