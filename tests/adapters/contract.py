@@ -49,4 +49,7 @@ class ContractSpec:
     stale_after: dt.timedelta | None = None     # replay window when the helpdesk sends a timestamp
     retry_call: Call | None = None              # the first call of outbound[0] (for 429/5xx tests)
     unhandled_fixture: bytes | None = None      # a body of an event type we do not act on
+    # The calls a restricted customer's new ticket (the first fixture, unassigned) must cause, in order;
+    # `spoc_agent_id` in `extra` is the sole point of contact's agent id in this helpdesk (default "7").
+    restricted_calls: tuple[Call, ...] | None = None
     extra: dict = field(default_factory=dict)

@@ -29,4 +29,14 @@ SPEC = ContractSpec(
         Outbound({"kind": "move_queue", "queue": 2}, (Call("PATCH", TICKET, {"queue": 2}),)),
     ),
     check_call=Call("GET", API + "tickets/?page_size=1", reply={"results": []}),
+    restricted_calls=(
+        Call("PATCH", TICKET, {"custom_contact_restriction": "RESTRICTED: contact via Olly Officer "
+                                                            "<officer@council.example>; channels email, letter, "
+                                                            "web_form; review 2027-05-24"}),
+        Call("GET", TICKET, reply={"id": 44, "custom_contactguard_tags": ""}),
+        Call("PATCH", TICKET, {"custom_contactguard_tags": "cg-restricted"}),
+        Call("PATCH", TICKET, {"assigned_to": 7}),
+        Call("GET", TICKET, reply={"id": 44, "followup_set": []}),
+        Call("POST", API + "followups/", {"ticket": 44, "public": False}, status=201),
+    ),
 )

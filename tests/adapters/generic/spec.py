@@ -25,4 +25,10 @@ SPEC = ContractSpec(
     ),
     check_call=Call("POST", CALLBACK, {"ping": True}),
     unhandled_fixture=b'{"event": "sla.breached", "ticket": {"id": 44}}',
+    restricted_calls=(
+        Call("POST", CALLBACK, {"ticket_id": "44", "action": {"kind": "set_flag"}}),
+        Call("POST", CALLBACK, {"ticket_id": "44", "action": {"kind": "add_tags", "tags": ["cg-restricted"]}}),
+        Call("POST", CALLBACK, {"ticket_id": "44", "action": {"kind": "assign", "agent_id": "7"}}),
+        Call("POST", CALLBACK, {"ticket_id": "44", "action": {"kind": "add_note"}}),
+    ),
 )

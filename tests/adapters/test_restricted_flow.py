@@ -1,0 +1,83 @@
+"""A restricted customer's ticket, replayed as each helpdesk's documented payload through the receiver
+served over real HTTP, produces the right outbound calls for that helpdesk, asserted request by request."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+
+import pytest
+import requests
+import responses
+import time_machine
+from werkzeug.serving import make_server
+
+from adapters import REGISTRY
+from plugin.services import connections as conns
+from plugin.services import register as reg
+from plugin.worker import outbox
+from tests.adapters.test_contract import fixture, loaded, spec_of
+from tests.helpers import active_restriction
+
+KEYS = [k for k in sorted(REGISTRY) if spec_of(k).restricted_calls]
+DAY = dt.datetime(2026, 11, 24, 12, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def served(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+def _subset(expected, actual) -> bool:
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(k in actual and _subset(v, actual[k]) for k, v in expected.items())
+    return expected == actual
+
+
+def test_every_adapter_declares_its_restricted_flow():
+    assert set(KEYS) == set(REGISTRY)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_restricted_customer_ticket_through_real_http(key, served, cast, sessions, settings):
+    spec, adapter, parsed_settings, secrets = loaded(key)
+    stem = next(iter(spec.fixtures))
+    raw = fixture(key, stem)
+    event = adapter.parse(raw, {}, parsed_settings)[0]
+    agent = spec.extra.get("spoc_agent_id", "7")
+    with time_machine.travel(DAY - dt.timedelta(days=2), tick=False):
+        with cast.act() as ctx:
+            reg.remove_identity(ctx, "C1", "email", "jane.customer@example.com")  # free the fixtures' address
+            reg.update_officer(ctx, "officer@council.example", {"helpdesk_ids": [{"connection": "", "agent_id": agent}]})
+            identities = [{"kind": "email", "value": e} for e in event.emails]
+            identities += [{"kind": "phone", "value": p} for p in event.phones]
+            if not identities and event.helpdesk_user_id:
+                identities = [{"kind": "helpdesk_user", "value": event.helpdesk_user_id}]
+            reg.add_customer(ctx, {"reference": "R1", "name": "Restricted Customer", "identities": identities})
+            connection = conns.add(ctx, key, key, spec.settings, spec.secrets, test=False)
+        if event.helpdesk_user_id and not (event.emails or event.phones):
+            with cast.act() as ctx:
+                reg.remove_identity(ctx, "R1", "helpdesk_user", event.helpdesk_user_id)
+                reg.add_identity(ctx, "R1", {"kind": "helpdesk_user", "value": event.helpdesk_user_id,
+                                              "connection": connection.id})
+        active_restriction(cast, customer="R1", review_due="2027-05-24")
+    response = requests.post(f"{served}/webhooks/{connection.id}", data=raw, timeout=10,
+                             headers={"Content-Type": "application/json",
+                                      **spec.sign(raw, secrets, dt.datetime.now(dt.timezone.utc))})
+    assert response.status_code == 200, response.text
+    assert response.json()["results"][0]["outcome"] == "flag"
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        for call in spec.restricted_calls:
+            mock.add(call.method, call.url, json=call.reply if call.reply is not None else {}, status=call.status)
+        stats = outbox.drain_once(sessions, settings)
+        made = [(c.request.method, c.request.url) for c in mock.calls]
+        assert made == [(c.method, c.url) for c in spec.restricted_calls]
+        for call, sent in zip(spec.restricted_calls, mock.calls):
+            if call.body is not None:
+                assert _subset(call.body, json.loads(sent.request.body)), (call.body, sent.request.body)
+    assert stats.dead == 0 and stats.retried == 0
