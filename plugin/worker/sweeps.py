@@ -53,17 +53,30 @@ def _once(ctx: Context, kind: str, subject, key: str, act: Callable[[], None], r
     log.info("clock %s %s=%s key=%s", kind, type(subject).__tablename__, subject.id, key)
 
 
+def _not_done(ctx: Context, kind: str, candidates: list, key_of: Callable) -> list[tuple]:
+    """(subject, key) pairs whose act has not happened yet: one query per thousand, not one per row."""
+    pending = []
+    for start in range(0, len(candidates), 1000):
+        chunk = candidates[start:start + 1000]
+        done = set(ctx.session.execute(select(ClockNotice.subject_id, ClockNotice.key).where(
+            ClockNotice.kind == kind, ClockNotice.subject_id.in_([c.id for c in chunk]))).all())
+        pending += [(c, key_of(c)) for c in chunk if (c.id, key_of(c)) not in done]
+    return pending
+
+
 def review_reminders(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """Remind before a review is due (default 30 and 7 days); the nearest threshold only when catching up."""
     thresholds = sorted(ctx.settings.get("REVIEW_REMINDER_DAYS", [30, 7]))
     horizon = today + dt.timedelta(days=max(thresholds))
     query = select(Restriction).where(Restriction.state == State.ACTIVE.value,
                                       Restriction.review_due >= today, Restriction.review_due <= horizon)
-    for r in ctx.session.scalars(query.order_by(Restriction.review_due)):
-        days_left = (r.review_due - today).days
-        threshold = min(t for t in thresholds if days_left <= t)
-        _once(ctx, "review_reminder", r, f"{r.review_due.isoformat()}:{threshold}",
-              lambda r=r, t=threshold: _review_task(ctx, r, f"Review due in {t} days or fewer"), report,
+    def key_of(r):
+        return f"{r.review_due.isoformat()}:{min(t for t in thresholds if (r.review_due - today).days <= t)}"
+
+    candidates = list(ctx.session.scalars(query.order_by(Restriction.review_due)))
+    for r, key in _not_done(ctx, "review_reminder", candidates, key_of):
+        _once(ctx, "review_reminder", r, key,
+              lambda r=r, t=key.split(":")[1]: _review_task(ctx, r, f"Review due in {t} days or fewer"), report,
               r.activated_by_id)
 
 
@@ -71,7 +84,8 @@ def overdue_reviews(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """Escalate each overdue review once a day until it is held (R47)."""
     query = select(Restriction).where(Restriction.state.in_([State.ACTIVE.value, State.UNDER_APPEAL.value]),
                                       Restriction.review_due < today)
-    for r in ctx.session.scalars(query.order_by(Restriction.review_due)):
+    candidates = list(ctx.session.scalars(query.order_by(Restriction.review_due)))
+    for r, _key in _not_done(ctx, "review_overdue", candidates, lambda r: today.isoformat()):
         _once(ctx, "review_overdue", r, today.isoformat(),
               lambda r=r: _review_task(ctx, r, f"OVERDUE review (due {r.review_due.isoformat()})"), report,
               r.activated_by_id)
@@ -101,7 +115,8 @@ def unconfirmed_interims(ctx: Context, today: dt.date, report: SweepReport) -> N
 def appeal_deadlines(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """Alert daily while an appeal decision is late (R36)."""
     query = select(Appeal).where(Appeal.state == "lodged", Appeal.decision_due < today)
-    for appeal in ctx.session.scalars(query.order_by(Appeal.decision_due)):
+    candidates = list(ctx.session.scalars(query.order_by(Appeal.decision_due)))
+    for appeal, _key in _not_done(ctx, "appeal_late", candidates, lambda a: today.isoformat()):
         _once(ctx, "appeal_late", appeal, today.isoformat(), lambda: None, report, appeal.heard_by_id)
 
 
