@@ -54,6 +54,8 @@ class Context:
     def audit(self, action: str, entity, customer_id: int | None = None, **details) -> None:
         """Append one audit entry for a change to `entity` (identifiers and codes, not content)."""
         self.session.flush()
+        if customer_id is None and type(entity).__tablename__ == "customers":
+            customer_id = entity.id
         self.session.add(AuditEntry(
             actor=self.actor.label, actor_officer_id=self.actor.officer_id, action=action,
             entity_type=type(entity).__tablename__, entity_id=entity.id,
