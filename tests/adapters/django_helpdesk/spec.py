@@ -11,8 +11,11 @@ SPEC = ContractSpec(
     invalid_settings={"base_url": "not a url"},
     invalid_field="base_url",
     fixtures={"django-helpdesk-ticket-created": "ticket.created",
-              "django-helpdesk-followup": "ticket.customer_reply"},
-    ticket_ids={"django-helpdesk-ticket-created": "44", "django-helpdesk-followup": "44"},
+              "django-helpdesk-followup": "ticket.customer_reply",
+              "captured-2.6.1-new-ticket": "ticket.created",
+              "captured-2.6.1-followup": "ticket.customer_reply"},
+    ticket_ids={"django-helpdesk-ticket-created": "44", "django-helpdesk-followup": "44",
+                "captured-2.6.1-new-ticket": "1", "captured-2.6.1-followup": "1"},
     sign=lambda raw, secrets, now: {},
     signs=False,
     outbound=(
