@@ -126,6 +126,25 @@ def impose(ctx: Context, data: dict) -> Restriction:
     return activate(ctx, propose(ctx, data).id)
 
 
+def import_active(ctx: Context, data: dict, checks: dict) -> Restriction:
+    """A restriction already in force in the council's old register, vouched for by a senior officer.
+
+    The warning that preceded it lives in the old records, so the path is taken as recorded; every
+    other activation rule (checks, necessity, an open channel, a review date) applies as usual.
+    """
+    require_senior(ctx, "import a restriction in force")
+    r = propose(ctx, data)
+    record_checks(ctx, r.id, checks)
+    facts = _facts(ctx, r)
+    problems = [p for p in activation_problems(facts) if p.field not in ("path", "path_justification")]
+    if problems:
+        raise Refused.from_problems("the restriction cannot be imported", problems)
+    _move(ctx, r, Action.ACTIVATE, State.ACTIVE)
+    r.activated_by_id, r.activated_at = ctx.actor.officer_id, ctx.now()
+    ctx.audit("restriction.imported", r, path=r.path, review_due=r.review_due)
+    return r
+
+
 def record_interim(ctx: Context, data: dict) -> Restriction:
     """Frontline staff record an immediate action; it lapses unless a senior officer confirms it (R1, R32)."""
     require_staff(ctx, Role.AGENT, "recording an immediate action")
