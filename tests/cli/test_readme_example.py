@@ -1,0 +1,47 @@
+"""The README's worked example, run command by command exactly as written there."""
+import re
+import shlex
+from pathlib import Path
+
+import time_machine
+
+from plugin.cli import cli
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _commands(section: str) -> list[list[str]]:
+    text = README.read_text().split(section, 1)[1]
+    block = re.search(r"```sh\n(.*?)```", text, re.S).group(1)
+    joined = re.sub(r"\\\n\s*", " ", block)
+    commands = []
+    for line in joined.splitlines():
+        line = line.split("  #")[0].strip()
+        if line.startswith("contactguard "):
+            commands.append(shlex.split(line)[1:])
+    return commands
+
+
+def test_the_worked_example_runs_as_written(runner, settings):
+    commands = _commands("## A worked example with the CLI")
+    assert len(commands) >= 15
+    outputs = []
+    with time_machine.travel("2026-11-24 10:00:00+00:00", tick=False):
+        for args in commands:
+            result = runner.invoke(cli, args)
+            assert result.exit_code == 0, f"contactguard {' '.join(args)}\n{result.output}"
+            outputs.append(result.output)
+    text = "\n".join(outputs)
+    assert "restriction 1 active until review on 2027-05-24; letter queued" in text
+    assert "sole point of contact: olly.officer@council.example (officer), deputy dee.deputy@council.example" in text
+    assert "deemed received 2026-11-26" in text
+
+
+def test_an_officer_cannot_activate_and_is_told_why(runner, settings):
+    with time_machine.travel("2026-11-24 10:00:00+00:00", tick=False):
+        for args in _commands("## A worked example with the CLI"):
+            if args[:3] == ["--as", "sam.senior@council.example", "restrictions"] and "activate" in args:
+                refused = runner.invoke(cli, ["--as", "olly.officer@council.example", "restrictions", "activate", "1"])
+                assert refused.exit_code == 4
+                assert "only a senior officer may activate a restriction; you are officer [R2]" in refused.output
+            runner.invoke(cli, args)
