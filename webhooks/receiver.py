@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from adapters import get_adapter
 from adapters.errors import PayloadError, SignatureError, UnhandledEvent
 from plugin.clock import utcnow
-from plugin.models import Connection
 from plugin.services import Actor, Context
-from plugin.services.connections import secrets_of
 from plugin.services.pipeline import ingest
+
+from .connection_cache import ConnectionCache
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
@@ -27,6 +27,13 @@ def _error(status: int, code: str, message: str):
     return jsonify(code=code, status=status, message=message, errors={}), status
 
 
+def _cache() -> ConnectionCache:
+    cache = current_app.extensions.get("contactguard.connections")
+    if cache is None:
+        cache = current_app.extensions["contactguard.connections"] = ConnectionCache(current_app.config["CONTACTGUARD"])
+    return cache
+
+
 @bp.post("/webhooks/<connection_id>")
 def receive(connection_id: str):
     """Receive one helpdesk delivery."""
@@ -34,16 +41,15 @@ def receive(connection_id: str):
         return _error(413, "too_large", f"body over {MAX_BODY} bytes")
     raw = request.get_data(cache=True)
     sessions = current_app.extensions["contactguard.sessions"]
-    settings = current_app.config["CONTACTGUARD"]
     with sessions() as session:
-        ctx = Context(session, Actor.system("webhook"), settings)
-        connection = session.get(Connection, connection_id)
+        connection = _cache().get(session, connection_id)
+        session.rollback()  # end the read; each event is written in its own transaction
         if connection is None or not connection.active:
             log.warning("webhook for unknown or inactive connection")
             return _error(404, "unknown_connection", "no such webhook")
         adapter = get_adapter(connection.adapter)
         try:
-            adapter.verify(request.headers, raw, secrets_of(ctx, connection), connection.settings, utcnow())
+            adapter.verify(request.headers, raw, connection.secrets, connection.settings, utcnow())
             events = adapter.parse(raw, request.headers, connection.settings)
         except SignatureError as exc:
             log.warning("webhook refused connection=%s reason=%s", connection_id[:6], exc)
@@ -54,17 +60,18 @@ def receive(connection_id: str):
         except UnhandledEvent as exc:
             log.info("webhook not handled connection=%s type=%s", connection_id[:6], exc.event_type)
             return jsonify(status="ignored", reason=str(exc)), 200
-        session.commit()  # end the read; each event is then written in its own transaction
+        ctx = Context(session, Actor.system("webhook"), current_app.config["CONTACTGUARD"])
         results = [_ingest_one(ctx, connection, event) for event in events]
     return jsonify(status="accepted", results=results), 200
 
 
-def _ingest_one(ctx: Context, connection: Connection, event) -> dict:
-    """Commit one event; a concurrent duplicate loses the unique-key race and is answered as a duplicate."""
+def _ingest_one(ctx: Context, connection, event) -> dict:
+    """Commit one event; a duplicate (a retry, a replay, a concurrent twin) loses on the unique key."""
     try:
         with ctx.session.begin():
             result = ingest(ctx, connection, event)
     except IntegrityError:
         ctx.session.rollback()
+        log.info("duplicate delivery connection=%s delivery=%s", connection.id[:6], event.delivery_key)
         return {"delivery": event.delivery_key, "status": "duplicate"}
     return {"delivery": event.delivery_key, "status": result.status, "outcome": result.outcome}

@@ -32,6 +32,11 @@ def _check(adapter, settings: dict, secrets: dict) -> None:
                            errors={exc.field: [exc.code]}, code=exc.code) from None
 
 
+def _new_id() -> str:
+    """Unguessable (192 random bits), URL-safe, and never starting with '-' (a CLI would read an option)."""
+    return "cg" + token_source.token_urlsafe(24)
+
+
 def add(ctx: Context, adapter_key: str, name: str, settings: dict, secrets: dict, test: bool = True) -> Connection:
     """Register a helpdesk; the helpdesk is called once with the credentials unless test=False."""
     require_admin(ctx, "adding a helpdesk connection")
@@ -43,7 +48,7 @@ def add(ctx: Context, adapter_key: str, name: str, settings: dict, secrets: dict
     secrets = {k: v for k, v in _validate(adapter.secrets_schema, secrets, "secrets").items() if v is not None}
     if test:
         _check(adapter, settings, secrets)
-    connection = Connection(id=token_source.token_urlsafe(24), adapter=adapter_key, name=name,
+    connection = Connection(id=_new_id(), adapter=adapter_key, name=name,
                             settings=settings, secrets_encrypted=SecretBox(ctx.settings).seal(secrets))
     ctx.session.add(connection)
     ctx.session.flush()

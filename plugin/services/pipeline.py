@@ -7,12 +7,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 
 from adapters.base import InboundEvent
 
 from .. import identity as idn
-from ..models import Connection, Identity, OfficerHelpdeskId, OutboxAction, Restriction, Service, WebhookEvent
+from ..models import Identity, OfficerHelpdeskId, OutboxAction, Restriction, Service, WebhookEvent
 from ..policy import decision as policy
 from ..policy.lifecycle import IN_FORCE
 from .context import Context
@@ -30,19 +30,23 @@ class IngestResult:
     event_id: int | None = None
 
 
-def ingest(ctx: Context, connection: Connection, event: InboundEvent) -> IngestResult:
-    """Decide on one event and write event, actions and audit in the caller's transaction."""
+def ingest(ctx: Context, connection, event: InboundEvent) -> IngestResult:
+    """Decide on one event and write event, actions and audit in the caller's transaction.
+
+    A delivery seen before fails the caller's commit on the (connection, delivery key) unique key.
+    """
     if event.ignore_reason:
         log.info("event ignored connection=%s delivery=%s type=%s reason=%s", connection.id[:6],
                  event.delivery_key, event.event_type, event.ignore_reason)
         return IngestResult("ignored")
-    if _seen(ctx, connection.id, event.delivery_key):
-        return IngestResult("duplicate")
     customer_id = match_customer(ctx, connection.id, event)
     restrictions = _in_force(ctx, customer_id) if customer_id else []
-    assigned = _officer_for_agent(ctx, connection.id, event.assigned_agent_id)
+    if not restrictions:
+        _record_allowed(ctx, connection, event, customer_id)
+        return IngestResult("processed", policy.Outcome.ALLOW.value)
     contact = policy.Contact(
-        at=event.at or ctx.now(), channel=event.channel, assigned_officer_id=assigned,
+        at=event.at or ctx.now(), channel=event.channel,
+        assigned_officer_id=_officer_for_agent(ctx, connection.id, event.assigned_agent_id),
         addressed_inbox=event.addressed_inbox, sender_email=event.emails[0] if event.emails else None,
         service_id=_service_id(ctx, connection), subject=event.subject, text=event.text)
     decision = policy.decide(contact, [_terms(r) for r in restrictions])
@@ -53,7 +57,7 @@ def ingest(ctx: Context, connection: Connection, event: InboundEvent) -> IngestR
     ctx.session.flush()
     restriction = next((r for r in restrictions if r.id == decision.restriction_id), None)
     _queue_actions(ctx, connection, row, restriction, decision, event)
-    if customer_id is not None and restriction is not None:
+    if restriction is not None:
         ctx.audit("contact." + decision.outcome.value, row, customer_id=customer_id,
                   restriction=restriction.id, ticket=event.ticket_id, reason=decision.reason)
     log.info("event processed connection=%s delivery=%s type=%s outcome=%s", connection.id[:6],
@@ -61,9 +65,14 @@ def ingest(ctx: Context, connection: Connection, event: InboundEvent) -> IngestR
     return IngestResult("processed", decision.outcome.value, row.id)
 
 
-def _seen(ctx: Context, connection_id: str, key: str) -> bool:
-    return ctx.session.scalar(select(WebhookEvent.id).where(
-        WebhookEvent.connection_id == connection_id, WebhookEvent.delivery_key == key)) is not None
+def _record_allowed(ctx: Context, connection, event: InboundEvent, customer_id: int | None) -> None:
+    """The common case, kept lean: one insert, no actions."""
+    ctx.session.execute(insert(WebhookEvent).values(
+        connection_id=connection.id, delivery_key=event.delivery_key, event_type=event.event_type,
+        ticket_id=event.ticket_id, customer_id=customer_id, outcome=policy.Outcome.ALLOW.value,
+        reason="not restricted", screen_hits=[], received_at=ctx.now()))
+    log.info("event processed connection=%s delivery=%s type=%s outcome=allow", connection.id[:6],
+             event.delivery_key, event.event_type)
 
 
 def match_customer(ctx: Context, connection_id: str, event: InboundEvent) -> int | None:
@@ -106,7 +115,7 @@ def _agent_for_officer(ctx: Context, connection_id: str, officer_id: int | None)
     return ctx.session.scalar(query.order_by(OfficerHelpdeskId.connection_id.desc()).limit(1))
 
 
-def _service_id(ctx: Context, connection: Connection) -> int | None:
+def _service_id(ctx: Context, connection) -> int | None:
     slug = connection.settings.get("service")
     return ctx.session.scalar(select(Service.id).where(Service.slug == slug)) if slug else None
 

@@ -1,0 +1,4 @@
+"""`python -m plugin.cli` runs the contactguard command."""
+from . import main
+
+main()
