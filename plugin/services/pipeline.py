@@ -19,6 +19,7 @@ from .context import Context
 from .ticket_actions import plan, with_marker
 
 log = logging.getLogger(__name__)
+IN_FORCE_STATES = sorted(s.value for s in IN_FORCE)
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,8 @@ def ingest(ctx: Context, connection, event: InboundEvent) -> IngestResult:
         log.info("event ignored connection=%s delivery=%s type=%s reason=%s", connection.id[:6],
                  event.delivery_key, event.event_type, event.ignore_reason)
         return IngestResult("ignored")
-    customer_id = match_customer(ctx, connection.id, event)
-    restrictions = _in_force(ctx, customer_id) if customer_id else []
+    customer_id, restriction_ids = _match(ctx, connection.id, event)
+    restrictions = _load(ctx, restriction_ids)
     if not restrictions:
         _record_allowed(ctx, connection, event, customer_id)
         return IngestResult("processed", policy.Outcome.ALLOW.value)
@@ -75,8 +76,7 @@ def _record_allowed(ctx: Context, connection, event: InboundEvent, customer_id: 
              event.delivery_key, event.event_type)
 
 
-def match_customer(ctx: Context, connection_id: str, event: InboundEvent) -> int | None:
-    """The customer one of the event's identities belongs to (one indexed lookup), or None."""
+def _wanted(connection_id: str, event: InboundEvent) -> list[tuple[str, str, str]]:
     wanted = []
     for kind, raws in (("email", event.emails), ("phone", event.phones)):
         for raw in raws:
@@ -86,16 +86,34 @@ def match_customer(ctx: Context, connection_id: str, event: InboundEvent) -> int
                 continue
     if event.helpdesk_user_id:
         wanted.append(("helpdesk_user", event.helpdesk_user_id, connection_id))
+    return wanted
+
+
+def _match(ctx: Context, connection_id: str, event: InboundEvent) -> tuple[int | None, list[int]]:
+    """One indexed query: the customer an identity belongs to, and their restrictions in force."""
+    wanted = _wanted(connection_id, event)
     if not wanted:
-        return None
+        return None, []
     clauses = [(Identity.kind == k) & (Identity.value == v) & (Identity.connection_id == c) for k, v, c in wanted]
-    return ctx.session.scalar(select(Identity.customer_id).where(or_(*clauses)).limit(1))
+    in_force = (Restriction.customer_id == Identity.customer_id) & Restriction.state.in_(IN_FORCE_STATES)
+    rows = ctx.session.execute(select(Identity.customer_id, Restriction.id).outerjoin(Restriction, in_force)
+                               .where(or_(*clauses)).order_by(Identity.id, Restriction.id)).all()
+    if not rows:
+        return None, []
+    customer_id = rows[0][0]
+    return customer_id, [rid for cid, rid in rows if cid == customer_id and rid is not None]
 
 
-def _in_force(ctx: Context, customer_id: int) -> list[Restriction]:
-    query = select(Restriction).where(Restriction.customer_id == customer_id,
-                                      Restriction.state.in_([s.value for s in IN_FORCE]))
-    return list(ctx.session.scalars(query.order_by(Restriction.id)))
+def match_customer(ctx: Context, connection_id: str, event: InboundEvent) -> int | None:
+    """The customer one of the event's identities belongs to, or None."""
+    return _match(ctx, connection_id, event)[0]
+
+
+def _load(ctx: Context, restriction_ids: list[int]) -> list[Restriction]:
+    if not restriction_ids:
+        return []
+    return list(ctx.session.scalars(select(Restriction).where(Restriction.id.in_(restriction_ids))
+                                    .order_by(Restriction.id)))
 
 
 def _officer_for_agent(ctx: Context, connection_id: str, agent_id: str | None) -> int | None:
