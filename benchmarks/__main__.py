@@ -1,0 +1,88 @@
+"""`make bench`: webhook ingest, decision time at scale, and one sweep cycle; results to docs/benchmarks.md."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import tempfile
+
+from .clock import seed as seed_clock
+from .common import ROOT, fresh_postgres, machine
+from .decision import time_decisions
+from .ingest import ingest_benchmark
+
+TARGETS = {"ingest_ratio": 0.7, "p99_ms": 25.0, "decision_ratio": 1.3, "sweep_seconds": 10.0, "sweep_mb": 300.0}
+
+
+def main() -> None:
+    print(f"machine: {machine()}", flush=True)
+    with fresh_postgres() as (url, dsn), tempfile.TemporaryDirectory() as instance:
+        ingest = ingest_benchmark(url, dsn, instance)
+    for name, result in ingest.items():
+        print(result.line(name), flush=True)
+    ratio = ingest["contactguard"].rate / ingest["bare"].rate
+    print(f"ingest_ratio={ratio:.2f} p50={ingest['contactguard'].percentile(50):.1f}ms "
+          f"p99={ingest['contactguard'].percentile(99):.1f}ms "
+          f"p99_helpdesk_down={ingest['contactguard_helpdesk_down'].percentile(99):.1f}ms", flush=True)
+    decisions = {}
+    for count in (1_000, 1_000_000):
+        with fresh_postgres() as (url, dsn):
+            decisions[count] = time_decisions(url, dsn, count)
+        print(f"decision at {count:,} identities: {decisions[count]:.0f} us (median)", flush=True)
+    decision_ratio = decisions[1_000_000] / decisions[1_000]
+    print(f"decision_ratio_1m_vs_1k={decision_ratio:.2f}", flush=True)
+    with fresh_postgres() as (url, dsn):
+        seed_clock(url, dsn)
+        runs = [json.loads(subprocess.run([sys.executable, "-m", "benchmarks.clock", url, "2026-06-01"], cwd=ROOT,
+                                          check=True, capture_output=True, text=True).stdout) for _ in range(2)]
+    print(f"sweep_first_cycle={runs[0]['seconds']:.1f}s peak={runs[0]['peak_mb']:.0f}MB acts={runs[0]['acts']}")
+    print(f"sweep_repeat_cycle={runs[1]['seconds']:.2f}s peak={runs[1]['peak_mb']:.0f}MB")
+    _write_doc(ingest, ratio, decisions, decision_ratio, runs)
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def _write_doc(ingest, ratio, decisions, decision_ratio, runs) -> None:
+    cg, down, bare = ingest["contactguard"], ingest["contactguard_helpdesk_down"], ingest["bare"]
+    lines = [
+        "# Benchmarks", "",
+        f"Recorded by `make bench` on {dt.date.today().isoformat()}. Machine: {machine()}.", "",
+        "Reproduce: `make bench` (PostgreSQL at 127.0.0.1:5432, user postgres; each benchmark makes and drops its",
+        "own database). Load: 16 keep-alive connections from a Python closed-loop generator on the same machine,",
+        "after a warm-up; both servers under gunicorn with 2 workers (gthread, 4 threads), the same settings.",
+        "Every request carries a valid HMAC-SHA256 signature; one customer in five is restricted.", "",
+        "| measure | result | target | |", "|---|---|---|---|",
+        f"| ingest ratio (contactguard req/s ÷ bare req/s) | {ratio:.2f} ({cg.rate:.0f} ÷ {bare.rate:.0f}) | ≥ 0.7 | "
+        f"{_met(ratio >= TARGETS['ingest_ratio'])} |",
+        f"| contactguard p50 / p99 at 16 connections | {cg.percentile(50):.1f} / {cg.percentile(99):.1f} ms | "
+        f"p99 ≤ 25 ms | {_met(cg.percentile(99) <= TARGETS['p99_ms'])} |",
+        f"| p99 while the helpdesk API is down (worker retrying) | {down.percentile(99):.1f} ms | same p99 | "
+        f"{_met(down.percentile(99) <= max(cg.percentile(99) * 1.15, TARGETS['p99_ms']))} |",
+        f"| bare receiver p50 / p99 | {bare.percentile(50):.1f} / {bare.percentile(99):.1f} ms | | |",
+        f"| decision time at 1k / 1M identities (median) | {decisions[1_000]:.0f} / {decisions[1_000_000]:.0f} µs | "
+        f"ratio ≤ 1.3 | {_met(decision_ratio <= TARGETS['decision_ratio'])} ({decision_ratio:.2f}) |",
+        f"| one sweep cycle, 100,000 active restrictions, 1,000 due today (first cycle: "
+        f"{sum(runs[0]['acts'].values())} acts) | {runs[0]['seconds']:.1f} s, peak {runs[0]['peak_mb']:.0f} MB | "
+        f"< 10 s, < 300 MB | {_met(runs[0]['seconds'] < 10 and runs[0]['peak_mb'] < 300)} |",
+        f"| the same cycle repeated (nothing left to do) | {runs[1]['seconds']:.2f} s, "
+        f"peak {runs[1]['peak_mb']:.0f} MB | | |", "",
+        "## Reading the figures", "",
+        "- The bare receiver does one HMAC check, one indexed lookup and one insert in autocommit mode. contactguard",
+        "  also reads the connection (cached for 10 s per process), looks up identity and restrictions in force in",
+        "  one indexed query, and writes the event in a transaction; for a restricted customer it adds the decision,",
+        "  three to four outbox rows and an audit row in the same transaction. The gap is mostly SQLAlchemy's",
+        "  per-statement overhead and the extra round trips of an explicit transaction (BEGIN/COMMIT).",
+        "- The helpdesk being down does not touch the webhook path: the request never calls the helpdesk; only the",
+        "  worker does, from the outbox.",
+        "- The first sweep cycle after loading 100,000 restrictions sends every reminder that is due at once (the",
+        "  catch-up case); a normal day's cycle does a few hundred acts; a repeated cycle finds nothing to do.", "",
+    ]
+    (ROOT / "docs" / "benchmarks.md").write_text("\n".join(lines))
+    print("wrote docs/benchmarks.md")
+
+
+if __name__ == "__main__":
+    main()
