@@ -16,7 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import local_today
-from ..models import Appeal, ClockNotice, Connection, FormalWarning, Incident, OutboxAction, Restriction, WebhookEvent
+from ..models import (
+    Appeal, ClockNotice, Connection, FormalWarning, Incident, Letter, OutboxAction, Restriction, WebhookEvent,
+)
 from ..policy.lifecycle import State
 from ..services import Actor, Context, ServiceError
 from ..services import restrictions as rs
@@ -120,6 +122,23 @@ def appeal_deadlines(ctx: Context, today: dt.date, report: SweepReport) -> None:
         _once(ctx, "appeal_late", appeal, today.isoformat(), lambda: None, report, appeal.heard_by_id)
 
 
+def appeal_windows(ctx: Context, today: dt.date, report: SweepReport) -> None:
+    """Record when a letter's appeal window closes unused, so the file shows the decision stands (R36)."""
+    days = {"restriction": ctx.settings.get("RESTRICTION_APPEAL_WORKING_DAYS", 10),
+            "warning": ctx.settings.get("WARNING_APPEAL_WORKING_DAYS", 10)}
+    earliest = today - dt.timedelta(days=max(days.values()) * 2 + 14)
+    query = select(Letter).where(Letter.state == "sent", Letter.kind.in_(list(days)),
+                                 Letter.deemed_receipt >= earliest)
+    letters = [x for x in ctx.session.scalars(query)
+               if ctx.calendar.add_working_days(x.deemed_receipt, days[x.kind]) < today]
+    for letter, _key in _not_done(ctx, "appeal_window_closed", letters, lambda x: x.deemed_receipt.isoformat()):
+        column = Appeal.restriction_id if letter.kind == "restriction" else Appeal.warning_id
+        subject = letter.restriction_id if letter.kind == "restriction" else letter.warning_id
+        if ctx.session.scalar(select(Appeal.id).where(column == subject)) is None:
+            _once(ctx, "appeal_window_closed", letter, letter.deemed_receipt.isoformat(),
+                  lambda x=letter: ctx.audit("appeal.window_closed", x, kind=x.kind), report)
+
+
 def warning_followups(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """After the follow-up window, a warning with no further incident counts as effective (R10)."""
     query = select(FormalWarning).where(FormalWarning.state == "issued", FormalWarning.effective.is_(None),
@@ -174,7 +193,8 @@ def _review_task(ctx: Context, r: Restriction, title: str) -> None:
                                                  f"`contactguard reviews hold {r.id}`."}))
 
 
-SWEEPS = (unconfirmed_interims, expiry, review_reminders, overdue_reviews, appeal_deadlines, warning_followups)
+SWEEPS = (unconfirmed_interims, expiry, review_reminders, overdue_reviews, appeal_deadlines, appeal_windows,
+          warning_followups)
 
 
 def run_sweeps(sessions, settings: dict, today: dt.date | None = None) -> SweepReport:

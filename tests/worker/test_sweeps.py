@@ -148,3 +148,19 @@ def test_sweeps_use_the_councils_local_date_across_a_clock_change(cast, sessions
         run_sweeps(sessions, settings)
     assert _notices(sessions, "review_overdue") == 2
     assert _state(sessions, rid) == "active"
+
+
+def test_an_unused_appeal_window_is_recorded_as_closed_once(cast, sessions, settings):
+    """R36: 10 working days from deemed receipt; after that the file shows the decision stands."""
+    from plugin.services import letters as lt
+
+    rid = _restriction_on(cast, dt.date(2026, 3, 2))
+    with sessions() as s:
+        letter_id = s.scalar(select(Letter.id).where(Letter.restriction_id == rid))
+    with _at(dt.date(2026, 3, 2)), cast.act("officer") as ctx:
+        lt.mark_sent(ctx, letter_id, {"method": "post_first_class", "sent_on": "2026-03-02"})
+    run_sweeps(sessions, settings, today=dt.date(2026, 3, 18))  # deemed 4 Mar + 10 working days = 18 Mar
+    assert _notices(sessions, "appeal_window_closed") == 0
+    run_sweeps(sessions, settings, today=dt.date(2026, 3, 19))
+    run_sweeps(sessions, settings, today=dt.date(2026, 3, 20))
+    assert _notices(sessions, "appeal_window_closed") == 1
