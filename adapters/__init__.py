@@ -4,7 +4,7 @@ from __future__ import annotations
 from .base import Adapter
 from .django_helpdesk.adapter import DjangoHelpdeskAdapter
 from .generic.adapter import GenericJsonAdapter
-# from .zendesk.adapter import ZendeskAdapter  # ADAPTER:zendesk
+from .zendesk.adapter import ZendeskAdapter  # ADAPTER:zendesk
 # from .freshdesk.adapter import FreshdeskAdapter  # ADAPTER:freshdesk
 # from .hubspot.adapter import HubSpotAdapter  # ADAPTER:hubspot
 # from .zammad.adapter import ZammadAdapter  # ADAPTER:zammad
@@ -15,7 +15,7 @@ from .generic.adapter import GenericJsonAdapter
 _ADAPTERS: list[Adapter] = [
     DjangoHelpdeskAdapter(),
     GenericJsonAdapter(),
-    # ZendeskAdapter(),  # ADAPTER:zendesk
+    ZendeskAdapter(),  # ADAPTER:zendesk
     # FreshdeskAdapter(),  # ADAPTER:freshdesk
     # HubSpotAdapter(),  # ADAPTER:hubspot
     # ZammadAdapter(),  # ADAPTER:zammad

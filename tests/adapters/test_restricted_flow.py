@@ -16,7 +16,7 @@ from adapters import REGISTRY
 from plugin.services import connections as conns
 from plugin.services import register as reg
 from plugin.worker import outbox
-from tests.adapters.test_contract import fixture, loaded, spec_of
+from tests.adapters.test_contract import fixture, loaded, spec_of, subset
 from tests.helpers import active_restriction
 
 KEYS = [k for k in sorted(REGISTRY) if spec_of(k).restricted_calls]
@@ -31,12 +31,6 @@ def served(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(5)
-
-
-def _subset(expected, actual) -> bool:
-    if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(k in actual and _subset(v, actual[k]) for k, v in expected.items())
-    return expected == actual
 
 
 def test_every_adapter_declares_its_restricted_flow():
@@ -79,5 +73,5 @@ def test_restricted_customer_ticket_through_real_http(key, served, cast, session
         assert made == [(c.method, c.url) for c in spec.restricted_calls]
         for call, sent in zip(spec.restricted_calls, mock.calls):
             if call.body is not None:
-                assert _subset(call.body, json.loads(sent.request.body)), (call.body, sent.request.body)
+                assert subset(call.body, json.loads(sent.request.body)), (call.body, sent.request.body)
     assert stats.dead == 0 and stats.retried == 0

@@ -1,0 +1,87 @@
+"""Outbound calls to the Zendesk API: tags added with PUT (POST would replace them), internal notes."""
+from __future__ import annotations
+
+import requests
+
+from ..errors import ConnectionCheckFailed, PermanentFailure
+from ..http import make_session, send
+from ..ratelimit import bucket_for
+
+
+class ZendeskClient:
+    """Applies contactguard's actions to one Zendesk account."""
+
+    def __init__(self, settings: dict, secrets: dict):
+        self.settings = settings
+        self.base = f"https://{settings['subdomain']}.zendesk.com/api/v2/"
+        self.session = make_session(auth=(f"{settings['agent_email']}/token", secrets["api_token"]),
+                                    headers={"Accept": "application/json"})
+        per_minute = settings.get("rate_limit_per_minute", 200)
+        self.bucket = bucket_for(f"zendesk:{settings['subdomain']}", rate=per_minute / 60, burst=min(20, per_minute))
+
+    def _call(self, method: str, path: str, **kwargs):
+        return send(self.session, method, self.base + path, bucket=self.bucket, **kwargs)
+
+    def _update(self, ticket_id: str, ticket: dict) -> None:
+        self._call("PUT", f"tickets/{ticket_id}.json", json={"ticket": ticket})
+
+    def apply(self, ticket_id: str | None, action: dict) -> None:
+        handler = getattr(self, f"_do_{action['kind']}", None)
+        if handler is None:
+            raise PermanentFailure(f"zendesk cannot {action['kind']}")
+        handler(ticket_id, action)
+
+    def _do_set_flag(self, ticket_id, action) -> None:
+        field_id = self.settings.get("restriction_field_id")
+        if field_id is not None:
+            self._update(ticket_id, {"custom_fields": [{"id": field_id, "value": action["value"]}]})
+
+    def _do_add_tags(self, ticket_id, action) -> None:
+        self._call("PUT", f"tickets/{ticket_id}/tags.json", json={"tags": action["tags"]})
+
+    def _do_remove_tags(self, ticket_id, action) -> None:
+        self._call("DELETE", f"tickets/{ticket_id}/tags.json", json={"tags": action["tags"]})
+
+    def _do_add_note(self, ticket_id, action) -> None:
+        comments = self._call("GET", f"tickets/{ticket_id}/comments.json").json().get("comments", [])
+        if any(action["marker"] in (c.get("body") or "") for c in comments):
+            return
+        self._update(ticket_id, {"comment": {"body": action["text"], "public": False}})
+
+    def _do_assign(self, ticket_id, action) -> None:
+        self._update(ticket_id, {"assignee_id": int(action["agent_id"])})
+
+    def _do_move_queue(self, ticket_id, action) -> None:
+        self._update(ticket_id, {"group_id": int(action["queue"])})
+
+    def _do_set_status(self, ticket_id, action) -> None:
+        self._update(ticket_id, {"status": action["status"]})
+
+    def _do_create_task(self, ticket_id, action) -> None:
+        ticket = {"subject": action["title"], "type": "task", "comment": {"body": action["text"], "public": False},
+                  "group_id": int(action["queue"])}
+        if action.get("agent_id"):
+            ticket["assignee_id"] = int(action["agent_id"])
+        self._call("POST", "tickets.json", json={"ticket": ticket})
+
+    def find_user(self, email: str) -> str | None:
+        """The Zendesk user id for an e-mail address, or None."""
+        users = self._call("GET", "users/search.json", params={"query": f"email:{email}"}).json().get("users", [])
+        return str(users[0]["id"]) if users else None
+
+    def test_connection(self) -> None:
+        try:
+            response = self.session.get(self.base + "users/me.json")
+        except requests.RequestException as exc:
+            raise ConnectionCheckFailed("cannot_connect", f"cannot reach {self.base}: {type(exc).__name__}",
+                                        "subdomain") from None
+        if response.status_code == 401:
+            raise ConnectionCheckFailed("invalid_auth", "Zendesk refused the agent e-mail and API token", "api_token")
+        if response.status_code == 403:
+            raise ConnectionCheckFailed("insufficient_scope", "the API token may not read users", "api_token")
+        if response.status_code == 404:
+            raise ConnectionCheckFailed("not_found", f"no Zendesk account at {self.base}", "subdomain")
+        if response.status_code >= 300:
+            raise ConnectionCheckFailed("cannot_connect", f"Zendesk answered HTTP {response.status_code}", "subdomain")
+        if (response.json().get("user") or {}).get("role") == "end-user":
+            raise ConnectionCheckFailed("invalid_auth", "that token belongs to an end user, not an agent", "agent_email")
