@@ -5,7 +5,7 @@ from .base import Adapter
 from .django_helpdesk.adapter import DjangoHelpdeskAdapter
 from .generic.adapter import GenericJsonAdapter
 from .zendesk.adapter import ZendeskAdapter  # ADAPTER:zendesk
-# from .freshdesk.adapter import FreshdeskAdapter  # ADAPTER:freshdesk
+from .freshdesk.adapter import FreshdeskAdapter  # ADAPTER:freshdesk
 # from .hubspot.adapter import HubSpotAdapter  # ADAPTER:hubspot
 # from .zammad.adapter import ZammadAdapter  # ADAPTER:zammad
 # from .intercom.adapter import IntercomAdapter  # ADAPTER:intercom
@@ -16,7 +16,7 @@ _ADAPTERS: list[Adapter] = [
     DjangoHelpdeskAdapter(),
     GenericJsonAdapter(),
     ZendeskAdapter(),  # ADAPTER:zendesk
-    # FreshdeskAdapter(),  # ADAPTER:freshdesk
+    FreshdeskAdapter(),  # ADAPTER:freshdesk
     # HubSpotAdapter(),  # ADAPTER:hubspot
     # ZammadAdapter(),  # ADAPTER:zammad
     # IntercomAdapter(),  # ADAPTER:intercom

@@ -45,6 +45,7 @@ class ContractSpec:
     check_call: Call                            # the one call made by "test before save"
     ticket_id: str = "44"
     signs: bool = True                          # a wrong signature must be refused
+    signs_body: bool = True                     # False where credentials, not a body signature, authenticate
     rotation_secret: str | None = None          # the secret that signs; NAME_previous also works while rotating
     stale_after: dt.timedelta | None = None     # replay window when the helpdesk sends a timestamp
     retry_call: Call | None = None              # the first call of outbound[0] (for 429/5xx tests)

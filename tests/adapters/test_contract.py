@@ -90,8 +90,9 @@ def test_signature_good_bad_tampered_and_rotated(key):
     adapter.verify(spec.sign(raw, secrets, NOW), raw, secrets, settings, NOW)
     if not spec.signs:
         return
-    with pytest.raises(SignatureError):
-        adapter.verify(spec.sign(raw, secrets, NOW), raw + b" ", secrets, settings, NOW)
+    if spec.signs_body:
+        with pytest.raises(SignatureError):
+            adapter.verify(spec.sign(raw, secrets, NOW), raw + b" ", secrets, settings, NOW)
     with pytest.raises(SignatureError):
         adapter.verify({}, raw, secrets, settings, NOW)
     wrong = {**secrets, spec.rotation_secret: "another-secret-0123456789"}

@@ -1,0 +1,97 @@
+"""Outbound calls to Freshdesk's v2 API: tags replace, so read, merge and write; private notes."""
+from __future__ import annotations
+
+import requests
+
+from ..errors import ConnectionCheckFailed, PermanentFailure
+from ..http import make_session, send
+from ..ratelimit import bucket_for
+
+
+class FreshdeskClient:
+    """Applies contactguard's actions to one Freshdesk account."""
+
+    def __init__(self, settings: dict, secrets: dict):
+        self.settings = settings
+        self.base = f"https://{settings['domain']}.freshdesk.com/api/v2/"
+        self.session = make_session(auth=(secrets["api_key"], "X"))
+        per_minute = settings.get("rate_limit_per_minute", 200)
+        self.bucket = bucket_for(f"freshdesk:{settings['domain']}", rate=per_minute / 60, burst=min(20, per_minute))
+
+    def _call(self, method: str, path: str, **kwargs):
+        return send(self.session, method, self.base + path, bucket=self.bucket, **kwargs)
+
+    def _update(self, ticket_id: str, fields: dict) -> None:
+        self._call("PUT", f"tickets/{ticket_id}", json=fields)
+
+    def apply(self, ticket_id: str | None, action: dict) -> None:
+        handler = getattr(self, f"_do_{action['kind']}", None)
+        if handler is None:
+            raise PermanentFailure(f"freshdesk cannot {action['kind']}")
+        handler(ticket_id, action)
+
+    def _tags(self, ticket_id: str) -> list[str]:
+        return list(self._call("GET", f"tickets/{ticket_id}").json().get("tags") or [])
+
+    def _do_add_tags(self, ticket_id, action) -> None:
+        current = self._tags(ticket_id)
+        merged = current + [t for t in action["tags"] if t not in current]
+        if merged != current:
+            self._update(ticket_id, {"tags": merged})
+
+    def _do_remove_tags(self, ticket_id, action) -> None:
+        current = self._tags(ticket_id)
+        kept = [t for t in current if t not in action["tags"]]
+        if kept != current:
+            self._update(ticket_id, {"tags": kept})
+
+    def _do_set_flag(self, ticket_id, action) -> None:
+        field = self.settings.get("restriction_field")
+        if field:
+            self._update(ticket_id, {"custom_fields": {field: action["value"]}})
+
+    def _do_add_note(self, ticket_id, action) -> None:
+        conversations = self._call("GET", f"tickets/{ticket_id}/conversations").json()
+        if any(action["marker"] in (c.get("body_text") or c.get("body") or "") for c in conversations):
+            return
+        self._call("POST", f"tickets/{ticket_id}/notes", json={"body": action["text"].replace("\n", "<br>"),
+                                                                 "private": True})
+
+    def _do_assign(self, ticket_id, action) -> None:
+        self._update(ticket_id, {"responder_id": int(action["agent_id"])})
+
+    def _do_move_queue(self, ticket_id, action) -> None:
+        self._update(ticket_id, {"group_id": int(action["queue"])})
+
+    def _do_set_status(self, ticket_id, action) -> None:
+        self._update(ticket_id, {"status": int(action["status"])})
+
+    def _do_create_task(self, ticket_id, action) -> None:
+        requester = self.settings.get("task_requester_email")
+        if not requester:
+            raise PermanentFailure("set task_requester_email to create review tasks in Freshdesk")
+        body = {"subject": action["title"], "description": action["text"], "email": requester,
+                "group_id": int(action["queue"]), "status": 2, "priority": 2}
+        if action.get("agent_id"):
+            body["responder_id"] = int(action["agent_id"])
+        self._call("POST", "tickets", json=body)
+
+    def find_user(self, email: str) -> str | None:
+        """The Freshdesk contact id for an e-mail address, or None."""
+        contacts = self._call("GET", "contacts", params={"email": email}).json()
+        return str(contacts[0]["id"]) if contacts else None
+
+    def test_connection(self) -> None:
+        try:
+            response = self.session.get(self.base + "agents/me")
+        except requests.RequestException as exc:
+            raise ConnectionCheckFailed("cannot_connect", f"cannot reach {self.base}: {type(exc).__name__}",
+                                        "domain") from None
+        if response.status_code == 401:
+            raise ConnectionCheckFailed("invalid_auth", "Freshdesk refused the API key", "api_key")
+        if response.status_code == 403:
+            raise ConnectionCheckFailed("insufficient_scope", "the API key's agent may not use the API", "api_key")
+        if response.status_code == 404:
+            raise ConnectionCheckFailed("not_found", f"no Freshdesk account at {self.base}", "domain")
+        if response.status_code >= 300:
+            raise ConnectionCheckFailed("cannot_connect", f"Freshdesk answered HTTP {response.status_code}", "domain")
