@@ -7,7 +7,7 @@ from .generic.adapter import GenericJsonAdapter
 from .zendesk.adapter import ZendeskAdapter  # ADAPTER:zendesk
 from .freshdesk.adapter import FreshdeskAdapter  # ADAPTER:freshdesk
 # from .hubspot.adapter import HubSpotAdapter  # ADAPTER:hubspot
-# from .zammad.adapter import ZammadAdapter  # ADAPTER:zammad
+from .zammad.adapter import ZammadAdapter  # ADAPTER:zammad
 # from .intercom.adapter import IntercomAdapter  # ADAPTER:intercom
 # from .helpscout.adapter import HelpScoutAdapter  # ADAPTER:helpscout
 # from .front.adapter import FrontAdapter  # ADAPTER:front
@@ -18,7 +18,7 @@ _ADAPTERS: list[Adapter] = [
     ZendeskAdapter(),  # ADAPTER:zendesk
     FreshdeskAdapter(),  # ADAPTER:freshdesk
     # HubSpotAdapter(),  # ADAPTER:hubspot
-    # ZammadAdapter(),  # ADAPTER:zammad
+    ZammadAdapter(),  # ADAPTER:zammad
     # IntercomAdapter(),  # ADAPTER:intercom
     # HelpScoutAdapter(),  # ADAPTER:helpscout
     # FrontAdapter(),  # ADAPTER:front

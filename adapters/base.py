@@ -69,6 +69,26 @@ def check_shared_secret(headers, secrets: dict, header_name: str) -> None:
         raise SignatureError(f"missing or wrong {header_name} header")
 
 
+def check_hub_signature(headers, raw: bytes, secrets: list[str | None], header_name: str = "X-Hub-Signature") -> None:
+    """WebSub style: `sha1=<hex HMAC-SHA1(secret, raw body)>` (Zammad, Intercom); any active secret matches."""
+    from .errors import SignatureError
+
+    given = header(headers, header_name) or ""
+    if not given.startswith("sha1="):
+        raise SignatureError(f"missing or malformed {header_name}")
+    digests = ["sha1=" + hmac.new(s.encode(), raw, hashlib.sha1).hexdigest() for s in secrets if s]
+    if not any(hmac.compare_digest(given, d) for d in digests):
+        raise SignatureError(f"wrong {header_name}")
+
+
+def strip_html(text: str | None) -> str:
+    """Message bodies arrive as HTML; the screen and notes want text."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", " ", text or "")).strip()
+
+
 class Adapter:
     """Base for adapters. Subclasses set key, title, events and schemas, and implement the methods."""
 

@@ -31,8 +31,14 @@ def make_session(auth=None, headers: dict | None = None) -> requests.Session:
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:
-    """Seconds to wait from Retry-After (seconds or an HTTP date)."""
+    """Seconds to wait: Retry-After (seconds or an HTTP date), Help Scout's X-RateLimit-Retry-After,
+    or Intercom's X-RateLimit-Reset (a Unix time)."""
+    if response.headers.get("X-RateLimit-Retry-After"):
+        return _seconds(response.headers["X-RateLimit-Retry-After"])
     value = response.headers.get("Retry-After")
+    if not value and response.headers.get("X-RateLimit-Reset"):
+        reset = _seconds(response.headers["X-RateLimit-Reset"])
+        return None if reset is None else max(0.0, reset - time.time()) if reset > 1e9 else reset
     if not value:
         return None
     try:
@@ -40,6 +46,13 @@ def retry_after_seconds(response: requests.Response) -> float | None:
     except ValueError:
         parsed = email.utils.parsedate_to_datetime(value)
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _seconds(value: str) -> float | None:
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
 
 
 def send(session: requests.Session, method: str, url: str, bucket=None, cost: float = 1.0,

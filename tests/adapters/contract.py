@@ -53,4 +53,5 @@ class ContractSpec:
     # The calls a restricted customer's new ticket (the first fixture, unassigned) must cause, in order;
     # `spoc_agent_id` in `extra` is the sole point of contact's agent id in this helpdesk (default "7").
     restricted_calls: tuple[Call, ...] | None = None
+    restricted_outcome: str = "flag"            # what the policy decides for that fixture
     extra: dict = field(default_factory=dict)

@@ -64,7 +64,7 @@ def test_restricted_customer_ticket_through_real_http(key, served, cast, session
                              headers={"Content-Type": "application/json",
                                       **spec.sign(raw, secrets, dt.datetime.now(dt.timezone.utc))})
     assert response.status_code == 200, response.text
-    assert response.json()["results"][0]["outcome"] == "flag"
+    assert response.json()["results"][0]["outcome"] == spec.restricted_outcome
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         for call in spec.restricted_calls:
             mock.add(call.method, call.url, json=call.reply if call.reply is not None else {}, status=call.status)

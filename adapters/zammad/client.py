@@ -1,0 +1,90 @@
+"""Outbound calls to Zammad's REST API: one tag per call, internal note articles."""
+from __future__ import annotations
+
+import requests
+
+from ..errors import ConnectionCheckFailed, PermanentFailure
+from ..http import make_session, send
+from ..ratelimit import bucket_for
+
+
+class ZammadClient:
+    """Applies contactguard's actions to one Zammad."""
+
+    def __init__(self, settings: dict, secrets: dict):
+        self.settings = settings
+        self.base = settings["base_url"].rstrip("/") + "/api/v1/"
+        self.session = make_session(headers={"Authorization": f"Token token={secrets['api_token']}"})
+        per_minute = settings.get("rate_limit_per_minute", 600)
+        self.bucket = bucket_for(f"zammad:{self.base}", rate=per_minute / 60, burst=min(20, per_minute))
+
+    def _call(self, method: str, path: str, **kwargs):
+        return send(self.session, method, self.base + path, bucket=self.bucket, **kwargs)
+
+    def apply(self, ticket_id: str | None, action: dict) -> None:
+        handler = getattr(self, f"_do_{action['kind']}", None)
+        if handler is None:
+            raise PermanentFailure(f"zammad cannot {action['kind']}")
+        handler(ticket_id, action)
+
+    def _update(self, ticket_id: str, fields: dict) -> None:
+        self._call("PUT", f"tickets/{ticket_id}", json=fields)
+
+    def _do_add_tags(self, ticket_id, action) -> None:
+        for tag in action["tags"]:
+            self._call("POST", "tags/add", json={"item": tag, "object": "Ticket", "o_id": int(ticket_id)})
+
+    def _do_remove_tags(self, ticket_id, action) -> None:
+        for tag in action["tags"]:
+            self._call("DELETE", "tags/remove", json={"item": tag, "object": "Ticket", "o_id": int(ticket_id)})
+
+    def _do_set_flag(self, ticket_id, action) -> None:
+        field = self.settings.get("restriction_field")
+        if field:
+            self._update(ticket_id, {field: action["value"]})
+
+    def _do_add_note(self, ticket_id, action) -> None:
+        articles = self._call("GET", f"ticket_articles/by_ticket/{ticket_id}").json()
+        if any(action["marker"] in (a.get("body") or "") for a in articles):
+            return
+        self._call("POST", "ticket_articles", json={"ticket_id": int(ticket_id), "body": action["text"],
+                                                    "content_type": "text/plain", "type": "note",
+                                                    "internal": True})
+
+    def _do_assign(self, ticket_id, action) -> None:
+        self._update(ticket_id, {"owner_id": int(action["agent_id"])})
+
+    def _do_move_queue(self, ticket_id, action) -> None:
+        self._update(ticket_id, {"group_id": int(action["queue"])})
+
+    def _do_set_status(self, ticket_id, action) -> None:
+        self._update(ticket_id, {"state": action["status"]})
+
+    def _do_create_task(self, ticket_id, action) -> None:
+        customer = self.settings.get("task_customer_email")
+        if not customer:
+            raise PermanentFailure("set task_customer_email to create review tasks in Zammad")
+        body = {"title": action["title"], "group_id": int(action["queue"]), "customer": customer,
+                "article": {"body": action["text"], "type": "note", "internal": True}}
+        if action.get("agent_id"):
+            body["owner_id"] = int(action["agent_id"])
+        self._call("POST", "tickets", json=body)
+
+    def find_user(self, email: str) -> str | None:
+        users = self._call("GET", "users/search", params={"query": f"email:{email}", "limit": 1}).json()
+        return str(users[0]["id"]) if users else None
+
+    def test_connection(self) -> None:
+        try:
+            response = self.session.get(self.base + "users/me")
+        except requests.RequestException as exc:
+            raise ConnectionCheckFailed("cannot_connect", f"cannot reach {self.base}: {type(exc).__name__}",
+                                        "base_url") from None
+        if response.status_code == 401:
+            raise ConnectionCheckFailed("invalid_auth", "Zammad refused the access token", "api_token")
+        if response.status_code == 403:
+            raise ConnectionCheckFailed("insufficient_scope", "the token needs ticket.agent permission", "api_token")
+        if response.status_code == 404:
+            raise ConnectionCheckFailed("not_found", f"no Zammad API at {self.base}", "base_url")
+        if response.status_code >= 300:
+            raise ConnectionCheckFailed("cannot_connect", f"Zammad answered HTTP {response.status_code}", "base_url")
