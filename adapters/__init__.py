@@ -8,7 +8,7 @@ from .zendesk.adapter import ZendeskAdapter  # ADAPTER:zendesk
 from .freshdesk.adapter import FreshdeskAdapter  # ADAPTER:freshdesk
 # from .hubspot.adapter import HubSpotAdapter  # ADAPTER:hubspot
 from .zammad.adapter import ZammadAdapter  # ADAPTER:zammad
-# from .intercom.adapter import IntercomAdapter  # ADAPTER:intercom
+from .intercom.adapter import IntercomAdapter  # ADAPTER:intercom
 # from .helpscout.adapter import HelpScoutAdapter  # ADAPTER:helpscout
 # from .front.adapter import FrontAdapter  # ADAPTER:front
 
@@ -19,7 +19,7 @@ _ADAPTERS: list[Adapter] = [
     FreshdeskAdapter(),  # ADAPTER:freshdesk
     # HubSpotAdapter(),  # ADAPTER:hubspot
     ZammadAdapter(),  # ADAPTER:zammad
-    # IntercomAdapter(),  # ADAPTER:intercom
+    IntercomAdapter(),  # ADAPTER:intercom
     # HelpScoutAdapter(),  # ADAPTER:helpscout
     # FrontAdapter(),  # ADAPTER:front
 ]

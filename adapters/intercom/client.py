@@ -1,0 +1,93 @@
+"""Outbound calls to Intercom: tags by id (created first), admin notes, assignment as conversation parts."""
+from __future__ import annotations
+
+import requests
+
+from ..errors import ConnectionCheckFailed, PermanentFailure
+from ..http import make_session, send
+from ..ratelimit import bucket_for
+
+HOSTS = {"us": "https://api.intercom.io/", "eu": "https://api.eu.intercom.io/", "au": "https://api.au.intercom.io/"}
+
+
+class IntercomClient:
+    """Applies contactguard's actions to one Intercom workspace."""
+
+    def __init__(self, settings: dict, secrets: dict):
+        self.settings = settings
+        self.admin = settings["admin_id"]
+        self.base = HOSTS[settings.get("region", "us")]
+        self.session = make_session(headers={"Authorization": f"Bearer {secrets['access_token']}",
+                                             "Accept": "application/json"})
+        per_minute = settings.get("rate_limit_per_minute", 1000)
+        self.bucket = bucket_for(f"intercom:{self.base}:{self.admin}", rate=per_minute / 60, burst=min(50, per_minute))
+
+    def _call(self, method: str, path: str, **kwargs):
+        return send(self.session, method, self.base + path, bucket=self.bucket, **kwargs)
+
+    def apply(self, ticket_id: str | None, action: dict) -> None:
+        handler = getattr(self, f"_do_{action['kind']}", None)
+        if handler is None:
+            raise PermanentFailure(f"intercom cannot {action['kind']}")
+        handler(ticket_id, action)
+
+    def _tag_id(self, name: str) -> str:
+        """Create-or-update the tag, which returns its id."""
+        return str(self._call("POST", "tags", json={"name": name}).json()["id"])
+
+    def _do_add_tags(self, ticket_id, action) -> None:
+        for name in action["tags"]:
+            self._call("POST", f"conversations/{ticket_id}/tags", json={"id": self._tag_id(name),
+                                                                       "admin_id": self.admin})
+
+    def _do_remove_tags(self, ticket_id, action) -> None:
+        for name in action["tags"]:
+            self._call("DELETE", f"conversations/{ticket_id}/tags/{self._tag_id(name)}", json={"admin_id": self.admin})
+
+    def _do_set_flag(self, ticket_id, action) -> None:
+        attribute = self.settings.get("restriction_attribute")
+        if attribute:
+            self._call("PUT", f"conversations/{ticket_id}", json={"custom_attributes": {attribute: action["value"]}})
+
+    def _do_add_note(self, ticket_id, action) -> None:
+        conversation = self._call("GET", f"conversations/{ticket_id}").json()
+        parts = ((conversation.get("conversation_parts") or {}).get("conversation_parts")) or []
+        if any(action["marker"] in (p.get("body") or "") for p in parts):
+            return
+        body = "<p>" + action["text"].replace("\n", "<br>") + "</p>"
+        self._call("POST", f"conversations/{ticket_id}/reply", json={
+            "message_type": "note", "type": "admin", "admin_id": self.admin, "body": body})
+
+    def _assign(self, ticket_id: str, assignee: str) -> None:
+        self._call("POST", f"conversations/{ticket_id}/parts", json={
+            "message_type": "assignment", "type": "admin", "admin_id": self.admin, "assignee_id": assignee})
+
+    def _do_assign(self, ticket_id, action) -> None:
+        self._assign(ticket_id, str(action["agent_id"]))
+
+    def _do_move_queue(self, ticket_id, action) -> None:
+        self._assign(ticket_id, str(action["queue"]))
+
+    def _do_set_status(self, ticket_id, action) -> None:
+        self._call("POST", f"conversations/{ticket_id}/parts", json={
+            "message_type": action["status"], "type": "admin", "admin_id": self.admin})
+
+    def find_user(self, email: str) -> str | None:
+        found = self._call("POST", "contacts/search", json={
+            "query": {"field": "email", "operator": "=", "value": email}}).json().get("data", [])
+        return str(found[0]["id"]) if found else None
+
+    def test_connection(self) -> None:
+        try:
+            response = self.session.get(self.base + "me")
+        except requests.RequestException as exc:
+            raise ConnectionCheckFailed("cannot_connect", f"cannot reach {self.base}: {type(exc).__name__}",
+                                        "region") from None
+        if response.status_code == 401:
+            raise ConnectionCheckFailed("invalid_auth", "Intercom refused the access token", "access_token")
+        if response.status_code == 403:
+            raise ConnectionCheckFailed("insufficient_scope", "the app lacks a permission it needs", "access_token")
+        if response.status_code == 404:
+            raise ConnectionCheckFailed("not_found", f"no Intercom API at {self.base}", "region")
+        if response.status_code >= 300:
+            raise ConnectionCheckFailed("cannot_connect", f"Intercom answered HTTP {response.status_code}", "region")
