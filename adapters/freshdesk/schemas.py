@@ -12,8 +12,10 @@ class Settings(Schema):
                            metadata={"description": "The account: <domain>.freshdesk.com (v2 API needs this host)"})
     restriction_field = fields.String(load_default=None, allow_none=True,
                                       metadata={"description": "Custom ticket field (cf_...) showing the arrangement"})
-    info_rights_group_id = fields.Integer(load_default=None, allow_none=True)
-    review_group_id = fields.Integer(load_default=None, allow_none=True)
+    info_rights_queue = fields.Integer(load_default=None, allow_none=True,
+                                    metadata={"description": "Group (team) id of the information-rights team"})
+    review_queue = fields.Integer(load_default=None, allow_none=True,
+                                 metadata={"description": "Group id where review reminders become tasks"})
     task_requester_email = fields.Email(load_default=None, allow_none=True,
                                         metadata={"description": "Requester on review-task tickets"})
     rate_limit_per_minute = fields.Integer(load_default=200, validate=validate.Range(10, 1000))

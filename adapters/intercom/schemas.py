@@ -13,7 +13,8 @@ class Settings(Schema):
     admin_id = fields.String(required=True, metadata={"description": "Admin id that writes notes and tags"})
     restriction_attribute = fields.String(load_default=None, allow_none=True,
                                           metadata={"description": "Conversation attribute showing the arrangement"})
-    info_rights_team_id = fields.String(load_default=None, allow_none=True)
+    info_rights_queue = fields.String(load_default=None, allow_none=True,
+                                    metadata={"description": "Group (team) id of the information-rights team"})
     rate_limit_per_minute = fields.Integer(load_default=1000, validate=validate.Range(10, 10000))
     service = fields.String(load_default=None, allow_none=True)
     tags = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)

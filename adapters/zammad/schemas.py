@@ -11,8 +11,10 @@ class Settings(Schema):
     base_url = fields.Url(required=True, require_tld=False, metadata={"description": "e.g. https://zammad.council.example/"})
     restriction_field = fields.String(load_default=None, allow_none=True,
                                       metadata={"description": "Ticket object attribute showing the arrangement"})
-    info_rights_group_id = fields.Integer(load_default=None, allow_none=True)
-    review_group_id = fields.Integer(load_default=None, allow_none=True)
+    info_rights_queue = fields.Integer(load_default=None, allow_none=True,
+                                    metadata={"description": "Group (team) id of the information-rights team"})
+    review_queue = fields.Integer(load_default=None, allow_none=True,
+                                 metadata={"description": "Group id where review reminders become tasks"})
     task_customer_email = fields.Email(load_default=None, allow_none=True,
                                        metadata={"description": "Customer on review-task tickets"})
     rate_limit_per_minute = fields.Integer(load_default=600, validate=validate.Range(10, 10000))

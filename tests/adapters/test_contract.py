@@ -223,3 +223,10 @@ def test_test_before_save_gives_keyed_codes(key, status, code):
     if status == 404 and failed.value.code == "cannot_connect":
         pytest.fail(f"{key}: a 404 on the check call must be not_found")
     assert failed.value.code == code or (status == 403 and failed.value.code == "insufficient_scope")
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_settings_the_service_layer_reads_have_the_same_names_everywhere(key):
+    """ticket_actions.plan reads info_rights_queue and tags; the pipeline reads service."""
+    names = set(REGISTRY[key].settings_schema().fields)
+    assert {"info_rights_queue", "tags", "service"} <= names or key == "generic" and {"tags", "service"} <= names
