@@ -9,7 +9,7 @@ from .freshdesk.adapter import FreshdeskAdapter  # ADAPTER:freshdesk
 # from .hubspot.adapter import HubSpotAdapter  # ADAPTER:hubspot
 from .zammad.adapter import ZammadAdapter  # ADAPTER:zammad
 from .intercom.adapter import IntercomAdapter  # ADAPTER:intercom
-# from .helpscout.adapter import HelpScoutAdapter  # ADAPTER:helpscout
+from .helpscout.adapter import HelpScoutAdapter  # ADAPTER:helpscout
 # from .front.adapter import FrontAdapter  # ADAPTER:front
 
 _ADAPTERS: list[Adapter] = [
@@ -20,7 +20,7 @@ _ADAPTERS: list[Adapter] = [
     # HubSpotAdapter(),  # ADAPTER:hubspot
     ZammadAdapter(),  # ADAPTER:zammad
     IntercomAdapter(),  # ADAPTER:intercom
-    # HelpScoutAdapter(),  # ADAPTER:helpscout
+    HelpScoutAdapter(),  # ADAPTER:helpscout
     # FrontAdapter(),  # ADAPTER:front
 ]
 REGISTRY: dict[str, Adapter] = {a.key: a for a in _ADAPTERS}

@@ -106,6 +106,10 @@ class Adapter:
         """The events in the body; PayloadError when malformed, UnhandledEvent when not ours."""
         raise NotImplementedError
 
+    def handshake(self, headers, raw: bytes, settings: dict) -> dict | None:
+        """A verified set-up request the helpdesk expects a specific answer to (e.g. Front's challenge)."""
+        return None
+
     def client(self, settings: dict, secrets: dict):
         """An outbound client for this connection."""
         raise NotImplementedError

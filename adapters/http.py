@@ -61,7 +61,7 @@ def send(session: requests.Session, method: str, url: str, bucket=None, cost: fl
     acquire(bucket, cost)
     try:
         response = session.request(method, url, **kwargs)
-    except (requests.ConnectionError, requests.Timeout) as exc:
+    except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
         raise RetryLater(f"{method} {url}: {type(exc).__name__}") from None
     if response.status_code < 300:
         return response

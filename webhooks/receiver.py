@@ -50,6 +50,10 @@ def receive(connection_id: str):
         adapter = get_adapter(connection.adapter)
         try:
             adapter.verify(request.headers, raw, connection.secrets, connection.settings, utcnow())
+            answer = adapter.handshake(request.headers, raw, connection.settings)
+            if answer is not None:
+                log.info("webhook handshake connection=%s", connection_id[:6])
+                return jsonify(answer), 200
             events = adapter.parse(raw, request.headers, connection.settings)
         except SignatureError as exc:
             log.warning("webhook refused connection=%s reason=%s", connection_id[:6], exc)

@@ -16,7 +16,7 @@ from adapters import REGISTRY
 from plugin.services import connections as conns
 from plugin.services import register as reg
 from plugin.worker import outbox
-from tests.adapters.test_contract import fixture, loaded, spec_of, subset
+from tests.adapters.test_contract import fixture, loaded, register, spec_of, subset
 from tests.helpers import active_restriction
 
 KEYS = [k for k in sorted(REGISTRY) if spec_of(k).restricted_calls]
@@ -67,7 +67,7 @@ def test_restricted_customer_ticket_through_real_http(key, served, cast, session
     assert response.json()["results"][0]["outcome"] == spec.restricted_outcome
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         for call in spec.restricted_calls:
-            mock.add(call.method, call.url, json=call.reply if call.reply is not None else {}, status=call.status)
+            register(mock, call)
         stats = outbox.drain_once(sessions, settings)
         made = [(c.request.method, c.request.url) for c in mock.calls]
         assert made == [(c.method, c.url) for c in spec.restricted_calls]

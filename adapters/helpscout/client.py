@@ -1,0 +1,107 @@
+"""Outbound calls to Help Scout: OAuth2 client credentials, tags replace (read, merge, write), notes.
+
+Help Scout counts writes twice against the rate limit, so writes take two tokens from the bucket.
+"""
+from __future__ import annotations
+
+import requests
+
+from ..errors import ConnectionCheckFailed, PermanentFailure
+from ..http import make_session, send
+from ..ratelimit import bucket_for
+
+API = "https://api.helpscout.net/v2/"
+
+
+class HelpScoutClient:
+    """Applies contactguard's actions to one Help Scout account."""
+
+    def __init__(self, settings: dict, secrets: dict):
+        self.settings = settings
+        self.secrets = secrets
+        self.session = make_session(headers={"Accept": "application/json"})
+        per_minute = settings.get("rate_limit_per_minute", 200)
+        self.bucket = bucket_for(f"helpscout:{secrets['app_id']}", rate=per_minute / 60, burst=min(20, per_minute))
+        self._token = None
+
+    def _authorise(self) -> None:
+        if self._token is None:
+            reply = send(self.session, "POST", API + "oauth2/token", bucket=self.bucket, data={
+                "grant_type": "client_credentials", "client_id": self.secrets["app_id"],
+                "client_secret": self.secrets["app_secret"]}).json()
+            self._token = reply["access_token"]
+            self.session.headers["Authorization"] = f"Bearer {self._token}"
+
+    def _call(self, method: str, path: str, **kwargs):
+        self._authorise()
+        cost = 1 if method == "GET" else 2
+        return send(self.session, method, API + path, bucket=self.bucket, cost=cost, **kwargs)
+
+    def apply(self, ticket_id: str | None, action: dict) -> None:
+        handler = getattr(self, f"_do_{action['kind']}", None)
+        if handler is None:
+            raise PermanentFailure(f"helpscout cannot {action['kind']}")
+        handler(ticket_id, action)
+
+    def _tags(self, ticket_id: str) -> list[str]:
+        convo = self._call("GET", f"conversations/{ticket_id}").json()
+        return [t["tag"] for t in convo.get("tags") or []]
+
+    def _do_add_tags(self, ticket_id, action) -> None:
+        current = self._tags(ticket_id)
+        merged = current + [t for t in action["tags"] if t not in current]
+        if merged != current:
+            self._call("PUT", f"conversations/{ticket_id}/tags", json={"tags": merged})
+
+    def _do_remove_tags(self, ticket_id, action) -> None:
+        current = self._tags(ticket_id)
+        kept = [t for t in current if t not in action["tags"]]
+        if kept != current:
+            self._call("PUT", f"conversations/{ticket_id}/tags", json={"tags": kept})
+
+    def _do_set_flag(self, ticket_id, action) -> None:
+        field_id = self.settings.get("restriction_field_id")
+        if field_id is not None:
+            self._call("PUT", f"conversations/{ticket_id}/fields",
+                       json={"fields": [{"id": field_id, "value": action["value"]}]})
+
+    def _do_add_note(self, ticket_id, action) -> None:
+        threads = self._call("GET", f"conversations/{ticket_id}/threads").json()
+        bodies = [t.get("body") or "" for t in ((threads.get("_embedded") or {}).get("threads") or [])]
+        if any(action["marker"] in body for body in bodies):
+            return
+        self._call("POST", f"conversations/{ticket_id}/notes", json={"text": action["text"]})
+
+    def _do_assign(self, ticket_id, action) -> None:
+        self._call("PATCH", f"conversations/{ticket_id}",
+                   json={"op": "replace", "path": "/assignTo", "value": int(action["agent_id"])})
+
+    def _do_move_queue(self, ticket_id, action) -> None:
+        self._call("PATCH", f"conversations/{ticket_id}",
+                   json={"op": "move", "path": "/mailboxId", "value": int(action["queue"])})
+
+    def _do_set_status(self, ticket_id, action) -> None:
+        self._call("PATCH", f"conversations/{ticket_id}", json={"op": "replace", "path": "/status",
+                                                                "value": action["status"]})
+
+    def find_user(self, email: str) -> str | None:
+        found = self._call("GET", "customers", params={"query": f'(email:"{email}")'}).json()
+        customers = (found.get("_embedded") or {}).get("customers") or []
+        return str(customers[0]["id"]) if customers else None
+
+    def test_connection(self) -> None:
+        try:
+            response = self.session.post(API + "oauth2/token", data={
+                "grant_type": "client_credentials", "client_id": self.secrets["app_id"],
+                "client_secret": self.secrets["app_secret"]})
+        except requests.RequestException as exc:
+            raise ConnectionCheckFailed("cannot_connect", f"cannot reach Help Scout: {type(exc).__name__}",
+                                        "app_id") from None
+        if response.status_code in (400, 401):
+            raise ConnectionCheckFailed("invalid_auth", "Help Scout refused the app id and secret", "app_secret")
+        if response.status_code == 403:
+            raise ConnectionCheckFailed("insufficient_scope", "the app may not use the Mailbox API", "app_id")
+        if response.status_code == 404:
+            raise ConnectionCheckFailed("not_found", "no Help Scout token endpoint answered", "app_id")
+        if response.status_code >= 300:
+            raise ConnectionCheckFailed("cannot_connect", f"Help Scout answered HTTP {response.status_code}", "app_id")
