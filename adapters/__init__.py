@@ -10,7 +10,7 @@ from .freshdesk.adapter import FreshdeskAdapter  # ADAPTER:freshdesk
 from .zammad.adapter import ZammadAdapter  # ADAPTER:zammad
 from .intercom.adapter import IntercomAdapter  # ADAPTER:intercom
 from .helpscout.adapter import HelpScoutAdapter  # ADAPTER:helpscout
-# from .front.adapter import FrontAdapter  # ADAPTER:front
+from .front.adapter import FrontAdapter  # ADAPTER:front
 
 _ADAPTERS: list[Adapter] = [
     DjangoHelpdeskAdapter(),
@@ -21,7 +21,7 @@ _ADAPTERS: list[Adapter] = [
     ZammadAdapter(),  # ADAPTER:zammad
     IntercomAdapter(),  # ADAPTER:intercom
     HelpScoutAdapter(),  # ADAPTER:helpscout
-    # FrontAdapter(),  # ADAPTER:front
+    FrontAdapter(),  # ADAPTER:front
 ]
 REGISTRY: dict[str, Adapter] = {a.key: a for a in _ADAPTERS}
 

@@ -1,0 +1,81 @@
+"""Outbound calls to Front's Core API: tags by id, internal comments, assignment."""
+from __future__ import annotations
+
+import requests
+
+from ..errors import ConnectionCheckFailed, PermanentFailure
+from ..http import make_session, send
+from ..ratelimit import bucket_for
+
+API = "https://api2.frontapp.com/"
+
+
+class FrontClient:
+    """Applies contactguard's actions to one Front company."""
+
+    def __init__(self, settings: dict, secrets: dict):
+        self.settings = settings
+        self.session = make_session(headers={"Authorization": f"Bearer {secrets['api_token']}",
+                                             "Accept": "application/json"})
+        per_minute = settings.get("rate_limit_per_minute", 100)
+        self.bucket = bucket_for(f"front:{secrets['api_token'][-8:]}", rate=per_minute / 60, burst=5)
+
+    def _call(self, method: str, path: str, **kwargs):
+        return send(self.session, method, API + path, bucket=self.bucket, **kwargs)
+
+    def apply(self, ticket_id: str | None, action: dict) -> None:
+        handler = getattr(self, f"_do_{action['kind']}", None)
+        if handler is None:
+            raise PermanentFailure(f"front cannot {action['kind']}")
+        handler(ticket_id, action)
+
+    def _tag_ids(self, names: list[str]) -> list[str]:
+        known = self.settings.get("tag_ids") or {}
+        missing = [n for n in names if n not in known]
+        if missing:
+            raise PermanentFailure(f"no Front tag id configured for {', '.join(missing)} (setting tag_ids)")
+        return [known[n] for n in names]
+
+    def _do_add_tags(self, ticket_id, action) -> None:
+        self._call("POST", f"conversations/{ticket_id}/tags", json={"tag_ids": self._tag_ids(action["tags"])})
+
+    def _do_remove_tags(self, ticket_id, action) -> None:
+        self._call("DELETE", f"conversations/{ticket_id}/tags", json={"tag_ids": self._tag_ids(action["tags"])})
+
+    def _do_set_flag(self, ticket_id, action) -> None:
+        """Front shows the arrangement in the internal comment; there is no field to set."""
+
+    def _do_add_note(self, ticket_id, action) -> None:
+        comments = self._call("GET", f"conversations/{ticket_id}/comments").json().get("_results", [])
+        if any(action["marker"] in (c.get("body") or "") for c in comments):
+            return
+        self._call("POST", f"conversations/{ticket_id}/comments",
+                   json={"author_id": self.settings["author_id"], "body": action["text"]})
+
+    def _do_assign(self, ticket_id, action) -> None:
+        self._call("PUT", f"conversations/{ticket_id}/assignee", json={"assignee_id": action["agent_id"]})
+
+    def _do_move_queue(self, ticket_id, action) -> None:
+        self._call("PUT", f"conversations/{ticket_id}/assignee", json={"assignee_id": str(action["queue"])})
+
+    def find_user(self, email: str) -> str | None:
+        try:
+            return self._call("GET", f"contacts/alt:email:{email}").json().get("id")
+        except PermanentFailure:
+            return None
+
+    def test_connection(self) -> None:
+        try:
+            response = self.session.get(API + "me")
+        except requests.RequestException as exc:
+            raise ConnectionCheckFailed("cannot_connect", f"cannot reach Front: {type(exc).__name__}",
+                                        "api_token") from None
+        if response.status_code == 401:
+            raise ConnectionCheckFailed("invalid_auth", "Front refused the API token", "api_token")
+        if response.status_code == 403:
+            raise ConnectionCheckFailed("insufficient_scope", "the token lacks a scope (conversations:write, "
+                                        "comments:write)", "api_token")
+        if response.status_code == 404:
+            raise ConnectionCheckFailed("not_found", "Front's API did not answer at /me", "api_token")
+        if response.status_code >= 300:
+            raise ConnectionCheckFailed("cannot_connect", f"Front answered HTTP {response.status_code}", "api_token")

@@ -1,0 +1,61 @@
+"""Front special cases: both signature vectors, app webhooks' window and challenge, missing tag ids."""
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from adapters.errors import PermanentFailure, SignatureError
+from adapters.front.adapter import FrontAdapter, app_signature
+
+HERE = Path(__file__).parent
+ADAPTER = FrontAdapter()
+VECTORS = json.loads((HERE / "signature-vectors.json").read_text())
+APP = {"webhook_kind": "app", "author_id": "tea_1"}
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=["rule-sha1", "app-sha256"])
+def test_signature_vectors(vector):
+    """Derived from Front's documented algorithms; the app vector is checked at its own timestamp."""
+    stamp = vector["headers"].get("X-Front-Request-Timestamp")
+    settings = APP if stamp else {"webhook_kind": "rule"}
+    now = dt.datetime.fromtimestamp(int(stamp) / 1000, dt.timezone.utc) if stamp else dt.datetime.now(dt.timezone.utc)
+    secrets = {"signing_secret": vector["secret"]}
+    ADAPTER.verify(vector["headers"], vector["body"].encode(), secrets, settings, now)
+    with pytest.raises(SignatureError):
+        ADAPTER.verify(vector["headers"], vector["body"].encode() + b" ", secrets, settings, now)
+
+
+def test_app_webhooks_refuse_a_stale_timestamp():
+    vector = VECTORS[1]
+    later = dt.datetime.fromtimestamp(int(vector["headers"]["X-Front-Request-Timestamp"]) / 1000 + 301, dt.timezone.utc)
+    with pytest.raises(SignatureError, match="stale"):
+        ADAPTER.verify(vector["headers"], vector["body"].encode(), {"signing_secret": vector["secret"]}, APP, later)
+
+
+def test_app_challenge_is_answered_through_the_receiver(client, cast):
+    from plugin.services import connections as conns
+
+    with cast.act() as ctx:
+        connection = conns.add(ctx, "front", "Front app", APP, {"api_token": "t", "signing_secret": "key"}, test=False)
+    raw = b'{"type":"sync","authorization":{"id":"cmp_123"}}'
+    stamp = str(int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000))
+    headers = {"X-Front-Request-Timestamp": stamp, "X-Front-Signature": app_signature("key", stamp, raw),
+               "X-Front-Challenge": "abc123"}
+    response = client.post(f"/webhooks/{connection.id}", data=raw, content_type="application/json", headers=headers)
+    assert response.status_code == 200 and response.get_json() == {"challenge": "abc123"}
+    headers["X-Front-Signature"] = "forged"
+    assert client.post(f"/webhooks/{connection.id}", data=raw, content_type="application/json",
+                       headers=headers).status_code == 401
+
+
+def test_a_tag_without_a_configured_id_is_dead_lettered_with_the_reason():
+    client = ADAPTER.client({"author_id": "tea_1", "tag_ids": {}}, {"api_token": "t", "signing_secret": "s"})
+    with pytest.raises(PermanentFailure, match="cg-restricted"):
+        client.apply("cnv_1", {"kind": "add_tags", "tags": ["cg-restricted"]})
+
+
+def test_sender_inbox_and_contact_are_read_from_the_message():
+    (event,) = ADAPTER.parse((HERE / "fixtures" / "front-inbound-new-conversation.json").read_bytes(), {}, {})
+    assert event.emails == ("calculon@momsbot.com",) and event.addressed_inbox == "support@planet-express.com"
+    assert event.helpdesk_user_id == "crd_62euuy" and event.assigned_agent_id is None
