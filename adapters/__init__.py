@@ -6,7 +6,7 @@ from .django_helpdesk.adapter import DjangoHelpdeskAdapter
 from .generic.adapter import GenericJsonAdapter
 from .zendesk.adapter import ZendeskAdapter  # ADAPTER:zendesk
 from .freshdesk.adapter import FreshdeskAdapter  # ADAPTER:freshdesk
-# from .hubspot.adapter import HubSpotAdapter  # ADAPTER:hubspot
+from .hubspot.adapter import HubSpotAdapter  # ADAPTER:hubspot
 from .zammad.adapter import ZammadAdapter  # ADAPTER:zammad
 from .intercom.adapter import IntercomAdapter  # ADAPTER:intercom
 from .helpscout.adapter import HelpScoutAdapter  # ADAPTER:helpscout
@@ -17,7 +17,7 @@ _ADAPTERS: list[Adapter] = [
     GenericJsonAdapter(),
     ZendeskAdapter(),  # ADAPTER:zendesk
     FreshdeskAdapter(),  # ADAPTER:freshdesk
-    # HubSpotAdapter(),  # ADAPTER:hubspot
+    HubSpotAdapter(),  # ADAPTER:hubspot
     ZammadAdapter(),  # ADAPTER:zammad
     IntercomAdapter(),  # ADAPTER:intercom
     HelpScoutAdapter(),  # ADAPTER:helpscout

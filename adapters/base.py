@@ -41,6 +41,9 @@ class InboundEvent:
     text: str = ""
     at: dt.datetime | None = None
     ignore_reason: str | None = None  # our own note, or a staff reply: not a customer contact
+    # The payload does not say who wrote (HubSpot): the worker asks the helpdesk, then decides.
+    needs_lookup: bool = False
+    lookup: dict = field(default_factory=dict)  # what the client needs for that (message id, thread id)
     current: dict = field(default_factory=dict)  # ticket state the client may need (e.g. existing tags)
 
 
@@ -81,6 +84,13 @@ def check_hub_signature(headers, raw: bytes, secrets: list[str | None], header_n
         raise SignatureError(f"wrong {header_name}")
 
 
+def now_ms() -> int:
+    """Milliseconds since the epoch (HubSpot's timestamps)."""
+    import time
+
+    return int(time.time() * 1000)
+
+
 def strip_html(text: str | None) -> str:
     """Message bodies arrive as HTML; the screen and notes want text."""
     import html
@@ -111,5 +121,9 @@ class Adapter:
         return None
 
     def client(self, settings: dict, secrets: dict):
-        """An outbound client for this connection."""
+        """An outbound client for this connection.
+
+        Besides apply(ticket_id, action) and test_connection(), a client whose adapter emits events with
+        needs_lookup implements lookup(ticket_id, lookup) -> dict of InboundEvent fields (emails, phones,
+        assigned_agent_id, text, ignore_reason...)."""
         raise NotImplementedError

@@ -49,7 +49,9 @@ def receive(connection_id: str):
             return _error(404, "unknown_connection", "no such webhook")
         adapter = get_adapter(connection.adapter)
         try:
-            adapter.verify(request.headers, raw, connection.secrets, connection.settings, utcnow())
+            # Some schemes sign the URL and method as the helpdesk called them (HubSpot v2/v3).
+            seen_as = {**connection.settings, "_request_url": request.url, "_request_method": request.method}
+            adapter.verify(request.headers, raw, connection.secrets, seen_as, utcnow())
             answer = adapter.handshake(request.headers, raw, connection.settings)
             if answer is not None:
                 log.info("webhook handshake connection=%s", connection_id[:6])

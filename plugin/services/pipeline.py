@@ -40,20 +40,28 @@ def ingest(ctx: Context, connection, event: InboundEvent) -> IngestResult:
         log.info("event ignored connection=%s delivery=%s type=%s reason=%s", connection.id[:6],
                  event.delivery_key, event.event_type, event.ignore_reason)
         return IngestResult("ignored")
+    if event.needs_lookup:
+        return _await_lookup(ctx, connection, event)
     customer_id, restriction_ids = _match(ctx, connection.id, event)
     restrictions = _load(ctx, restriction_ids)
     if not restrictions:
         _record_allowed(ctx, connection, event, customer_id)
         return IngestResult("processed", policy.Outcome.ALLOW.value)
+    row = WebhookEvent(connection_id=connection.id, delivery_key=event.delivery_key, event_type=event.event_type,
+                       ticket_id=event.ticket_id)
+    return _decide(ctx, connection, event, row, customer_id, restrictions)
+
+
+def _decide(ctx: Context, connection, event: InboundEvent, row: WebhookEvent, customer_id: int,
+            restrictions: list[Restriction]) -> IngestResult:
     contact = policy.Contact(
         at=event.at or ctx.now(), channel=event.channel,
         assigned_officer_id=_officer_for_agent(ctx, connection.id, event.assigned_agent_id),
         addressed_inbox=event.addressed_inbox, sender_email=event.emails[0] if event.emails else None,
         service_id=_service_id(ctx, connection), subject=event.subject, text=event.text)
     decision = policy.decide(contact, [_terms(r) for r in restrictions])
-    row = WebhookEvent(connection_id=connection.id, delivery_key=event.delivery_key, event_type=event.event_type,
-                       ticket_id=event.ticket_id, customer_id=customer_id, restriction_id=decision.restriction_id,
-                       outcome=decision.outcome.value, reason=decision.reason, screen_hits=list(decision.screen_hits))
+    row.customer_id, row.restriction_id = customer_id, decision.restriction_id
+    row.outcome, row.reason, row.screen_hits = decision.outcome.value, decision.reason, list(decision.screen_hits)
     ctx.session.add(row)
     ctx.session.flush()
     restriction = next((r for r in restrictions if r.id == decision.restriction_id), None)
@@ -64,6 +72,45 @@ def ingest(ctx: Context, connection, event: InboundEvent) -> IngestResult:
     log.info("event processed connection=%s delivery=%s type=%s outcome=%s", connection.id[:6],
              event.delivery_key, event.event_type, decision.outcome.value)
     return IngestResult("processed", decision.outcome.value, row.id)
+
+
+PENDING = "pending"
+LOOKUP_FIELDS = ("delivery_key", "event_type", "ticket_id", "subject", "text", "channel", "lookup")
+
+
+def _await_lookup(ctx: Context, connection, event: InboundEvent) -> IngestResult:
+    """The payload does not say who wrote: record the event and ask the worker to find out, then decide."""
+    row = WebhookEvent(connection_id=connection.id, delivery_key=event.delivery_key, event_type=event.event_type,
+                       ticket_id=event.ticket_id, outcome=PENDING, reason="waiting to learn who wrote",
+                       screen_hits=[])
+    ctx.session.add(row)
+    ctx.session.flush()
+    key = f"{connection.id[:12]}:{row.id}:lookup"
+    ctx.session.add(OutboxAction(connection_id=connection.id, event_id=row.id, ticket_id=event.ticket_id,
+                                 kind="lookup", idempotency_key=key, payload={
+                                     "kind": "lookup", "event": {f: getattr(event, f) for f in LOOKUP_FIELDS}}))
+    return IngestResult("processed", PENDING, row.id)
+
+
+def decide_after_lookup(ctx: Context, connection, event_id: int, found: dict) -> str:
+    """The worker learnt who wrote: decide now, once (a repeated lookup finds the event decided)."""
+    row = ctx.session.get(WebhookEvent, event_id)
+    if row is None or row.outcome != PENDING:
+        return row.outcome if row else "missing"
+    payload = ctx.session.scalar(select(OutboxAction.payload).where(OutboxAction.event_id == event_id,
+                                                                  OutboxAction.kind == "lookup"))
+    fields = {**payload["event"], **found}
+    fields["emails"], fields["phones"] = tuple(fields.get("emails", ())), tuple(fields.get("phones", ()))
+    event = InboundEvent(**fields)
+    if event.ignore_reason:
+        row.outcome, row.reason = "ignored", event.ignore_reason
+        return row.outcome
+    customer_id, restriction_ids = _match(ctx, connection.id, event)
+    restrictions = _load(ctx, restriction_ids)
+    if not restrictions:
+        row.customer_id, row.outcome, row.reason = customer_id, policy.Outcome.ALLOW.value, "not restricted"
+        return row.outcome
+    return _decide(ctx, connection, event, row, customer_id, restrictions).outcome
 
 
 def _record_allowed(ctx: Context, connection, event: InboundEvent, customer_id: int | None) -> None:

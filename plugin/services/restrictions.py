@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..models import FormalWarning, Incident, PreRestrictionCheck, Restriction
 from ..policy.calendar import add_months
 from ..policy.lifecycle import IN_FORCE, Action, State, check_transition
-from ..policy.restrictions import ActivationFacts, activation_problems, check_arrangement
+from ..policy.restrictions import ActivationFacts, Problem, activation_problems, check_arrangement
 from ..policy.errors import PolicyViolation
 from ..policy.vocabulary import VIOLENT_CATEGORIES, LetterKind, Path, Role
 from ..schemas import (
@@ -137,6 +137,9 @@ def import_active(ctx: Context, data: dict, checks: dict) -> Restriction:
     record_checks(ctx, r.id, checks)
     facts = _facts(ctx, r)
     problems = [p for p in activation_problems(facts) if p.field not in ("path", "path_justification")]
+    if r.ends_on is not None and r.ends_on <= ctx.today():
+        problems.append(Problem("ends_on", "already_ended",
+                                f"the restriction ended on {r.ends_on.isoformat()}; it is no longer in force", "R30"))
     if problems:
         raise Refused.from_problems("the restriction cannot be imported", problems)
     _move(ctx, r, Action.ACTIVATE, State.ACTIVE)

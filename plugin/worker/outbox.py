@@ -71,7 +71,10 @@ def _perform(sessions, settings: dict, action_id: int, clients: dict, stats: Dra
         clients[action.connection_id] = client
         session.expunge(action)
     try:
-        client.apply(action.ticket_id, action.payload)
+        if action.kind == "lookup":
+            _lookup_then_decide(sessions, settings, client, action)
+        else:
+            client.apply(action.ticket_id, action.payload)
     except RetryLater as exc:
         _record(sessions, settings, action_id, stats, error=str(exc), after=exc.after_seconds,
                 counted=exc.counts_as_attempt)
@@ -81,6 +84,19 @@ def _perform(sessions, settings: dict, action_id: int, clients: dict, stats: Dra
         _record(sessions, settings, action_id, stats, error=f"{type(exc).__name__}: {exc}")
     else:
         _record(sessions, settings, action_id, stats)
+
+
+def _lookup_then_decide(sessions, settings: dict, client, action: OutboxAction) -> None:
+    """Ask the helpdesk who wrote (outside any transaction), then decide and queue the actions."""
+    from ..services import Actor, Context
+    from ..services.pipeline import decide_after_lookup
+
+    found = client.lookup(action.ticket_id, action.payload["event"]["lookup"])
+    with sessions() as session, session.begin():
+        connection = session.get(Connection, action.connection_id)
+        outcome = decide_after_lookup(Context(session, Actor.system("worker"), settings), connection,
+                                      action.event_id, found)
+    log.info("looked up event=%s outcome=%s", action.event_id, outcome)
 
 
 def _client(session, settings: dict, connection_id: str):

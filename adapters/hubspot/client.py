@@ -1,0 +1,151 @@
+"""Outbound calls to HubSpot: ticket properties for flag and tags, notes associated to tickets,
+comments in Conversations threads, and the look-up of who wrote."""
+from __future__ import annotations
+
+import requests
+
+from ..base import now_ms, strip_html
+from ..errors import ConnectionCheckFailed, PermanentFailure
+from ..http import make_session, send
+from ..ratelimit import bucket_for
+
+API = "https://api.hubapi.com/"
+
+
+class HubSpotClient:
+    """Applies contactguard's actions to one HubSpot portal."""
+
+    def __init__(self, settings: dict, secrets: dict):
+        self.settings = settings
+        self.session = make_session(headers={"Authorization": f"Bearer {secrets['access_token']}",
+                                             "Accept": "application/json"})
+        per_minute = settings.get("rate_limit_per_minute", 600)
+        self.bucket = bucket_for(f"hubspot:{secrets['access_token'][-8:]}", rate=per_minute / 60, burst=19)
+
+    def _call(self, method: str, path: str, **kwargs):
+        return send(self.session, method, API + path, bucket=self.bucket, **kwargs)
+
+    def apply(self, ticket_id: str | None, action: dict) -> None:
+        handler = getattr(self, f"_do_{action['kind']}", None)
+        if handler is None:
+            raise PermanentFailure(f"hubspot cannot {action['kind']}")
+        handler(ticket_id, action)
+
+    @staticmethod
+    def _thread(ticket_id: str | None) -> str | None:
+        return ticket_id[len("thread-"):] if ticket_id and ticket_id.startswith("thread-") else None
+
+    def _ticket_properties(self, ticket_id: str, properties: dict) -> None:
+        self._call("PATCH", f"crm/v3/objects/tickets/{ticket_id}", json={"properties": properties})
+
+    def _do_set_flag(self, ticket_id, action) -> None:
+        if not self._thread(ticket_id):
+            self._ticket_properties(ticket_id, {self.settings["restriction_property"]: action["value"]})
+
+    def _tag_values(self, ticket_id: str) -> list[str]:
+        prop = self.settings["tags_property"]
+        ticket = self._call("GET", f"crm/v3/objects/tickets/{ticket_id}", params={"properties": prop}).json()
+        return [t for t in ((ticket.get("properties") or {}).get(prop) or "").split(";") if t]
+
+    def _do_add_tags(self, ticket_id, action) -> None:
+        """No ticket tags in HubSpot: a multi-select property, read, merged and written back."""
+        if self._thread(ticket_id):
+            return
+        current = self._tag_values(ticket_id)
+        merged = current + [t for t in action["tags"] if t not in current]
+        if merged != current:
+            self._ticket_properties(ticket_id, {self.settings["tags_property"]: ";".join(merged)})
+
+    def _do_remove_tags(self, ticket_id, action) -> None:
+        if self._thread(ticket_id):
+            return
+        current = self._tag_values(ticket_id)
+        kept = [t for t in current if t not in action["tags"]]
+        if kept != current:
+            self._ticket_properties(ticket_id, {self.settings["tags_property"]: ";".join(kept)})
+
+    def _do_add_note(self, ticket_id, action) -> None:
+        thread = self._thread(ticket_id)
+        if thread:
+            messages = self._call("GET", f"conversations/v3/conversations/threads/{thread}/messages").json()
+            if any(action["marker"] in (m.get("text") or "") for m in messages.get("results", [])):
+                return
+            self._call("POST", f"conversations/v3/conversations/threads/{thread}/messages",
+                       json={"type": "COMMENT", "text": action["text"]})
+            return
+        if self._note_exists(ticket_id, action["marker"]):
+            return
+        self._call("POST", "crm/v3/objects/notes", json={
+            "properties": {"hs_timestamp": now_ms(), "hs_note_body": action["text"]},
+            "associations": [{"to": {"id": ticket_id}, "types": [{
+                "associationCategory": "HUBSPOT_DEFINED",
+                "associationTypeId": self.settings.get("note_association_type_id", 228)}]}]})
+
+    def _note_exists(self, ticket_id: str, marker: str) -> bool:
+        linked = self._call("GET", f"crm/v4/objects/tickets/{ticket_id}/associations/notes").json().get("results", [])
+        if not linked:
+            return False
+        notes = self._call("POST", "crm/v3/objects/notes/batch/read", json={
+            "properties": ["hs_note_body"], "inputs": [{"id": str(n["toObjectId"])} for n in linked]}).json()
+        return any(marker in ((n.get("properties") or {}).get("hs_note_body") or "") for n in notes.get("results", []))
+
+    def _do_assign(self, ticket_id, action) -> None:
+        thread = self._thread(ticket_id)
+        if thread:
+            self._call("PATCH", f"conversations/v3/conversations/threads/{thread}",
+                       json={"assignedTo": str(action["agent_id"])})
+        else:
+            self._ticket_properties(ticket_id, {"hubspot_owner_id": str(action["agent_id"])})
+
+    def _do_move_queue(self, ticket_id, action) -> None:
+        self._do_assign(ticket_id, {"agent_id": action["queue"]})
+
+    def _do_set_status(self, ticket_id, action) -> None:
+        if not self._thread(ticket_id):
+            self._ticket_properties(ticket_id, {"hs_pipeline_stage": str(action["status"])})
+
+    def lookup(self, ticket_id: str, lookup: dict) -> dict:
+        """Who wrote, what, and to whom: the fields the payload left out."""
+        if lookup["object"] == "thread":
+            message = self._call("GET", f"conversations/v3/conversations/threads/{lookup['id']}/messages/"
+                                        f"{lookup['message']}").json()
+            if message.get("direction") != "INCOMING":
+                return {"ignore_reason": "outgoing message"}
+            senders = [s.get("deliveryIdentifier") or {} for s in message.get("senders", [])]
+            emails = [s["value"] for s in senders if s.get("type") == "HS_EMAIL_ADDRESS"]
+            phones = [s["value"] for s in senders if s.get("type") == "HS_PHONE_NUMBER"]
+            return {"emails": emails, "phones": phones, "text": strip_html(message.get("text"))}
+        ticket = self._call("GET", f"crm/v3/objects/tickets/{ticket_id}", params={
+            "properties": "subject,content,hubspot_owner_id", "associations": "contacts"}).json()
+        props = ticket.get("properties") or {}
+        contacts = ((ticket.get("associations") or {}).get("contacts") or {}).get("results", [])
+        found = {"subject": props.get("subject") or "", "text": props.get("content") or "",
+                 "assigned_agent_id": props.get("hubspot_owner_id") or None, "emails": [], "phones": []}
+        if contacts:
+            contact = self._call("GET", f"crm/v3/objects/contacts/{contacts[0]['id']}",
+                                 params={"properties": "email,phone"}).json().get("properties") or {}
+            found["emails"] = [contact["email"]] if contact.get("email") else []
+            found["phones"] = [contact["phone"]] if contact.get("phone") else []
+            found["helpdesk_user_id"] = str(contacts[0]["id"])
+        return found
+
+    def find_user(self, email: str) -> str | None:
+        found = self._call("POST", "crm/v3/objects/contacts/search", json={"filterGroups": [{"filters": [
+            {"propertyName": "email", "operator": "EQ", "value": email}]}]}).json().get("results", [])
+        return str(found[0]["id"]) if found else None
+
+    def test_connection(self) -> None:
+        try:
+            response = self.session.get(API + "crm/v3/objects/tickets", params={"limit": 1})
+        except requests.RequestException as exc:
+            raise ConnectionCheckFailed("cannot_connect", f"cannot reach HubSpot: {type(exc).__name__}",
+                                        "access_token") from None
+        if response.status_code == 401:
+            raise ConnectionCheckFailed("invalid_auth", "HubSpot refused the access token", "access_token")
+        if response.status_code == 403:
+            raise ConnectionCheckFailed("insufficient_scope", "the app needs the tickets scope", "access_token")
+        if response.status_code == 404:
+            raise ConnectionCheckFailed("not_found", "HubSpot's tickets API did not answer", "access_token")
+        if response.status_code >= 300:
+            raise ConnectionCheckFailed("cannot_connect", f"HubSpot answered HTTP {response.status_code}",
+                                        "access_token")
