@@ -72,3 +72,26 @@ def send(session: requests.Session, method: str, url: str, bucket=None, cost: fl
             bucket.hold_for(wait)
         raise RetryLater(summary, wait)
     raise PermanentFailure(summary)
+
+
+def check_connection(call, *, label: str, where: str, credentials: str, extra: dict | None = None):
+    """Test-before-save: make one call and turn its failure into a field-keyed code an admin understands.
+
+    `where` names the setting that says where the helpdesk is, `credentials` the secret that logs in.
+    Returns the response for adapter-specific checks.
+    """
+    from .errors import ConnectionCheckFailed
+
+    try:
+        response = call()
+    except requests.RequestException as exc:
+        raise ConnectionCheckFailed("cannot_connect", f"cannot reach {label}: {type(exc).__name__}", where) from None
+    failures = {401: ("invalid_auth", f"{label} refused these credentials", credentials),
+                403: ("insufficient_scope", f"{label} accepted the credentials but refused the call: check the "
+                                            "scopes or permissions", credentials),
+                404: ("not_found", f"no {label} API answered at that address", where), **(extra or {})}
+    if response.status_code in failures:
+        raise ConnectionCheckFailed(*failures[response.status_code])
+    if response.status_code >= 300:
+        raise ConnectionCheckFailed("cannot_connect", f"{label} answered HTTP {response.status_code}", where)
+    return response

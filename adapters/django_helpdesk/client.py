@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
-import requests
-
-from ..errors import ConnectionCheckFailed, PermanentFailure
-from ..http import make_session, send
+from ..errors import PermanentFailure
+from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 
@@ -18,7 +16,8 @@ class DjangoHelpdeskClient:
         self.base = settings["base_url"].rstrip("/") + "/"
         self.session = make_session(auth=(secrets["username"], secrets["password"]))
         # django-helpdesk sets no limits of its own; be gentle with a small self-hosted server.
-        self.bucket = bucket_for(f"django_helpdesk:{self.base}", rate=10, burst=20)
+        self.bucket = bucket_for(f"django_helpdesk:{self.base}", rate=settings.get("rate_limit_per_minute", 600) / 60,
+                                 burst=20)
 
     def _url(self, path: str) -> str:
         return urljoin(self.base, path)
@@ -79,16 +78,6 @@ class DjangoHelpdeskClient:
 
     def test_connection(self) -> None:
         """One call with the new credentials; failures come back as field-keyed codes."""
-        try:
-            response = self.session.get(self._url("tickets/"), params={"page_size": 1})
-        except requests.RequestException as exc:
-            raise ConnectionCheckFailed("cannot_connect", f"cannot reach {self.base}: {type(exc).__name__}",
-                                        "base_url") from None
-        if response.status_code in (401, 403):
-            raise ConnectionCheckFailed("invalid_auth", "the helpdesk refused these credentials (the API user "
-                                        "must be staff)", "username")
-        if response.status_code == 404:
-            raise ConnectionCheckFailed("not_found", f"no django-helpdesk API at {self.base}", "base_url")
-        if response.status_code >= 300:
-            raise ConnectionCheckFailed("cannot_connect", f"the helpdesk answered HTTP {response.status_code}",
-                                        "base_url")
+        check_connection(lambda: self.session.get(self._url("tickets/"), params={"page_size": 1}),
+                         label="django-helpdesk", where="base_url", credentials="username",
+                         extra={403: ("invalid_auth", "the API user must be staff", "username")})

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
+from ..settings import HelpdeskSettings
 
-class Settings(Schema):
+
+class Settings(HelpdeskSettings):
     """What an admin sets for a django-helpdesk connection."""
-
-    class Meta:
-        unknown = RAISE
 
     base_url = fields.Url(required=True, require_tld=False,
                           metadata={"description": "API root, e.g. https://helpdesk.example/helpdesk/api/"})
@@ -16,16 +15,10 @@ class Settings(Schema):
                                       metadata={"description": "Staff-only custom field showing the arrangement"})
     tags_field = fields.String(load_default="contactguard_tags",
                                metadata={"description": "Staff-only custom field holding contactguard's tags"})
-    info_rights_queue = fields.Integer(load_default=None, allow_none=True,
-                                       metadata={"description": "Queue id of the information-rights team"})
     review_queue = fields.Integer(load_default=None, allow_none=True,
                                   metadata={"description": "Queue id where review reminders become tickets"})
     task_submitter = fields.Email(load_default=None, allow_none=True,
                                   metadata={"description": "Submitter e-mail on review-task tickets"})
-    service = fields.String(load_default=None, allow_none=True,
-                            metadata={"description": "Service slug this helpdesk serves (scoped restrictions)"})
-    tags = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict,
-                       metadata={"description": "Tag names: restricted, disregarded, escalated, information_request"})
 
 
 class Secrets(Schema):

@@ -1,10 +1,8 @@
 """Outbound calls to Freshdesk's v2 API: tags replace, so read, merge and write; private notes."""
 from __future__ import annotations
 
-import requests
-
-from ..errors import ConnectionCheckFailed, PermanentFailure
-from ..http import make_session, send
+from ..errors import PermanentFailure
+from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 
@@ -82,16 +80,5 @@ class FreshdeskClient:
         return str(contacts[0]["id"]) if contacts else None
 
     def test_connection(self) -> None:
-        try:
-            response = self.session.get(self.base + "agents/me")
-        except requests.RequestException as exc:
-            raise ConnectionCheckFailed("cannot_connect", f"cannot reach {self.base}: {type(exc).__name__}",
-                                        "domain") from None
-        if response.status_code == 401:
-            raise ConnectionCheckFailed("invalid_auth", "Freshdesk refused the API key", "api_key")
-        if response.status_code == 403:
-            raise ConnectionCheckFailed("insufficient_scope", "the API key's agent may not use the API", "api_key")
-        if response.status_code == 404:
-            raise ConnectionCheckFailed("not_found", f"no Freshdesk account at {self.base}", "domain")
-        if response.status_code >= 300:
-            raise ConnectionCheckFailed("cannot_connect", f"Freshdesk answered HTTP {response.status_code}", "domain")
+        check_connection(lambda: self.session.get(self.base + "agents/me"), label="Freshdesk", where="domain",
+                         credentials="api_key")

@@ -1,10 +1,8 @@
 """Outbound calls to Front's Core API: tags by id, internal comments, assignment."""
 from __future__ import annotations
 
-import requests
-
-from ..errors import ConnectionCheckFailed, PermanentFailure
-from ..http import make_session, send
+from ..errors import PermanentFailure
+from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 API = "https://api2.frontapp.com/"
@@ -65,17 +63,5 @@ class FrontClient:
             return None
 
     def test_connection(self) -> None:
-        try:
-            response = self.session.get(API + "me")
-        except requests.RequestException as exc:
-            raise ConnectionCheckFailed("cannot_connect", f"cannot reach Front: {type(exc).__name__}",
-                                        "api_token") from None
-        if response.status_code == 401:
-            raise ConnectionCheckFailed("invalid_auth", "Front refused the API token", "api_token")
-        if response.status_code == 403:
-            raise ConnectionCheckFailed("insufficient_scope", "the token lacks a scope (conversations:write, "
-                                        "comments:write)", "api_token")
-        if response.status_code == 404:
-            raise ConnectionCheckFailed("not_found", "Front's API did not answer at /me", "api_token")
-        if response.status_code >= 300:
-            raise ConnectionCheckFailed("cannot_connect", f"Front answered HTTP {response.status_code}", "api_token")
+        check_connection(lambda: self.session.get(API + "me"), label="Front", where="api_token",
+                         credentials="api_token")

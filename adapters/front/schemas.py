@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from ..settings import HelpdeskSettings
 
-class Settings(Schema):
-    class Meta:
-        unknown = RAISE
 
+class Settings(HelpdeskSettings):
     webhook_kind = fields.String(load_default="rule", validate=validate.OneOf(["rule", "app"]),
                                  metadata={"description": "rule (a Front rule's webhook) or app (application webhook)"})
     author_id = fields.String(required=True, metadata={"description": "Teammate id (tea_...) that writes comments"})
@@ -16,8 +15,6 @@ class Settings(Schema):
     info_rights_queue = fields.String(load_default=None, allow_none=True,
                                       metadata={"description": "Teammate (tea_...) for information requests"})
     rate_limit_per_minute = fields.Integer(load_default=100, validate=validate.Range(10, 600))
-    service = fields.String(load_default=None, allow_none=True)
-    tags = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
 
 
 class Secrets(Schema):

@@ -6,11 +6,9 @@ import hashlib
 import hmac
 import json
 
-import requests
-
 from ..base import Adapter, InboundEvent, content_key, header
-from ..errors import ConnectionCheckFailed, PayloadError, PermanentFailure, SignatureError, UnhandledEvent
-from ..http import make_session, send
+from ..errors import PayloadError, PermanentFailure, SignatureError, UnhandledEvent
+from ..http import check_connection, make_session, send
 from . import schemas
 
 
@@ -106,17 +104,6 @@ class GenericCallbackClient:
             "Idempotency-Key": action.get("marker") or action.get("idempotency_key", "")})
 
     def test_connection(self) -> None:
-        if not self.url:
-            return
-        try:
-            response = self.session.post(self.url, json={"ping": True})
-        except requests.RequestException as exc:
-            raise ConnectionCheckFailed("cannot_connect", f"cannot reach {self.url}: {type(exc).__name__}",
-                                        "callback_url") from None
-        if response.status_code in (401, 403):
-            raise ConnectionCheckFailed("invalid_auth", "the callback refused our signature", "signing_secret")
-        if response.status_code == 404:
-            raise ConnectionCheckFailed("not_found", f"nothing answers at {self.url}", "callback_url")
-        if response.status_code >= 400:
-            raise ConnectionCheckFailed("cannot_connect", f"the callback answered HTTP {response.status_code}",
-                                        "callback_url")
+        if self.url:
+            check_connection(lambda: self.session.post(self.url, json={"ping": True}), label="the callback",
+                             where="callback_url", credentials="signing_secret")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from ..settings import HelpdeskSettings
+
 
 class Mapping(Schema):
     """JSON pointers (RFC 6901) to each field in the helpdesk's body."""
@@ -22,9 +24,7 @@ class Mapping(Schema):
     text = fields.String(load_default=None, allow_none=True)
 
 
-class Settings(Schema):
-    class Meta:
-        unknown = RAISE
+class Settings(HelpdeskSettings):
 
     mapping = fields.Nested(Mapping, required=True)
     signature_header = fields.String(load_default="X-Signature-SHA256")
@@ -33,8 +33,6 @@ class Settings(Schema):
     event_types = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(
         ["ticket.created", "ticket.customer_reply"])), load_default=dict,
         metadata={"description": "The helpdesk's event names mapped to ours"})
-    service = fields.String(load_default=None, allow_none=True)
-    tags = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
 
 
 class Secrets(Schema):

@@ -4,10 +4,8 @@ Help Scout counts writes twice against the rate limit, so writes take two tokens
 """
 from __future__ import annotations
 
-import requests
-
-from ..errors import ConnectionCheckFailed, PermanentFailure
-from ..http import make_session, send
+from ..errors import PermanentFailure
+from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 API = "https://api.helpscout.net/v2/"
@@ -90,18 +88,7 @@ class HelpScoutClient:
         return str(customers[0]["id"]) if customers else None
 
     def test_connection(self) -> None:
-        try:
-            response = self.session.post(API + "oauth2/token", data={
-                "grant_type": "client_credentials", "client_id": self.secrets["app_id"],
-                "client_secret": self.secrets["app_secret"]})
-        except requests.RequestException as exc:
-            raise ConnectionCheckFailed("cannot_connect", f"cannot reach Help Scout: {type(exc).__name__}",
-                                        "app_id") from None
-        if response.status_code in (400, 401):
-            raise ConnectionCheckFailed("invalid_auth", "Help Scout refused the app id and secret", "app_secret")
-        if response.status_code == 403:
-            raise ConnectionCheckFailed("insufficient_scope", "the app may not use the Mailbox API", "app_id")
-        if response.status_code == 404:
-            raise ConnectionCheckFailed("not_found", "no Help Scout token endpoint answered", "app_id")
-        if response.status_code >= 300:
-            raise ConnectionCheckFailed("cannot_connect", f"Help Scout answered HTTP {response.status_code}", "app_id")
+        check_connection(lambda: self.session.post(API + "oauth2/token", data={
+            "grant_type": "client_credentials", "client_id": self.secrets["app_id"],
+            "client_secret": self.secrets["app_secret"]}), label="Help Scout", where="app_id", credentials="app_secret",
+            extra={400: ("invalid_auth", "Help Scout refused the app id and secret", "app_secret")})

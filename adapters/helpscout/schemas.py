@@ -3,18 +3,15 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from ..settings import HelpdeskSettings
 
-class Settings(Schema):
-    class Meta:
-        unknown = RAISE
 
+class Settings(HelpdeskSettings):
     restriction_field_id = fields.Integer(load_default=None, allow_none=True,
                                          metadata={"description": "Custom field id showing the arrangement"})
     info_rights_queue = fields.Integer(load_default=None, allow_none=True,
                                        metadata={"description": "Mailbox id of the information-rights team"})
     rate_limit_per_minute = fields.Integer(load_default=200, validate=validate.Range(10, 2000))
-    service = fields.String(load_default=None, allow_none=True)
-    tags = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
 
 
 class Secrets(Schema):

@@ -2,11 +2,9 @@
 comments in Conversations threads, and the look-up of who wrote."""
 from __future__ import annotations
 
-import requests
-
 from ..base import now_ms, strip_html
-from ..errors import ConnectionCheckFailed, PermanentFailure
-from ..http import make_session, send
+from ..errors import PermanentFailure
+from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 API = "https://api.hubapi.com/"
@@ -135,17 +133,5 @@ class HubSpotClient:
         return str(found[0]["id"]) if found else None
 
     def test_connection(self) -> None:
-        try:
-            response = self.session.get(API + "crm/v3/objects/tickets", params={"limit": 1})
-        except requests.RequestException as exc:
-            raise ConnectionCheckFailed("cannot_connect", f"cannot reach HubSpot: {type(exc).__name__}",
-                                        "access_token") from None
-        if response.status_code == 401:
-            raise ConnectionCheckFailed("invalid_auth", "HubSpot refused the access token", "access_token")
-        if response.status_code == 403:
-            raise ConnectionCheckFailed("insufficient_scope", "the app needs the tickets scope", "access_token")
-        if response.status_code == 404:
-            raise ConnectionCheckFailed("not_found", "HubSpot's tickets API did not answer", "access_token")
-        if response.status_code >= 300:
-            raise ConnectionCheckFailed("cannot_connect", f"HubSpot answered HTTP {response.status_code}",
-                                        "access_token")
+        check_connection(lambda: self.session.get(API + "crm/v3/objects/tickets", params={"limit": 1}),
+                         label="HubSpot", where="access_token", credentials="access_token")

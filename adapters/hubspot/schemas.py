@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from ..settings import HelpdeskSettings
 
-class Settings(Schema):
-    class Meta:
-        unknown = RAISE
 
+class Settings(HelpdeskSettings):
     webhook_url = fields.Url(load_default=None, allow_none=True, require_tld=False,
                              metadata={"description": "The target URL exactly as registered in HubSpot (signed)"})
     restriction_property = fields.String(load_default="contact_restriction",
@@ -19,8 +18,6 @@ class Settings(Schema):
     info_rights_queue = fields.String(load_default=None, allow_none=True,
                                       metadata={"description": "Owner id of the information-rights team"})
     rate_limit_per_minute = fields.Integer(load_default=600, validate=validate.Range(10, 6000))
-    service = fields.String(load_default=None, allow_none=True)
-    tags = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
 
 
 class Secrets(Schema):

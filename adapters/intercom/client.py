@@ -1,10 +1,8 @@
 """Outbound calls to Intercom: tags by id (created first), admin notes, assignment as conversation parts."""
 from __future__ import annotations
 
-import requests
-
-from ..errors import ConnectionCheckFailed, PermanentFailure
-from ..http import make_session, send
+from ..errors import PermanentFailure
+from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 HOSTS = {"us": "https://api.intercom.io/", "eu": "https://api.eu.intercom.io/", "au": "https://api.au.intercom.io/"}
@@ -78,16 +76,5 @@ class IntercomClient:
         return str(found[0]["id"]) if found else None
 
     def test_connection(self) -> None:
-        try:
-            response = self.session.get(self.base + "me")
-        except requests.RequestException as exc:
-            raise ConnectionCheckFailed("cannot_connect", f"cannot reach {self.base}: {type(exc).__name__}",
-                                        "region") from None
-        if response.status_code == 401:
-            raise ConnectionCheckFailed("invalid_auth", "Intercom refused the access token", "access_token")
-        if response.status_code == 403:
-            raise ConnectionCheckFailed("insufficient_scope", "the app lacks a permission it needs", "access_token")
-        if response.status_code == 404:
-            raise ConnectionCheckFailed("not_found", f"no Intercom API at {self.base}", "region")
-        if response.status_code >= 300:
-            raise ConnectionCheckFailed("cannot_connect", f"Intercom answered HTTP {response.status_code}", "region")
+        check_connection(lambda: self.session.get(self.base + "me"), label="Intercom", where="region",
+                         credentials="access_token")

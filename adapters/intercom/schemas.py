@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from ..settings import HelpdeskSettings
 
-class Settings(Schema):
-    class Meta:
-        unknown = RAISE
 
+class Settings(HelpdeskSettings):
     region = fields.String(load_default="us", validate=validate.OneOf(["us", "eu", "au"]),
                            metadata={"description": "Workspace region: us, eu or au"})
     admin_id = fields.String(required=True, metadata={"description": "Admin id that writes notes and tags"})
@@ -16,8 +15,6 @@ class Settings(Schema):
     info_rights_queue = fields.String(load_default=None, allow_none=True,
                                     metadata={"description": "Group (team) id of the information-rights team"})
     rate_limit_per_minute = fields.Integer(load_default=1000, validate=validate.Range(10, 10000))
-    service = fields.String(load_default=None, allow_none=True)
-    tags = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
 
 
 class Secrets(Schema):

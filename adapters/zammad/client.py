@@ -1,10 +1,8 @@
 """Outbound calls to Zammad's REST API: one tag per call, internal note articles."""
 from __future__ import annotations
 
-import requests
-
-from ..errors import ConnectionCheckFailed, PermanentFailure
-from ..http import make_session, send
+from ..errors import PermanentFailure
+from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 
@@ -75,16 +73,5 @@ class ZammadClient:
         return str(users[0]["id"]) if users else None
 
     def test_connection(self) -> None:
-        try:
-            response = self.session.get(self.base + "users/me")
-        except requests.RequestException as exc:
-            raise ConnectionCheckFailed("cannot_connect", f"cannot reach {self.base}: {type(exc).__name__}",
-                                        "base_url") from None
-        if response.status_code == 401:
-            raise ConnectionCheckFailed("invalid_auth", "Zammad refused the access token", "api_token")
-        if response.status_code == 403:
-            raise ConnectionCheckFailed("insufficient_scope", "the token needs ticket.agent permission", "api_token")
-        if response.status_code == 404:
-            raise ConnectionCheckFailed("not_found", f"no Zammad API at {self.base}", "base_url")
-        if response.status_code >= 300:
-            raise ConnectionCheckFailed("cannot_connect", f"Zammad answered HTTP {response.status_code}", "base_url")
+        check_connection(lambda: self.session.get(self.base + "users/me"), label="Zammad", where="base_url",
+                         credentials="api_token")

@@ -1,10 +1,8 @@
 """Outbound calls to the Zendesk API: tags added with PUT (POST would replace them), internal notes."""
 from __future__ import annotations
 
-import requests
-
 from ..errors import ConnectionCheckFailed, PermanentFailure
-from ..http import make_session, send
+from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 
@@ -70,18 +68,7 @@ class ZendeskClient:
         return str(users[0]["id"]) if users else None
 
     def test_connection(self) -> None:
-        try:
-            response = self.session.get(self.base + "users/me.json")
-        except requests.RequestException as exc:
-            raise ConnectionCheckFailed("cannot_connect", f"cannot reach {self.base}: {type(exc).__name__}",
-                                        "subdomain") from None
-        if response.status_code == 401:
-            raise ConnectionCheckFailed("invalid_auth", "Zendesk refused the agent e-mail and API token", "api_token")
-        if response.status_code == 403:
-            raise ConnectionCheckFailed("insufficient_scope", "the API token may not read users", "api_token")
-        if response.status_code == 404:
-            raise ConnectionCheckFailed("not_found", f"no Zendesk account at {self.base}", "subdomain")
-        if response.status_code >= 300:
-            raise ConnectionCheckFailed("cannot_connect", f"Zendesk answered HTTP {response.status_code}", "subdomain")
+        response = check_connection(lambda: self.session.get(self.base + "users/me.json"), label="Zendesk",
+                                    where="subdomain", credentials="api_token")
         if (response.json().get("user") or {}).get("role") == "end-user":
             raise ConnectionCheckFailed("invalid_auth", "that token belongs to an end user, not an agent", "agent_email")

@@ -5,7 +5,6 @@ API and web pages will. `--as EMAIL` says which officer is acting; `--json` prin
 """
 from __future__ import annotations
 
-import click
 
 from .base import cli
 from . import admin, connections, imports, register, workflow  # noqa: F401 - registers the command groups

@@ -4,7 +4,7 @@ import datetime as dt
 import json
 
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from adapters.base import InboundEvent
 from plugin.cli import cli
