@@ -14,9 +14,9 @@ from ..db import make_engine, make_session_factory
 from ..models import Officer
 from ..policy.vocabulary import Role
 from ..services import Actor, Context, ServiceError
-from ..services.errors import Forbidden, InvalidInput, NotFound
+from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
 
-EXIT_CODES = {InvalidInput: 2, NotFound: 3}
+EXIT_CODES = {InvalidInput: 2, NotFound: 3, Conflict: 5}
 
 
 class State:
@@ -88,7 +88,7 @@ def unit_of_work(actor_required: bool = True):
 
 
 def fail(state: State, exc: ServiceError) -> None:
-    """Print the error envelope and exit non-zero (2 bad input, 3 not found, 4 refused)."""
+    """Print the error envelope and exit non-zero (2 bad input, 3 not found, 4 refused, 5 conflict)."""
     if state.as_json:
         click.echo(json.dumps(exc.as_dict(), indent=2), err=True)
     else:

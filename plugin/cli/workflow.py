@@ -376,7 +376,7 @@ def letters() -> None:
 
 
 @letters.command("list")
-@unit_of_work()
+@unit_of_work(actor_required=False)
 def letters_list(state, ctx):
     """Letters waiting to be sent."""
     rows = lt.unsent(ctx)

@@ -58,9 +58,10 @@ def _continue(ctx: Context, r: Restriction, review: Review, data: dict, held_on:
 
 
 def due(ctx: Context, on: dt.date, within_days: int = 30) -> list[Restriction]:
-    """Active restrictions whose review falls due by `on` + `within_days`, oldest due first."""
+    """Restrictions in force whose review falls due by `on` + `within_days` (overdue ones too), oldest first."""
     horizon = on + dt.timedelta(days=within_days)
-    query = select(Restriction).where(Restriction.state == State.ACTIVE.value, Restriction.review_due <= horizon)
+    query = select(Restriction).where(Restriction.state.in_([State.ACTIVE.value, State.UNDER_APPEAL.value]),
+                                      Restriction.review_due <= horizon)
     return list(ctx.session.scalars(query.order_by(Restriction.review_due, Restriction.id)))
 
 

@@ -34,7 +34,7 @@ def test_the_worked_example_runs_as_written(runner, settings):
     text = "\n".join(outputs)
     assert "restriction 1 active until review on 2027-05-24; letter queued" in text
     assert "sole point of contact: olly.officer@council.example (officer), deputy dee.deputy@council.example" in text
-    assert "deemed received 2026-11-26" in text
+    assert "letter 2 sent by post_first_class; deemed received 2026-11-26" in text
 
 
 def test_an_officer_cannot_activate_and_is_told_why(runner, settings):
