@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import insert, or_, select
+import datetime as dt
+
+from sqlalchemy import insert, or_, select, text
 
 from adapters.base import InboundEvent
 
@@ -111,6 +113,41 @@ def decide_after_lookup(ctx: Context, connection, event_id: int, found: dict) ->
         row.customer_id, row.outcome, row.reason = customer_id, policy.Outcome.ALLOW.value, "not restricted"
         return row.outcome
     return _decide(ctx, connection, event, row, customer_id, restrictions).outcome
+
+
+FAST_ALLOW = text("""
+WITH m AS (
+    SELECT i.customer_id AS cid, r.id AS rid, i.id AS iid
+    FROM identities i
+    LEFT JOIN restrictions r ON r.customer_id = i.customer_id AND r.state = ANY(CAST(:states AS text[]))
+    WHERE (i.kind, i.value, i.connection_id) IN (SELECT * FROM unnest(CAST(:kinds AS text[]), CAST(:values AS text[]), CAST(:connections AS text[])))
+), ins AS (
+    INSERT INTO webhook_events (connection_id, delivery_key, event_type, ticket_id, customer_id, outcome, reason,
+                                screen_hits, received_at)
+    SELECT :connection_id, :delivery_key, :event_type, :ticket_id, (SELECT cid FROM m ORDER BY iid LIMIT 1),
+           'allow', 'not restricted', '[]', :received_at
+    WHERE NOT EXISTS (SELECT 1 FROM m WHERE rid IS NOT NULL)
+    RETURNING id
+)
+SELECT count(*) FROM ins
+""")
+
+
+def record_if_unrestricted(conn, connection_id: str, event: InboundEvent, now) -> bool:
+    """PostgreSQL fast path, one autocommit statement: record the contact as allowed unless the sender
+    is restricted (then False: take the full path). A duplicate delivery raises IntegrityError."""
+    if event.ignore_reason or event.needs_lookup:
+        return False
+    wanted = _wanted(connection_id, event)
+    inserted = conn.execute(FAST_ALLOW, {
+        "states": IN_FORCE_STATES, "kinds": [w[0] for w in wanted], "values": [w[1] for w in wanted],
+        "connections": [w[2] for w in wanted], "connection_id": connection_id, "delivery_key": event.delivery_key,
+        "event_type": event.event_type, "ticket_id": event.ticket_id,
+        "received_at": now.astimezone(dt.timezone.utc).replace(tzinfo=None)}).scalar()
+    if inserted:
+        log.info("event processed connection=%s delivery=%s type=%s outcome=allow", connection_id[:6],
+                 event.delivery_key, event.event_type)
+    return bool(inserted)
 
 
 def _record_allowed(ctx: Context, connection, event: InboundEvent, customer_id: int | None) -> None:
