@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import datetime as dt
 
 from sqlalchemy import insert, or_, select, text
+from sqlalchemy.orm import joinedload
 
 from adapters.base import InboundEvent
 
@@ -196,8 +197,9 @@ def match_customer(ctx: Context, connection_id: str, event: InboundEvent) -> int
 def _load(ctx: Context, restriction_ids: list[int]) -> list[Restriction]:
     if not restriction_ids:
         return []
-    return list(ctx.session.scalars(select(Restriction).where(Restriction.id.in_(restriction_ids))
-                                    .order_by(Restriction.id)))
+    query = (select(Restriction).where(Restriction.id.in_(restriction_ids)).order_by(Restriction.id)
+             .options(joinedload(Restriction.spoc_officer), joinedload(Restriction.deputy_officer)))
+    return list(ctx.session.scalars(query))
 
 
 def _officer_for_agent(ctx: Context, connection_id: str, agent_id: str | None) -> int | None:
