@@ -33,3 +33,40 @@ def test_rows_locked_by_another_worker_are_skipped(connection_id, sessions):
         claimed = outbox.claim(sessions, 10, utcnow())
         assert claimed == [r.id for r in holder.scalars(select(OutboxAction).order_by(OutboxAction.id))][2:]
         assert not {r.id for r in locked} & set(claimed)
+
+
+def test_two_workers_draining_at_once_apply_each_action_exactly_once(client, cast, connection_id, sessions,
+                                                                    settings):
+    """Design decision 5: any number of workers drain one outbox; no helpdesk action happens twice."""
+    import threading
+
+    import responses
+
+    from tests.helpers import active_restriction
+    from tests.webhooks.conftest import HELPDESK_API, fixture_body
+
+    active_restriction(cast)
+    for ticket in range(1, 4):
+        body = fixture_body("django-helpdesk-ticket-created", id=ticket)
+        assert client.post(f"/webhooks/{connection_id}", json=body).status_code == 200
+    with responses.RequestsMock() as mock:
+        for ticket in range(1, 4):
+            url = f"{HELPDESK_API}tickets/{ticket}/"
+            mock.add(responses.PATCH, url, json={})
+            mock.add(responses.GET, url, json={"id": ticket, "followup_set": []})
+        mock.add(responses.POST, HELPDESK_API + "followups/", json={}, status=201)
+        threads = [threading.Thread(target=outbox.drain_once, args=(sessions, settings), kwargs={"limit": 3})
+                   for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        while outbox.drain_once(sessions, settings).done:
+            pass
+        posts = [c for c in mock.calls if c.request.method == "POST"]
+        patches = [c.request.url for c in mock.calls if c.request.method == "PATCH"]
+    assert len(posts) == 3, "one note per ticket"
+    assert sorted(patches) == sorted(f"{HELPDESK_API}tickets/{t}/" for t in range(1, 4) for _ in range(3))
+    with sessions() as s:
+        states = set(s.scalars(select(OutboxAction.state)))
+    assert states == {"done"}
