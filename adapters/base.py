@@ -127,3 +127,18 @@ class Adapter:
         needs_lookup implements lookup(ticket_id, lookup) -> dict of InboundEvent fields (emails, phones,
         assigned_agent_id, text, ignore_reason...)."""
         raise NotImplementedError
+
+
+class ActionClient:
+    """Outbound clients dispatch each outbox action to a `_do_<kind>` method; unknown kinds are dead-lettered."""
+
+    label = "this helpdesk"
+
+    def apply(self, ticket_id: str | None, action: dict) -> None:
+        """Carry out one outbox action; every handler is safe to repeat."""
+        from .errors import PermanentFailure
+
+        handler = getattr(self, f"_do_{action['kind']}", None)
+        if handler is None:
+            raise PermanentFailure(f"{self.label} cannot {action['kind']}")
+        handler(ticket_id, action)

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
-from ..errors import PermanentFailure
+from ..base import ActionClient
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 
-class DjangoHelpdeskClient:
+class DjangoHelpdeskClient(ActionClient):
     """Applies contactguard's actions to one django-helpdesk."""
+
+    label = "django-helpdesk"
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
@@ -28,12 +30,6 @@ class DjangoHelpdeskClient:
     def _patch(self, ticket_id: str, fields: dict) -> None:
         send(self.session, "PATCH", self._url(f"tickets/{ticket_id}/"), bucket=self.bucket, json=fields)
 
-    def apply(self, ticket_id: str, action: dict) -> None:
-        """Carry out one outbox action; safe to repeat."""
-        handler = getattr(self, f"_do_{action['kind']}", None)
-        if handler is None:
-            raise PermanentFailure(f"django-helpdesk cannot {action['kind']}")
-        handler(ticket_id, action)
 
     def _do_set_flag(self, ticket_id: str, action: dict) -> None:
         self._patch(ticket_id, {f"custom_{self.settings['restriction_field']}": action["value"][:255]})

@@ -1,13 +1,16 @@
 """Outbound calls to Freshdesk's v2 API: tags replace, so read, merge and write; private notes."""
 from __future__ import annotations
 
+from ..base import ActionClient
 from ..errors import PermanentFailure
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 
-class FreshdeskClient:
+class FreshdeskClient(ActionClient):
     """Applies contactguard's actions to one Freshdesk account."""
+
+    label = "freshdesk"
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
@@ -22,11 +25,6 @@ class FreshdeskClient:
     def _update(self, ticket_id: str, fields: dict) -> None:
         self._call("PUT", f"tickets/{ticket_id}", json=fields)
 
-    def apply(self, ticket_id: str | None, action: dict) -> None:
-        handler = getattr(self, f"_do_{action['kind']}", None)
-        if handler is None:
-            raise PermanentFailure(f"freshdesk cannot {action['kind']}")
-        handler(ticket_id, action)
 
     def _tags(self, ticket_id: str) -> list[str]:
         return list(self._call("GET", f"tickets/{ticket_id}").json().get("tags") or [])

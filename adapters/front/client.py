@@ -1,6 +1,7 @@
 """Outbound calls to Front's Core API: tags by id, internal comments, assignment."""
 from __future__ import annotations
 
+from ..base import ActionClient
 from ..errors import PermanentFailure
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
@@ -8,8 +9,10 @@ from ..ratelimit import bucket_for
 API = "https://api2.frontapp.com/"
 
 
-class FrontClient:
+class FrontClient(ActionClient):
     """Applies contactguard's actions to one Front company."""
+
+    label = "front"
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
@@ -21,11 +24,6 @@ class FrontClient:
     def _call(self, method: str, path: str, **kwargs):
         return send(self.session, method, API + path, bucket=self.bucket, **kwargs)
 
-    def apply(self, ticket_id: str | None, action: dict) -> None:
-        handler = getattr(self, f"_do_{action['kind']}", None)
-        if handler is None:
-            raise PermanentFailure(f"front cannot {action['kind']}")
-        handler(ticket_id, action)
 
     def _tag_ids(self, names: list[str]) -> list[str]:
         known = self.settings.get("tag_ids") or {}

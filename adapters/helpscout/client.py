@@ -4,15 +4,17 @@ Help Scout counts writes twice against the rate limit, so writes take two tokens
 """
 from __future__ import annotations
 
-from ..errors import PermanentFailure
+from ..base import ActionClient
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 API = "https://api.helpscout.net/v2/"
 
 
-class HelpScoutClient:
+class HelpScoutClient(ActionClient):
     """Applies contactguard's actions to one Help Scout account."""
+
+    label = "helpscout"
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
@@ -35,11 +37,6 @@ class HelpScoutClient:
         cost = 1 if method == "GET" else 2
         return send(self.session, method, API + path, bucket=self.bucket, cost=cost, **kwargs)
 
-    def apply(self, ticket_id: str | None, action: dict) -> None:
-        handler = getattr(self, f"_do_{action['kind']}", None)
-        if handler is None:
-            raise PermanentFailure(f"helpscout cannot {action['kind']}")
-        handler(ticket_id, action)
 
     def _tags(self, ticket_id: str) -> list[str]:
         convo = self._call("GET", f"conversations/{ticket_id}").json()

@@ -2,16 +2,17 @@
 comments in Conversations threads, and the look-up of who wrote."""
 from __future__ import annotations
 
-from ..base import now_ms, strip_html
-from ..errors import PermanentFailure
+from ..base import ActionClient, now_ms, strip_html
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 API = "https://api.hubapi.com/"
 
 
-class HubSpotClient:
+class HubSpotClient(ActionClient):
     """Applies contactguard's actions to one HubSpot portal."""
+
+    label = "hubspot"
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
@@ -23,11 +24,6 @@ class HubSpotClient:
     def _call(self, method: str, path: str, **kwargs):
         return send(self.session, method, API + path, bucket=self.bucket, **kwargs)
 
-    def apply(self, ticket_id: str | None, action: dict) -> None:
-        handler = getattr(self, f"_do_{action['kind']}", None)
-        if handler is None:
-            raise PermanentFailure(f"hubspot cannot {action['kind']}")
-        handler(ticket_id, action)
 
     @staticmethod
     def _thread(ticket_id: str | None) -> str | None:

@@ -1,15 +1,17 @@
 """Outbound calls to Intercom: tags by id (created first), admin notes, assignment as conversation parts."""
 from __future__ import annotations
 
-from ..errors import PermanentFailure
+from ..base import ActionClient
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 HOSTS = {"us": "https://api.intercom.io/", "eu": "https://api.eu.intercom.io/", "au": "https://api.au.intercom.io/"}
 
 
-class IntercomClient:
+class IntercomClient(ActionClient):
     """Applies contactguard's actions to one Intercom workspace."""
+
+    label = "intercom"
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
@@ -23,11 +25,6 @@ class IntercomClient:
     def _call(self, method: str, path: str, **kwargs):
         return send(self.session, method, self.base + path, bucket=self.bucket, **kwargs)
 
-    def apply(self, ticket_id: str | None, action: dict) -> None:
-        handler = getattr(self, f"_do_{action['kind']}", None)
-        if handler is None:
-            raise PermanentFailure(f"intercom cannot {action['kind']}")
-        handler(ticket_id, action)
 
     def _tag_id(self, name: str) -> str:
         """Create-or-update the tag, which returns its id."""

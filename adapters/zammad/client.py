@@ -1,13 +1,16 @@
 """Outbound calls to Zammad's REST API: one tag per call, internal note articles."""
 from __future__ import annotations
 
+from ..base import ActionClient
 from ..errors import PermanentFailure
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 
-class ZammadClient:
+class ZammadClient(ActionClient):
     """Applies contactguard's actions to one Zammad."""
+
+    label = "zammad"
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
@@ -19,11 +22,6 @@ class ZammadClient:
     def _call(self, method: str, path: str, **kwargs):
         return send(self.session, method, self.base + path, bucket=self.bucket, **kwargs)
 
-    def apply(self, ticket_id: str | None, action: dict) -> None:
-        handler = getattr(self, f"_do_{action['kind']}", None)
-        if handler is None:
-            raise PermanentFailure(f"zammad cannot {action['kind']}")
-        handler(ticket_id, action)
 
     def _update(self, ticket_id: str, fields: dict) -> None:
         self._call("PUT", f"tickets/{ticket_id}", json=fields)

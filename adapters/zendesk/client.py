@@ -1,13 +1,16 @@
 """Outbound calls to the Zendesk API: tags added with PUT (POST would replace them), internal notes."""
 from __future__ import annotations
 
-from ..errors import ConnectionCheckFailed, PermanentFailure
+from ..base import ActionClient
+from ..errors import ConnectionCheckFailed
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 
-class ZendeskClient:
+class ZendeskClient(ActionClient):
     """Applies contactguard's actions to one Zendesk account."""
+
+    label = "zendesk"
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
@@ -23,11 +26,6 @@ class ZendeskClient:
     def _update(self, ticket_id: str, ticket: dict) -> None:
         self._call("PUT", f"tickets/{ticket_id}.json", json={"ticket": ticket})
 
-    def apply(self, ticket_id: str | None, action: dict) -> None:
-        handler = getattr(self, f"_do_{action['kind']}", None)
-        if handler is None:
-            raise PermanentFailure(f"zendesk cannot {action['kind']}")
-        handler(ticket_id, action)
 
     def _do_set_flag(self, ticket_id, action) -> None:
         field_id = self.settings.get("restriction_field_id")
