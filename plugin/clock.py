@@ -15,8 +15,3 @@ def utcnow() -> dt.datetime:
 def local_today(zone: ZoneInfo = LOCAL_ZONE) -> dt.date:
     """Today's date where the council is (a day starts at local midnight, not UTC's)."""
     return utcnow().astimezone(zone).date()
-
-
-def to_local(moment: dt.datetime, zone: ZoneInfo = LOCAL_ZONE) -> dt.datetime:
-    """A stored UTC moment as the council's local time, for display."""
-    return moment.astimezone(zone)

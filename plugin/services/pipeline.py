@@ -189,11 +189,6 @@ def _match(ctx: Context, connection_id: str, event: InboundEvent) -> tuple[int |
     return customer_id, [rid for cid, rid in rows if cid == customer_id and rid is not None]
 
 
-def match_customer(ctx: Context, connection_id: str, event: InboundEvent) -> int | None:
-    """The customer one of the event's identities belongs to, or None."""
-    return _match(ctx, connection_id, event)[0]
-
-
 def _load(ctx: Context, restriction_ids: list[int]) -> list[Restriction]:
     if not restriction_ids:
         return []
