@@ -13,9 +13,10 @@ NOTE_MARKER = "[contactguard]"
 # The actions the outbox hands a client's apply(ticket_id, action); each is safe to repeat.
 ACTION_KINDS = {
     "set_flag": "show the arrangement on the ticket: {'value': str} (a custom field or property)",
+    "clear_flag": "remove the arrangement from the ticket's field or property (the restriction ended): {}",
     "add_tags": "add tags without removing others: {'tags': [str]}",
     "remove_tags": "remove only these tags: {'tags': [str]}",
-    "add_note": "internal note, never public: {'text': str, 'marker': str, 'title': str}; skip if marker present",
+    "add_note": "internal note, never public, no title: {'text': str, 'marker': str}; skip if marker present",
     "assign": "assign to an agent: {'agent_id': str}",
     "move_queue": "route to a group/queue/inbox: {'queue': str|int}",
     "set_status": "set the ticket status: {'status': str}",

@@ -8,6 +8,7 @@ from ..policy.appeals import AppealWindow, Grounds, Outcome, decision_due, heari
 from ..policy.lifecycle import Action, State
 from ..policy.vocabulary import LetterKind, Role
 from ..schemas import AppealDecisionInput, AppealInput
+from . import ticket_flags
 from .context import Context
 from .errors import Conflict, InvalidInput, Refused
 from .letters import latest_sent, queue_letter
@@ -127,6 +128,7 @@ def _apply_restriction_outcome(ctx: Context, appeal: Appeal, outcome: Outcome, d
     if outcome == Outcome.QUASHED:
         _move(ctx, r, Action.DECIDE_APPEAL, State.LIFTED)
         r.ended_by_id, r.ended_at, r.end_reason = ctx.actor.officer_id, ctx.now(), data["reasons"]
+        ticket_flags.restriction_ended(ctx, r)
         return
     _move(ctx, r, Action.DECIDE_APPEAL, State.ACTIVE)
     if outcome == Outcome.VARIED:
@@ -137,6 +139,7 @@ def _apply_restriction_outcome(ctx: Context, appeal: Appeal, outcome: Outcome, d
         if problems:
             raise Refused.from_problems("the varied terms are not allowed", problems)
         ctx.audit("restriction.varied_on_appeal", r, appeal=appeal.id)
+        ticket_flags.terms_changed(ctx, r)
         queue_letter(ctx, LetterKind.AMENDMENT, r.customer_id, restriction_id=r.id, facts=describe(r))
 
 

@@ -16,6 +16,7 @@ from ..policy.vocabulary import VIOLENT_CATEGORIES, LetterKind, Path, Role
 from ..schemas import (
     AmendInput, ChecksInput, ConfirmInterimInput, EndInput, InterimInput, ProposalInput,
 )
+from . import ticket_flags
 from .context import Context
 from .errors import InvalidInput, Refused
 from .incidents import standing_warning
@@ -203,6 +204,7 @@ def amend(ctx: Context, restriction_id: int, data: dict) -> Restriction:
             raise Refused.from_problems(f"restriction {r.id} cannot be amended", problems)
     ctx.audit("restriction.amended", r, fields=changed)
     if in_force:
+        ticket_flags.terms_changed(ctx, r)
         queue_letter(ctx, LetterKind.AMENDMENT, r.customer_id, restriction_id=r.id, facts=describe(r))
     return r
 
@@ -234,9 +236,12 @@ def lapse(ctx: Context, r: Restriction, reason: str) -> None:
 
 
 def _end(ctx: Context, r: Restriction, action: Action, target: State, reasons: str) -> None:
+    was_in_force = State(r.state) in IN_FORCE
     _move(ctx, r, action, target)
     r.ended_by_id, r.ended_at, r.end_reason = ctx.actor.officer_id, ctx.now(), reasons
     ctx.audit(f"restriction.{target.value}", r)
+    if was_in_force:
+        ticket_flags.restriction_ended(ctx, r)
 
 
 def in_force_for(ctx: Context, customer_id: int) -> list[Restriction]:

@@ -11,6 +11,7 @@ from ..policy.lifecycle import Action, State
 from ..policy.restrictions import check_arrangement
 from ..policy.vocabulary import LetterKind
 from ..schemas import ReviewInput
+from . import ticket_flags
 from .context import Context
 from .errors import InvalidInput, Refused
 from .letters import queue_letter
@@ -33,6 +34,7 @@ def hold(ctx: Context, restriction_id: int, data: dict) -> Review:
     if data["outcome"] == "lift":
         _move(ctx, r, Action.REVIEW, State.LIFTED)
         r.ended_by_id, r.ended_at, r.end_reason = ctx.actor.officer_id, ctx.now(), data["reasons"]
+        ticket_flags.restriction_ended(ctx, r)
     else:
         _continue(ctx, r, review, data, held_on)
     ctx.session.add(review)
@@ -51,6 +53,7 @@ def _continue(ctx: Context, r: Restriction, review: Review, data: dict, held_on:
         problems = check_arrangement(arrangement_of(r), checks_of(r.checks))
         if problems:
             raise Refused.from_problems("the amended terms are not allowed", problems)
+        ticket_flags.terms_changed(ctx, r)
     next_due = data["next_review_due"] or add_months(held_on, ctx.settings.get("REVIEW_MONTHS", 6))
     if next_due <= held_on:
         raise InvalidInput("the next review must be after this one", errors={"next_review_due": ["not after"]})

@@ -33,6 +33,22 @@ def _who(r: Restriction) -> tuple[str, str | None]:
     return f"{r.spoc_external_name} ({r.spoc_external_role or 'external contact'})", None
 
 
+def flag_action(restriction: Restriction) -> dict:
+    """The arrangement as the ticket's flag field shows it (the projection agents and triggers read)."""
+    who, _deputy = _who(restriction)
+    channels = ", ".join(restriction.allowed_channels or []) or "none"
+    return {"kind": "set_flag", "value": notes.render(
+        "flag_field", who=who, channels=channels,
+        review=restriction.review_due.isoformat() if restriction.review_due else None)}
+
+
+def unflag_actions(connection_settings: dict) -> list[dict]:
+    """Take contactguard's flag and tags off a ticket (the restriction ended)."""
+    tags = tag_names(connection_settings)
+    return [{"kind": "clear_flag"},
+            {"kind": "remove_tags", "tags": [tags["restricted"], tags["disregarded"], tags["escalated"]]}]
+
+
 def plan(decision: Decision, restriction: Restriction | None, connection_settings: dict,
          spoc_agent_id: str | None, assigned_agent_id: str | None) -> list[dict]:
     """The actions, in order, for this decision on this ticket."""
@@ -42,9 +58,7 @@ def plan(decision: Decision, restriction: Restriction | None, connection_setting
     who, deputy = _who(restriction)
     channels = ", ".join(restriction.allowed_channels or []) or "none"
     route = spoc_agent_id is not None and spoc_agent_id != assigned_agent_id
-    actions = [{"kind": "set_flag", "value": notes.render(
-        "flag_field", who=who, channels=channels,
-        review=restriction.review_due.isoformat() if restriction.review_due else None)}]
+    actions = [flag_action(restriction)]
     outcome = decision.outcome
     if outcome == Outcome.STATUTORY:
         queue = connection_settings.get("info_rights_queue")
@@ -71,7 +85,8 @@ def plan(decision: Decision, restriction: Restriction | None, connection_setting
 
 
 def _note(template: str, **values) -> dict:
-    return {"kind": "add_note", "title": "contactguard", "text": notes.render(template, **values)}
+    """An internal note; no title: some helpdesks (django-helpdesk) rename the ticket to a follow-up's title."""
+    return {"kind": "add_note", "text": notes.render(template, **values)}
 
 
 def with_marker(action: dict, key: str) -> dict:

@@ -17,12 +17,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clock import local_today
 from ..models import (
-    Appeal, ClockNotice, Connection, FormalWarning, Incident, Letter, OutboxAction, Restriction, WebhookEvent,
+    Appeal, ClockNotice, Connection, FormalWarning, Incident, Letter, OutboxAction, Restriction,
 )
 from ..policy.lifecycle import State
 from ..services import Actor, Context, ServiceError
 from ..services import restrictions as rs
-from ..services.ticket_actions import tag_names
 
 log = logging.getLogger(__name__)
 
@@ -158,23 +157,8 @@ def _judge_warning(ctx: Context, warning: FormalWarning) -> None:
 
 
 def _lapse(ctx: Context, r: Restriction, reason: str) -> None:
+    """The restriction ends by the clock; its flags come off the tickets with it (services.ticket_flags)."""
     rs.lapse(ctx, r, reason)
-    _remove_flags(ctx, r)
-
-
-def _remove_flags(ctx: Context, r: Restriction) -> None:
-    """Take contactguard's flag and tags off every ticket it put them on for this customer."""
-    seen = ctx.session.execute(select(WebhookEvent.connection_id, WebhookEvent.ticket_id).where(
-        WebhookEvent.customer_id == r.customer_id, WebhookEvent.outcome != "allow").distinct())
-    for connection_id, ticket_id in seen:
-        connection = ctx.session.get(Connection, connection_id)
-        tags = tag_names(connection.settings)
-        for kind, payload in (("set_flag", {"kind": "set_flag", "value": ""}),
-                              ("remove_tags", {"kind": "remove_tags", "tags": [
-                                  tags["restricted"], tags["disregarded"], tags["escalated"]]})):
-            ctx.session.add(OutboxAction(connection_id=connection_id, ticket_id=ticket_id, kind=kind,
-                                         payload=payload, idempotency_key=f"lapse:{r.id}:{ticket_id}:{kind}"
-                                         f":{connection_id[:12]}"))
 
 
 def _review_task(ctx: Context, r: Restriction, title: str) -> None:

@@ -78,10 +78,10 @@ def test_end_date_lapses_the_restriction_removes_flags_and_queues_a_letter(cast,
     run_sweeps(sessions, settings, today=dt.date(2026, 5, 1))
     assert _state(sessions, rid) == "lapsed"
     with sessions() as s:
-        removals = [a.kind for a in s.scalars(select(OutboxAction).where(OutboxAction.idempotency_key.like("lapse:%")))]
+        removals = [a.kind for a in s.scalars(select(OutboxAction).where(OutboxAction.idempotency_key.like("lapsed:%")))]
         lifting = s.scalar(select(func.count()).select_from(Letter).where(Letter.kind == "lifting",
                                                                           Letter.restriction_id == rid))
-    assert sorted(removals) == ["remove_tags", "set_flag"]
+    assert sorted(removals) == ["clear_flag", "remove_tags"]
     assert lifting == 1
 
 

@@ -68,7 +68,7 @@ def test_a_year_of_operation(cast, sessions, settings, connection_id, runner):
         notices = s.execute(select(ClockNotice.kind, ClockNotice.subject_id, ClockNotice.key)).all()
         states = {r.id: (r.state, r.review_due) for r in s.scalars(select(Restriction))}
         lapse_actions = s.execute(select(OutboxAction.ticket_id, OutboxAction.kind)
-                                  .where(OutboxAction.idempotency_key.like("lapse:%"))).all()
+                                  .where(OutboxAction.idempotency_key.like("lapsed:%"))).all()
     by = {}
     for kind, subject, key in notices:
         by.setdefault((kind, subject), []).append(key)
@@ -92,7 +92,7 @@ def test_a_year_of_operation(cast, sessions, settings, connection_id, runner):
     flagged_lapsed = {str(1000 + p["n"]) for rid, p in plan.items()
                       if p["flagged"] and p["ends_on"] and p["ends_on"] <= end}
     assert flagged_lapsed, "the simulation must include flagged tickets whose restriction lapsed"
-    assert sorted(lapse_actions) == sorted((t, k) for t in flagged_lapsed for k in ("remove_tags", "set_flag"))
+    assert sorted(lapse_actions) == sorted((t, k) for t in flagged_lapsed for k in ("clear_flag", "remove_tags"))
     assert len(notices) == len(set(notices)), "no act recorded twice"
 
     with _at(end):
