@@ -9,6 +9,7 @@ import click
 from adapters import REGISTRY
 
 from ..services import connections as conns
+from ..services import events
 from ..worker import outbox, sweeps
 from ..worker.scheduler import run_worker
 from .base import cli, load_json_option, unit_of_work
@@ -50,7 +51,7 @@ def connections_add(state, ctx, adapter, name, settings, settings_file, secret_n
         secrets[secret] = click.prompt(secret, hide_input=True)
     c = conns.add(ctx, adapter, name, data, secrets, test=not no_test)
     url = conns.webhook_url(ctx, c)
-    return f"connection {c.id} added ({adapter}).\nwebhook URL: {url}", conns.describe(ctx, c)
+    return f"connection {c.id} added ({adapter}).\nwebhook URL: {url}{_url_advice(ctx)}", conns.describe(ctx, c)
 
 
 @connections.command("list")
@@ -68,7 +69,16 @@ def connections_list(state, ctx):
 def connections_show(state, ctx, connection_id):
     """Show one connection with its webhook URL (secrets masked)."""
     data = conns.describe(ctx, conns.get(ctx, connection_id))
-    return json.dumps(data, indent=2), data
+    return json.dumps(data, indent=2) + _url_advice(ctx), data
+
+
+def _url_advice(ctx) -> str:
+    """Without PUBLIC_URL the webhook URL is only a guess from this shell's HOST and PORT: say so."""
+    if ctx.settings.get("PUBLIC_URL"):
+        return ""
+    return ("\nnote: CONTACTGUARD_PUBLIC_URL is not set, so the webhook URL above is guessed from this shell's "
+            "HOST and PORT.\n      Set public_url in instance/contactguard.toml (read by the service and the CLI) "
+            "to the address the helpdesk reaches.")
 
 
 @connections.command("set-secret")
@@ -92,6 +102,25 @@ def outbox_group() -> None:
     """Actions waiting for, or given up on by, the helpdesk."""
 
 
+@outbox_group.command("list")
+@click.option("--connection", "connection_id", help="Only this connection's actions.")
+@click.option("--limit", default=100, show_default=True)
+@unit_of_work(actor_required=False)
+def outbox_list(state, ctx, connection_id, limit):
+    """List actions still waiting for the helpdesk (oldest first), with attempts and the last error."""
+    rows = outbox.pending(ctx.session, connection_id, limit)
+    data = [_action_row(r) for r in rows]
+    text = "\n".join(f"{r['id']:6} {r['kind']:12} ticket {r['ticket']} attempts {r['attempts']} "
+                     f"next {r['next_attempt_at']}" + (f": {r['last_error']}" if r["last_error"] else "") for r in data)
+    return text or "nothing waiting", data
+
+
+def _action_row(r) -> dict:
+    return {"id": r.id, "connection": r.connection_id, "kind": r.kind, "ticket": r.ticket_id,
+            "attempts": r.attempts, "next_attempt_at": r.next_attempt_at.isoformat(timespec="seconds"),
+            "created_at": r.created_at.isoformat(timespec="seconds"), "last_error": r.last_error}
+
+
 @outbox_group.command("dead")
 @unit_of_work(actor_required=False)
 def outbox_dead(state, ctx):
@@ -99,8 +128,7 @@ def outbox_dead(state, ctx):
     rows = outbox.dead_letters(ctx.session)
     text = "\n".join(f"{r.id:6} {r.kind:12} ticket {r.ticket_id} attempts {r.attempts}: {r.last_error}"
                      for r in rows)
-    return text or "no dead actions", [{"id": r.id, "kind": r.kind, "ticket": r.ticket_id,
-                                         "attempts": r.attempts, "last_error": r.last_error} for r in rows]
+    return text or "no dead actions", [_action_row(r) for r in rows]
 
 
 @outbox_group.command("retry")
@@ -110,6 +138,25 @@ def outbox_retry(state, ctx, action_ids):
     """Retry dead actions (all, or the ids given)."""
     count = outbox.retry(ctx.session, list(action_ids) or None)
     return f"{count} actions queued again", {"requeued": count}
+
+
+@cli.group("events")
+def events_group() -> None:
+    """What the webhooks received and what contactguard decided."""
+
+
+@events_group.command("list")
+@click.option("--connection", "connection_id", help="Only this connection's events.")
+@click.option("--outcome", type=click.Choice(events.OUTCOMES), help="Only this outcome.")
+@click.option("--ticket", help="Only this ticket.")
+@click.option("--limit", default=50, show_default=True)
+@unit_of_work(actor_required=False)
+def events_list(state, ctx, connection_id, outcome, ticket, limit):
+    """Recent webhook decisions, newest first: time, ticket, outcome and the reason."""
+    data = events.recent(ctx, connection_id=connection_id, outcome=outcome, ticket=ticket, limit=limit)
+    text = "\n".join(f"{e['received_at']}  {e['connection'][:8]}  ticket {e['ticket']:>8}  {e['outcome']:10} "
+                     f"{e['customer'] or '-':10} {e['reason']}" for e in data)
+    return text or "no events", data
 
 
 @cli.command()

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from .. import __version__
+from ..worker import outbox
 
 bp = Blueprint("health", __name__)
 
@@ -17,11 +18,20 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """The database answers; 503 with the reason when it does not."""
+    """The database answers (else 503 with the reason); the detail shows what needs a person's attention.
+
+    Dead-lettered helpdesk actions do not make the service unready (it still receives webhooks), but
+    they are named here so the operator on call sees them.
+    """
     try:
-        with current_app.extensions["contactguard.engine"].connect() as conn:
-            conn.execute(text("SELECT 1"))
+        with current_app.extensions["contactguard.sessions"]() as session:
+            session.execute(text("SELECT 1"))
+            queue = outbox.summary(session)
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         current_app.logger.warning("readiness check failed: %s", type(exc).__name__)
         return jsonify(status="unavailable", reason=f"database: {type(exc).__name__}"), 503
-    return jsonify(status="ready")
+    attention = []
+    if queue["dead"]:
+        attention.append(f"{queue['dead']} helpdesk action(s) gave up and need a person: "
+                         "`contactguard outbox dead`, then `contactguard outbox retry`")
+    return jsonify(status="ready", detail={"database": "ok", "outbox": queue}, attention=attention)

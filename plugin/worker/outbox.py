@@ -2,6 +2,8 @@
 
 Rows are claimed in short transactions (FOR UPDATE SKIP LOCKED on PostgreSQL, so any number of
 workers can drain); the helpdesk is called outside any transaction; the result is recorded after.
+A ticket's actions apply in the order they were queued: while one waits (backing off, or leased to
+another worker), the later ones for that ticket wait behind it; a dead-lettered one no longer blocks.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import logging
 import random
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from adapters import get_adapter
 from adapters.errors import PermanentFailure, RetryLater
@@ -43,15 +45,34 @@ def backoff_seconds(attempts: int, rng: random.Random | None = None) -> float:
 
 def claim(sessions, limit: int, now: dt.datetime) -> list[int]:
     """Lease up to `limit` due actions to this worker; others skip them until the lease ends."""
+    return [action_id for action_id, _ticket in _claim(sessions, limit, now)]
+
+
+def _claim(sessions, limit: int, now: dt.datetime) -> list[tuple[int, tuple[str, str] | None]]:
+    """The leased actions in queue order, each with its (connection, ticket) when it has one."""
     with sessions() as session, session.begin():
         query = (select(OutboxAction).where(OutboxAction.state == "pending", OutboxAction.next_attempt_at <= now)
                  .order_by(OutboxAction.id).limit(limit))
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        rows = list(session.scalars(query))
+        rows = _in_ticket_order(session, list(session.scalars(query)))
         for row in rows:
             row.next_attempt_at = now + LEASE  # the lease: a crashed worker's rows come back after it
-        return [row.id for row in rows]
+        return [(row.id, (row.connection_id, row.ticket_id) if row.ticket_id is not None else None) for row in rows]
+
+
+def _in_ticket_order(session, rows: list[OutboxAction]) -> list[OutboxAction]:
+    """Drop rows that have an earlier unfinished action for the same ticket outside this batch."""
+    tickets = {r.ticket_id for r in rows if r.ticket_id is not None}
+    if not tickets:
+        return rows
+    batch = {r.id for r in rows}
+    earlier = session.execute(select(OutboxAction.connection_id, OutboxAction.ticket_id, func.min(OutboxAction.id))
+                              .where(OutboxAction.state == "pending", OutboxAction.ticket_id.in_(tickets),
+                                     OutboxAction.id.not_in(batch), OutboxAction.id < max(batch))
+                              .group_by(OutboxAction.connection_id, OutboxAction.ticket_id))
+    blocked_from = {(cid, tid): first for cid, tid, first in earlier}
+    return [r for r in rows if r.id < blocked_from.get((r.connection_id, r.ticket_id), r.id + 1)]
 
 
 def drain_once(sessions, settings: dict, limit: int = 50, now: dt.datetime | None = None) -> DrainStats:
@@ -59,12 +80,28 @@ def drain_once(sessions, settings: dict, limit: int = 50, now: dt.datetime | Non
     now = now or utcnow()
     stats = DrainStats()
     clients: dict[str, object] = {}
-    for action_id in claim(sessions, limit, now):
-        _perform(sessions, settings, action_id, clients, stats)
+    stalled: set[tuple[str, str]] = set()  # tickets whose earlier action did not go through this pass
+    held_back: list[int] = []
+    for action_id, ticket in _claim(sessions, limit, now):
+        if ticket in stalled:
+            held_back.append(action_id)
+        elif _perform(sessions, settings, action_id, clients, stats) == "retry" and ticket is not None:
+            stalled.add(ticket)
+    _release(sessions, held_back)
     return stats
 
 
-def _perform(sessions, settings: dict, action_id: int, clients: dict, stats: DrainStats) -> None:
+def _release(sessions, action_ids: list[int]) -> None:
+    """Give back the lease on actions held behind an earlier one; they run once it has gone through."""
+    if not action_ids:
+        return
+    with sessions() as session, session.begin():
+        for row in session.scalars(select(OutboxAction).where(OutboxAction.id.in_(action_ids))):
+            row.next_attempt_at = utcnow()
+
+
+def _perform(sessions, settings: dict, action_id: int, clients: dict, stats: DrainStats) -> str:
+    """Apply one action and record the result: done, retry (it will be tried again) or dead."""
     with sessions() as session:
         action = session.get(OutboxAction, action_id)
         client = clients.get(action.connection_id) or _client(session, settings, action.connection_id)
@@ -76,14 +113,13 @@ def _perform(sessions, settings: dict, action_id: int, clients: dict, stats: Dra
         else:
             client.apply(action.ticket_id, action.payload)
     except RetryLater as exc:
-        _record(sessions, settings, action_id, stats, error=str(exc), after=exc.after_seconds,
-                counted=exc.counts_as_attempt)
+        return _record(sessions, settings, action_id, stats, error=str(exc), after=exc.after_seconds,
+                       counted=exc.counts_as_attempt)
     except PermanentFailure as exc:
-        _record(sessions, settings, action_id, stats, error=str(exc), permanent=True)
+        return _record(sessions, settings, action_id, stats, error=str(exc), permanent=True)
     except Exception as exc:  # noqa: BLE001 - an adapter bug must not stop the drain; keep the action
-        _record(sessions, settings, action_id, stats, error=f"{type(exc).__name__}: {exc}")
-    else:
-        _record(sessions, settings, action_id, stats)
+        return _record(sessions, settings, action_id, stats, error=f"{type(exc).__name__}: {exc}")
+    return _record(sessions, settings, action_id, stats)
 
 
 def _lookup_then_decide(sessions, settings: dict, client, action: OutboxAction) -> None:
@@ -106,14 +142,14 @@ def _client(session, settings: dict, connection_id: str):
 
 
 def _record(sessions, settings, action_id, stats, error=None, after=None, permanent=False,
-            counted=True) -> None:
+            counted=True) -> str:
     with sessions() as session, session.begin():
         action = session.get(OutboxAction, action_id)
         now = utcnow()
         if error is None:
             action.state, action.done_at, action.last_error = "done", now, None
             stats.done += 1
-            return
+            return "done"
         action.attempts += 1 if counted else 0
         action.last_error = error[:2000]
         stats.errors.append(error)
@@ -121,12 +157,34 @@ def _record(sessions, settings, action_id, stats, error=None, after=None, perman
             action.state = "dead"
             stats.dead += 1
             log.error("outbox action dead id=%s kind=%s attempts=%s", action.id, action.kind, action.attempts)
-            return
+            return "dead"
         delay = max(after or 0.0, backoff_seconds(action.attempts) if counted else 0.0)
         action.next_attempt_at = now + dt.timedelta(seconds=delay)
         stats.retried += 1
         log.warning("outbox action retry id=%s kind=%s attempts=%s in=%.0fs", action.id, action.kind,
                     action.attempts, delay)
+        return "retry"
+
+
+def pending(session, connection_id: str | None = None, limit: int = 100) -> list[OutboxAction]:
+    """Actions still to do (waiting, backing off or leased), oldest first."""
+    query = select(OutboxAction).where(OutboxAction.state == "pending")
+    if connection_id:
+        query = query.where(OutboxAction.connection_id == connection_id)
+    return list(session.scalars(query.order_by(OutboxAction.id).limit(limit)))
+
+
+def summary(session) -> dict:
+    """Counts for the operator: how much waits, how much gave up, and since when."""
+    counts = dict(session.execute(select(OutboxAction.state, func.count()).where(
+        OutboxAction.state.in_(("pending", "dead"))).group_by(OutboxAction.state)).all())
+    oldest = session.scalar(select(func.min(OutboxAction.created_at)).where(OutboxAction.state == "pending"))
+    return {"pending": counts.get("pending", 0), "dead": counts.get("dead", 0),
+            "oldest_pending_at": _aware(oldest).isoformat() if oldest else None}
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def dead_letters(session) -> list[OutboxAction]:

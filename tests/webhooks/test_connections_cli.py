@@ -60,3 +60,51 @@ def test_unknown_setting_is_named(runner, tmp_path, cast):
 def test_outbox_commands_with_nothing_dead(runner, cast):
     assert "no dead actions" in runner.invoke(cli, ["outbox", "dead"]).output
     assert "0 actions queued again" in runner.invoke(cli, ["outbox", "retry"]).output
+
+
+def test_show_uses_the_public_url_from_the_instance_file(runner, tmp_path, cast, settings, monkeypatch):
+    """Issue 8 item 20: the URL comes from the configured public URL (shared by the service and the CLI),
+    not from this shell's port; without one the admin is told the URL is a guess."""
+    added = _add(runner, tmp_path, "--no-test")
+    connection_id = added.output.split("connection ")[1].split()[0]
+    assert "CONTACTGUARD_PUBLIC_URL is not set" in added.output
+    monkeypatch.setenv("CONTACTGUARD_PORT", "9999")
+    instance = settings["INSTANCE_PATH"]
+    (tmp_path / "instance").mkdir(exist_ok=True)
+    import pathlib
+    pathlib.Path(instance).mkdir(parents=True, exist_ok=True)
+    (pathlib.Path(instance) / "contactguard.toml").write_text('public_url = "https://cg.council.example"\n')
+    shown = runner.invoke(cli, ["connections", "show", connection_id])
+    assert f'"webhook_url": "https://cg.council.example/webhooks/{connection_id}"' in shown.output
+    assert "9999" not in shown.output and "not set" not in shown.output
+
+
+def _event_and_actions(client, cast, connection_id):
+    from tests.helpers import active_restriction
+    from tests.webhooks.conftest import fixture_body
+
+    active_restriction(cast)
+    assert client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")
+                       ).status_code == 200
+    assert client.post(f"/webhooks/{connection_id}", json=fixture_body(
+        "django-helpdesk-ticket-created", id=45, submitter_email="someone.else@example.com")).status_code == 200
+
+
+def test_events_list_shows_recent_decisions_with_reasons(runner, client, cast, connection_id):
+    """Issue 8 item 19: an admin sees what happened to each ticket and why, newest first."""
+    _event_and_actions(client, cast, connection_id)
+    listed = json.loads(runner.invoke(cli, ["--json", "events", "list"]).output)
+    assert [(e["ticket"], e["outcome"]) for e in listed] == [("45", "allow"), ("44", "flag")]
+    assert listed[1]["customer"] == "C1" and "within the arrangement" in listed[1]["reason"]
+    text = runner.invoke(cli, ["events", "list", "--outcome", "flag"]).output
+    assert "ticket       44" in text and "flag" in text and "45" not in text
+
+
+def test_outbox_list_shows_what_waits_for_the_helpdesk(runner, client, cast, connection_id):
+    """Issue 8 item 19: pending actions are listed, not only dead ones."""
+    _event_and_actions(client, cast, connection_id)
+    listed = json.loads(runner.invoke(cli, ["--json", "outbox", "list"]).output)
+    assert [a["kind"] for a in listed] == ["set_flag", "add_tags", "assign", "add_note"]
+    assert {a["ticket"] for a in listed} == {"44"} and all(a["attempts"] == 0 for a in listed)
+    assert "set_flag" in runner.invoke(cli, ["outbox", "list", "--connection", connection_id]).output
+    assert "nothing waiting" in runner.invoke(cli, ["outbox", "list", "--connection", "other"]).output

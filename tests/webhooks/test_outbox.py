@@ -1,5 +1,6 @@
 """The outbox worker: every action once, backoff on 429/5xx honouring Retry-After, dead letters, retry."""
 import datetime as dt
+import json
 
 import responses
 from sqlalchemy import select
@@ -62,18 +63,23 @@ def test_existing_tags_are_kept_and_a_posted_note_is_not_posted_again(client, ca
 @responses.activate
 def test_429_honours_retry_after_for_the_whole_account(client, cast, connection_id, sessions, settings):
     _ingest(client, cast, connection_id)
+    other = client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created", id=45))
+    assert other.status_code == 200
     responses.patch(TICKET, status=429, headers={"Retry-After": "120"})
     before = utcnow()
     stats = outbox.drain_once(sessions, settings)
-    assert stats.retried == 4 and stats.done == 0
+    assert stats.retried == 2 and stats.done == 0, "one per ticket: the rest wait behind it"
     with sessions() as s:
-        rows = {a.kind: a for a in s.scalars(select(OutboxAction))}
-    assert rows["set_flag"].attempts == 1 and "HTTP 429" in rows["set_flag"].last_error
-    assert rows["set_flag"].next_attempt_at >= before + dt.timedelta(seconds=120)
+        rows = {(a.ticket_id, a.kind): a for a in s.scalars(select(OutboxAction))}
+    assert rows["44", "set_flag"].attempts == 1 and "HTTP 429" in rows["44", "set_flag"].last_error
+    assert rows["44", "set_flag"].next_attempt_at >= before + dt.timedelta(seconds=120)
     for kind in ("add_tags", "assign", "add_note"):
-        assert rows[kind].attempts == 0, "held back by the 429, not tried: no attempt spent"
-        assert "rate limit" in rows[kind].last_error
-        assert rows[kind].next_attempt_at >= before + dt.timedelta(seconds=100)
+        assert rows["44", kind].attempts == 0 and rows["44", kind].last_error is None, \
+            "ticket 44's later actions wait behind its first, untried"
+    other_flag = rows["45", "set_flag"]
+    assert other_flag.attempts == 0, "held back by the 429, not tried: no attempt spent"
+    assert "rate limit" in other_flag.last_error
+    assert other_flag.next_attempt_at >= before + dt.timedelta(seconds=100)
     assert len(responses.calls) == 1, "one call, then the whole account waits"
     assert outbox.drain_once(sessions, settings).retried == 0, "not due yet: no retry storm"
 
@@ -87,8 +93,9 @@ def test_5xx_backs_off_with_an_attempt_counted(client, cast, connection_id, sess
     before = utcnow()
     outbox.drain_once(sessions, settings)
     with sessions() as s:
-        rows = list(s.scalars(select(OutboxAction)))
-    assert all(r.attempts == 1 and r.state == "pending" and r.next_attempt_at > before for r in rows)
+        first, *later = list(s.scalars(select(OutboxAction).order_by(OutboxAction.id)))
+    assert first.attempts == 1 and first.state == "pending" and first.next_attempt_at > before
+    assert all(r.attempts == 0 and r.state == "pending" for r in later), "waiting behind the first, in order"
 
 
 @responses.activate
@@ -103,6 +110,30 @@ def test_helpdesk_down_then_back_applies_every_action_exactly_once(client, cast,
     stats = outbox.drain_once(sessions, settings, now=later)
     assert stats.done == 4
     assert len([c for c in responses.calls if c.request.method == "POST"]) == 1
+
+
+@responses.activate
+def test_after_an_outage_a_tickets_actions_apply_in_the_order_queued(client, cast, connection_id, sessions,
+                                                                     settings):
+    """Issue 8 item 18: while the flag write fails, the note and the assignment behind it wait; when the
+    helpdesk is back they go out in order (the note never reaches an officer before the assignment)."""
+    _ingest(client, cast, connection_id)
+    responses.patch(TICKET, status=503)
+    responses.get(TICKET, json={"id": 44, "custom_contactguard_tags": "", "followup_set": []})
+    responses.post(HELPDESK_API + "followups/", json={"id": 1}, status=201)
+    stats = outbox.drain_once(sessions, settings)
+    assert (stats.done, stats.retried) == (0, 1)
+    assert [c.request.method for c in responses.calls] == ["PATCH"], "nothing behind the failed write was sent"
+    responses.reset()
+    responses.patch(TICKET, json={})
+    responses.get(TICKET, json={"id": 44, "custom_contactguard_tags": "", "followup_set": []})
+    responses.post(HELPDESK_API + "followups/", json={"id": 1}, status=201)
+    stats = outbox.drain_once(sessions, settings, now=utcnow() + dt.timedelta(hours=2))
+    assert stats.done == 4
+    sent = [(c.request.method, c.request.body and sorted(json.loads(c.request.body))) for c in
+            responses.calls]
+    assert sent == [("PATCH", ["custom_contact_restriction"]), ("GET", None), ("PATCH", ["custom_contactguard_tags"]),
+                    ("PATCH", ["assigned_to"]), ("GET", None), ("POST", ["comment", "public", "ticket"])]
 
 
 @responses.activate
@@ -127,9 +158,9 @@ def test_after_max_attempts_an_action_is_dead(client, cast, connection_id, sessi
     responses.get(TICKET, status=502)
     responses.post(HELPDESK_API + "followups/", status=502)
     settings = {**settings, "OUTBOX_MAX_ATTEMPTS": 2}
-    outbox.drain_once(sessions, settings)
-    outbox.drain_once(sessions, settings, now=utcnow() + dt.timedelta(days=1))
-    assert {state for state, _ in _states(sessions).values()} == {"dead"}
+    for day in range(8):  # each action gives up after its two attempts; the next one then takes its turn
+        outbox.drain_once(sessions, settings, now=utcnow() + dt.timedelta(days=day))
+    assert set(_states(sessions).values()) == {("dead", 2)}
 
 
 def test_backoff_grows_and_is_jittered():

@@ -7,10 +7,11 @@ from plugin.models import OutboxAction
 from plugin.worker import outbox
 
 
-def _queue(sessions, connection_id, count):
+def _queue(sessions, connection_id, count, ticket=None):
+    """`count` actions, each on its own ticket unless `ticket` is given."""
     with sessions() as s, s.begin():
         for n in range(count):
-            s.add(OutboxAction(connection_id=connection_id, ticket_id="1", kind="add_tags",
+            s.add(OutboxAction(connection_id=connection_id, ticket_id=ticket or str(n), kind="add_tags",
                                payload={"kind": "add_tags", "tags": ["x"]}, idempotency_key=f"k{n}"))
 
 
@@ -22,6 +23,22 @@ def test_a_leased_row_is_not_claimed_again_until_the_lease_ends(connection_id, s
     assert len(first) == 4 and len(second) == 2 and not set(first) & set(second)
     assert outbox.claim(sessions, 10, now + outbox.LEASE * 2) == sorted(first + second), \
         "a crashed worker's rows come back after the lease"
+
+
+def test_a_tickets_later_actions_wait_while_an_earlier_one_is_leased_or_backing_off(connection_id, sessions):
+    """Issue 8 item 18: one ticket's actions apply in the order they were queued, across workers."""
+    _queue(sessions, connection_id, 3, ticket="T")
+    now = utcnow()
+    first = outbox.claim(sessions, 2, now)
+    assert len(first) == 2
+    assert outbox.claim(sessions, 10, now) == [], "the third waits while the first two are leased"
+    with sessions() as s, s.begin():
+        s.get(OutboxAction, first[0]).state = "done"
+        s.get(OutboxAction, first[1]).next_attempt_at = now + outbox.LEASE * 3  # backing off
+    assert outbox.claim(sessions, 10, now + outbox.LEASE * 2) == [], "still behind the one backing off"
+    with sessions() as s, s.begin():
+        s.get(OutboxAction, first[1]).state = "dead"
+    assert len(outbox.claim(sessions, 10, now + outbox.LEASE * 2)) == 1, "a dead-lettered action no longer blocks"
 
 
 @pytest.mark.postgres_only
