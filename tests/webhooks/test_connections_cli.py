@@ -1,5 +1,6 @@
 """Admins register helpdesks from the CLI: tested before saving, secrets never printed back."""
 import json
+from pathlib import Path
 
 import responses
 
@@ -69,11 +70,9 @@ def test_show_uses_the_public_url_from_the_instance_file(runner, tmp_path, cast,
     connection_id = added.output.split("connection ")[1].split()[0]
     assert "CONTACTGUARD_PUBLIC_URL is not set" in added.output
     monkeypatch.setenv("CONTACTGUARD_PORT", "9999")
-    instance = settings["INSTANCE_PATH"]
-    (tmp_path / "instance").mkdir(exist_ok=True)
-    import pathlib
-    pathlib.Path(instance).mkdir(parents=True, exist_ok=True)
-    (pathlib.Path(instance) / "contactguard.toml").write_text('public_url = "https://cg.council.example"\n')
+    instance = Path(settings["INSTANCE_PATH"])
+    instance.mkdir(parents=True, exist_ok=True)
+    (instance / "contactguard.toml").write_text('public_url = "https://cg.council.example"\n')
     shown = runner.invoke(cli, ["connections", "show", connection_id])
     assert f'"webhook_url": "https://cg.council.example/webhooks/{connection_id}"' in shown.output
     assert "9999" not in shown.output and "not set" not in shown.output
