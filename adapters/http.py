@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from urllib.parse import urlsplit
 
 import requests
 
@@ -72,6 +73,18 @@ def send(session: requests.Session, method: str, url: str, bucket=None, cost: fl
             bucket.hold_for(wait)
         raise RetryLater(summary, wait)
     raise PermanentFailure(summary)
+
+
+def next_link(url: str | None, host: str) -> str | None:
+    """A pagination link the helpdesk returned, followed only over https to `host` or a subdomain of it:
+    our session carries credentials, which must never go elsewhere."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    name = parts.hostname or ""
+    if parts.scheme != "https" or not (name == host or name.endswith("." + host)):
+        raise PermanentFailure(f"refusing to follow a pagination link to another host ({name or 'none'})")
+    return url
 
 
 def check_connection(call, *, label: str, where: str, credentials: str, extra: dict | None = None):

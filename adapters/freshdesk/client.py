@@ -1,10 +1,16 @@
-"""Outbound calls to Freshdesk's v2 API: tags replace, so read, merge and write; private notes."""
+"""Outbound calls to Freshdesk's v2 API: tags replace, so read, merge and write; private notes.
+
+Conversations are read page by page (page, per_page=100) following the Link header's rel="next", so
+the "already posted" check sees every reply and note on a long ticket.
+"""
 from __future__ import annotations
 
 from ..base import ActionClient
 from ..errors import PermanentFailure
-from ..http import check_connection, make_session, send
+from ..http import check_connection, make_session, next_link, send
 from ..ratelimit import bucket_for
+
+PER_PAGE = 100  # the documented maximum per_page
 
 
 class FreshdeskClient(ActionClient):
@@ -14,7 +20,8 @@ class FreshdeskClient(ActionClient):
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
-        self.base = f"https://{settings['domain']}.freshdesk.com/api/v2/"
+        self.host = f"{settings['domain']}.freshdesk.com"
+        self.base = f"https://{self.host}/api/v2/"
         self.session = make_session(auth=(secrets["api_key"], "X"))
         per_minute = settings.get("rate_limit_per_minute", 200)
         self.bucket = bucket_for(f"freshdesk:{settings['domain']}", rate=per_minute / 60, burst=min(20, per_minute))
@@ -46,9 +53,23 @@ class FreshdeskClient(ActionClient):
         if field:
             self._update(ticket_id, {"custom_fields": {field: action["value"]}})
 
+    def _do_clear_flag(self, ticket_id, action) -> None:
+        """A custom field is emptied with null."""
+        field = self.settings.get("restriction_field")
+        if field:
+            self._update(ticket_id, {"custom_fields": {field: None}})
+
+    def _conversations(self, ticket_id: str):
+        """Every reply and note on the ticket, page by page (Link: <...>; rel="next")."""
+        url = f"{self.base}tickets/{ticket_id}/conversations?page=1&per_page={PER_PAGE}"
+        while url:
+            response = send(self.session, "GET", url, bucket=self.bucket)
+            yield from response.json() or []
+            url = next_link(response.links.get("next", {}).get("url"), self.host)
+
     def _do_add_note(self, ticket_id, action) -> None:
-        conversations = self._call("GET", f"tickets/{ticket_id}/conversations").json()
-        if any(action["marker"] in (c.get("body_text") or c.get("body") or "") for c in conversations):
+        bodies = (c.get("body_text") or c.get("body") or "" for c in self._conversations(ticket_id))
+        if any(action["marker"] in body for body in bodies):
             return
         self._call("POST", f"tickets/{ticket_id}/notes", json={"body": action["text"].replace("\n", "<br>"),
                                                                  "private": True})

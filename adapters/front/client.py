@@ -1,9 +1,12 @@
-"""Outbound calls to Front's Core API: tags by id, internal comments, assignment."""
+"""Outbound calls to Front's Core API: tags by id, internal comments, assignment.
+
+Comments are read page by page, following `_pagination.next` until it is null.
+"""
 from __future__ import annotations
 
 from ..base import ActionClient
 from ..errors import PermanentFailure
-from ..http import check_connection, make_session, send
+from ..http import check_connection, make_session, next_link, send
 from ..ratelimit import bucket_for
 
 API = "https://api2.frontapp.com/"
@@ -41,9 +44,19 @@ class FrontClient(ActionClient):
     def _do_set_flag(self, ticket_id, action) -> None:
         """Front shows the arrangement in the internal comment; there is no field to set."""
 
+    def _do_clear_flag(self, ticket_id, action) -> None:
+        """No field was set, so there is none to clear."""
+
+    def _comments(self, ticket_id: str):
+        """Every comment on the conversation, following `_pagination.next` (a full URL on *.frontapp.com)."""
+        url = f"{API}conversations/{ticket_id}/comments"
+        while url:
+            page = send(self.session, "GET", url, bucket=self.bucket).json()
+            yield from page.get("_results") or []
+            url = next_link((page.get("_pagination") or {}).get("next"), "frontapp.com")
+
     def _do_add_note(self, ticket_id, action) -> None:
-        comments = self._call("GET", f"conversations/{ticket_id}/comments").json().get("_results", [])
-        if any(action["marker"] in (c.get("body") or "") for c in comments):
+        if any(action["marker"] in (c.get("body") or "") for c in self._comments(ticket_id)):
             return
         self._call("POST", f"conversations/{ticket_id}/comments",
                    json={"author_id": self.settings["author_id"], "body": action["text"]})

@@ -10,6 +10,7 @@ from ..base import Adapter, InboundEvent, content_key, header
 from ..errors import PayloadError, PermanentFailure, SignatureError, UnhandledEvent
 from ..http import check_connection, make_session, send
 from . import schemas
+from .schemas import normalise_channel
 
 
 def resolve_pointer(document, pointer: str | None):
@@ -69,7 +70,8 @@ class GenericJsonAdapter(Adapter):
             delivery_key=f"id:{delivery}" if delivery else content_key(raw), event_type=event_type,
             ticket_id=str(ticket_id), emails=_tuple(get("requester_email")), phones=_tuple(get("requester_phone")),
             helpdesk_user_id=_str(get("requester_id")), assigned_agent_id=_str(get("addressee")),
-            channel=_str(get("channel")), subject=_str(get("subject")) or "", text=_str(get("text")) or "",
+            channel=_channel(get("channel"), settings), subject=_str(get("subject")) or "",
+            text=_str(get("text")) or "", at=_when(get("occurred_at")),
         )]
 
     def client(self, settings: dict, secrets: dict):
@@ -80,6 +82,36 @@ def _str(value) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+def _channel(value, settings: dict) -> str | None:
+    """The helpdesk's channel name through `channels`, else normalised itself; None when unknown."""
+    if value in (None, ""):
+        return None
+    mapped = {str(k).strip().lower(): v for k, v in (settings.get("channels") or {}).items()}
+    return mapped.get(str(value).strip().lower()) or normalise_channel(value)
+
+
+def _when(value) -> dt.datetime | None:
+    """ISO 8601 (naive means UTC) or Unix time in seconds or milliseconds; None when absent or unreadable."""
+    if value in (None, "") or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        seconds = value / 1000 if value > 1e11 else value
+        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    try:
+        parsed = dt.datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def idempotency_key(ticket_id, action: dict) -> str:
+    """The action's own key when the outbox gives one, else a stable digest of ticket and action content."""
+    if action.get("idempotency_key"):
+        return str(action["idempotency_key"])
+    canonical = json.dumps({"ticket_id": ticket_id, "action": action}, sort_keys=True, separators=(",", ":"))
+    return "cg-" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _tuple(value) -> tuple[str, ...]:
     if value in (None, ""):
         return ()
@@ -87,7 +119,7 @@ def _tuple(value) -> tuple[str, ...]:
 
 
 class GenericCallbackClient:
-    """Outbound: POST each action as signed JSON to the helpdesk's callback URL."""
+    """Outbound: POST each action (every kind, clear_flag included) as signed JSON to the callback URL."""
 
     def __init__(self, settings: dict, secrets: dict):
         self.url = settings.get("callback_url")
@@ -101,7 +133,7 @@ class GenericCallbackClient:
         raw = json.dumps({"ticket_id": ticket_id, "action": action}, sort_keys=True).encode()
         send(self.session, "POST", self.url, data=raw, headers={
             "Content-Type": "application/json", self.header: "sha256=" + sign(self.secret, raw),
-            "Idempotency-Key": action.get("marker") or action.get("idempotency_key", "")})
+            "Idempotency-Key": idempotency_key(ticket_id, action)})
 
     def test_connection(self) -> None:
         if self.url:

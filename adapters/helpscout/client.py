@@ -1,11 +1,13 @@
 """Outbound calls to Help Scout: OAuth2 client credentials, tags replace (read, merge, write), notes.
 
 Help Scout counts writes twice against the rate limit, so writes take two tokens from the bucket.
+PUT .../fields replaces the conversation's whole list of custom fields, so the current list is read and
+ours merged in (or taken out) before writing. Threads are read page by page (`_links.next`).
 """
 from __future__ import annotations
 
 from ..base import ActionClient
-from ..http import check_connection, make_session, send
+from ..http import check_connection, make_session, next_link, send
 from ..ratelimit import bucket_for
 
 API = "https://api.helpscout.net/v2/"
@@ -54,16 +56,39 @@ class HelpScoutClient(ActionClient):
         if kept != current:
             self._call("PUT", f"conversations/{ticket_id}/tags", json={"tags": kept})
 
+    def _other_fields(self, ticket_id: str, field_id: int) -> list[dict]:
+        """The conversation's custom fields other than ours, as {id, value} for writing back."""
+        convo = self._call("GET", f"conversations/{ticket_id}").json()
+        current = convo.get("customFields") or []
+        fields = [{"id": f.get("id", f.get("fieldId")), "value": f.get("value")} for f in current]
+        return [f for f in fields if f["id"] is not None and f["id"] != field_id]
+
+    def _write_fields(self, ticket_id: str, fields: list[dict]) -> None:
+        self._call("PUT", f"conversations/{ticket_id}/fields", json={"fields": fields})
+
     def _do_set_flag(self, ticket_id, action) -> None:
         field_id = self.settings.get("restriction_field_id")
         if field_id is not None:
-            self._call("PUT", f"conversations/{ticket_id}/fields",
-                       json={"fields": [{"id": field_id, "value": action["value"]}]})
+            others = self._other_fields(ticket_id, field_id)
+            self._write_fields(ticket_id, others + [{"id": field_id, "value": action["value"]}])
+
+    def _do_clear_flag(self, ticket_id, action) -> None:
+        """Omitting a field from the list removes it; the other fields are written back unchanged."""
+        field_id = self.settings.get("restriction_field_id")
+        if field_id is not None:
+            self._write_fields(ticket_id, self._other_fields(ticket_id, field_id))
+
+    def _threads(self, ticket_id: str):
+        """Every thread of the conversation, following `_links.next` page by page."""
+        url = f"{API}conversations/{ticket_id}/threads?page=1"
+        while url:
+            self._authorise()
+            page = send(self.session, "GET", url, bucket=self.bucket).json()
+            yield from (page.get("_embedded") or {}).get("threads") or []
+            url = next_link(((page.get("_links") or {}).get("next") or {}).get("href"), "api.helpscout.net")
 
     def _do_add_note(self, ticket_id, action) -> None:
-        threads = self._call("GET", f"conversations/{ticket_id}/threads").json()
-        bodies = [t.get("body") or "" for t in ((threads.get("_embedded") or {}).get("threads") or [])]
-        if any(action["marker"] in body for body in bodies):
+        if any(action["marker"] in (t.get("body") or "") for t in self._threads(ticket_id)):
             return
         self._call("POST", f"conversations/{ticket_id}/notes", json={"text": action["text"]})
 

@@ -1,12 +1,21 @@
 """Outbound calls to HubSpot: ticket properties for flag and tags, notes associated to tickets,
-comments in Conversations threads, and the look-up of who wrote."""
+comments in Conversations threads, and the look-up of who wrote.
+
+A thread's assignee is set with the documented assignee call (PUT .../threads/{id}/assignee with an actor
+id); PATCH on the thread accepts only status and archived. Lists (thread messages, a ticket's notes) are
+read page by page with `after` = paging.next.after.
+"""
 from __future__ import annotations
 
-from ..base import ActionClient, now_ms, strip_html
+import datetime as dt
+
+from ..base import ActionClient, strip_html
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
 API = "https://api.hubapi.com/"
+ASSIGNEE = "conversations/conversations/2026-09-beta/threads/{thread}/assignee"
+BATCH = 100  # inputs per batch read
 
 
 class HubSpotClient(ActionClient):
@@ -32,9 +41,24 @@ class HubSpotClient(ActionClient):
     def _ticket_properties(self, ticket_id: str, properties: dict) -> None:
         self._call("PATCH", f"crm/v3/objects/tickets/{ticket_id}", json={"properties": properties})
 
+    def _pages(self, path: str, **params):
+        """Every result of a paged list, following paging.next.after."""
+        while True:
+            page = self._call("GET", path, params=params or None).json()
+            yield from page.get("results") or []
+            after = ((page.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return
+            params = {**params, "after": after}
+
     def _do_set_flag(self, ticket_id, action) -> None:
         if not self._thread(ticket_id):
             self._ticket_properties(ticket_id, {self.settings["restriction_property"]: action["value"]})
+
+    def _do_clear_flag(self, ticket_id, action) -> None:
+        """Property values are cleared with an empty string; a thread has no property to clear."""
+        if not self._thread(ticket_id):
+            self._ticket_properties(ticket_id, {self.settings["restriction_property"]: ""})
 
     def _tag_values(self, ticket_id: str) -> list[str]:
         prop = self.settings["tags_property"]
@@ -61,33 +85,33 @@ class HubSpotClient(ActionClient):
     def _do_add_note(self, ticket_id, action) -> None:
         thread = self._thread(ticket_id)
         if thread:
-            messages = self._call("GET", f"conversations/v3/conversations/threads/{thread}/messages").json()
-            if any(action["marker"] in (m.get("text") or "") for m in messages.get("results", [])):
+            messages = self._pages(f"conversations/v3/conversations/threads/{thread}/messages")
+            if any(action["marker"] in (m.get("text") or "") for m in messages):
                 return
             self._call("POST", f"conversations/v3/conversations/threads/{thread}/messages",
-                       json={"type": "COMMENT", "text": action["text"]})
+                       json={"type": "COMMENT", "text": action["text"], "attachments": []})
             return
         if self._note_exists(ticket_id, action["marker"]):
             return
         self._call("POST", "crm/v3/objects/notes", json={
-            "properties": {"hs_timestamp": now_ms(), "hs_note_body": action["text"]},
+            "properties": {"hs_timestamp": utc_now(), "hs_note_body": action["text"]},
             "associations": [{"to": {"id": ticket_id}, "types": [{
                 "associationCategory": "HUBSPOT_DEFINED",
                 "associationTypeId": self.settings.get("note_association_type_id", 228)}]}]})
 
     def _note_exists(self, ticket_id: str, marker: str) -> bool:
-        linked = self._call("GET", f"crm/v4/objects/tickets/{ticket_id}/associations/notes").json().get("results", [])
-        if not linked:
-            return False
-        notes = self._call("POST", "crm/v3/objects/notes/batch/read", json={
-            "properties": ["hs_note_body"], "inputs": [{"id": str(n["toObjectId"])} for n in linked]}).json()
-        return any(marker in ((n.get("properties") or {}).get("hs_note_body") or "") for n in notes.get("results", []))
+        linked = [str(n["toObjectId"]) for n in self._pages(f"crm/v4/objects/tickets/{ticket_id}/associations/notes")]
+        for start in range(0, len(linked), BATCH):
+            notes = self._call("POST", "crm/v3/objects/notes/batch/read", json={
+                "properties": ["hs_note_body"], "inputs": [{"id": i} for i in linked[start:start + BATCH]]}).json()
+            if any(marker in ((n.get("properties") or {}).get("hs_note_body") or "") for n in notes.get("results", [])):
+                return True
+        return False
 
     def _do_assign(self, ticket_id, action) -> None:
         thread = self._thread(ticket_id)
         if thread:
-            self._call("PATCH", f"conversations/v3/conversations/threads/{thread}",
-                       json={"assignedTo": str(action["agent_id"])})
+            self._call("PUT", ASSIGNEE.format(thread=thread), json={"actorId": actor_id(action["agent_id"])})
         else:
             self._ticket_properties(ticket_id, {"hubspot_owner_id": str(action["agent_id"])})
 
@@ -131,3 +155,14 @@ class HubSpotClient(ActionClient):
     def test_connection(self) -> None:
         check_connection(lambda: self.session.get(API + "crm/v3/objects/tickets", params={"limit": 1}),
                          label="HubSpot", where="access_token", credentials="access_token")
+
+
+def actor_id(agent_id) -> str:
+    """A Conversations actor id: agents are `A-<id>`; an id already carrying a type prefix is kept."""
+    value = str(agent_id)
+    return value if len(value) > 2 and value[1] == "-" and value[0].isalpha() else f"A-{value}"
+
+
+def utc_now() -> str:
+    """hs_timestamp as the notes guide shows it: a UTC date-time string (property values are strings)."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -1,4 +1,8 @@
-"""Outbound calls to Intercom: tags by id (created first), admin notes, assignment as conversation parts."""
+"""Outbound calls to Intercom: tags by id (created first), admin notes, assignment as conversation parts.
+
+Intercom has no paging for a conversation's parts: Retrieve a conversation answers them in one list,
+"limit of 500 parts". The "already posted" check reads that list and the conversation's opening message.
+"""
 from __future__ import annotations
 
 from ..base import ActionClient
@@ -44,10 +48,15 @@ class IntercomClient(ActionClient):
         if attribute:
             self._call("PUT", f"conversations/{ticket_id}", json={"custom_attributes": {attribute: action["value"]}})
 
+    def _do_clear_flag(self, ticket_id, action) -> None:
+        """The conversation attribute is emptied with null."""
+        attribute = self.settings.get("restriction_attribute")
+        if attribute:
+            self._call("PUT", f"conversations/{ticket_id}", json={"custom_attributes": {attribute: None}})
+
     def _do_add_note(self, ticket_id, action) -> None:
         conversation = self._call("GET", f"conversations/{ticket_id}").json()
-        parts = ((conversation.get("conversation_parts") or {}).get("conversation_parts")) or []
-        if any(action["marker"] in (p.get("body") or "") for p in parts):
+        if any(action["marker"] in body for body in _bodies(conversation)):
             return
         body = "<p>" + action["text"].replace("\n", "<br>") + "</p>"
         self._call("POST", f"conversations/{ticket_id}/reply", json={
@@ -75,3 +84,10 @@ class IntercomClient(ActionClient):
     def test_connection(self) -> None:
         check_connection(lambda: self.session.get(self.base + "me"), label="Intercom", where="region",
                          credentials="access_token")
+
+
+def _bodies(conversation: dict) -> list[str]:
+    """The opening message (2.x source, 1.x conversation_message) and every part returned."""
+    parts = ((conversation.get("conversation_parts") or {}).get("conversation_parts")) or []
+    opening = [(conversation.get(k) or {}).get("body") for k in ("source", "conversation_message")]
+    return [b or "" for b in opening + [p.get("body") for p in parts]]

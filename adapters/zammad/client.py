@@ -39,7 +39,14 @@ class ZammadClient(ActionClient):
         if field:
             self._update(ticket_id, {field: action["value"]})
 
+    def _do_clear_flag(self, ticket_id, action) -> None:
+        """The ticket attribute is emptied with null."""
+        field = self.settings.get("restriction_field")
+        if field:
+            self._update(ticket_id, {field: None})
+
     def _do_add_note(self, ticket_id, action) -> None:
+        """by_ticket answers every article of the ticket in one list (Zammad documents no paging for it)."""
         articles = self._call("GET", f"ticket_articles/by_ticket/{ticket_id}").json()
         if any(action["marker"] in (a.get("body") or "") for a in articles):
             return

@@ -1,10 +1,16 @@
-"""Outbound calls to the Zendesk API: tags added with PUT (POST would replace them), internal notes."""
+"""Outbound calls to the Zendesk API: tags added with PUT (POST would replace them), internal notes.
+
+Comments are read with cursor pagination (page[size], then links.next while meta.has_more), so the
+"already posted" check sees every comment on a long ticket, not the first page only.
+"""
 from __future__ import annotations
 
 from ..base import ActionClient
 from ..errors import ConnectionCheckFailed
-from ..http import check_connection, make_session, send
+from ..http import check_connection, make_session, next_link, send
 from ..ratelimit import bucket_for
+
+PAGE_SIZE = 100  # the documented maximum page[size]
 
 
 class ZendeskClient(ActionClient):
@@ -14,7 +20,8 @@ class ZendeskClient(ActionClient):
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
-        self.base = f"https://{settings['subdomain']}.zendesk.com/api/v2/"
+        self.host = f"{settings['subdomain']}.zendesk.com"
+        self.base = f"https://{self.host}/api/v2/"
         self.session = make_session(auth=(f"{settings['agent_email']}/token", secrets["api_token"]),
                                     headers={"Accept": "application/json"})
         per_minute = settings.get("rate_limit_per_minute", 200)
@@ -26,11 +33,24 @@ class ZendeskClient(ActionClient):
     def _update(self, ticket_id: str, ticket: dict) -> None:
         self._call("PUT", f"tickets/{ticket_id}.json", json={"ticket": ticket})
 
+    def _comments(self, ticket_id: str):
+        """Every comment on the ticket, page by page (cursor pagination; offset next_page also followed)."""
+        url = f"{self.base}tickets/{ticket_id}/comments.json?page[size]={PAGE_SIZE}"
+        while url:
+            page = send(self.session, "GET", url, bucket=self.bucket).json()
+            yield from page.get("comments") or []
+            url = next_link(_next_page(page), self.host)
 
     def _do_set_flag(self, ticket_id, action) -> None:
         field_id = self.settings.get("restriction_field_id")
         if field_id is not None:
             self._update(ticket_id, {"custom_fields": [{"id": field_id, "value": action["value"]}]})
+
+    def _do_clear_flag(self, ticket_id, action) -> None:
+        """A custom field is emptied with a null value."""
+        field_id = self.settings.get("restriction_field_id")
+        if field_id is not None:
+            self._update(ticket_id, {"custom_fields": [{"id": field_id, "value": None}]})
 
     def _do_add_tags(self, ticket_id, action) -> None:
         self._call("PUT", f"tickets/{ticket_id}/tags.json", json={"tags": action["tags"]})
@@ -39,8 +59,7 @@ class ZendeskClient(ActionClient):
         self._call("DELETE", f"tickets/{ticket_id}/tags.json", json={"tags": action["tags"]})
 
     def _do_add_note(self, ticket_id, action) -> None:
-        comments = self._call("GET", f"tickets/{ticket_id}/comments.json").json().get("comments", [])
-        if any(action["marker"] in (c.get("body") or "") for c in comments):
+        if any(action["marker"] in (c.get("body") or "") for c in self._comments(ticket_id)):
             return
         self._update(ticket_id, {"comment": {"body": action["text"], "public": False}})
 
@@ -70,3 +89,11 @@ class ZendeskClient(ActionClient):
                                     where="subdomain", credentials="api_token")
         if (response.json().get("user") or {}).get("role") == "end-user":
             raise ConnectionCheckFailed("invalid_auth", "that token belongs to an end user, not an agent", "agent_email")
+
+
+def _next_page(page: dict) -> str | None:
+    """The next page's URL: links.next while meta.has_more (cursor), else next_page (offset)."""
+    if "meta" in page or "links" in page:
+        more = (page.get("meta") or {}).get("has_more")
+        return (page.get("links") or {}).get("next") if more else None
+    return page.get("next_page")

@@ -235,3 +235,15 @@ def test_settings_the_service_layer_reads_have_the_same_names_everywhere(key):
     """ticket_actions.plan reads info_rights_queue and tags; the pipeline reads service."""
     names = set(REGISTRY[key].settings_schema().fields)
     assert {"info_rights_queue", "tags", "service"} <= names or key == "generic" and {"tags", "service"} <= names
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_every_client_can_clear_the_flag_and_declares_how(key):
+    """clear_flag ("remove contactguard's arrangement from the flag field") is handled by every client, and each
+    spec declares its calls (an empty tuple where the helpdesk has no field, as for set_flag)."""
+    from adapters.base import ActionClient
+
+    spec, adapter, settings, secrets = loaded(key)
+    client = adapter.client(settings, secrets)
+    assert not isinstance(client, ActionClient) or callable(getattr(client, "_do_clear_flag", None))
+    assert any(case.action["kind"] == "clear_flag" for case in spec.outbound)

@@ -5,6 +5,7 @@ from tests.adapters.contract import Call, ContractSpec, Outbound
 
 API = "https://council.freshdesk.com/api/v2/"
 TICKET = API + "tickets/11"
+CONVERSATIONS = TICKET + "/conversations?page=1&per_page=100"
 
 
 def _basic(raw, secrets, now):
@@ -34,8 +35,10 @@ SPEC = ContractSpec(
                   Call("PUT", TICKET, {"tags": ["claims"]}))),
         Outbound({"kind": "set_flag", "value": "RESTRICTED"},
                  (Call("PUT", TICKET, {"custom_fields": {"cf_contact_restriction": "RESTRICTED"}}),)),
+        Outbound({"kind": "clear_flag"},
+                 (Call("PUT", TICKET, {"custom_fields": {"cf_contact_restriction": None}}),)),
         Outbound({"kind": "add_note", "text": "note\n[contactguard] ref k1", "marker": "[contactguard] ref k1"},
-                 (Call("GET", TICKET + "/conversations", reply=[{"body_text": "hello"}]),
+                 (Call("GET", CONVERSATIONS, reply=[{"body_text": "hello"}]),
                   Call("POST", TICKET + "/notes", {"private": True, "body": "note<br>[contactguard] ref k1"},
                        status=201))),
         Outbound({"kind": "assign", "agent_id": "7"}, (Call("PUT", TICKET, {"responder_id": 7}),)),
@@ -51,7 +54,7 @@ SPEC = ContractSpec(
         Call("GET", TICKET, reply={"id": 11, "tags": []}),
         Call("PUT", TICKET, {"tags": ["cg-restricted"]}),
         Call("PUT", TICKET, {"responder_id": 7}),
-        Call("GET", TICKET + "/conversations", reply=[]),
+        Call("GET", CONVERSATIONS, reply=[]),
         Call("POST", TICKET + "/notes", {"private": True}, status=201),
     ),
 )

@@ -36,3 +36,21 @@ def test_no_delivery_id_so_the_body_hash_dedupes_and_a_changed_body_is_new():
     first = ADAPTER.parse(raw, {}, {})[0].delivery_key
     assert first == ADAPTER.parse(raw, {}, {})[0].delivery_key
     assert first != ADAPTER.parse(raw.replace(b"today", b"tomorrow"), {}, {})[0].delivery_key
+
+
+@__import__("responses").activate(assert_all_requests_are_fired=True)
+def test_note_marker_on_the_second_conversations_page_is_found_and_nothing_is_posted():
+    """List All Conversations of a Ticket is paginated (page, per_page up to 100); the Link header names the
+    next page and is absent on the last (https://developers.freshdesk.com/api/#list_all_ticket_notes,
+    https://developers.freshdesk.com/api/#pagination)."""
+    import responses
+
+    from adapters.freshdesk.schemas import Settings
+
+    first = "https://council.freshdesk.com/api/v2/tickets/11/conversations?page=1&per_page=100"
+    second = "https://council.freshdesk.com/api/v2/tickets/11/conversations?page=2&per_page=100"
+    responses.get(first, json=[{"body_text": "hello"}] * 100, headers={"Link": f'<{second}>; rel="next"'})
+    responses.get(second, json=[{"body_text": "note [contactguard] ref k1"}])
+    client = ADAPTER.client(Settings().load({"domain": "council"}), {"api_key": "k"})
+    client.apply("11", {"kind": "add_note", "text": "note [contactguard] ref k1", "marker": "[contactguard] ref k1"})
+    assert [(c.request.method, c.request.url) for c in responses.calls] == [("GET", first), ("GET", second)]

@@ -23,6 +23,7 @@ SPEC = ContractSpec(
                  (Call("POST", CONV + "/tags", {"tag_ids": ["tag_1", "tag_2"]}, 204),)),
         Outbound({"kind": "remove_tags", "tags": ["cg-restricted"]},
                  (Call("DELETE", CONV + "/tags", {"tag_ids": ["tag_1"]}, 204),)),
+        Outbound({"kind": "clear_flag"}, ()),  # Front has no field: nothing to clear
         Outbound({"kind": "add_note", "text": "note [contactguard] ref k1", "marker": "[contactguard] ref k1"},
                  (Call("GET", CONV + "/comments", reply={"_results": [{"body": "hi"}]}),
                   Call("POST", CONV + "/comments", {"author_id": "tea_contactguard",

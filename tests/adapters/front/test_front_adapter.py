@@ -59,3 +59,22 @@ def test_sender_inbox_and_contact_are_read_from_the_message():
     (event,) = ADAPTER.parse((HERE / "fixtures" / "front-inbound-new-conversation.json").read_bytes(), {}, {})
     assert event.emails == ("calculon@momsbot.com",) and event.addressed_inbox == "support@planet-express.com"
     assert event.helpdesk_user_id == "crd_62euuy" and event.assigned_agent_id is None
+
+
+@__import__("responses").activate(assert_all_requests_are_fired=True)
+def test_note_marker_on_the_second_comments_page_is_found_and_nothing_is_posted():
+    """Paginated lists answer `_pagination.next` (a full URL, possibly on yourCompany.api.frontapp.com) until
+    it is null (https://dev.frontapp.com/docs/pagination,
+    https://dev.frontapp.com/reference/list-conversation-comments)."""
+    import responses
+
+    from adapters.front.schemas import Settings
+
+    first = "https://api2.frontapp.com/conversations/cnv_keocka/comments"
+    second = "https://council.api.frontapp.com/conversations/cnv_keocka/comments?page_token=abc"
+    responses.get(first, json={"_results": [{"body": "hi"}], "_pagination": {"next": second}})
+    responses.get(second, json={"_results": [{"body": "note [contactguard] ref k1"}], "_pagination": {"next": None}})
+    client = ADAPTER.client(Settings().load({"author_id": "tea_1"}), {"api_token": "t", "signing_secret": "s"})
+    client.apply("cnv_keocka", {"kind": "add_note", "text": "note [contactguard] ref k1",
+                                "marker": "[contactguard] ref k1"})
+    assert [c.request.method for c in responses.calls] == ["GET", "GET"]

@@ -22,6 +22,8 @@ SPEC = ContractSpec(
         Outbound({"kind": "add_tags", "tags": ["cg-restricted"]},
                  (Call("POST", CALLBACK, {"ticket_id": "44", "action": {"kind": "add_tags",
                                                                          "tags": ["cg-restricted"]}}),)),
+        Outbound({"kind": "clear_flag"},
+                 (Call("POST", CALLBACK, {"ticket_id": "44", "action": {"kind": "clear_flag"}}),)),
     ),
     check_call=Call("POST", CALLBACK, {"ping": True}),
     unhandled_fixture=b'{"event": "sla.breached", "ticket": {"id": 44}}',

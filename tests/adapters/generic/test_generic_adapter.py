@@ -78,3 +78,59 @@ def test_without_a_callback_actions_are_dead_lettered_with_a_reason():
     settings = {**SETTINGS, "callback_url": None}
     with pytest.raises(PermanentFailure, match="callback_url"):
         ADAPTER.client(settings, SECRETS).apply("12", {"kind": "add_tags", "tags": []})
+
+
+def test_the_channel_list_is_the_products_vocabulary():
+    """The generic adapter's channel codes are plugin/policy/vocabulary.py's Channel values (R11)."""
+    from adapters.generic.schemas import CHANNELS
+    from plugin.policy.vocabulary import Channel
+
+    assert set(CHANNELS) == {c.value for c in Channel}
+
+
+def test_channel_aliases_are_normalised_at_set_up_and_unknown_names_are_refused_naming_the_field():
+    """Set-up validates the `channels` setting (the helpdesk's names -> ours) against the vocabulary: aliases
+    such as `phone` and `E-mail` become `telephone` and `email`; an unknown name is a validation error keyed
+    by the field (docs/adapters/generic.md)."""
+    from marshmallow import ValidationError
+
+    base = {"mapping": {"ticket_id": "/id"}}
+    loaded = Settings().load({**base, "channels": {"Voice": "phone", "Mail": "E-mail", "Counter": "in person"}})
+    assert loaded["channels"] == {"Voice": "telephone", "Mail": "email", "Counter": "in_person"}
+    with pytest.raises(ValidationError) as refused:
+        Settings().load({**base, "channels": {"Pigeon": "carrier pigeon"}})
+    assert "channels" in refused.value.messages and "carrier pigeon" in json.dumps(refused.value.messages)
+
+
+def test_inbound_channel_goes_through_the_mapping_then_the_aliases():
+    """The payload's channel is looked up in `channels`, else normalised itself; unknown stays None."""
+    settings = Settings().load({"mapping": {"ticket_id": "/id", "channel": "/via"}, "channels": {"Voice": "phone"}})
+    def channel(via):
+        return ADAPTER.parse(json.dumps({"id": 1, "via": via}).encode(), {}, settings)[0].channel
+
+    assert [channel(v) for v in ("voice", "Phone", "e-mail", "web form", "fax")] == [
+        "telephone", "telephone", "email", "web_form", None]
+
+
+def test_a_json_pointer_names_the_time_of_contact():
+    """`mapping.occurred_at` points at the contact's time: ISO 8601 (naive = UTC) or Unix seconds/milliseconds."""
+    settings = Settings().load({"mapping": {"ticket_id": "/id", "occurred_at": "/at"}})
+    def at(value):
+        return ADAPTER.parse(json.dumps({"id": 1, "at": value}).encode(), {}, settings)[0].at
+
+    expected = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.timezone.utc)
+    assert at("2026-11-24T09:30:00Z") == at("2026-11-24T09:30:00") == at(1795512600) == at(1795512600000) == expected
+    assert at("not a time") is None
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_every_action_carries_a_non_empty_stable_idempotency_key():
+    """Every callback carries a non-empty `Idempotency-Key` (docs/adapters/generic.md): the outbox's key when the
+    action has one, otherwise a digest of ticket and action, the same on every retry."""
+    responses.post("https://helpdesk.example/cg", json={})
+    client = ADAPTER.client(SETTINGS, SECRETS)
+    for action in ({"kind": "add_tags", "tags": ["cg-restricted"]}, {"kind": "add_tags", "tags": ["cg-restricted"]},
+                   {"kind": "clear_flag"}, {"kind": "set_flag", "value": "x", "idempotency_key": "k:1"}):
+        client.apply("12", action)
+    keys = [c.request.headers["Idempotency-Key"] for c in responses.calls]
+    assert all(keys) and keys[0] == keys[1] != keys[2] and keys[3] == "k:1"

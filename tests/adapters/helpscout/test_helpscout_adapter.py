@@ -47,3 +47,50 @@ def test_writes_take_two_tokens_from_the_bucket():
     before = client.bucket.tokens
     client.bucket.take(2)
     assert client.bucket.tokens == pytest.approx(before - 2, abs=0.1)
+
+
+API = "https://api.helpscout.net/v2/"
+SECRETS = {"app_id": "a", "app_secret": "b", "webhook_secret": "c"}
+
+
+def _client():
+    from adapters.helpscout.schemas import Settings
+
+    return ADAPTER.client(Settings().load({"restriction_field_id": 6688}), SECRETS)
+
+
+@__import__("responses").activate(assert_all_requests_are_fired=True)
+def test_setting_the_flag_keeps_the_conversations_other_custom_fields():
+    """Update Custom Fields replaces the whole list: "Any custom fields existing on the conversation that are not
+    part of the payload will be removed" (https://developer.helpscout.com/mailbox-api/endpoints/conversations/
+    custom_fields/update/); the conversation's current `customFields` are read first
+    (https://developer.helpscout.com/mailbox-api/endpoints/conversations/get/)."""
+    import responses
+
+    responses.post(API + "oauth2/token", json={"access_token": "t"})
+    responses.get(API + "conversations/123", json={"id": 123, "customFields": [
+        {"id": 8, "name": "Account Type", "value": "7", "text": "Gold"},
+        {"id": 6688, "name": "Contact restriction", "value": "old", "text": "old"}]})
+    responses.put(API + "conversations/123/fields", status=204)
+    _client().apply("123", {"kind": "set_flag", "value": "RESTRICTED"})
+    assert json.loads(responses.calls[-1].request.body) == {"fields": [{"id": 8, "value": "7"},
+                                                                       {"id": 6688, "value": "RESTRICTED"}]}
+
+
+@__import__("responses").activate(assert_all_requests_are_fired=True)
+def test_note_marker_on_the_second_threads_page_is_found_and_nothing_is_posted():
+    """Lists are paginated (50 items) with `_links.next` until the last page
+    (https://developer.helpscout.com/mailbox-api/overview/pagination,
+    https://developer.helpscout.com/mailbox-api/endpoints/conversations/threads/list/)."""
+    import responses
+
+    second = API + "conversations/123/threads?page=2"
+    responses.post(API + "oauth2/token", json={"access_token": "t"})
+    responses.get(API + "conversations/123/threads?page=1", json={
+        "_embedded": {"threads": [{"body": "hi"}] * 50}, "_links": {"next": {"href": second}},
+        "page": {"size": 50, "totalElements": 51, "totalPages": 2, "number": 1}})
+    responses.get(second, json={"_embedded": {"threads": [{"body": "note [contactguard] ref k1"}]},
+                                "page": {"size": 50, "totalElements": 51, "totalPages": 2, "number": 2}})
+    marker = "[contactguard] ref k1"
+    _client().apply("123", {"kind": "add_note", "text": f"note {marker}", "marker": marker})
+    assert [c.request.method for c in responses.calls] == ["POST", "GET", "GET"]

@@ -27,6 +27,7 @@ SPEC = ContractSpec(
     outbound=(
         Outbound({"kind": "set_flag", "value": "RESTRICTED"},
                  (Call("PATCH", TICKET, {"properties": {"contact_restriction": "RESTRICTED"}}),)),
+        Outbound({"kind": "clear_flag"}, (Call("PATCH", TICKET, {"properties": {"contact_restriction": ""}}),)),
         Outbound({"kind": "add_tags", "tags": ["cg-restricted"]},
                  (Call("GET", TAGS, reply={"properties": {"contactguard_tags": "vip"}}),
                   Call("PATCH", TICKET, {"properties": {"contactguard_tags": "vip;cg-restricted"}}))),

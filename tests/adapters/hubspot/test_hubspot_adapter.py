@@ -49,3 +49,93 @@ def test_a_batch_becomes_several_events_and_comments_are_ignored():
     events = ADAPTER.parse(json.dumps(batch).encode(), {}, {})
     assert [(e.delivery_key, e.needs_lookup, e.ignore_reason) for e in events] == [
         ("event:1", True, None), ("event:2", False, "internal comment")]
+
+
+API = "https://api.hubapi.com/"
+THREAD = API + "conversations/v3/conversations/threads/6065362089"
+
+
+def _client():
+    from adapters.hubspot.schemas import Settings
+
+    return ADAPTER.client(Settings().load({}), {"access_token": "pat-eu1-0123456789", "client_secret": "s"})
+
+
+@__import__("responses").activate(assert_all_requests_are_fired=True)
+def test_thread_assignment_uses_the_assignee_call_not_the_thread_update():
+    """Update thread (PATCH .../threads/{threadId}) takes only `status` and `archived`
+    (https://developers.hubspot.com/docs/api-reference/conversations-conversations-v3/public-thread/
+    patch-conversations-v3-conversations-threads-threadId); a thread's assignee is set with
+    PUT .../threads/{threadId}/assignee and an `actorId` (https://developers.hubspot.com/docs/api-reference/
+    2026-09-beta/conversations/conversations/threads/update-assignee); agents' actor ids are `A-<id>`."""
+    import responses
+
+    url = API + "conversations/conversations/2026-09-beta/threads/6065362089/assignee"
+    responses.put(url, json={"id": "6065362089", "assignedTo": "A-7"})
+    _client().apply("thread-6065362089", {"kind": "assign", "agent_id": "7"})
+    _client().apply("thread-6065362089", {"kind": "assign", "agent_id": "A-8"})
+    assert [json.loads(c.request.body) for c in responses.calls] == [{"actorId": "A-7"}, {"actorId": "A-8"}]
+
+
+@__import__("responses").activate(assert_all_requests_are_fired=True)
+def test_thread_comment_marker_on_the_second_messages_page_is_found_and_nothing_is_posted():
+    """Get message history is paged: `paging.next.after` is passed back as `after`
+    (https://developers.hubspot.com/docs/api-reference/conversations-conversations-v3/public-message/
+    get-conversations-v3-conversations-threads-threadId-messages)."""
+    import responses
+    from responses import matchers
+
+    responses.get(THREAD + "/messages", match=[matchers.query_param_matcher({})],
+                  json={"results": [{"type": "MESSAGE", "text": "hi"}], "paging": {"next": {"after": "NTI1Cg%3D%3D"}}})
+    responses.get(THREAD + "/messages", match=[matchers.query_param_matcher({"after": "NTI1Cg%3D%3D"})],
+                  json={"results": [{"type": "COMMENT", "text": "note [contactguard] ref k1"}]})
+    _client().apply("thread-6065362089", {"kind": "add_note", "text": "note [contactguard] ref k1",
+                                          "marker": "[contactguard] ref k1"})
+    assert [c.request.method for c in responses.calls] == ["GET", "GET"]
+
+
+@__import__("responses").activate(assert_all_requests_are_fired=True)
+def test_thread_comment_sends_an_empty_attachments_list():
+    """Send a message to a thread: the COMMENT body carries `text` and an `attachments` list
+    (https://developers.hubspot.com/docs/api-reference/conversations-conversations-v3/public-message/
+    post-conversations-v3-conversations-threads-threadId-messages)."""
+    import responses
+
+    responses.get(THREAD + "/messages", json={"results": []})
+    responses.post(THREAD + "/messages", json={"type": "COMMENT", "id": "1"})
+    _client().apply("thread-6065362089", {"kind": "add_note", "text": "note", "marker": "[contactguard] ref k1"})
+    assert json.loads(responses.calls[-1].request.body) == {"type": "COMMENT", "text": "note", "attachments": []}
+
+
+@__import__("responses").activate(assert_all_requests_are_fired=True)
+def test_note_timestamp_is_a_utc_date_time_string():
+    """Notes: `hs_timestamp` is required, "either a Unix timestamp in milliseconds or UTC format"; CRM property
+    values are strings and the guide's example is "2021-11-12T15:48:22Z"
+    (https://developers.hubspot.com/docs/api-reference/crm-notes-v3/guide)."""
+    import re
+
+    import responses
+
+    responses.get(API + "crm/v4/objects/tickets/123/associations/notes", json={"results": []})
+    responses.post(API + "crm/v3/objects/notes", json={"id": "9"}, status=201)
+    _client().apply("123", {"kind": "add_note", "text": "note", "marker": "[contactguard] ref k1"})
+    stamp = json.loads(responses.calls[-1].request.body)["properties"]["hs_timestamp"]
+    assert isinstance(stamp, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stamp)
+
+
+@__import__("responses").activate(assert_all_requests_are_fired=True)
+def test_ticket_note_marker_on_a_later_associations_page_is_found():
+    """Associations (v4) are paged with `paging.next.after` (https://developers.hubspot.com/docs/api-reference/
+    latest/crm/associations/overview); notes are then batch-read (https://developers.hubspot.com/docs/
+    api-reference/crm-notes-v3/guide)."""
+    import responses
+    from responses import matchers
+
+    linked = API + "crm/v4/objects/tickets/123/associations/notes"
+    responses.get(linked, match=[matchers.query_param_matcher({})],
+                  json={"results": [{"toObjectId": 1}], "paging": {"next": {"after": "1"}}})
+    responses.get(linked, match=[matchers.query_param_matcher({"after": "1"})], json={"results": [{"toObjectId": 2}]})
+    responses.post(API + "crm/v3/objects/notes/batch/read", json={"results": [
+        {"id": "2", "properties": {"hs_note_body": "note [contactguard] ref k1"}}]})
+    _client().apply("123", {"kind": "add_note", "text": "note", "marker": "[contactguard] ref k1"})
+    assert json.loads(responses.calls[-1].request.body)["inputs"] == [{"id": "1"}, {"id": "2"}]

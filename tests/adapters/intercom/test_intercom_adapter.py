@@ -49,3 +49,55 @@ def test_429_waits_until_x_ratelimit_reset():
     with pytest.raises(RetryLater) as wait:
         client.apply("1", {"kind": "add_tags", "tags": ["x"]})
     assert 30 <= wait.value.after_seconds <= 41
+
+
+def test_current_api_shape_created_reads_source_author_and_contacts():
+    """2.x conversations carry `source.author` (type, id, email) and `contacts` as a contact.list, not `user`
+    (https://developers.intercom.com/docs/references/2.11/rest-api/api.intercom.io/conversations/conversation,
+    https://developers.intercom.com/docs/references/2.16/webhooks/webhook-models)."""
+    raw = (HERE / "fixtures" / "intercom-v2-conversation-user-created.json").read_bytes()
+    (event,) = ADAPTER.parse(raw, {}, {})
+    assert (event.event_type, event.ticket_id) == ("ticket.created", "4824")
+    assert event.emails == ("jane.doe@example.com",) and event.helpdesk_user_id == "660e73256abd01bd27af61b7"
+    assert event.assigned_agent_id is None and event.text == "My bin was not collected again this week."
+
+
+def test_current_api_shape_reply_reads_admin_assignee_id_and_the_newest_customer_part():
+    """2.x names the assigned admin in `admin_assignee_id`; parts have an author type; `source.type` email is
+    the e-mail channel (https://developers.intercom.com/docs/references/2.11/rest-api/api.intercom.io/
+    conversations/conversation)."""
+    raw = (HERE / "fixtures" / "intercom-v2-conversation-user-replied.json").read_bytes()
+    (event,) = ADAPTER.parse(raw, {}, {})
+    assert (event.assigned_agent_id, event.channel, event.subject) == ("991282486", "email", "Missed bin collection")
+    assert event.text == "It is still outside, please send someone today."
+
+
+def test_contacts_as_a_plain_list_is_read_too():
+    """Up to API 2.3 `contacts` is a plain list of {type, id} (https://developers.intercom.com/docs/references/
+    2.3/rest-api/conversations/update-a-conversation/)."""
+    body = json.loads((HERE / "fixtures" / "intercom-v2-conversation-user-created.json").read_text())
+    body["data"]["item"]["contacts"] = [{"id": "5bc8f7ae2d96695c18a", "type": "lead"}]
+    body["data"]["item"]["source"]["author"] = {"id": "5bc8f7ae2d96695c18a", "type": "lead"}
+    (event,) = ADAPTER.parse(json.dumps(body).encode(), {}, {})
+    assert event.helpdesk_user_id == "5bc8f7ae2d96695c18a" and event.emails == ()
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_marker_in_the_opening_message_or_a_late_part_is_found_and_nothing_is_posted():
+    """Retrieve a conversation answers its parts in one list (limit of 500 parts, no paging) and the opening
+    message as `source` (https://developers.intercom.com/docs/references/2.11/rest-api/api.intercom.io/
+    conversations/retrieveconversation)."""
+    from adapters.intercom.schemas import Settings
+
+    marker = "[contactguard] ref k1"
+    parts = [{"type": "conversation_part", "body": "<p>hi</p>"}] * 499 + [{"body": f"<p>note<br>{marker}</p>"}]
+    responses.get("https://api.intercom.io/conversations/4824", json={
+        "type": "conversation", "id": "4824", "source": {"body": "<p>hello</p>"},
+        "conversation_parts": {"type": "conversation_part.list", "conversation_parts": parts, "total_count": 500}})
+    responses.get("https://api.intercom.io/conversations/4825", json={
+        "type": "conversation", "id": "4825", "source": {"body": f"<p>note {marker}</p>"},
+        "conversation_parts": {"type": "conversation_part.list", "conversation_parts": [], "total_count": 0}})
+    client = ADAPTER.client(Settings().load({"admin_id": "1"}), {"access_token": "t", "client_secret": "s"})
+    for conversation in ("4824", "4825"):
+        client.apply(conversation, {"kind": "add_note", "text": f"note {marker}", "marker": marker})
+    assert [c.request.method for c in responses.calls] == ["GET", "GET"]

@@ -31,6 +31,7 @@ SPEC = ContractSpec(
                  (Call("DELETE", API + "tags/remove", {"item": "cg-restricted", "object": "Ticket", "o_id": 81}),)),
         Outbound({"kind": "set_flag", "value": "RESTRICTED"},
                  (Call("PUT", API + "tickets/81", {"contact_restriction": "RESTRICTED"}),)),
+        Outbound({"kind": "clear_flag"}, (Call("PUT", API + "tickets/81", {"contact_restriction": None}),)),
         Outbound({"kind": "add_note", "text": "note [contactguard] ref k1", "marker": "[contactguard] ref k1"},
                  (Call("GET", API + "ticket_articles/by_ticket/81", reply=[{"body": "hello"}]),
                   Call("POST", API + "ticket_articles", {"ticket_id": 81, "type": "note", "internal": True,

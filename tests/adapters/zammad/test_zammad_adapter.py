@@ -40,3 +40,19 @@ def test_identities_owner_and_delivery_id():
     body = json.loads((HERE / "fixtures" / "zammad-ticket-created.json").read_text())
     body["ticket"]["owner_id"] = 1
     assert ADAPTER.parse(json.dumps(body).encode(), {}, {})[0].assigned_agent_id is None
+
+
+@__import__("responses").activate(assert_all_requests_are_fired=True)
+def test_by_ticket_lists_every_article_so_a_late_marker_is_found():
+    """List Articles by Ticket (GET /api/v1/ticket_articles/by_ticket/{id}) answers all of the ticket's
+    articles in one array; no paging is documented for it
+    (https://github.com/zammad/zammad-documentation/blob/main/api/ticket/articles.rst)."""
+    import responses
+
+    from adapters.zammad.schemas import Settings
+
+    articles = [{"id": i, "body": "reply"} for i in range(1, 251)] + [{"id": 251, "body": "note [contactguard] ref k1"}]
+    responses.get("https://zammad.council.example/api/v1/ticket_articles/by_ticket/81", json=articles)
+    client = ADAPTER.client(Settings().load({"base_url": "https://zammad.council.example/"}), {"api_token": "t"})
+    client.apply("81", {"kind": "add_note", "text": "note [contactguard] ref k1", "marker": "[contactguard] ref k1"})
+    assert len(responses.calls) == 1

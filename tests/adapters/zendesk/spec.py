@@ -4,6 +4,7 @@ from tests.adapters.contract import Call, ContractSpec, Outbound
 
 API = "https://council.zendesk.com/api/v2/"
 TICKET = API + "tickets/5158.json"
+COMMENTS = API + "tickets/5158/comments.json?page%5Bsize%5D=100"  # page[size], as sent
 
 
 def _sign(raw, secrets, now):
@@ -34,8 +35,10 @@ SPEC = ContractSpec(
         Outbound({"kind": "set_flag", "value": "RESTRICTED: contact via X"},
                  (Call("PUT", TICKET, {"ticket": {"custom_fields": [{"id": 360012345,
                                                                      "value": "RESTRICTED: contact via X"}]}}),)),
+        Outbound({"kind": "clear_flag"},
+                 (Call("PUT", TICKET, {"ticket": {"custom_fields": [{"id": 360012345, "value": None}]}}),)),
         Outbound({"kind": "add_note", "text": "note [contactguard] ref k1", "marker": "[contactguard] ref k1"},
-                 (Call("GET", API + "tickets/5158/comments.json", reply={"comments": [{"body": "hello"}]}),
+                 (Call("GET", COMMENTS, reply={"comments": [{"body": "hello"}], "meta": {"has_more": False}}),
                   Call("PUT", TICKET, {"ticket": {"comment": {"body": "note [contactguard] ref k1",
                                                               "public": False}}}))),
         Outbound({"kind": "assign", "agent_id": "7"}, (Call("PUT", TICKET, {"ticket": {"assignee_id": 7}}),)),
@@ -51,7 +54,7 @@ SPEC = ContractSpec(
         Call("PUT", TICKET, {"ticket": {"custom_fields": [{"id": 360012345}]}}),
         Call("PUT", API + "tickets/5158/tags.json", {"tags": ["cg-restricted"]}),
         Call("PUT", TICKET, {"ticket": {"assignee_id": 7}}),
-        Call("GET", API + "tickets/5158/comments.json", reply={"comments": []}),
+        Call("GET", COMMENTS, reply={"comments": []}),
         Call("PUT", TICKET, {"ticket": {"comment": {"public": False}}}),
     ),
 )

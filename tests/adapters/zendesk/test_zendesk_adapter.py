@@ -77,3 +77,39 @@ def test_find_user_by_email():
     settings = Settings().load({"subdomain": "council", "agent_email": "api@council.example"})
     client = ADAPTER.client(settings, {"api_token": "t", "signing_secret": "s"})
     assert client.find_user("jane@example.com") == "99"
+
+
+COMMENTS = "https://council.zendesk.com/api/v2/tickets/5158/comments.json"
+MARKER = "[contactguard] ref k1"
+
+
+def _client():
+    return ADAPTER.client(Settings().load({"subdomain": "council", "agent_email": "api@council.example"}),
+                          {"api_token": "t", "signing_secret": "s"})
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_note_marker_on_the_second_comments_page_is_found_and_nothing_is_posted():
+    """List Comments supports cursor pagination: `page[size]`, then follow `links.next` while `meta.has_more`
+    (https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/#list-comments,
+    https://developer.zendesk.com/api-reference/introduction/pagination/)."""
+    second = COMMENTS + "?page%5Bsize%5D=100&page%5Bafter%5D=xxx"
+    responses.get(COMMENTS, match=[responses.matchers.query_param_matcher({"page[size]": "100"})],
+                  json={"comments": [{"body": "hello"}] * 100, "meta": {"has_more": True, "after_cursor": "xxx"},
+                        "links": {"next": second}})
+    responses.get(second, json={"comments": [{"body": f"note\n\n{MARKER}"}], "meta": {"has_more": False},
+                                "links": {"next": None}})
+    _client().apply("5158", {"kind": "add_note", "text": f"note\n\n{MARKER}", "marker": MARKER})
+    assert [c.request.method for c in responses.calls] == ["GET", "GET"]
+
+
+@responses.activate
+def test_a_pagination_link_to_another_host_is_not_followed():
+    """Our Basic credentials go only to <subdomain>.zendesk.com; a `links.next` elsewhere is refused
+    (https://developer.zendesk.com/api-reference/introduction/pagination/ gives next links on the account's host)."""
+    from adapters.errors import PermanentFailure
+
+    responses.get(COMMENTS, json={"comments": [], "meta": {"has_more": True},
+                                  "links": {"next": "https://evil.example/api/v2/tickets/5158/comments.json"}})
+    with pytest.raises(PermanentFailure, match="another host"):
+        _client().apply("5158", {"kind": "add_note", "text": "x", "marker": MARKER})
