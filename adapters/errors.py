@@ -22,12 +22,24 @@ class UnhandledEvent(AdapterError):
         self.event_type = event_type
 
 
+MAX_WAIT_SECONDS = 3600.0  # however long a helpdesk asks us to wait, try again within the hour
+
+
+def clamp_wait(seconds: float | None) -> float | None:
+    """A helpdesk's wait within 0 s and an hour (a Retry-After of 1e12, inf or NaN must not break the drain)."""
+    if seconds is None:
+        return None
+    if seconds != seconds:  # NaN
+        return MAX_WAIT_SECONDS
+    return min(max(0.0, seconds), MAX_WAIT_SECONDS)
+
+
 class RetryLater(AdapterError):
     """The helpdesk asked us to wait (429) or is briefly unavailable (5xx, timeout)."""
 
     def __init__(self, message: str, after_seconds: float | None = None, counts_as_attempt: bool = True):
         super().__init__(message)
-        self.after_seconds = after_seconds
+        self.after_seconds = clamp_wait(after_seconds)
         self.counts_as_attempt = counts_as_attempt  # our own rate limiter's deferral does not
 
 

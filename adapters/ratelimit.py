@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .errors import RetryLater
+from .errors import RetryLater, clamp_wait
 
 
 @dataclass
@@ -41,7 +41,7 @@ class TokenBucket:
     def hold_for(self, seconds: float) -> None:
         """The helpdesk said 429: empty the bucket for `seconds`."""
         with self.lock:
-            self.tokens = -seconds * self.rate
+            self.tokens = -(clamp_wait(seconds) or 0.0) * self.rate
             self.updated = self.clock()
 
 
