@@ -13,6 +13,10 @@ KEY_FILE = "secret.key"
 MASK = "********"
 
 
+class KeyLost(RuntimeError):
+    """Connection secrets are stored, but this key cannot open them (lost, replaced or mistyped)."""
+
+
 def _key_from_settings(settings: dict) -> bytes:
     """CONTACTGUARD_SECRET_KEY when set; otherwise a key generated once in the instance folder."""
     if settings.get("SECRET_KEY"):
@@ -43,6 +47,29 @@ class SecretBox:
         except InvalidToken:
             raise ValueError("connection secrets cannot be decrypted: CONTACTGUARD_SECRET_KEY "
                              "or instance/secret.key differs from the one that stored them") from None
+
+
+def check_key(session, settings: dict) -> None:
+    """Refuse to run when stored secrets exist and the key cannot decrypt them (never make a new key then)."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .models import Connection
+
+    try:
+        sealed = session.scalar(select(Connection.secrets_encrypted).order_by(Connection.created_at).limit(1))
+    except SQLAlchemyError:  # not migrated yet: nothing is stored
+        session.rollback()
+        return
+    if sealed is None:
+        return
+    if not settings.get("SECRET_KEY") and not (Path(settings["INSTANCE_PATH"]) / KEY_FILE).exists():
+        raise KeyLost(f"connection secrets are stored but the key is missing: restore {KEY_FILE} to the instance "
+                      "folder from your backup, or set CONTACTGUARD_SECRET_KEY")
+    try:
+        SecretBox(settings).open(sealed)
+    except ValueError as exc:
+        raise KeyLost(str(exc)) from None
 
 
 def mask(secrets: dict) -> dict:

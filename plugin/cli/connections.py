@@ -8,6 +8,7 @@ import click
 
 from adapters import REGISTRY
 
+from ..secretbox import KeyLost, check_key
 from ..services import connections as conns
 from ..services import events
 from ..worker import outbox, sweeps
@@ -165,6 +166,11 @@ def events_list(state, ctx, connection_id, outcome, ticket, limit):
 @click.pass_obj
 def worker(state, once, interval):
     """Drain the outbox; the elected worker also runs the policy's clock (reviews, expiry, deadlines)."""
+    try:
+        with state.sessions() as session:
+            check_key(session, state.settings)
+    except KeyLost as exc:
+        raise click.ClickException(str(exc)) from None
     if once:
         report = sweeps.run_sweeps(state.sessions, state.settings)
         stats = outbox.drain_once(state.sessions, state.settings)

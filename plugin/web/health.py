@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from .. import __version__
+from ..secretbox import KeyLost, check_key
 from ..worker import outbox
 
 bp = Blueprint("health", __name__)
@@ -27,6 +28,10 @@ def readyz():
         with current_app.extensions["contactguard.sessions"]() as session:
             session.execute(text("SELECT 1"))
             queue = outbox.summary(session)
+            check_key(session, current_app.config["CONTACTGUARD"])
+    except KeyLost as exc:
+        current_app.logger.error("readiness check failed: the secret key cannot open the stored secrets")
+        return jsonify(status="unavailable", reason=f"secret key: {exc}"), 503
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         current_app.logger.warning("readiness check failed: %s", type(exc).__name__)
         return jsonify(status="unavailable", reason=f"database: {type(exc).__name__}"), 503
