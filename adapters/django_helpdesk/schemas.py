@@ -1,9 +1,27 @@
 """django-helpdesk connection settings and secrets, and the webhook body's shape."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from plugin.policy.vocabulary import Channel, values
 
 from ..settings import HelpdeskSettings
+
+# How django-helpdesk 2.6.1 records where a ticket or follow-up came from (see channel_source in adapter.py).
+SOURCES = ("email", "public_form", "staff")
+# email: an imported e-mail (message id); public_form: the public submit form; staff: the staff form or the API,
+# a staff member recording a contact that came some other way, which contactguard cannot tell (None: not judged).
+DEFAULT_CHANNEL_MAP = {"email": "email", "public_form": "web_form", "staff": None}
+
+
+def _check_channel_map(value: dict) -> None:
+    """Keys are django-helpdesk sources, values the product's channels (or null: not judged on channel)."""
+    wrong = sorted(k for k in value if k not in SOURCES)
+    if wrong:
+        raise ValidationError(f"unknown source {', '.join(wrong)}; use {', '.join(SOURCES)}")
+    bad = sorted(str(v) for v in value.values() if v is not None and v not in values(Channel))
+    if bad:
+        raise ValidationError(f"unknown channel {', '.join(bad)}; use {', '.join(values(Channel))} or null")
 
 
 class Settings(HelpdeskSettings):
@@ -19,6 +37,15 @@ class Settings(HelpdeskSettings):
                                   metadata={"description": "Queue id where review reminders become tickets"})
     task_submitter = fields.Email(load_default=None, allow_none=True,
                                   metadata={"description": "Submitter e-mail on review-task tickets"})
+    task_priority = fields.Integer(load_default=3, validate=validate.Range(min=1),
+                                   metadata={"description": "Priority of review-task tickets (1 critical, 5 very low)"})
+    channel_map = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), load_default=dict,
+                              validate=_check_channel_map,
+                              metadata={"description": "Channel per source (email, public_form, staff) over the "
+                                                       "defaults email, web_form and null (not judged)"})
+    cleared_value = fields.String(load_default="-", validate=validate.Length(min=1, max=255),
+                                  metadata={"description": "Written when contactguard clears a custom field "
+                                                           "(django-helpdesk refuses an empty value)"})
 
 
 class Secrets(Schema):

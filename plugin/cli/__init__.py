@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 from .base import cli
-from . import admin, connections, importer, register, workflow  # noqa: F401 - registers the command groups
+from . import admin, connections, importer, register, rescan, workflow  # noqa: F401 - registers the command groups
 
 
 def main() -> None:

@@ -6,9 +6,12 @@ every event, so each test points it at its own connection without a restart.
 """
 from __future__ import annotations
 
+import email
+import email.policy
 import hashlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -106,6 +109,54 @@ class Helpdesk:
         response = requests.get(f"{self.api}tickets/{ticket_id}/", auth=self.auth, timeout=10)
         response.raise_for_status()
         return response.json()
+
+    def tickets(self) -> list[dict]:
+        response = requests.get(self.api + "tickets/", params={"page_size": 1000}, auth=self.auth, timeout=10)
+        response.raise_for_status()
+        return response.json()["results"]
+
+    def email_in(self, sender: str, subject: str, body: str) -> dict:
+        """A customer's e-mail to the housing queue, imported by django-helpdesk's own `get_email`."""
+        before = {t["id"] for t in self.tickets()}
+        name = f"{time.monotonic_ns()}.eml"
+        (self.data_dir / "maildrop" / name).write_text(
+            f"From: {sender}\nTo: housing@council.example\nSubject: {subject}\n"
+            f"Message-ID: <{name}@mail.example>\nContent-Type: text/plain; charset=utf-8\n\n{body}\n")
+        self.manage("get_email", "--quiet")
+        (created,) = [t for t in self.tickets() if t["id"] not in before]
+        return created
+
+    def submit_public_form(self, title: str, body: str, email_address: str) -> dict:
+        """The public 'submit a ticket' web form, as an anonymous customer fills it in."""
+        before = {t["id"] for t in self.tickets()}
+        web = requests.Session()
+        url = f"http://127.0.0.1:{self.port}/helpdesk/tickets/submit/"
+        web.get(url, timeout=10).raise_for_status()
+        answer = web.post(url, timeout=10, allow_redirects=False, data={
+            "csrfmiddlewaretoken": web.cookies["csrftoken"], "queue": self.ids["queue:housing"], "title": title,
+            "body": body, "priority": 3, "submitter_email": email_address})
+        assert answer.status_code == 302, answer.text[-2000:]
+        (created,) = [t for t in self.tickets() if t["id"] not in before]
+        return created
+
+    def mail_to(self, address: str) -> list:
+        """Every e-mail the helpdesk has sent to `address` (the file backend writes them to DATA_DIR/mail)."""
+        found = []
+        for path in sorted((self.data_dir / "mail").glob("*")):
+            for chunk in re.split(rb"(?m)^-{79}\n", path.read_bytes()):
+                if chunk.strip():
+                    message = email.message_from_bytes(chunk, policy=email.policy.default)
+                    if address in (message["To"] or ""):
+                        found.append(message)
+        return found
+
+    def acknowledgements(self, on: bool) -> None:
+        """The guide's switch: delete the `newticket_submitter` e-mail templates (or load them back)."""
+        if on:
+            self.manage("loaddata", "emailtemplate", "--verbosity", "0")
+        else:
+            self.manage("shell", "-c", "from helpdesk.models import EmailTemplate; "
+                        "EmailTemplate.objects.filter(template_name__iexact='newticket_submitter').delete()")
 
 
 @pytest.fixture(scope="session")

@@ -66,3 +66,54 @@ def test_shared_secret_and_its_previous_value_during_rotation():
         ADAPTER.verify({"X-Contactguard-Secret": "guess"}, b"{}", secrets, {}, NOW)
     with pytest.raises(SignatureError):
         ADAPTER.verify({}, b"{}", secrets, {}, NOW)
+
+
+def _new_ticket_with(first: dict) -> bytes:
+    body = json.loads(_raw("captured-2.6.1-new-ticket"))
+    body["ticket"]["followup_set"][0].update(first)
+    return json.dumps(body).encode()
+
+
+# What django-helpdesk 2.6.1 records on a new ticket's first follow-up (forms.py, email.py).
+STAFF_OR_API = {"user": 1, "title": "Ticket Opened", "message_id": None}
+PUBLIC_ANONYMOUS = {"user": None, "title": "Ticket Opened Via Web", "message_id": None}
+PUBLIC_LOGGED_IN = {"user": 9, "title": "Ticket Opened Via Web", "message_id": None}
+EMAIL = {"user": None, "title": "E-Mail Received from jane.customer@example.com", "message_id": "<a1@mail.example>"}
+
+
+@pytest.mark.parametrize("first, channel", [
+    (STAFF_OR_API, None), (PUBLIC_ANONYMOUS, "web_form"), (PUBLIC_LOGGED_IN, "web_form"), (EMAIL, "email"),
+])
+def test_a_new_tickets_channel_by_default_comes_from_how_django_helpdesk_recorded_it(first, channel):
+    (event,) = ADAPTER.parse(_new_ticket_with(first), {}, {})
+    assert event.channel == channel, "staff-entered and API tickets are not judged on channel by default"
+
+
+def test_the_channel_map_decides_each_sources_channel_over_the_defaults():
+    settings = {"channel_map": {"staff": "telephone"}}
+    assert ADAPTER.parse(_new_ticket_with(STAFF_OR_API), {}, settings)[0].channel == "telephone"
+    assert ADAPTER.parse(_new_ticket_with(EMAIL), {}, settings)[0].channel == "email"
+    settings = {"channel_map": {"public_form": "email"}}
+    assert ADAPTER.parse(_new_ticket_with(PUBLIC_ANONYMOUS), {}, settings)[0].channel == "email"
+
+
+def test_a_followup_imported_from_email_is_email_whatever_the_ticket_was():
+    (event,) = ADAPTER.parse(_raw("captured-2.6.1-followup"), {}, {"channel_map": {"staff": "letter"}})
+    assert event.channel == "email"
+
+
+@pytest.mark.parametrize("channel_map, message", [
+    ({"staff": "fax"}, "unknown channel fax"),
+    ({"phone": "telephone"}, "unknown source phone"),
+])
+def test_the_channel_map_is_checked_against_the_channel_vocabulary_at_set_up(channel_map, message):
+    from marshmallow import ValidationError
+
+    from adapters.django_helpdesk.schemas import Settings
+
+    with pytest.raises(ValidationError, match=message):
+        Settings().load({"base_url": "http://helpdesk.test/helpdesk/api/", "channel_map": channel_map})
+    loaded = Settings().load({"base_url": "http://helpdesk.test/helpdesk/api/",
+                              "channel_map": {"staff": "telephone", "public_form": None}})
+    assert loaded["channel_map"] == {"staff": "telephone", "public_form": None}
+    assert loaded["task_priority"] == 3 and loaded["cleared_value"] == "-"

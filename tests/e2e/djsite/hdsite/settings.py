@@ -27,7 +27,12 @@ TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "helpdesk.sqlite3"}}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 STATIC_URL = "/static/"
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Every e-mail the helpdesk sends is written to DATA_DIR/mail, so a test can read what the customer received.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+DEFAULT_FROM_EMAIL = "helpdesk@council.example"
+# The housing queue reads e-mail from this folder (queue type "local") when `manage.py get_email` runs.
+MAILDROP_DIR = DATA_DIR / "maildrop"
 USE_TZ = True
 TIME_ZONE = "Europe/London"
 REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": [
