@@ -165,6 +165,50 @@ def officers_list(state, ctx):
     return text, [present.officer(o) for o in rows]
 
 
+@officers.group("absence")
+def officers_absence() -> None:
+    """Periods an officer is away: their deputy covers as sole point of contact meanwhile."""
+
+
+@officers_absence.command("add")
+@click.argument("email")
+@click.option("--from", "starts_on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day away.")
+@click.option("--to", "ends_on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day away.")
+@click.option("--note", help="For administrators only (never shown on tickets); no health details.")
+@unit_of_work(actor_required=False)
+def officers_absence_add(state, ctx, email, starts_on, ends_on, note):
+    """Record that an officer is away from one date to another (inclusive)."""
+    a = reg.add_absence(ctx, email, {"starts_on": starts_on.date().isoformat(), "ends_on": ends_on.date().isoformat(),
+                                     "note": note})
+    return f"absence {a.id} added: {a.officer.email} away {a.starts_on} to {a.ends_on}", _absence(a)
+
+
+@officers_absence.command("list")
+@click.argument("email", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Include absences that are over.")
+@unit_of_work(actor_required=False)
+def officers_absence_list(state, ctx, email, show_all):
+    """List absences that are current or to come (of one officer, or everyone)."""
+    rows = reg.list_absences(ctx, email, current_on=None if show_all else ctx.today())
+    text = "\n".join(f"{a.id:>5} {a.officer.email:32} {a.starts_on} to {a.ends_on}" + (f"  {a.note}" if a.note else "")
+                     for a in rows) or "no absences"
+    return text, [_absence(a) for a in rows]
+
+
+@officers_absence.command("remove")
+@click.argument("absence_id", type=int)
+@unit_of_work(actor_required=False)
+def officers_absence_remove(state, ctx, absence_id):
+    """Remove an absence (cancelled, or recorded in error)."""
+    reg.remove_absence(ctx, absence_id)
+    return f"absence {absence_id} removed", {"id": absence_id, "removed": True}
+
+
+def _absence(a) -> dict:
+    return {"id": a.id, "officer": a.officer.email, "starts_on": a.starts_on.isoformat(),
+            "ends_on": a.ends_on.isoformat(), "note": a.note}
+
+
 def _helpdesk_ids(raw) -> list[dict]:
     out = []
     for item in raw:

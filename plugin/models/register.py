@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -39,6 +39,33 @@ class Officer(Base):
     helpdesk_ids: Mapped[list[OfficerHelpdeskId]] = relationship(
         back_populates="officer", cascade="all, delete-orphan"
     )
+    absences: Mapped[list[OfficerAbsence]] = relationship(
+        back_populates="officer", cascade="all, delete-orphan", order_by="OfficerAbsence.starts_on"
+    )
+
+    def away_on(self, day: dt.date) -> bool:
+        """Inactive, or on leave on `day` (council-local date): someone else must cover (SPOC continuity)."""
+        return not self.active or any(a.starts_on <= day <= a.ends_on for a in self.absences)
+
+
+class OfficerAbsence(Base):
+    """A period an officer is away (leave, secondment), first and last day inclusive, in council-local dates.
+
+    The note is for administrators only and never reaches a ticket; keep health reasons out of it.
+    """
+
+    __tablename__ = "officer_absences"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
+        Index("ix_officer_absences_officer_dates", "officer_id", "starts_on", "ends_on"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id", ondelete="CASCADE"))
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    officer: Mapped[Officer] = relationship(back_populates="absences")
 
 
 class OfficerHelpdeskId(Base):

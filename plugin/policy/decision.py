@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from .screen import DEFAULT_SCREEN, Screen, screen_for  # noqa: F401 - re-exported
 from .vocabulary import SpocKind
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -63,43 +63,6 @@ class Terms:
 
 
 @dataclass(frozen=True)
-class Screen:
-    """Words that mean a disregarded contact must be looked at now, by category (configurable)."""
-
-    safeguarding: dict[str, tuple[str, ...]]
-    information_request: tuple[str, ...]
-
-    def hits(self, text: str) -> list[str]:
-        """Categories whose words appear in `text`."""
-        return [category for category, words in self.safeguarding.items() if _any_word(words, text)]
-
-    def is_information_request(self, text: str) -> bool:
-        """FOI, EIR or a subject access request (R28)."""
-        return _any_word(self.information_request, text)
-
-
-DEFAULT_SCREEN = Screen(
-    safeguarding={
-        "threat": ("kill", "hurt you", "bomb", "weapon", "knife", "attack", "burn down"),
-        "self_harm": ("suicide", "suicidal", "kill myself", "end my life", "self-harm", "self harm", "overdose"),
-        "child_at_risk": ("child at risk", "children at risk", "my child is", "kids are not safe", "child protection"),
-        "homelessness": ("homeless", "evicted", "eviction", "sleeping rough", "nowhere to live", "no fixed abode"),
-        "spoc_complaint": ("complaint about my contact", "complain about my contact", "complaint about the officer",
-                           "point of contact"),
-        "emergency": ("emergency", "urgent", "flood", "gas leak", "no heating"),
-    },
-    information_request=("freedom of information", "foi request", "foisa", "environmental information",
-                         "eir request", "subject access", "data subject access", "dsar", "sar request",
-                         "right of access", "article 15"),
-)
-
-
-def _any_word(words, text: str) -> bool:
-    lowered = text.lower()
-    return any(re.search(r"(?<![a-z])" + re.escape(word) + r"(?![a-z])", lowered) for word in words)
-
-
-@dataclass(frozen=True)
 class Decision:
     """The outcome, why, which restriction, and what the screen found."""
 
@@ -118,14 +81,16 @@ def decide(contact: Contact, restrictions: list[Terms], screen: Screen = DEFAULT
             return Decision(Outcome.ALLOW, "restriction is scoped to another service")
         return Decision(Outcome.ALLOW, "not restricted")
     terms = applicable[0]
-    text = f"{contact.subject}\n{contact.text}"
-    if screen.is_information_request(text):
+    # Subject and body are screened apart, both always: a subject alone can carry the risk.
+    if screen.is_information_request(contact.subject, contact.text):
+        hits = tuple(screen.hits(contact.subject, contact.text))
+        also = f"; the screen also found {', '.join(hits)}: read it for risk now" if hits else ""
         return Decision(Outcome.STATUTORY, "information request (FOI, EIR or subject access): never disregarded; "
-                        "routed to the information-rights team", terms.id)
+                        f"routed to the information-rights team{also}", terms.id, hits)
     breach = _outside_arrangement(terms, contact, zone)
     if breach is None:
         return Decision(Outcome.FLAG, "restricted customer contacting within the arrangement", terms.id)
-    hits = tuple(screen.hits(text))
+    hits = tuple(screen.hits(contact.subject, contact.text))
     if hits:
         return Decision(Outcome.ESCALATE, f"{breach}; escalated, not disregarded: the screen found "
                         f"{', '.join(hits)}", terms.id, hits)

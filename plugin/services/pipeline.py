@@ -5,9 +5,10 @@ The caller commits; nothing here calls the helpdesk (the worker does, from the o
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, or_, select, text
 from sqlalchemy.orm import joinedload
@@ -15,7 +16,9 @@ from sqlalchemy.orm import joinedload
 from adapters.base import InboundEvent
 
 from .. import identity as idn
-from ..models import Identity, OfficerHelpdeskId, OutboxAction, Restriction, Service, WebhookEvent
+from .. import notes
+from ..models import Identity, Officer, OfficerHelpdeskId, OutboxAction, Restriction, Service, WebhookEvent
+from ..models.register import OfficerAbsence
 from ..policy import decision as policy
 from ..policy.lifecycle import IN_FORCE
 from .context import Context
@@ -62,7 +65,14 @@ def _decide(ctx: Context, connection, event: InboundEvent, row: WebhookEvent, cu
         assigned_officer_id=_officer_for_agent(ctx, connection.id, event.assigned_agent_id),
         addressed_inbox=event.addressed_inbox, sender_email=event.emails[0] if event.emails else None,
         service_id=_service_id(ctx, connection), subject=event.subject, text=event.text)
-    decision = policy.decide(contact, [_terms(r) for r in restrictions])
+    terms = [_terms(r) for r in restrictions]
+    # SPOC continuity: the officer's standing deputy covers them unless the restriction names another, so a
+    # ticket routed to that deputy while the SPOC is away is within the arrangement, not disregarded.
+    terms = [replace(t, deputy_officer_id=r.spoc_officer.deputy_id)
+             if t.deputy_officer_id is None and r.spoc_officer is not None and r.spoc_officer.deputy_id else t
+             for t, r in zip(terms, restrictions)]
+    screen = policy.screen_for(ctx.settings.get("SAFEGUARDING_SCREEN"))
+    decision = policy.decide(contact, terms, screen=screen)
     row.customer_id, row.restriction_id = customer_id, decision.restriction_id
     row.outcome, row.reason, row.screen_hits = decision.outcome.value, decision.reason, list(decision.screen_hits)
     ctx.session.add(row)
@@ -228,9 +238,39 @@ def _terms(r: Restriction) -> policy.Terms:
 
 
 def _queue_actions(ctx, connection, row, restriction, decision, event) -> None:
-    spoc_agent = _agent_for_officer(ctx, connection.id, restriction.spoc_officer_id) if restriction else None
+    day = (event.at or ctx.now()).astimezone(ZoneInfo(ctx.settings.get("TIMEZONE") or "Europe/London")).date()
+    away, cover = None, None
+    if restriction is not None and decision.outcome in ROUTED_OUTCOMES:
+        away, cover = _cover(ctx, restriction, day)  # the SPOC is away: route to the deputy instead
+    route_to = cover.id if cover is not None else (restriction.spoc_officer_id if restriction else None)
+    spoc_agent = _agent_for_officer(ctx, connection.id, route_to) if restriction else None
     actions = plan(decision, restriction, connection.settings, spoc_agent, event.assigned_agent_id)
+    if away is not None:
+        assigned = any(a["kind"] == "assign" for a in actions)
+        cover_note = notes.render("deputy_cover", spoc=away.name, day=day.isoformat(), assigned=assigned,
+                                  deputy=f"{cover.name} <{cover.email}>" if cover is not None else None)
+        actions = [{**a, "text": f"{a['text']}\n{cover_note}"} if a["kind"] == "add_note" else a for a in actions]
     for index, action in enumerate(actions):
         key = f"{connection.id[:12]}:{row.id}:{index}:{action['kind']}"
         ctx.session.add(OutboxAction(connection_id=connection.id, event_id=row.id, ticket_id=event.ticket_id,
                                      kind=action["kind"], payload=with_marker(action, key), idempotency_key=key))
+
+
+ROUTED_OUTCOMES = (policy.Outcome.FLAG, policy.Outcome.DISREGARD, policy.Outcome.ESCALATE)
+
+
+def _cover(ctx: Context, restriction: Restriction, day: dt.date) -> tuple[Officer | None, Officer | None]:
+    """(the SPOC officer if away on `day`, who covers): the restriction's deputy, else the SPOC's standing deputy,
+    whoever is in; (None, None) when the SPOC is in or is not an officer. Inactive counts as away."""
+    spoc = restriction.spoc_officer
+    if spoc is None:
+        return None, None
+    candidates = [o for o in (restriction.deputy_officer,
+                              ctx.session.get(Officer, spoc.deputy_id) if spoc.deputy_id else None)
+                  if o is not None and o.id != spoc.id]
+    ids = [spoc.id, *(o.id for o in candidates)]
+    absent = set(ctx.session.scalars(select(OfficerAbsence.officer_id).where(
+        OfficerAbsence.officer_id.in_(ids), OfficerAbsence.starts_on <= day, OfficerAbsence.ends_on >= day)))
+    if spoc.active and spoc.id not in absent:
+        return None, None
+    return spoc, next((o for o in candidates if o.active and o.id not in absent), None)

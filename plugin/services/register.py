@@ -1,14 +1,18 @@
 """The register's people: services, officers, customers and their identities."""
 from __future__ import annotations
 
+import datetime as dt
+
+from marshmallow import ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, select
 
 from .. import identity as idn
 from ..models import Customer, Identity, Officer, OfficerHelpdeskId, Service
-from ..schemas import CustomerInput, IdentityInput, OfficerInput, OfficerUpdate, ServiceInput
+from ..models.register import OfficerAbsence
+from ..schemas import CustomerInput, IdentityInput, OfficerInput, OfficerUpdate, ServiceInput, StrictSchema
 from .context import Context
 from .errors import Conflict, InvalidInput
-from .lookup import customer_by_ref, load, officer_by_email, require_admin, service_by_slug
+from .lookup import customer_by_ref, get, load, officer_by_email, require_admin, service_by_slug
 
 
 def add_service(ctx: Context, data: dict) -> Service:
@@ -64,6 +68,53 @@ def _apply_officer_fields(ctx: Context, officer: Officer, data: dict) -> None:
     if "helpdesk_ids" in data:
         officer.helpdesk_ids = [OfficerHelpdeskId(connection_id=h["connection"], agent_id=h["agent_id"])
                                 for h in data["helpdesk_ids"]]
+    ctx.session.flush()
+
+
+class AbsenceInput(StrictSchema):
+    """A period an officer is away: first and last day, inclusive (council-local dates)."""
+
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+
+    @validates_schema
+    def _order(self, data, **kwargs):
+        if data["ends_on"] < data["starts_on"]:
+            raise ValidationError("the last day is before the first", "ends_on")
+
+
+def add_absence(ctx: Context, email: str, data: dict) -> OfficerAbsence:
+    """Record that an officer is away (leave, secondment): their deputy covers as sole point of contact."""
+    require_admin(ctx, "recording an officer's absence")
+    officer = officer_by_email(ctx, email)
+    data = load(AbsenceInput(), data)
+    absence = OfficerAbsence(starts_on=data["starts_on"], ends_on=data["ends_on"], note=data["note"])
+    officer.absences.append(absence)
+    ctx.session.flush()
+    ctx.audit("officer.absence_added", officer, absence_id=absence.id, starts_on=absence.starts_on,
+              ends_on=absence.ends_on)
+    return absence
+
+
+def list_absences(ctx: Context, email: str | None = None, current_on: dt.date | None = None) -> list[OfficerAbsence]:
+    """Absences, by officer then date; of one officer, and/or only those not over by `current_on`."""
+    query = select(OfficerAbsence).join(Officer).order_by(Officer.email, OfficerAbsence.starts_on, OfficerAbsence.id)
+    if email is not None:
+        query = query.where(OfficerAbsence.officer_id == officer_by_email(ctx, email).id)
+    if current_on is not None:
+        query = query.where(OfficerAbsence.ends_on >= current_on)
+    return list(ctx.session.scalars(query))
+
+
+def remove_absence(ctx: Context, absence_id: int) -> None:
+    """Delete an absence recorded in error or cancelled."""
+    require_admin(ctx, "removing an officer's absence")
+    absence = get(ctx, OfficerAbsence, absence_id, "absence")
+    officer = absence.officer
+    ctx.audit("officer.absence_removed", officer, absence_id=absence.id, starts_on=absence.starts_on,
+              ends_on=absence.ends_on)
+    officer.absences.remove(absence)
     ctx.session.flush()
 
 

@@ -10,6 +10,7 @@ from adapters.base import NOTE_MARKER
 from .. import notes
 from ..models import Restriction
 from ..policy.decision import Decision, Outcome
+from ..policy.vocabulary import SpocKind
 
 DEFAULT_TAGS = {"restricted": "cg-restricted", "disregarded": "cg-disregarded", "escalated": "cg-escalated",
                 "information_request": "cg-information-request"}
@@ -25,12 +26,21 @@ def _windows(r: Restriction) -> str:
 
 
 def _who(r: Restriction) -> tuple[str, str | None]:
+    """Who the customer deals with, as the ticket may show it: a name and how to reach them.
+
+    Need to know (R50): an external worker's role ("community mental health team leader", "social
+    worker") tells every agent about the customer's health or care, so it never reaches the ticket;
+    the label says only which kind of arrangement this is. The role stays in contactguard.
+    """
     if r.spoc_officer is not None:
         return f"{r.spoc_officer.name} <{r.spoc_officer.email}>", (
             f"{r.deputy_officer.name} <{r.deputy_officer.email}>" if r.deputy_officer else None)
     if r.spoc_inbox:
         return r.spoc_inbox, None
-    return f"{r.spoc_external_name} ({r.spoc_external_role or 'external contact'})", None
+    label = "representative" if r.spoc_kind == SpocKind.REPRESENTATIVE.value else "external contact"
+    reach = ", ".join(x for x in (r.spoc_external_email, r.spoc_external_phone) if x)
+    name = r.spoc_external_name or "the person named in the arrangement"
+    return f"{name} ({label}: {reach})" if reach else f"{name} ({label})", None
 
 
 def flag_action(restriction: Restriction) -> dict:

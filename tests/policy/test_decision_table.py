@@ -71,6 +71,14 @@ CASES = [
      Outcome.ESCALATE, "homelessness"),
     ("complaint-about-spoc", [BASE], contact(assigned_officer_id=OTHER, text="A complaint about the officer"),
      Outcome.ESCALATE, "spoc_complaint"),
+    ("going-to-hurt-myself-escalates", [BASE], contact(assigned_officer_id=OTHER, text="I am going to hurt myself"),
+     Outcome.ESCALATE, "self_harm"),                                                         # issue 8 item 12
+    ("self-harming-escalates", [BASE], contact(assigned_officer_id=OTHER, text="I have been self-harming"),
+     Outcome.ESCALATE, "self_harm"),
+    ("subject-alone-escalates", [BASE], contact(assigned_officer_id=OTHER, subject="Going to END IT ALL",
+                                                 text="Please pass this on."), Outcome.ESCALATE, "self_harm"),
+    ("subject-alone-information-request", [BASE], contact(assigned_officer_id=OTHER, subject="FOI: bin rounds"),
+     Outcome.STATUTORY, "never disregarded"),
     ("within-with-threat-words-is-flag", [BASE], contact(text="I will attack you"), Outcome.FLAG, "within"),
     ("foi-outside", [BASE], contact(assigned_officer_id=OTHER, text="This is a Freedom of Information request"),
      Outcome.STATUTORY, "never disregarded"),                                                 # R28

@@ -1,0 +1,176 @@
+"""Through the webhook: the deputy covers an away sole point of contact (issue 8 item 13), the subject is
+screened (item 12), and an external worker's role never reaches the ticket (item 17)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import select
+
+from plugin.models import OutboxAction, WebhookEvent
+from plugin.services import incidents as inc
+from plugin.services import register as reg
+from plugin.services import restrictions as rs
+from tests.helpers import active_restriction, email_of
+from tests.webhooks.conftest import fixture_body
+
+CONTACT_DAY = dt.date(2025, 1, 8)  # the fixtures' follow-up and new ticket are dated 8 January 2025
+OFFICER, DEPUTY, OTHER = "7", "8", "9"
+
+
+def _post(client, connection_id, body):
+    response = client.post(f"/webhooks/{connection_id}", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["results"][0]
+
+
+def _actions(sessions) -> dict:
+    with sessions() as s:
+        return {a.kind: a.payload for a in s.scalars(select(OutboxAction).order_by(OutboxAction.id))}
+
+
+@pytest.fixture
+def deputy_agent(cast, connection_id):
+    with cast.act() as ctx:
+        reg.update_officer(ctx, email_of("deputy"), {"helpdesk_ids": [{"connection": "", "agent_id": DEPUTY}]})
+    return connection_id
+
+
+def away(cast, who="officer", starts=CONTACT_DAY - dt.timedelta(days=2), ends=CONTACT_DAY + dt.timedelta(days=2)):
+    with cast.act() as ctx:
+        return reg.add_absence(ctx, email_of(who), {"starts_on": starts.isoformat(), "ends_on": ends.isoformat(),
+                                                    "note": "annual leave"}).id
+
+
+def test_spoc_on_leave_new_ticket_goes_to_the_deputy(client, cast, deputy_agent, sessions):
+    active_restriction(cast)
+    away(cast)
+    result = _post(client, deputy_agent, fixture_body("django-helpdesk-ticket-created"))
+    assert result["outcome"] == "flag"
+    actions = _actions(sessions)
+    assert actions["assign"]["agent_id"] == DEPUTY
+    note = actions["add_note"]["text"]
+    assert "Olly Officer, is away on 2025-01-08" in note
+    assert "Dee Deputy <deputy@council.example>" in note and "assigned to the deputy instead" in note
+    assert "annual leave" not in json.dumps(actions), "the absence note is for administrators only"
+    assert note.rstrip().splitlines()[-1].startswith("[contactguard] ref"), "the marker stays last"
+    assert "officer@council.example" in actions["set_flag"]["value"], "the arrangement itself is unchanged"
+
+
+def test_leave_on_other_days_changes_nothing(client, cast, deputy_agent, sessions):
+    active_restriction(cast)
+    away(cast, starts=CONTACT_DAY + dt.timedelta(days=1), ends=CONTACT_DAY + dt.timedelta(days=9))
+    away(cast, starts=CONTACT_DAY - dt.timedelta(days=9), ends=CONTACT_DAY - dt.timedelta(days=1))
+    _post(client, deputy_agent, fixture_body("django-helpdesk-ticket-created"))
+    actions = _actions(sessions)
+    assert actions["assign"]["agent_id"] == OFFICER
+    assert "away" not in actions["add_note"]["text"]
+
+
+def test_leave_counts_on_its_first_and_last_day(client, cast, deputy_agent, sessions):
+    active_restriction(cast)
+    away(cast, starts=CONTACT_DAY, ends=CONTACT_DAY)
+    _post(client, deputy_agent, fixture_body("django-helpdesk-ticket-created"))
+    assert _actions(sessions)["assign"]["agent_id"] == DEPUTY
+
+
+def test_inactive_spoc_disregarded_contact_goes_to_the_deputy(client, cast, deputy_agent, sessions):
+    """Article 6119 disregard, read by the deputy because the SPOC has left (inactive)."""
+    active_restriction(cast)
+    with cast.act() as ctx:
+        reg.update_officer(ctx, email_of("officer"), {"active": False})
+    result = _post(client, deputy_agent, fixture_body("django-helpdesk-followup", assigned_to=int(OTHER)))
+    assert result["outcome"] == "disregard"
+    actions = _actions(sessions)
+    assert actions["assign"]["agent_id"] == DEPUTY
+    assert "is away on 2025-01-08" in actions["add_note"]["text"]
+
+
+def test_escalation_from_the_subject_alone_goes_to_the_deputy(client, cast, deputy_agent, sessions):
+    """Item 12 through the webhook: the ticket's subject carries the risk, the body is ordinary."""
+    active_restriction(cast)
+    away(cast)
+    body = fixture_body("django-helpdesk-followup", assigned_to=int(OTHER), title="I am going to hurt myself")
+    assert _post(client, deputy_agent, body)["outcome"] == "escalate"
+    with sessions() as s:
+        assert s.scalar(select(WebhookEvent.screen_hits)) == ["self_harm"]
+    actions = _actions(sessions)
+    assert actions["assign"]["agent_id"] == DEPUTY
+    assert "self_harm" in actions["add_note"]["text"]
+
+
+def test_deputy_away_too_stays_with_the_spoc_and_asks_for_cover(client, cast, deputy_agent, sessions):
+    active_restriction(cast)
+    away(cast)
+    away(cast, "deputy")
+    _post(client, deputy_agent, fixture_body("django-helpdesk-ticket-created"))
+    actions = _actions(sessions)
+    assert actions["assign"]["agent_id"] == OFFICER
+    assert "no deputy is available: ask a senior officer to arrange cover" in actions["add_note"]["text"]
+
+
+def test_standing_deputy_covers_when_the_restriction_names_none(client, cast, deputy_agent, sessions):
+    """The SPOC officer's own deputy, set after the restriction, covers; their replies on the ticket are within
+    the arrangement, not disregarded."""
+    with cast.act() as ctx:
+        reg.update_officer(ctx, email_of("officer"), {"deputy": None})
+    active_restriction(cast)
+    with cast.act() as ctx:
+        reg.update_officer(ctx, email_of("officer"), {"deputy": email_of("deputy")})
+    away(cast)
+    _post(client, deputy_agent, fixture_body("django-helpdesk-ticket-created"))
+    assert _actions(sessions)["assign"]["agent_id"] == DEPUTY
+    result = _post(client, deputy_agent, fixture_body("django-helpdesk-followup", assigned_to=int(DEPUTY)))
+    assert result["outcome"] == "flag"
+
+
+def test_a_ticket_already_with_the_deputy_is_not_reassigned(client, cast, deputy_agent, sessions):
+    active_restriction(cast)
+    away(cast)
+    assert _post(client, deputy_agent, fixture_body("django-helpdesk-followup", assigned_to=int(DEPUTY)))[
+        "outcome"] == "flag"
+    actions = _actions(sessions)
+    assert "assign" not in actions
+    assert "their deputy, Dee Deputy <deputy@council.example>, covers." in actions["add_note"]["text"]
+
+
+def test_removing_the_absence_restores_routing_to_the_spoc(client, cast, deputy_agent, sessions):
+    active_restriction(cast)
+    absence_id = away(cast)
+    with cast.act() as ctx:
+        reg.remove_absence(ctx, absence_id)
+    _post(client, deputy_agent, fixture_body("django-helpdesk-ticket-created"))
+    assert _actions(sessions)["assign"]["agent_id"] == OFFICER
+
+
+def test_external_worker_role_never_reaches_the_ticket(client, cast, connection_id, sessions):
+    """Item 17 end to end: a social-work SPOC; flag, note and every other action carry no role."""
+    with cast.act("officer") as ctx:
+        incident = inc.record_incident(ctx, {
+            "customer": "C1", "experienced_by": email_of("officer"), "channel": "telephone",
+            "occurred_at": (ctx.now() - dt.timedelta(days=1)).isoformat(), "category": "verbal_abuse",
+            "description": "Shouted and swore at the officer"})
+        warning = inc.issue_warning(ctx, {
+            "customer": "C1", "incidents": [incident.id], "behaviour": "Shouting and swearing on the phone",
+            "why_unacceptable": "Staff must work free of abuse", "change_requested": "Keep calls civil",
+            "consequences": "Your contact may be restricted"})
+        restriction = rs.propose(ctx, {
+            "customer": "C1", "path": "after_warning", "warning": warning.id,
+            "why_necessary": "Abuse continued after the formal warning",
+            "spoc_officer": None, "spoc_kind": "external_worker", "spoc_external_name": "Sam Brown",
+            "spoc_external_role": "Community Mental Health Team Leader",
+            "spoc_external_email": "sam.brown@partner.example", "consent_basis": "Customer agreed in writing",
+            "allowed_channels": ["email", "web_form"]})
+        rs.record_checks(ctx, restriction.id, {"social_work_known": "yes", "mental_health_client": True,
+                                                "adjustments_needed": False, "other_services": "none"})
+    with cast.act("senior") as ctx:
+        rs.activate(ctx, restriction.id)
+    for body in (fixture_body("django-helpdesk-ticket-created"),
+                 fixture_body("django-helpdesk-followup", assigned_to=int(OTHER))):
+        _post(client, connection_id, body)
+    with sessions() as s:
+        written = json.dumps([a.payload for a in s.scalars(select(OutboxAction))]).lower()
+    assert "sam brown (external contact: sam.brown@partner.example)" in written
+    for word in ("mental", "health", "community", "team leader", "social", "care"):
+        assert word not in written, word
