@@ -56,7 +56,35 @@ class State:
         return Actor(label=f"officer:{officer.id}", role=Role(officer.role), officer_id=officer.id)
 
 
-@click.group()
+def _json_after_subcommand(ctx: click.Context, _param, value: bool) -> None:
+    """`--json` given after a subcommand's name means the same as before it."""
+    if value:
+        state = ctx.find_object(State)
+        if state is not None:
+            state.as_json = True
+
+
+def _add_json_option(command: click.Command) -> None:
+    """Give `command` (and, for a group, every command under it) its own `--json` flag, once."""
+    if not any(param.name == "late_json" for param in command.params):
+        command.params.append(click.Option(
+            ["--json", "late_json"], is_flag=True, expose_value=False, is_eager=True,
+            callback=_json_after_subcommand, help="Print JSON for scripts instead of text."))
+    for sub in getattr(command, "commands", {}).values():
+        _add_json_option(sub)
+
+
+class ContactguardGroup(click.Group):
+    """The root group: `--json` works before the subcommand or after it, for every command."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _add_json_option(command)
+        return command
+
+
+@click.group(cls=ContactguardGroup)
 @click.option("--as", "actor_email", envvar="CONTACTGUARD_ACTOR", metavar="EMAIL",
               help="The officer acting (their e-mail). Policy decisions check this officer's role.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of text.")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy import func, select
 
 from .. import present
 from ..policy.appeals import Grounds, Outcome
@@ -15,6 +16,7 @@ from ..services import reviews as rv
 from .base import cli, load_json_option, unit_of_work
 
 CONSIDERED_PATHS = ["after_warning", "without_warning", "serious_threat"]
+DEAD_ACTIONS_SHOWN = 5
 
 
 def terms_options(func):
@@ -88,6 +90,46 @@ def _window(text: str) -> dict:
     return {"days": days.lower().split(","), "start": start, "end": end}
 
 
+CHECK_KEYS = ("social_work_known", "social_work_enquiry_to", "social_work_enquired_on", "mental_health_client",
+              "adjustments_needed", "adjustments", "adjustments_notes", "other_services")
+
+
+def checks_options(required: bool):
+    """The pre-restriction checks (R9): required by `restrictions checks`, optional on `propose`."""
+    def decorate(func):
+        options = [
+            click.option("--social-work", "social_work_known", required=required,
+                         type=click.Choice(values(Tristate)), help="Is the customer known to Social Work Services?"),
+            click.option("--social-work-asked", "social_work_enquiry_to", metavar="WHO",
+                         help="Who at Social Work Services was asked (needed before activation if 'unknown')."),
+            click.option("--social-work-asked-on", "social_work_enquired_on", type=click.DateTime(["%Y-%m-%d"]),
+                         help="When they were asked (YYYY-MM-DD)."),
+            click.option("--mental-health-client", is_flag=True, default=None,
+                         help="A mental-health client of Social Work Services."),
+            click.option("--adjustments/--no-adjustments", "adjustments_needed", required=required, default=None,
+                         help="Are reasonable adjustments needed?"),
+            click.option("--adjustment", "adjustments", multiple=True, type=click.Choice(values(Adjustment))),
+            click.option("--adjustments-notes"),
+            click.option("--other-services", required=required, help="Other services involved ('none' if none)."),
+        ]
+        for option in reversed(options):
+            func = option(func)
+        return func
+    return decorate
+
+
+def collect_checks(kwargs: dict) -> dict | None:
+    """The checks given as options, or None when none was given."""
+    given = {key: kwargs.pop(key, None) for key in CHECK_KEYS}
+    given["adjustments"] = list(given["adjustments"] or ())
+    if not any(value not in (None, []) for value in given.values()):
+        return None
+    checks = {key: value for key, value in given.items() if value is not None}
+    if given["social_work_enquired_on"] is not None:
+        checks["social_work_enquired_on"] = given["social_work_enquired_on"].date().isoformat()
+    return checks
+
+
 # -- incidents and warnings ---------------------------------------------------------------
 
 @cli.group()
@@ -149,36 +191,39 @@ def restrictions() -> None:
 @click.option("--why-necessary", help="Why the restriction is necessary (required to activate).")
 @click.option("--warning", type=int, help="The warning it follows.")
 @click.option("--incident", "incidents", multiple=True, type=int, help="Incident id (repeatable).")
-@click.option("--activate", is_flag=True, help="Senior officers: activate at once (e.g. serious threat).")
+@click.option("--activate", is_flag=True,
+              help="Senior officers: record the checks and activate at once (e.g. serious threat).")
 @terms_options
+@checks_options(required=False)
 @unit_of_work()
 def restrictions_propose(state, ctx, customer, path, path_justification, why_necessary, warning, incidents,
                          activate, **kw):
-    """Propose a restriction for CUSTOMER."""
+    """Propose a restriction for CUSTOMER; the checks may be given here too (as for `restrictions checks`)."""
+    checks = collect_checks(kw)
     data = {"customer": customer, "path": path, "path_justification": path_justification,
             "why_necessary": why_necessary, "warning": warning, "incidents": list(incidents),
             **collect_terms(kw)}
-    r = rs.impose(ctx, data) if activate else rs.propose(ctx, data)
-    return f"restriction {r.id} {r.state}; review due {r.review_due}", present.restriction(r)
+    r = rs.impose(ctx, data, checks) if activate else rs.propose(ctx, data, checks)
+    if r.state == "active":
+        return (f"restriction {r.id} active until review on {r.review_due}; letter queued",
+                _restriction_data(ctx, r))
+    recorded = "; checks recorded" if checks is not None else ""
+    return f"restriction {r.id} {r.state}; review due {r.review_due}{recorded}", _restriction_data(ctx, r)
 
 
 @restrictions.command("checks")
 @click.argument("restriction_id", type=int)
-@click.option("--social-work", "social_work_known", required=True, type=click.Choice(values(Tristate)),
-              help="Is the customer known to Social Work Services?")
-@click.option("--mental-health-client", is_flag=True, help="A mental-health client of Social Work Services.")
-@click.option("--adjustments/--no-adjustments", "adjustments_needed", required=True,
-              help="Are reasonable adjustments needed?")
-@click.option("--adjustment", "adjustments", multiple=True, type=click.Choice(values(Adjustment)))
-@click.option("--adjustments-notes")
-@click.option("--other-services", required=True, help="Other services involved ('none' if none).")
+@checks_options(required=True)
 @unit_of_work()
 def restrictions_checks(state, ctx, restriction_id, **kw):
     """Record the pre-restriction checks."""
-    kw["adjustments"] = list(kw["adjustments"])
-    row = rs.record_checks(ctx, restriction_id, kw)
-    return f"checks recorded for restriction {restriction_id}", {"restriction": restriction_id,
-                                                                  "social_work_known": row.social_work_known}
+    row = rs.record_checks(ctx, restriction_id, collect_checks(kw))
+    return f"checks recorded for restriction {restriction_id}", {
+        "restriction": restriction_id, "social_work_known": row.social_work_known,
+        "social_work_enquiry_to": row.social_work_enquiry_to,
+        "social_work_enquired_on": row.social_work_enquired_on,
+        "mental_health_client": row.mental_health_client, "adjustments_needed": row.adjustments_needed,
+        "adjustments": list(row.adjustments or []), "other_services": row.other_services}
 
 
 @restrictions.command("activate")
@@ -187,7 +232,7 @@ def restrictions_checks(state, ctx, restriction_id, **kw):
 def restrictions_activate(state, ctx, restriction_id):
     """Activate a proposed restriction (senior officers)."""
     r = rs.activate(ctx, restriction_id)
-    return f"restriction {r.id} active until review on {r.review_due}; letter queued", present.restriction(r)
+    return f"restriction {r.id} active until review on {r.review_due}; letter queued", _restriction_data(ctx, r)
 
 
 @restrictions.command("interim")
@@ -267,14 +312,68 @@ def restrictions_show(state, ctx, restriction_id):
     from ..models import Restriction
     from ..services.lookup import get
     r = get(ctx, Restriction, restriction_id, "restriction")
-    data = present.restriction(r)
+    data = _restriction_data(ctx, r)
     spoc = data["sole_point_of_contact"]
     who = spoc["officer"] or spoc["inbox"] or spoc["external"] or "-"
-    text = (f"restriction {r.id} for {r.customer.reference}: {r.state} ({r.path})\n"
-            f"  sole point of contact: {who} ({spoc['kind']}), deputy {spoc['deputy'] or '-'}\n"
-            f"  channels open: {', '.join(data['allowed_channels']) or '-'}\n"
-            f"  scope: {data['scope']}; starts {r.starts_on}; review {r.review_due}; ends {r.ends_on or '-'}")
-    return text, data
+    lines = [f"restriction {r.id} for {r.customer.reference}: {r.state} ({r.path})",
+             f"  sole point of contact: {who} ({spoc['kind']}), deputy {spoc['deputy'] or '-'}",
+             f"  channels open: {', '.join(data['allowed_channels']) or '-'}"]
+    lines += [f"  times: {', '.join(_window_text(w) for w in data['time_windows'])}"] if data["time_windows"] else []
+    lines += [f"  scope: {data['scope']}; starts {r.starts_on}; review {r.review_due}; ends {r.ends_on or '-'}"]
+    return "\n".join(lines + _letter_and_appeal_lines(ctx, r, data)), data
+
+
+def _window_text(window: dict) -> str:
+    channels = f" ({', '.join(window['channels'])})" if window.get("channels") else ""
+    return f"{','.join(window['days'])} {window['start']}-{window['end']}{channels}"
+
+
+def _restriction_data(ctx, r) -> dict:
+    """A restriction for output, with its letter's deemed receipt and the appeal deadline (R36, R41)."""
+    data = present.restriction(r)
+    newest = lt.latest(ctx, ap.RESTRICTION_LETTERS, restriction_id=r.id)
+    sent = lt.latest_sent(ctx, ap.RESTRICTION_LETTERS, restriction_id=r.id)
+    deadline = lt.appeal_deadline(ctx, sent) if sent else None
+    appeals_made = ap.appeals_against(ctx, restriction_id=r.id)
+    data.update({
+        "letter": _letter_data(ctx, newest) if newest else None,
+        "deemed_receipt": sent.deemed_receipt if sent else None,
+        "appeal_deadline": deadline,
+        "appeal_window_open": bool(deadline and deadline >= ctx.today() and r.state == "active"
+                                   and not any(a.received_on >= sent.deemed_receipt for a in appeals_made)),
+        "appeals": [_appeal_data(a) for a in appeals_made],
+    })
+    return data
+
+
+def _letter_and_appeal_lines(ctx, r, data: dict) -> list[str]:
+    lines = []
+    newest, sent = data["letter"], None
+    if newest and newest["state"] == "sent":
+        sent = newest
+    elif newest:
+        sent_row = lt.latest_sent(ctx, ap.RESTRICTION_LETTERS, restriction_id=r.id)
+        sent = _letter_data(ctx, sent_row) if sent_row else None
+    if sent:
+        lines.append(f"  letter: {sent['kind']} letter {sent['id']} sent {sent['sent_on']} by {sent['method']}; "
+                     f"deemed received {sent['deemed_receipt']}")
+    if newest and newest["state"] != "sent":
+        lines.append(f"  letter: {newest['kind']} letter {newest['id']} waiting to be sent; the appeal window "
+                     "runs from its deemed receipt")
+    for a in data["appeals"]:
+        late = f" (late: window closed {a['window_closes_on']})" if a["late"] else ""
+        if a["state"] == "lodged":
+            lines.append(f"  appeal: appeal {a['id']} received {a['received_on']}{late}; decision due "
+                         f"{a['decision_due']}")
+        else:
+            lines.append(f"  appeal: appeal {a['id']} received {a['received_on']}{late}; {a['outcome']} on "
+                         f"{a['decided_on']}")
+    deadline = data["appeal_deadline"]
+    if data["appeal_window_open"]:
+        lines.append(f"  appeal: the customer may appeal until {deadline}")
+    elif deadline and not any(a["state"] == "lodged" for a in data["appeals"]) and deadline < ctx.today():
+        lines.append(f"  appeal: the window closed on {deadline}")
+    return lines
 
 
 # -- appeals, reviews, letters, what is due -------------------------------------------------
@@ -298,7 +397,8 @@ def appeals_lodge(state, ctx, received_on, **kw):
     if received_on:
         kw["received_on"] = received_on.date().isoformat()
     a = ap.lodge(ctx, kw)
-    return f"appeal {a.id} lodged; decision due {a.decision_due}", present.appeal(a)
+    late = f" (late: the window closed on {a.window_closes_on}; accepted for the reason recorded)" if a.late else ""
+    return f"appeal {a.id} lodged{late}; decision due {a.decision_due}", _appeal_data(a)
 
 
 @appeals.command("assign")
@@ -329,8 +429,21 @@ def appeals_decide(state, ctx, appeal_id, outcome, reasons, **kw):
 def appeals_list(state, ctx):
     """Appeals awaiting a decision."""
     rows = ap.open_appeals(ctx)
-    return ("\n".join(f"{a.id:5} {a.kind:11} due {a.decision_due}" for a in rows) or "no open appeals",
-            [present.appeal(a) for a in rows])
+    return ("\n".join(_appeal_line(a) for a in rows) or "no open appeals", [_appeal_data(a) for a in rows])
+
+
+def _appeal_data(a) -> dict:
+    data = present.appeal(a)
+    data.update({"customer": a.customer.reference, "late": bool(a.late), "late_reason": a.late_reason,
+                 "window_closes_on": a.window_closes_on})
+    return data
+
+
+def _appeal_line(a) -> str:
+    subject = f"{a.kind} {a.restriction_id or a.warning_id}"
+    late = f" LATE (window closed {a.window_closes_on}; accepted: {a.late_reason})" if a.late else ""
+    return (f"{a.id:5} {subject:16} {a.customer.reference:10} received {a.received_on}{late}; "
+            f"decision due {a.decision_due}")
 
 
 @cli.group(invoke_without_command=True)
@@ -376,12 +489,36 @@ def letters() -> None:
 
 
 @letters.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Every letter, not only those waiting or still appealable.")
 @unit_of_work(actor_required=False)
-def letters_list(state, ctx):
-    """Letters waiting to be sent."""
-    rows = lt.unsent(ctx)
-    return ("\n".join(f"{x.id:5} {x.kind:20} customer {x.customer_id}" for x in rows) or "no letters waiting",
-            [present.letter(x) for x in rows])
+def letters_list(state, ctx, show_all):
+    """Letters waiting to be sent, and those sent whose appeal window is still open (with its deadline)."""
+    if show_all:
+        rows = lt.all_letters(ctx)
+    else:
+        rows = sorted(lt.unsent(ctx) + lt.open_appeal_windows(ctx, ctx.today()), key=lambda x: x.id)
+    return ("\n".join(_letter_line(ctx, x) for x in rows) or "no letters waiting",
+            [_letter_data(ctx, x) for x in rows])
+
+
+def _letter_data(ctx, x) -> dict:
+    """A letter for output: the customer's reference, its deemed receipt and the appeal deadline (R36, R41)."""
+    data = present.letter(x)
+    window = lt.appeal_window(ctx, x)
+    data.update({"customer": x.customer.reference, "decided_on": lt.decision_date(x),
+                 "appeal_deadline": lt.appeal_deadline(ctx, x),
+                 "appeal_working_days": window.working_days if window else None})
+    return data
+
+
+def _letter_line(ctx, x) -> str:
+    head = f"{x.id:5} {x.kind:20} {x.customer.reference:10}"
+    if x.state != "sent":
+        later = "; appeal window starts on deemed receipt" if lt.appeal_window(ctx, x) else ""
+        return f"{head} waiting to be sent{later}"
+    deadline = lt.appeal_deadline(ctx, x)
+    return (f"{head} sent {x.sent_on} by {x.delivery_method}; deemed received {x.deemed_receipt}"
+            + (f"; appeal by {deadline}" if deadline else ""))
 
 
 @letters.command("sent")
@@ -395,29 +532,67 @@ def letters_sent(state, ctx, letter_id, method, sent_on):
     if sent_on:
         data["sent_on"] = sent_on.date().isoformat()
     x = lt.mark_sent(ctx, letter_id, data)
-    return f"letter {x.id} sent by {x.delivery_method}; deemed received {x.deemed_receipt}", present.letter(x)
+    deadline = lt.appeal_deadline(ctx, x)
+    return (f"letter {x.id} sent by {x.delivery_method}; deemed received {x.deemed_receipt}"
+            + (f"; appeal by {deadline}" if deadline else ""), _letter_data(ctx, x))
 
 
 @cli.command()
 @click.option("--within", default=30, show_default=True, help="Days ahead.")
 @unit_of_work(actor_required=False)
 def due(state, ctx, within):
-    """Everything due: reviews, overdue reviews, interim confirmations, appeal decisions, letters."""
+    """Everything due: reviews, interim confirmations, appeals, appeal windows, letters, failed helpdesk actions."""
     today = ctx.today()
     reviews_due = rv.due(ctx, today, within)
     interims = rs.list_restrictions(ctx, "interim")
     open_appeals = ap.open_appeals(ctx)
+    windows = lt.open_appeal_windows(ctx, today)
     waiting = lt.unsent(ctx)
+    dead_count, dead = _dead_actions(ctx)
     lines = [f"reviews due within {within} days: {len(reviews_due)}"]
     lines += [f"  restriction {r.id} ({r.customer.reference}) review {r.review_due}"
               + (" OVERDUE" if r.review_due < today else "") for r in reviews_due]
     lines += [f"interim actions to confirm: {len(interims)}"]
     lines += [f"  restriction {r.id} ({r.customer.reference}) confirm by {r.confirm_by}" for r in interims]
     lines += [f"appeals awaiting decision: {len(open_appeals)}"]
-    lines += [f"  appeal {a.id} decision due {a.decision_due}" + (" LATE" if a.decision_due < today else "")
-              for a in open_appeals]
+    lines += [f"  appeal {a.id} ({a.kind} {a.restriction_id or a.warning_id}, {a.customer.reference}) decision due "
+              f"{a.decision_due}" + (" LATE" if a.decision_due < today else "")
+              + (" (lodged after the window closed)" if a.late else "") for a in open_appeals]
+    lines += [f"appeal windows open: {len(windows)}"]
+    lines += [f"  {x.kind} letter {x.id} ({x.customer.reference}) deemed received {x.deemed_receipt}; "
+              f"appeal by {lt.appeal_deadline(ctx, x)}" for x in windows]
     lines += [f"letters waiting to be sent: {len(waiting)}"]
+    lines += [f"  {x.kind} letter {x.id} ({x.customer.reference})" for x in waiting]
+    lines += [f"helpdesk actions dead-lettered: {dead_count}"
+              + (" (see `contactguard outbox dead`; `contactguard outbox retry` queues them again)"
+                 if dead_count else "")]
+    lines += [f"  action {d['id']} {d['kind']} on ticket {d['ticket'] or '-'} via {d['connection']}: "
+              f"{_one_line(d['last_error'])}" for d in dead]
+    if dead_count > len(dead):
+        lines.append(f"  ... and {dead_count - len(dead)} more")
     data = {"reviews": [present.restriction(r) for r in reviews_due],
             "interims": [present.restriction(r) for r in interims],
-            "appeals": [present.appeal(a) for a in open_appeals], "letters": [present.letter(x) for x in waiting]}
+            "appeals": [_appeal_data(a) for a in open_appeals],
+            "appeal_windows": [_letter_data(ctx, x) for x in windows],
+            "letters": [_letter_data(ctx, x) for x in waiting],
+            "dead_actions": {"count": dead_count, "first": dead}}
     return "\n".join(lines), data
+
+
+def _dead_actions(ctx) -> tuple[int, list[dict]]:
+    """Helpdesk actions given up on after every retry: a person must act on them (the count, and the first few)."""
+    from ..models import Connection, OutboxAction
+
+    dead = OutboxAction.state == "dead"
+    count = ctx.session.scalar(select(func.count()).select_from(OutboxAction).where(dead))
+    rows = ctx.session.execute(
+        select(OutboxAction, Connection.name, Connection.adapter)
+        .join(Connection, Connection.id == OutboxAction.connection_id)
+        .where(dead).order_by(OutboxAction.id).limit(DEAD_ACTIONS_SHOWN))
+    return count, [{"id": a.id, "connection": name, "adapter": adapter, "ticket": a.ticket_id, "kind": a.kind,
+                    "attempts": a.attempts, "last_error": a.last_error} for a, name, adapter in rows]
+
+
+def _one_line(text: str | None, limit: int = 160) -> str:
+    flat = " ".join((text or "-").split())
+    return flat if len(flat) <= limit else flat[:limit - 3] + "..."

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -130,6 +130,9 @@ class PreRestrictionCheck(Base):
     social_work_known: Mapped[str | None] = mapped_column(String(8))
     social_work_checked_on: Mapped[dt.date | None] = mapped_column(Date)
     social_work_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    # For 'unknown': the enquiry made of Social Work Services, who was asked and when.
+    social_work_enquiry_to: Mapped[str | None] = mapped_column(Text)
+    social_work_enquired_on: Mapped[dt.date | None] = mapped_column(Date)
     mental_health_client: Mapped[bool] = mapped_column(Boolean, default=False)
     adjustments_needed: Mapped[bool | None] = mapped_column(Boolean)
     adjustments: Mapped[list] = mapped_column(default=list)
@@ -154,6 +157,9 @@ class Appeal(Base):
     grounds: Mapped[str] = mapped_column(String(32))
     statement: Mapped[str] = mapped_column(Text)
     late_reason: Mapped[str | None] = mapped_column(Text)
+    # Received after the window closed, and accepted for the recorded exceptional reason (R38).
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    window_closes_on: Mapped[dt.date | None] = mapped_column(Date)
     heard_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     decision_due: Mapped[dt.date] = mapped_column(Date, index=True)
     state: Mapped[str] = mapped_column(String(16), default="lodged")  # lodged | decided
@@ -162,6 +168,8 @@ class Appeal(Base):
     decided_on: Mapped[dt.date | None] = mapped_column(Date)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    customer: Mapped[Customer] = relationship()
 
 
 class Review(Base):
@@ -190,8 +198,11 @@ class Letter(Base):
     warning_id: Mapped[int | None] = mapped_column(ForeignKey("warnings.id"), index=True)
     appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"))
     state: Mapped[str] = mapped_column(String(16), default="queued")  # queued | sent
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)  # the decision it reports; not sent before it
     generated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     delivery_method: Mapped[str | None] = mapped_column(String(24))
     sent_on: Mapped[dt.date | None] = mapped_column(Date)
     deemed_receipt: Mapped[dt.date | None] = mapped_column(Date)
     facts: Mapped[dict] = mapped_column(default=dict)
+
+    customer: Mapped[Customer] = relationship()

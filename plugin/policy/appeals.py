@@ -41,6 +41,11 @@ class AppealWindow:
             return None
         return calendar.add_working_days(self.deemed_receipt, self.working_days)
 
+    def is_late(self, received_on: dt.date, calendar: WorkingCalendar) -> bool:
+        """True when an appeal received on `received_on` arrived after the window closed."""
+        closes = self.closes_on(calendar)
+        return closes is not None and received_on > closes
+
 
 def lodging_problems(
     *, kind: str, grounds: Grounds, received_on: dt.date, window: AppealWindow,
@@ -52,7 +57,7 @@ def lodging_problems(
         problems.append(Problem("grounds", "warning_grounds",
                                 "a warning can be appealed only on grounds of factual inaccuracy", "R35"))
     closes = window.closes_on(calendar)
-    if closes is not None and received_on > closes and not (late_reason and late_reason.strip()):
+    if window.is_late(received_on, calendar) and not (late_reason and late_reason.strip()):
         problems.append(Problem("received_on", "appeal_out_of_time",
                                 f"the appeal window closed on {closes.isoformat()} ({window.working_days} working "
                                 f"days after deemed receipt on {window.deemed_receipt.isoformat()}); a late appeal "

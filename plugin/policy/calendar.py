@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import holidays
 
+from .restrictions import Problem
+
 # Days after sending on which a letter is deemed received, counted in working days.
 # First class post: second working day after posting (Interpretation Act 1978 s.7 practice);
 # e-mail and hand delivery: the same working day.
@@ -78,6 +80,24 @@ class WorkingCalendar:
         if method not in rules:
             raise ValueError(f"unknown delivery method {method!r}; expected one of {', '.join(rules)}")
         return self.add_working_days(self.on_or_after(sent_on), rules[method])
+
+
+def sending_problems(sent_on: dt.date, *, decided_on: dt.date | None, today: dt.date) -> list[Problem]:
+    """A letter goes after the decision it reports and not later than today (R32, R41).
+
+    The appeal clock runs from the letter's deemed receipt, so a wrong sending date moves the
+    customer's deadline: a date before the decision, or one still to come, is refused.
+    """
+    problems = []
+    if sent_on > today:
+        problems.append(Problem("sent_on", "sent_in_future",
+                                f"the letter cannot be recorded as sent on {sent_on.isoformat()}, which is after "
+                                f"today ({today.isoformat()}): record it once it has gone", "R41"))
+    if decided_on is not None and sent_on < decided_on:
+        problems.append(Problem("sent_on", "sent_before_decision",
+                                f"the letter cannot have been sent on {sent_on.isoformat()}, before the decision "
+                                f"it reports was made on {decided_on.isoformat()}", "R32"))
+    return problems
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from .vocabulary import Adjustment, Channel, Path, Role, SpocKind, Tristate
 
 MIN_REASON_LENGTH = 20
+# "At least one way of contacting the council stays open" (R12) is not met by a token window (R15):
+# across its time windows, some open channel must stay open this many minutes a week.
+DEFAULT_MIN_WEEKLY_CONTACT_MINUTES = 60
+MINUTES_IN_A_WEEK = 7 * 24 * 60
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,9 @@ class Checks:
     adjustments_needed: bool | None = None
     adjustments: tuple[Adjustment, ...] = ()
     other_services: str | None = None
+    # 'unknown' means we asked and could not tell: who was asked, and when, is recorded (R9).
+    social_work_enquiry_to: str | None = None
+    social_work_enquired_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class Arrangement:
     spoc_external_name: str | None = None
     consent_basis: str | None = None
     allowed_channels: tuple[Channel, ...] = ()
+    time_windows: tuple[dict, ...] = ()
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
     review_due: dt.date | None = None
@@ -61,6 +70,8 @@ class ActivationFacts:
     why_necessary: str | None
     checks: Checks | None
     arrangement: Arrangement
+    today: dt.date | None = None  # given: a review date already past is refused (R42)
+    min_weekly_contact_minutes: int = DEFAULT_MIN_WEEKLY_CONTACT_MINUTES
 
 
 def _text_given(value: str | None) -> bool:
@@ -107,6 +118,13 @@ def check_prerequisites(facts: ActivationFacts) -> list[Problem]:
         problems.append(Problem("checks.social_work_known", "checks_incomplete",
                                 "record whether the customer is known to Social Work Services (yes, no or unknown)",
                                 "R9"))
+    elif checks.social_work_known == Tristate.UNKNOWN and not (
+        checks.social_work_enquiry_to and checks.social_work_enquiry_to.strip() and checks.social_work_enquired_on
+    ):
+        problems.append(Problem("checks.social_work_enquiry", "social_work_enquiry_required",
+                                "whether the customer is known to Social Work Services is 'unknown': record who "
+                                "was asked and when (--social-work-asked, --social-work-asked-on) before the "
+                                "restriction comes into force", "R9"))
     if checks is None or checks.adjustments_needed is None:
         problems.append(Problem("checks.adjustments_needed", "checks_incomplete",
                                 "record whether reasonable adjustments are needed", "R9"))
@@ -119,12 +137,15 @@ def check_prerequisites(facts: ActivationFacts) -> list[Problem]:
     return problems
 
 
-def check_arrangement(arr: Arrangement, checks: Checks | None) -> list[Problem]:
-    """The terms leave contact open, name who, and carry the dates (R12-R14, R42-R44)."""
+def check_arrangement(arr: Arrangement, checks: Checks | None,
+                      min_weekly_contact_minutes: int = DEFAULT_MIN_WEEKLY_CONTACT_MINUTES) -> list[Problem]:
+    """The terms leave contact open, name who, and carry the dates (R12-R15, R42-R44)."""
     problems = _check_who(arr, checks)
     if not arr.allowed_channels:
         problems.append(Problem("allowed_channels", "no_channel_open",
                                 "at least one way of contacting the council must stay open", "R12"))
+    else:
+        problems += _check_contact_time(arr, min_weekly_contact_minutes)
     problems += _check_dates(arr)
     problems += _check_adjustments(arr, checks)
     return problems
@@ -170,7 +191,66 @@ def _check_dates(arr: Arrangement) -> list[Problem]:
         problems.append(Problem("review_due", "review_before_start", "the review date must be after the start", "R42"))
     if arr.ends_on and arr.starts_on and arr.ends_on <= arr.starts_on:
         problems.append(Problem("ends_on", "end_before_start", "the end date must be after the start", "R30"))
+    problems += review_date_problems(arr.review_due, ends_on=arr.ends_on)
     return problems
+
+
+def review_date_problems(review_due: dt.date | None, *, ends_on: dt.date | None = None,
+                         today: dt.date | None = None, field: str = "review_due") -> list[Problem]:
+    """A review date is set from today on (R42), and not after the restriction has ended (R42, R44).
+
+    `today` is given only where the date is being set now: a review date that has since passed is
+    simply overdue (R47), not an error.
+    """
+    if review_due is None:
+        return []
+    problems = []
+    if today is not None and review_due < today:
+        problems.append(Problem(field, "review_in_past",
+                                f"the review date {review_due.isoformat()} is in the past (today is "
+                                f"{today.isoformat()}): give a date from today on", "R42"))
+    if ends_on is not None and review_due > ends_on:
+        problems.append(Problem(field, "review_after_end",
+                                f"the review date {review_due.isoformat()} is after the restriction ends on "
+                                f"{ends_on.isoformat()}: review it on or before its end date, or extend the "
+                                "end date", "R44"))
+    return problems
+
+
+def weekly_open_minutes(time_windows, channel: Channel | str) -> int:
+    """Minutes a week `channel` is open under these windows; a channel no window covers is always open.
+
+    A window without channels covers every channel; overlapping windows are counted once.
+    """
+    channel = Channel(channel).value
+    windows = [w for w in time_windows or () if not w.get("channels") or channel in w["channels"]]
+    if not windows:
+        return MINUTES_IN_A_WEEK
+    total = 0
+    for day in DAYS:
+        spans = sorted((_minutes(w["start"]), _minutes(w["end"])) for w in windows if day in w["days"])
+        end_so_far = 0
+        for start, end in spans:
+            start = max(start, end_so_far)
+            if end > start:
+                total += end - start
+                end_so_far = end
+    return total
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _check_contact_time(arr: Arrangement, minimum: int) -> list[Problem]:
+    """An open channel must be open for real: a token window does not keep contact open (R12, R15)."""
+    best = max(weekly_open_minutes(arr.time_windows, c) for c in arr.allowed_channels)
+    if best >= minimum:
+        return []
+    return [Problem("time_windows", "too_little_contact_time",
+                    f"the time windows leave at most {best} minutes a week on any open channel; at least "
+                    f"{minimum} minutes a week must stay open (CONTACTGUARD_MIN_WEEKLY_CONTACT_MINUTES)", "R12")]
 
 
 def _check_adjustments(arr: Arrangement, checks: Checks | None) -> list[Problem]:
@@ -191,9 +271,12 @@ def _check_adjustments(arr: Arrangement, checks: Checks | None) -> list[Problem]
 
 def activation_problems(facts: ActivationFacts) -> list[Problem]:
     """Every reason the restriction may not come into force yet; empty means it may."""
+    arrangement_problems = check_arrangement(facts.arrangement, facts.checks, facts.min_weekly_contact_minutes)
+    if facts.today is not None and not any(p.field == "review_due" for p in arrangement_problems):
+        arrangement_problems += review_date_problems(facts.arrangement.review_due, today=facts.today)
     return (
         check_senior(facts.actor_role)
         + check_path(facts)
         + check_prerequisites(facts)
-        + check_arrangement(facts.arrangement, facts.checks)
+        + arrangement_problems
     )

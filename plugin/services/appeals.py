@@ -14,8 +14,8 @@ from .errors import Conflict, InvalidInput, Refused
 from .letters import latest_sent, queue_letter
 from .lookup import get, load, officer_by_email, require_staff
 from .restrictions import _move
-from .terms import apply_terms, arrangement_of, checks_of, describe
-from ..policy.restrictions import check_arrangement
+from .terms import apply_terms, arrangement_problems, describe
+from ..policy.restrictions import review_date_problems
 
 RESTRICTION_LETTERS = (LetterKind.RESTRICTION, LetterKind.AMENDMENT)
 
@@ -31,8 +31,10 @@ def lodge(ctx: Context, data: dict) -> Appeal:
     if problems:
         raise Refused.from_problems("the appeal cannot be accepted", problems)
     _refuse_second_open_appeal(ctx, kind, subject.id)
+    late = window.is_late(received_on, ctx.calendar)
     appeal = Appeal(kind=kind, customer_id=subject.customer_id, received_on=received_on,
                     grounds=data["grounds"], statement=data["statement"], late_reason=data["late_reason"],
+                    late=late, window_closes_on=window.closes_on(ctx.calendar),
                     decision_due=decision_due(received_on, _decide_days(ctx), ctx.calendar),
                     recorded_by_id=ctx.actor.officer_id, **{f"{kind}_id": subject.id})
     if kind == "restriction":
@@ -40,7 +42,8 @@ def lodge(ctx: Context, data: dict) -> Appeal:
     ctx.session.add(appeal)
     if data["heard_by"]:
         _assign(ctx, appeal, data["heard_by"])
-    ctx.audit("appeal.lodged", appeal, kind=kind, late=bool(data["late_reason"]), decision_due=appeal.decision_due)
+    ctx.audit("appeal.lodged", appeal, kind=kind, late=late, window_closes_on=appeal.window_closes_on,
+              decision_due=appeal.decision_due)
     return appeal
 
 
@@ -52,14 +55,19 @@ def _subject_and_window(ctx: Context, data: dict):
     if data["restriction"] is not None:
         r = get(ctx, Restriction, data["restriction"], "restriction")
         letter = latest_sent(ctx, RESTRICTION_LETTERS, restriction_id=r.id)
-        days = ctx.settings.get("RESTRICTION_APPEAL_WORKING_DAYS", 10)
-        return "restriction", r, AppealWindow(letter.deemed_receipt if letter else None, days)
+        return "restriction", r, restriction_appeal_window(ctx, letter)
     warning = get(ctx, FormalWarning, data["warning"], "warning")
     if warning.state != "issued":
         raise Refused(f"warning {warning.id} has been withdrawn", code="warning_withdrawn")
     letter = latest_sent(ctx, (LetterKind.WARNING,), warning_id=warning.id)
     days = ctx.settings.get("WARNING_APPEAL_WORKING_DAYS", 10)
     return "warning", warning, AppealWindow(letter.deemed_receipt if letter else None, days)
+
+
+def restriction_appeal_window(ctx: Context, letter=None) -> AppealWindow:
+    """The window to appeal a restriction, from the newest restriction or amendment letter sent (R36, R41)."""
+    return AppealWindow(letter.deemed_receipt if letter else None,
+                        ctx.settings.get("RESTRICTION_APPEAL_WORKING_DAYS", 10))
 
 
 def _refuse_second_open_appeal(ctx: Context, kind: str, subject_id: int) -> None:
@@ -112,7 +120,7 @@ def decide(ctx: Context, appeal_id: int, data: dict) -> Appeal:
     appeal.state, appeal.outcome, appeal.outcome_reasons = "decided", outcome.value, data["reasons"]
     appeal.decided_on = data["decided_on"] or ctx.today()
     ctx.audit("appeal.decided", appeal, outcome=outcome, late=appeal.decided_on > appeal.decision_due)
-    queue_letter(ctx, LetterKind.APPEAL_OUTCOME, appeal.customer_id, appeal_id=appeal.id,
+    queue_letter(ctx, LetterKind.APPEAL_OUTCOME, appeal.customer_id, appeal_id=appeal.id, decided_on=appeal.decided_on,
                  restriction_id=appeal.restriction_id, warning_id=appeal.warning_id,
                  facts={"outcome": outcome.value, "ombudsman": True})
     return appeal
@@ -134,13 +142,18 @@ def _apply_restriction_outcome(ctx: Context, appeal: Appeal, outcome: Outcome, d
     if outcome == Outcome.VARIED:
         if not data["terms"]:
             raise InvalidInput("a varied outcome needs the new terms", errors={"terms": ["required"]})
-        apply_terms(ctx, r, data["terms"])
-        problems = check_arrangement(arrangement_of(r), checks_of(r.checks))
+        changed = apply_terms(ctx, r, data["terms"])
+        problems = arrangement_problems(ctx, r)
+        if {"review_due", "ends_on"} & set(changed):
+            today = ctx.today() if "review_due" in changed else None
+            problems += [p for p in review_date_problems(r.review_due, ends_on=r.ends_on, today=today)
+                         if p not in problems]
         if problems:
             raise Refused.from_problems("the varied terms are not allowed", problems)
         ctx.audit("restriction.varied_on_appeal", r, appeal=appeal.id)
         ticket_flags.terms_changed(ctx, r)
-        queue_letter(ctx, LetterKind.AMENDMENT, r.customer_id, restriction_id=r.id, facts=describe(r))
+        queue_letter(ctx, LetterKind.AMENDMENT, r.customer_id, restriction_id=r.id, decided_on=data["decided_on"],
+                     facts=describe(r))
 
 
 def _apply_warning_outcome(ctx: Context, appeal: Appeal, outcome: Outcome) -> None:
@@ -150,6 +163,12 @@ def _apply_warning_outcome(ctx: Context, appeal: Appeal, outcome: Outcome) -> No
         warning = ctx.session.get(FormalWarning, appeal.warning_id)
         warning.state = "withdrawn"
         ctx.audit("warning.withdrawn", warning, appeal=appeal.id)
+
+
+def appeals_against(ctx: Context, **subject) -> list[Appeal]:
+    """Every appeal against one restriction or warning, oldest first."""
+    (column, value), = subject.items()
+    return list(ctx.session.scalars(select(Appeal).where(getattr(Appeal, column) == value).order_by(Appeal.id)))
 
 
 def open_appeals(ctx: Context) -> list[Appeal]:

@@ -58,7 +58,7 @@ def issue_warning(ctx: Context, data: dict) -> FormalWarning:
     )
     ctx.session.add(warning)
     ctx.audit("warning.issued", warning, incidents=[i.id for i in incidents])
-    queue_letter(ctx, LetterKind.WARNING, customer.id, warning_id=warning.id,
+    queue_letter(ctx, LetterKind.WARNING, customer.id, warning_id=warning.id, decided_on=issued_on,
                  facts={"policy_enclosed": True, "appeal_grounds": "factual_inaccuracy"})
     return warning
 

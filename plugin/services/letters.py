@@ -1,21 +1,35 @@
 """Letters the policy requires: queued when a decision is made, deemed received once sent (R30-R34, R41)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
-from ..models import Letter
+from ..clock import LOCAL_ZONE
+from ..models import Appeal, FormalWarning, Letter, Restriction
+from ..policy.appeals import AppealWindow
+from ..policy.calendar import sending_problems
+from ..policy.lifecycle import State
 from ..policy.vocabulary import LetterKind
 from ..schemas import LetterSentInput
 from .context import Context
-from .errors import Conflict
+from .errors import Conflict, Refused
 from .lookup import get, load, require_staff
 from ..policy.vocabulary import Role
+
+# Letters a customer may appeal, and the setting that gives the window in working days (R35, R36).
+APPEALABLE = {
+    LetterKind.RESTRICTION.value: "RESTRICTION_APPEAL_WORKING_DAYS",
+    LetterKind.AMENDMENT.value: "RESTRICTION_APPEAL_WORKING_DAYS",
+    LetterKind.WARNING.value: "WARNING_APPEAL_WORKING_DAYS",
+}
 
 
 def queue_letter(ctx: Context, kind: LetterKind, customer_id: int, **links) -> Letter:
     """Queue a letter for a decision; the facts it must state are kept with it."""
     facts = links.pop("facts", {})
-    letter = Letter(kind=LetterKind(kind).value, customer_id=customer_id, facts=facts, **links)
+    decided_on = links.pop("decided_on", None) or ctx.today()
+    letter = Letter(kind=LetterKind(kind).value, customer_id=customer_id, facts=facts, decided_on=decided_on, **links)
     ctx.session.add(letter)
     ctx.audit("letter.queued", letter, kind=letter.kind)
     return letter
@@ -29,10 +43,37 @@ def mark_sent(ctx: Context, letter_id: int, data: dict) -> Letter:
     if letter.state == "sent":
         raise Conflict(f"letter {letter.id} was already sent on {letter.sent_on.isoformat()}")
     sent_on = data["sent_on"] or ctx.today()
+    problems = sending_problems(sent_on, decided_on=decision_date(letter), today=ctx.today())
+    if problems:
+        raise Refused.from_problems(f"letter {letter.id} cannot be recorded as sent", problems)
     letter.state, letter.delivery_method, letter.sent_on = "sent", data["method"], sent_on
     letter.deemed_receipt = ctx.calendar.deemed_receipt(sent_on, data["method"])
-    ctx.audit("letter.sent", letter, method=letter.delivery_method, deemed_receipt=letter.deemed_receipt)
+    ctx.audit("letter.sent", letter, method=letter.delivery_method, deemed_receipt=letter.deemed_receipt,
+              appeal_deadline=appeal_deadline(ctx, letter))
     return letter
+
+
+def decision_date(letter: Letter) -> dt.date | None:
+    """The date of the decision the letter reports (letters queued before it was kept: the day queued)."""
+    if letter.decided_on is not None:
+        return letter.decided_on
+    if letter.generated_at is None:
+        return None
+    return letter.generated_at.astimezone(LOCAL_ZONE).date()
+
+
+def appeal_window(ctx: Context, letter: Letter) -> AppealWindow | None:
+    """The window in which the customer may appeal what the letter tells them; None if it is not appealable."""
+    setting = APPEALABLE.get(letter.kind)
+    if setting is None:
+        return None
+    return AppealWindow(letter.deemed_receipt, ctx.settings.get(setting, 10))
+
+
+def appeal_deadline(ctx: Context, letter: Letter) -> dt.date | None:
+    """The last day to appeal: working days from deemed receipt; None until the letter is sent (R36, R41)."""
+    window = appeal_window(ctx, letter)
+    return window.closes_on(ctx.calendar) if window else None
 
 
 def latest_sent(ctx: Context, kinds: tuple[LetterKind, ...], **link) -> Letter | None:
@@ -44,6 +85,58 @@ def latest_sent(ctx: Context, kinds: tuple[LetterKind, ...], **link) -> Letter |
     return ctx.session.scalars(query).first()
 
 
+def latest(ctx: Context, kinds: tuple[LetterKind, ...], **link) -> Letter | None:
+    """The most recent letter of these kinds for a restriction or warning, sent or not."""
+    (column, value), = link.items()
+    query = (select(Letter).where(getattr(Letter, column) == value, Letter.kind.in_([k.value for k in kinds]))
+             .order_by(Letter.id.desc()))
+    return ctx.session.scalars(query).first()
+
+
+def open_appeal_windows(ctx: Context, today: dt.date) -> list[Letter]:
+    """Sent letters whose appeal window is still open and unused, by deadline (R36, R41).
+
+    A restriction still in force and not under appeal, or a warning not withdrawn, with no appeal
+    received since the letter was deemed received.
+    """
+    longest = max(ctx.settings.get(setting, 10) for setting in set(APPEALABLE.values()))
+    earliest = today - dt.timedelta(days=longest * 2 + 21)
+    query = select(Letter).where(Letter.state == "sent", Letter.kind.in_(list(APPEALABLE)),
+                                 Letter.deemed_receipt >= earliest).order_by(Letter.id)
+    newest = {}  # the window runs from the newest letter about the decision (as `appeals lodge` counts it)
+    for letter in ctx.session.scalars(query):
+        subject = ("warning", letter.warning_id) if letter.kind == LetterKind.WARNING.value \
+            else ("restriction", letter.restriction_id)
+        if subject not in newest or (letter.sent_on, letter.id) > (newest[subject].sent_on, newest[subject].id):
+            newest[subject] = letter
+    found = []
+    for letter in newest.values():
+        deadline = appeal_deadline(ctx, letter)
+        if deadline is None or deadline < today or not _still_appealable(ctx, letter):
+            continue
+        found.append((deadline, letter.id, letter))
+    return [letter for _, _, letter in sorted(found, key=lambda item: item[:2])]
+
+
+def _still_appealable(ctx: Context, letter: Letter) -> bool:
+    if letter.kind == LetterKind.WARNING.value:
+        warning = ctx.session.get(FormalWarning, letter.warning_id)
+        if warning is None or warning.state != "issued":
+            return False
+        later = select(Appeal.id).where(Appeal.warning_id == warning.id)
+    else:
+        r = ctx.session.get(Restriction, letter.restriction_id)
+        if r is None or r.state != State.ACTIVE.value:
+            return False
+        later = select(Appeal.id).where(Appeal.restriction_id == r.id)
+    return ctx.session.scalar(later.where(Appeal.received_on >= letter.deemed_receipt)) is None
+
+
 def unsent(ctx: Context) -> list[Letter]:
     """Letters queued but not yet recorded as sent."""
     return list(ctx.session.scalars(select(Letter).where(Letter.state == "queued").order_by(Letter.id)))
+
+
+def all_letters(ctx: Context) -> list[Letter]:
+    """Every letter, oldest first."""
+    return list(ctx.session.scalars(select(Letter).order_by(Letter.id)))

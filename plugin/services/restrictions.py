@@ -5,12 +5,15 @@ into force, through the activation rules (policy.restrictions). A refusal change
 """
 from __future__ import annotations
 
+import dataclasses
+
+from marshmallow import fields, validate
 from sqlalchemy import select
 
 from ..models import FormalWarning, Incident, PreRestrictionCheck, Restriction
 from ..policy.calendar import add_months
 from ..policy.lifecycle import IN_FORCE, Action, State, check_transition
-from ..policy.restrictions import ActivationFacts, Problem, activation_problems, check_arrangement
+from ..policy.restrictions import ActivationFacts, Problem, activation_problems, review_date_problems
 from ..policy.errors import PolicyViolation
 from ..policy.vocabulary import VIOLENT_CATEGORIES, LetterKind, Path, Role
 from ..schemas import (
@@ -22,7 +25,14 @@ from .errors import InvalidInput, Refused
 from .incidents import standing_warning
 from .letters import queue_letter
 from .lookup import customer_by_ref, get, load, require_senior, require_staff
-from .terms import apply_terms, arrangement_of, checks_of, describe
+from .terms import apply_terms, arrangement_of, arrangement_problems, checks_of, describe, min_weekly_contact_minutes
+
+
+class RecordedChecksInput(ChecksInput):
+    """The pre-restriction checks, with the enquiry made of Social Work Services when the answer is 'unknown'."""
+
+    social_work_enquiry_to = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 500))
+    social_work_enquired_on = fields.Date(load_default=None, allow_none=True)
 
 
 def _move(ctx: Context, r: Restriction, action: Action, target: State) -> None:
@@ -35,11 +45,29 @@ def _move(ctx: Context, r: Restriction, action: Action, target: State) -> None:
 
 def _defaults(ctx: Context, r: Restriction) -> None:
     r.starts_on = r.starts_on or ctx.today()
-    r.review_due = r.review_due or add_months(r.starts_on, ctx.settings.get("REVIEW_MONTHS", 6))
+    if r.review_due is None:
+        r.review_due = add_months(r.starts_on, ctx.settings.get("REVIEW_MONTHS", 6))
+        if r.ends_on is not None and r.starts_on < r.ends_on < r.review_due:
+            r.review_due = r.ends_on  # a restriction ending sooner is reviewed by its end (R44)
 
 
-def propose(ctx: Context, data: dict) -> Restriction:
-    """An officer drafts a considered restriction; a senior officer proposing may activate at once."""
+def _refuse_bad_review_date(ctx: Context, r: Restriction, changed, summary: str) -> None:
+    """A review date being set now is not in the past, and no review falls after the end date (R42, R44)."""
+    if not {"review_due", "ends_on"} & set(changed):
+        return
+    today = ctx.today() if "review_due" in changed else None
+    field = "review_due" if "review_due" in changed else "ends_on"  # name the date the officer gave
+    problems = review_date_problems(r.review_due, ends_on=r.ends_on, today=today, field=field)
+    if problems:
+        raise Refused.from_problems(summary, problems)
+
+
+def propose(ctx: Context, data: dict, checks: dict | None = None) -> Restriction:
+    """An officer drafts a considered restriction, with its pre-restriction checks if they are known."""
+    return _draft(ctx, data, checks, check_review_date=True)
+
+
+def _draft(ctx: Context, data: dict, checks: dict | None, check_review_date: bool) -> Restriction:
     require_staff(ctx, Role.OFFICER, "proposing a restriction")
     data = load(ProposalInput(), data)
     customer = customer_by_ref(ctx, data["customer"])
@@ -49,9 +77,13 @@ def propose(ctx: Context, data: dict) -> Restriction:
                     premises={}, subjects={})
     ctx.session.add(r)
     _link(ctx, r, customer.id, data.get("warning"), data["incidents"])
-    apply_terms(ctx, r, data)
+    changed = apply_terms(ctx, r, data)
+    if check_review_date:
+        _refuse_bad_review_date(ctx, r, changed, "the restriction cannot be proposed")
     _defaults(ctx, r)
     ctx.audit("restriction.proposed", r, path=r.path)
+    if checks is not None:
+        record_checks(ctx, r.id, checks)
     return r
 
 
@@ -72,11 +104,15 @@ def _link(ctx: Context, r: Restriction, customer_id: int, warning_id, incident_i
 def record_checks(ctx: Context, restriction_id: int, data: dict) -> PreRestrictionCheck:
     """Record the pre-restriction checks: Social Work Services, adjustments, other services (R9)."""
     require_staff(ctx, Role.OFFICER, "recording pre-restriction checks")
-    data = load(ChecksInput(), data)
+    data = load(RecordedChecksInput(), data)
     r = get(ctx, Restriction, restriction_id, "restriction")
     if r.state not in (State.PROPOSED.value, State.INTERIM.value):
         raise Refused(f"checks are recorded before a restriction comes into force; this one is {r.state}",
                       code="illegal_transition")
+    for field in ("social_work_enquired_on", "social_work_checked_on"):
+        if data[field] is not None and data[field] > ctx.today():
+            raise Refused(f"{field} cannot be in the future ({data[field].isoformat()})",
+                          errors={field: ["in the future [R9]"]}, code="date_in_future")
     row = r.checks or PreRestrictionCheck(restriction_id=r.id)
     for key, value in data.items():
         setattr(row, key, value)
@@ -85,7 +121,7 @@ def record_checks(ctx: Context, restriction_id: int, data: dict) -> PreRestricti
     row.recorded_at = ctx.now()
     r.checks = row
     ctx.audit("restriction.checks_recorded", r, social_work_known=row.social_work_known,
-              adjustments_needed=row.adjustments_needed)
+              social_work_enquired_on=row.social_work_enquired_on, adjustments_needed=row.adjustments_needed)
     return row
 
 
@@ -97,6 +133,7 @@ def _facts(ctx: Context, r: Restriction) -> ActivationFacts:
         has_standing_warning=warning is not None and warning.issued_on <= ctx.today(),
         has_violent_incident=any(i.category in violent for i in r.incidents),
         why_necessary=r.why_necessary, checks=checks_of(r.checks), arrangement=arrangement_of(r),
+        today=ctx.today(), min_weekly_contact_minutes=min_weekly_contact_minutes(ctx),
     )
 
 
@@ -121,23 +158,30 @@ def activate(ctx: Context, restriction_id: int) -> Restriction:
     return r
 
 
-def impose(ctx: Context, data: dict) -> Restriction:
-    """A senior officer proposes and activates in one step, e.g. at once after a serious threat (R61)."""
+def impose(ctx: Context, data: dict, checks: dict | None = None) -> Restriction:
+    """A senior officer proposes, records the checks and activates in one step, e.g. after a serious threat (R61)."""
     require_senior(ctx, "impose a restriction")
-    return activate(ctx, propose(ctx, data).id)
+    return activate(ctx, propose(ctx, data, checks).id)
+
+
+# The old register records that Social Work Services were asked, not whom or when: the import cannot
+# supply that enquiry, and refusing would leave a restriction in force off the register.
+LEGACY_EXEMPT = frozenset({"social_work_enquiry_required"})
 
 
 def import_active(ctx: Context, data: dict, checks: dict) -> Restriction:
     """A restriction already in force in the council's old register, vouched for by a senior officer.
 
     The warning that preceded it lives in the old records, so the path is taken as recorded; every
-    other activation rule (checks, necessity, an open channel, a review date) applies as usual.
+    other activation rule (checks, necessity, an open channel, a review date) applies as usual, except
+    that a review date already past is overdue rather than wrong, and an 'unknown' Social Work answer
+    need not name the enquiry (LEGACY_EXEMPT).
     """
     require_senior(ctx, "import a restriction in force")
-    r = propose(ctx, data)
-    record_checks(ctx, r.id, checks)
-    facts = _facts(ctx, r)
-    problems = [p for p in activation_problems(facts) if p.field not in ("path", "path_justification")]
+    r = _draft(ctx, data, checks, check_review_date=False)  # the date rules are all gathered below
+    facts = dataclasses.replace(_facts(ctx, r), today=None)  # a legacy review date may already be overdue (R47)
+    problems = [p for p in activation_problems(facts) if p.field not in ("path", "path_justification")
+                and p.code not in LEGACY_EXEMPT]
     if r.ends_on is not None and r.ends_on <= ctx.today():
         problems.append(Problem("ends_on", "already_ended",
                                 f"the restriction ended on {r.ends_on.isoformat()}; it is no longer in force", "R30"))
@@ -162,7 +206,8 @@ def record_interim(ctx: Context, data: dict) -> Restriction:
                     confirm_by=ctx.calendar.add_working_days(occurred, days))
     ctx.session.add(r)
     r.incidents.append(incident)
-    apply_terms(ctx, r, data)
+    changed = apply_terms(ctx, r, data)
+    _refuse_bad_review_date(ctx, r, changed, "the immediate action cannot be recorded")
     r.starts_on = r.starts_on or occurred
     ctx.audit("restriction.interim_recorded", r, incident=incident.id, confirm_by=r.confirm_by)
     return r
@@ -182,7 +227,10 @@ def confirm_interim(ctx: Context, restriction_id: int, data: dict) -> Restrictio
         _link(ctx, r, r.customer_id, data.get("warning"), [])
         apply_terms(ctx, r, data)
         r.starts_on = ctx.today()
-        r.review_due = data.get("review_due") or add_months(r.starts_on, ctx.settings.get("REVIEW_MONTHS", 6))
+        r.review_due = data.get("review_due")
+        _defaults(ctx, r)
+    _refuse_bad_review_date(ctx, r, [k for k in ("review_due", "ends_on") if data.get(k)],
+                            f"interim action {r.id} cannot be confirmed")
     _bring_into_force(ctx, r, Action.CONFIRM_INTERIM, f"interim action {r.id} cannot be confirmed")
     return r
 
@@ -198,8 +246,9 @@ def amend(ctx: Context, restriction_id: int, data: dict) -> Restriction:
         require_staff(ctx, Role.OFFICER, "amending a proposal")
     _move(ctx, r, Action.AMEND, State(r.state))
     changed = apply_terms(ctx, r, data)
+    _refuse_bad_review_date(ctx, r, changed, f"restriction {r.id} cannot be amended")
     if in_force:
-        problems = check_arrangement(arrangement_of(r), checks_of(r.checks))
+        problems = arrangement_problems(ctx, r)
         if problems:
             raise Refused.from_problems(f"restriction {r.id} cannot be amended", problems)
     ctx.audit("restriction.amended", r, fields=changed)

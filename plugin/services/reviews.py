@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..models import Restriction, Review
 from ..policy.calendar import add_months
 from ..policy.lifecycle import Action, State
-from ..policy.restrictions import check_arrangement
+from ..policy.restrictions import review_date_problems
 from ..policy.vocabulary import LetterKind
 from ..schemas import ReviewInput
 from . import ticket_flags
@@ -17,7 +17,7 @@ from .errors import InvalidInput, Refused
 from .letters import queue_letter
 from .lookup import get, load, require_senior
 from .restrictions import _move
-from .terms import apply_terms, arrangement_of, checks_of, describe
+from .terms import apply_terms, arrangement_problems, describe
 
 
 def hold(ctx: Context, restriction_id: int, data: dict) -> Review:
@@ -40,7 +40,8 @@ def hold(ctx: Context, restriction_id: int, data: dict) -> Review:
     ctx.session.add(review)
     ctx.audit("restriction.reviewed", r, outcome=review.outcome, next_review_due=review.next_review_due)
     kind = LetterKind.LIFTING if data["outcome"] == "lift" else LetterKind.REVIEW_OUTCOME
-    queue_letter(ctx, kind, r.customer_id, restriction_id=r.id, facts={**describe(r), "outcome": review.outcome})
+    queue_letter(ctx, kind, r.customer_id, restriction_id=r.id, decided_on=held_on,
+                 facts={**describe(r), "outcome": review.outcome})
     return review
 
 
@@ -50,14 +51,19 @@ def _continue(ctx: Context, r: Restriction, review: Review, data: dict, held_on:
         if not data["terms"]:
             raise InvalidInput("an amend outcome needs the new terms", errors={"terms": ["required"]})
         apply_terms(ctx, r, data["terms"])
-        problems = check_arrangement(arrangement_of(r), checks_of(r.checks))
+        problems = [p for p in arrangement_problems(ctx, r) if p.field != "review_due"]  # set below
         if problems:
             raise Refused.from_problems("the amended terms are not allowed", problems)
-        ticket_flags.terms_changed(ctx, r)
     next_due = data["next_review_due"] or add_months(held_on, ctx.settings.get("REVIEW_MONTHS", 6))
+    if data["next_review_due"] is None and r.ends_on is not None and held_on < r.ends_on < next_due:
+        next_due = r.ends_on  # ending sooner: reviewed again by its end (R44)
     if next_due <= held_on:
         raise InvalidInput("the next review must be after this one", errors={"next_review_due": ["not after"]})
+    problems = review_date_problems(next_due, ends_on=r.ends_on, today=ctx.today(), field="next_review_due")
+    if problems:
+        raise Refused.from_problems("the next review date is not allowed", problems)
     review.next_review_due = r.review_due = next_due
+    ticket_flags.terms_changed(ctx, r)  # the flag shows the arrangement and the next review date
 
 
 def due(ctx: Context, on: dt.date, within_days: int = 30) -> list[Restriction]:

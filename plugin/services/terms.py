@@ -4,7 +4,9 @@ from __future__ import annotations
 from sqlalchemy.orm import object_session
 
 from ..models import PreRestrictionCheck, Restriction
-from ..policy.restrictions import Arrangement, Checks
+from ..policy.restrictions import (
+    DEFAULT_MIN_WEEKLY_CONTACT_MINUTES, Arrangement, Checks, Problem, check_arrangement,
+)
 from ..policy.vocabulary import Adjustment, Channel, SpocKind, Tristate
 from .context import Context
 from .lookup import officer_by_email, service_by_slug
@@ -69,6 +71,7 @@ def arrangement_of(restriction: Restriction) -> Arrangement:
         spoc_external_name=restriction.spoc_external_name,
         consent_basis=restriction.consent_basis,
         allowed_channels=tuple(Channel(c) for c in restriction.allowed_channels or ()),
+        time_windows=tuple(restriction.time_windows or ()),
         starts_on=restriction.starts_on,
         ends_on=restriction.ends_on,
         review_due=restriction.review_due,
@@ -85,7 +88,20 @@ def checks_of(row: PreRestrictionCheck | None) -> Checks | None:
         adjustments_needed=row.adjustments_needed,
         adjustments=tuple(Adjustment(a) for a in row.adjustments or ()),
         other_services=row.other_services,
+        social_work_enquiry_to=row.social_work_enquiry_to,
+        social_work_enquired_on=row.social_work_enquired_on,
     )
+
+
+def min_weekly_contact_minutes(ctx: Context) -> int:
+    """The least weekly open time the time windows must leave on some open channel (R12, R15)."""
+    return ctx.settings.get("MIN_WEEKLY_CONTACT_MINUTES", DEFAULT_MIN_WEEKLY_CONTACT_MINUTES)
+
+
+def arrangement_problems(ctx: Context, restriction: Restriction) -> list[Problem]:
+    """The restriction's terms checked against the arrangement rules, under this council's settings."""
+    return check_arrangement(arrangement_of(restriction), checks_of(restriction.checks),
+                             min_weekly_contact_minutes(ctx))
 
 
 def describe(restriction: Restriction) -> dict:

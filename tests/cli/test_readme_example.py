@@ -35,6 +35,24 @@ def test_the_worked_example_runs_as_written(runner, settings):
     assert "restriction 1 active until review on 2027-05-24; letter queued" in text
     assert "sole point of contact: olly.officer@council.example (officer), deputy dee.deputy@council.example" in text
     assert "letter 2 sent by post_first_class; deemed received 2026-11-26" in text
+    assert "    2 restriction          C1001      sent 2026-11-24 by post_first_class; deemed received 2026-11-26; " \
+           "appeal by 2026-12-11" in text, "letters list: the customer's reference, deemed receipt, appeal deadline"
+    assert "appeal windows open: 2" in text and "helpdesk actions dead-lettered: 0" in text
+
+
+def test_the_serious_threat_example_restricts_in_one_command(runner, settings):
+    """Article 6119: after a serious threat of violence no warning is needed (R61): the README's one-command
+    propose, checks (R9) and activate runs as written, after the worked example."""
+    outputs = []
+    with time_machine.travel("2026-11-24 10:00:00+00:00", tick=False):
+        for args in _commands("## A worked example with the CLI") + _commands("A threat of violence needs no warning"):
+            result = runner.invoke(cli, args)
+            assert result.exit_code == 0, f"contactguard {' '.join(args)}\n{result.output}"
+            outputs.append(result.output)
+    assert outputs[-2].strip() == "restriction 2 active until review on 2027-05-24; letter queued"
+    shown = outputs[-1].splitlines()
+    assert shown[0] == "restriction 2 for C1002: active (serious_threat)"
+    assert "  letter: restriction letter 3 waiting to be sent; the appeal window runs from its deemed receipt" in shown
 
 
 def test_an_officer_cannot_activate_and_is_told_why(runner, settings):

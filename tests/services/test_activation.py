@@ -138,7 +138,7 @@ def test_at_least_one_channel_stays_open(steps, sessions):
 
 def test_end_date_and_review_date_must_follow_the_start(steps, sessions):
     """R30, R42: dates that make sense."""
-    restriction_id = steps.ready(starts_on="2026-03-02", review_due="2026-03-01", ends_on="2026-02-01")
+    restriction_id = steps.ready(starts_on="2026-04-01", review_due="2026-03-20", ends_on="2026-03-25")
     refusal = _refused(steps, sessions, restriction_id)
     assert {"review_due", "ends_on"} <= set(refusal.errors)
 

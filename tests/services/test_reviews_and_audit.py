@@ -2,6 +2,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -65,8 +66,10 @@ def test_next_review_must_be_after_this_one(steps, cast):
 
 def test_overdue_lists_exactly_the_restrictions_past_their_review(steps, cast, today):
     """R47: a restriction unreviewed for three years must show up."""
-    overdue = steps.active(review_due="2026-03-01", starts_on="2025-09-01")
-    steps.active(review_due="2026-03-02", starts_on="2025-09-02")
+    with time_machine.travel(dt.datetime(2025, 9, 1, 10, tzinfo=dt.timezone.utc), tick=False):
+        overdue = steps.active(review_due="2026-03-01")
+    with time_machine.travel(dt.datetime(2025, 9, 2, 10, tzinfo=dt.timezone.utc), tick=False):
+        steps.active(review_due="2026-03-02")
     with cast.act("senior") as ctx:
         assert [r.id for r in rv.overdue(ctx, today)] == [overdue]
         assert len(rv.due(ctx, today, within_days=30)) == 2
