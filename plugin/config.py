@@ -34,6 +34,8 @@ class SettingsSchema(Schema):
     # Where helpdesks reach contactguard; webhook URLs printed to admins start with it.
     PUBLIC_URL = fields.Url(load_default=None, allow_none=True, require_tld=False)
     OUTBOX_MAX_ATTEMPTS = fields.Integer(load_default=8, validate=validate.Range(1, 50))
+    # How long a worker's claim on an outbox action holds; renewed before each call (killed workers: this long).
+    OUTBOX_LEASE_SECONDS = fields.Float(load_default=60.0, validate=validate.Range(0.1, 3600))
     LOG_LEVEL = fields.String(
         load_default="INFO", validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
     )
@@ -47,6 +49,8 @@ class SettingsSchema(Schema):
     WARNING_APPEAL_WORKING_DAYS = fields.Integer(load_default=10, validate=validate.Range(1, 60))
     WARNING_FOLLOWUP_MONTHS = fields.Integer(load_default=3, validate=validate.Range(1, 24))
     REVIEW_REMINDER_DAYS = fields.List(fields.Integer(validate=validate.Range(1, 365)), load_default=[30, 7])
+    # R12/R15: time windows must leave some open channel open at least this long each week (0 = no minimum).
+    MIN_WEEKLY_CONTACT_MINUTES = fields.Integer(load_default=60, validate=validate.Range(0, 7 * 24 * 60))
     EXPIRY_MODE = fields.String(load_default="sunset", validate=validate.OneOf(["sunset", "hold_until_reviewed"]))
     TESTING = fields.Boolean(load_default=False)
 

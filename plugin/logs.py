@@ -16,7 +16,8 @@ _PATTERNS = (
     (re.compile(r"\[parameters: .*?\](?=\s*(\(|$))", re.S), "[parameters: redacted]"),
     (re.compile(r"(DETAIL:\s+Key \([^)]*\)=\().*?(\) )"), r"\1redacted\2"),
     (re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(\.[\w-]+)+"), "<email>"),
-    (re.compile(r"(?<![\w.])\+?\d[\d ()-]{8,}\d(?![\w.])"), "<phone>"),
+    # Ten or more digits with single separators: a telephone number, not a date or a time ("2026-07-14 12:00").
+    (re.compile(r"(?<![\w.:])\+?(?:\d[ ()-]{0,2}){9,}\d(?![\w.:])"), "<phone>"),
 )
 
 

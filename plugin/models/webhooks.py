@@ -56,6 +56,7 @@ class OutboxAction(Base):
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # the drain pass holding the lease
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     done_at: Mapped[dt.datetime | None]

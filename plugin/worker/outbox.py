@@ -2,6 +2,10 @@
 
 Rows are claimed in short transactions (FOR UPDATE SKIP LOCKED on PostgreSQL, so any number of
 workers can drain); the helpdesk is called outside any transaction; the result is recorded after.
+A claim is a short lease with this pass's token: a killed worker's actions come back within a
+minute, and each action's lease is renewed, under the same token, just before its call. If a slow
+helpdesk let a lease run out and another worker claimed the action, the renewal fails and this
+worker skips it: exactly once holds however slow the helpdesk is.
 A ticket's actions apply in the order they were queued: while one waits (backing off, or leased to
 another worker), the later ones for that ticket wait behind it; a dead-lettered one no longer blocks.
 """
@@ -10,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from adapters import get_adapter
 from adapters.errors import PermanentFailure, RetryLater
@@ -22,7 +27,7 @@ from ..models import Connection, OutboxAction
 from ..secretbox import SecretBox
 
 log = logging.getLogger(__name__)
-LEASE = dt.timedelta(minutes=5)
+LEASE = dt.timedelta(seconds=60)  # longer than any one action's calls (each call times out at 13 s)
 BASE_DELAY = 5.0
 MAX_DELAY = 3600.0
 
@@ -43,12 +48,18 @@ def backoff_seconds(attempts: int, rng: random.Random | None = None) -> float:
     return rng.uniform(BASE_DELAY / 2, min(MAX_DELAY, BASE_DELAY * 2 ** (attempts - 1)))
 
 
-def claim(sessions, limit: int, now: dt.datetime) -> list[int]:
+def lease_of(settings: dict) -> dt.timedelta:
+    """How long a claim holds (OUTBOX_LEASE_SECONDS, default 60)."""
+    return dt.timedelta(seconds=settings.get("OUTBOX_LEASE_SECONDS") or LEASE.total_seconds())
+
+
+def claim(sessions, limit: int, now: dt.datetime, token: str = "", lease: dt.timedelta = LEASE) -> list[int]:
     """Lease up to `limit` due actions to this worker; others skip them until the lease ends."""
-    return [action_id for action_id, _ticket in _claim(sessions, limit, now)]
+    return [action_id for action_id, _ticket in _claim(sessions, limit, now, token, lease)]
 
 
-def _claim(sessions, limit: int, now: dt.datetime) -> list[tuple[int, tuple[str, str] | None]]:
+def _claim(sessions, limit: int, now: dt.datetime, token: str,
+           lease: dt.timedelta) -> list[tuple[int, tuple[str, str] | None]]:
     """The leased actions in queue order, each with its (connection, ticket) when it has one."""
     with sessions() as session, session.begin():
         query = (select(OutboxAction).where(OutboxAction.state == "pending", OutboxAction.next_attempt_at <= now)
@@ -57,7 +68,8 @@ def _claim(sessions, limit: int, now: dt.datetime) -> list[tuple[int, tuple[str,
             query = query.with_for_update(skip_locked=True)
         rows = _in_ticket_order(session, list(session.scalars(query)))
         for row in rows:
-            row.next_attempt_at = now + LEASE  # the lease: a crashed worker's rows come back after it
+            row.next_attempt_at = now + lease  # the lease: a crashed worker's rows come back after it
+            row.claimed_by = token
         return [(row.id, (row.connection_id, row.ticket_id) if row.ticket_id is not None else None) for row in rows]
 
 
@@ -78,26 +90,39 @@ def _in_ticket_order(session, rows: list[OutboxAction]) -> list[OutboxAction]:
 def drain_once(sessions, settings: dict, limit: int = 50, now: dt.datetime | None = None) -> DrainStats:
     """One pass over the due actions."""
     now = now or utcnow()
+    token, lease = uuid.uuid4().hex, lease_of(settings)
     stats = DrainStats()
     clients: dict[str, object] = {}
     stalled: set[tuple[str, str]] = set()  # tickets whose earlier action did not go through this pass
     held_back: list[int] = []
-    for action_id, ticket in _claim(sessions, limit, now):
+    for action_id, ticket in _claim(sessions, limit, now, token, lease):
         if ticket in stalled:
             held_back.append(action_id)
+        elif not _renew(sessions, action_id, token, max(now, utcnow()) + lease):
+            log.warning("outbox action id=%s was claimed by another worker after its lease ran out", action_id)
+            stalled.add(ticket)  # that worker has this ticket's later actions too
         elif _perform(sessions, settings, action_id, clients, stats) == "retry" and ticket is not None:
             stalled.add(ticket)
-    _release(sessions, held_back)
+    _release(sessions, held_back, token)
     return stats
 
 
-def _release(sessions, action_ids: list[int]) -> None:
+def _renew(sessions, action_id: int, token: str, until: dt.datetime) -> bool:
+    """Extend this worker's lease on one action just before calling the helpdesk; False if it is not ours."""
+    with sessions() as session, session.begin():
+        renewed = session.execute(update(OutboxAction).where(
+            OutboxAction.id == action_id, OutboxAction.claimed_by == token, OutboxAction.state == "pending"
+        ).values(next_attempt_at=until).execution_options(synchronize_session=False))
+        return renewed.rowcount == 1
+
+
+def _release(sessions, action_ids: list[int], token: str) -> None:
     """Give back the lease on actions held behind an earlier one; they run once it has gone through."""
     if not action_ids:
         return
     with sessions() as session, session.begin():
-        for row in session.scalars(select(OutboxAction).where(OutboxAction.id.in_(action_ids))):
-            row.next_attempt_at = utcnow()
+        session.execute(update(OutboxAction).where(OutboxAction.id.in_(action_ids), OutboxAction.claimed_by == token)
+                        .values(next_attempt_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def _perform(sessions, settings: dict, action_id: int, clients: dict, stats: DrainStats) -> str:
@@ -111,7 +136,8 @@ def _perform(sessions, settings: dict, action_id: int, clients: dict, stats: Dra
         if action.kind == "lookup":
             _lookup_then_decide(sessions, settings, client, action)
         else:
-            client.apply(action.ticket_id, action.payload)
+            # The key goes with the action: clients that can send one (Idempotency-Key) let the helpdesk dedupe.
+            client.apply(action.ticket_id, {**action.payload, "idempotency_key": action.idempotency_key})
     except RetryLater as exc:
         return _record(sessions, settings, action_id, stats, error=str(exc), after=exc.after_seconds,
                        counted=exc.counts_as_attempt)

@@ -1,19 +1,22 @@
 """The worker process: every worker drains the outbox; one elected worker runs the clock's sweeps.
 
-APScheduler 3.x keeps its jobs in the same database. On PostgreSQL a session-level advisory
-lock elects the scheduler: the worker holding it schedules; the others try again every few
-seconds and take over when its connection (and so its lock) goes away.
+APScheduler 3.x runs the sweep job in memory, in the elected worker only: nothing is pickled
+into the database (a job store would hold the settings, secret key and database password
+included). Nothing is lost by that: every sweep is idempotent and the elected worker catches up
+at once when it starts. On PostgreSQL a session-level advisory lock elects the scheduler: the
+worker holding it schedules; the others try again every few seconds and take over when its
+connection (and so its lock) goes away.
 """
 from __future__ import annotations
 
 import logging
 import threading
 
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
 
 from ..db import make_engine
+from ..secretbox import check_key
 from . import outbox, sweeps
 
 log = logging.getLogger(__name__)
@@ -21,15 +24,12 @@ SCHEDULER_LOCK = 0x636F6E74  # "cont": the advisory lock id that elects the sche
 SWEEP_MINUTES = 10
 
 
-def run_sweeps_job(url: str, settings: dict) -> None:
-    """The periodic sweep job (module-level so the job store can find it by name)."""
-    from ..db import make_session_factory
-
-    engine = make_engine(url)
+def run_sweeps_job(sessions, settings: dict) -> None:
+    """The periodic sweep job; a failure is logged and the next run tries again."""
     try:
-        sweeps.run_sweeps(make_session_factory(engine), settings)
-    finally:
-        engine.dispose()
+        sweeps.run_sweeps(sessions, settings)
+    except Exception:  # noqa: BLE001 - keep the scheduler alive
+        log.exception("sweep pass failed")
 
 
 class Election:
@@ -62,26 +62,24 @@ class Election:
         self.engine.dispose()
 
 
-def make_scheduler(settings: dict) -> BackgroundScheduler:
-    """A scheduler whose jobs live in contactguard's database; stop it with `stop_scheduler`."""
-    url = settings["DATABASE_URL"]
-    engine = make_engine(url)
-    scheduler = BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(engine=engine)}, timezone="UTC",
+def make_scheduler(sessions, settings: dict) -> BackgroundScheduler:
+    """A scheduler with the sweep job in memory (never in the database); stop it with `stop_scheduler`."""
+    scheduler = BackgroundScheduler(timezone="UTC",
                                     job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
-    scheduler.add_job(run_sweeps_job, "interval", minutes=SWEEP_MINUTES, args=[url, settings], id="sweeps",
+    scheduler.add_job(run_sweeps_job, "interval", minutes=SWEEP_MINUTES, args=[sessions, settings], id="sweeps",
                       replace_existing=True)
-    scheduler.contactguard_engine = engine
     return scheduler
 
 
 def stop_scheduler(scheduler: BackgroundScheduler) -> None:
-    """Stop the scheduler and close its database connections."""
+    """Stop the scheduler."""
     scheduler.shutdown(wait=False)
-    scheduler.contactguard_engine.dispose()
 
 
 def run_worker(sessions, settings: dict, stop: threading.Event, interval: float = 2.0) -> None:
-    """Drain the outbox forever; run the scheduler while elected."""
+    """Drain the outbox forever; run the scheduler while elected. Refuses to start if the key is lost."""
+    with sessions() as session:
+        check_key(session, settings)
     election = Election(settings["DATABASE_URL"])
     scheduler = None
     try:
@@ -89,7 +87,7 @@ def run_worker(sessions, settings: dict, stop: threading.Event, interval: float 
             if scheduler is None and election.try_lead():
                 log.info("this worker runs the scheduler")
                 sweeps.run_sweeps(sessions, settings)  # catch up at once on start-up
-                scheduler = make_scheduler(settings)
+                scheduler = make_scheduler(sessions, settings)
                 scheduler.start()
             try:
                 outbox.drain_once(sessions, settings)

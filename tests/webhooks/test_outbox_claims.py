@@ -87,3 +87,51 @@ def test_two_workers_draining_at_once_apply_each_action_exactly_once(client, cas
     with sessions() as s:
         states = set(s.scalars(select(OutboxAction.state)))
     assert states == {"done"}
+
+
+def test_a_slow_helpdesk_never_gets_an_action_twice_when_a_lease_runs_out(connection_id, sessions, settings):
+    """Issue 9 item 6: worker A claims a batch, the helpdesk is slow, A's leases on the rest run out and
+    worker B claims them; A renews each lease under its own token before calling, so it skips what B
+    took. Every action reaches the helpdesk exactly once."""
+    import threading
+    import time
+
+    import responses
+
+    from tests.webhooks.conftest import HELPDESK_API
+
+    with sessions() as s, s.begin():
+        for n in range(8):
+            s.add(OutboxAction(connection_id=connection_id, ticket_id=str(n), kind="set_flag",
+                               payload={"kind": "set_flag", "value": "x"}, idempotency_key=f"slow{n}"))
+    settings = {**settings, "OUTBOX_LEASE_SECONDS": 0.6}
+
+    def slow(request):
+        time.sleep(0.2)
+        return 200, {}, "{}"
+
+    with responses.RequestsMock() as mock:
+        for n in range(8):
+            mock.add_callback(responses.PATCH, f"{HELPDESK_API}tickets/{n}/", callback=slow)
+        worker_a = threading.Thread(target=outbox.drain_once, args=(sessions, settings))
+        worker_a.start()
+        time.sleep(0.8)  # A's leases on its last actions have run out
+        outbox.drain_once(sessions, settings)
+        worker_a.join(30)
+        while outbox.drain_once(sessions, settings).done:
+            pass
+        calls = sorted(c.request.url for c in mock.calls)
+    assert calls == sorted(f"{HELPDESK_API}tickets/{n}/" for n in range(8)), "each action called exactly once"
+    with sessions() as s:
+        assert set(s.scalars(select(OutboxAction.state))) == {"done"}
+
+
+def test_a_killed_workers_actions_come_back_within_a_minute(connection_id, sessions):
+    """Issue 9 item 6: a claim is a short lease, not five minutes."""
+    import datetime as dt
+
+    _queue(sessions, connection_id, 2)
+    now = utcnow()
+    assert len(outbox.claim(sessions, 10, now, token="killed")) == 2
+    assert outbox.claim(sessions, 10, now + dt.timedelta(seconds=59)) == []
+    assert len(outbox.claim(sessions, 10, now + dt.timedelta(seconds=61))) == 2

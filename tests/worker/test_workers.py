@@ -3,7 +3,7 @@ import datetime as dt
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from plugin.models import ClockNotice, OutboxAction
 from plugin.worker.scheduler import Election, make_scheduler, stop_scheduler
@@ -52,12 +52,39 @@ def test_concurrent_sweeps_do_each_act_once(cast, sessions, settings):
     assert letters == 0, "no helpdesk tickets were flagged, so there is nothing to remove"
 
 
-def test_the_scheduler_keeps_its_sweep_job_in_the_database(settings):
-    scheduler = make_scheduler(settings)
+def test_the_scheduler_keeps_no_settings_or_secrets_in_the_database(engine, sessions, settings):
+    """Issue 9 item 1: APScheduler's job store pickled the settings (secret key, database password) into
+    `apscheduler_jobs`; the sweep job now lives in the elected worker's memory only."""
+    from sqlalchemy import inspect
+
+    settings = {**settings, "SECRET_KEY": "do-not-store-me"}
+    scheduler = make_scheduler(sessions, settings)
     scheduler.start(paused=True)
     try:
         job = scheduler.get_job("sweeps")
         assert job is not None and job.trigger.interval == dt.timedelta(minutes=10)
         assert job.next_run_time is not None
+        assert "apscheduler_jobs" not in inspect(engine).get_table_names()
+        with engine.connect() as conn:
+            for table in inspect(engine).get_table_names():
+                dump = " ".join(str(row) for row in conn.execute(text(f'SELECT * FROM "{table}"')))
+                assert "do-not-store-me" not in dump, table
     finally:
         stop_scheduler(scheduler)
+
+
+def test_the_migration_drops_an_old_job_store_with_its_pickled_settings(tmp_path):
+    """Databases upgraded from an earlier version lose the `apscheduler_jobs` table and what it held."""
+    from sqlalchemy import create_engine, inspect
+
+    from plugin import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    migrate.upgrade(url, "0005")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE apscheduler_jobs (id VARCHAR(191) PRIMARY KEY, next_run_time FLOAT, "
+                          "job_state BLOB NOT NULL)"))
+    migrate.upgrade(url)
+    assert "apscheduler_jobs" not in inspect(engine).get_table_names()
+    engine.dispose()
