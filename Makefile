@@ -1,10 +1,11 @@
-# contactguard: `make run` starts the service, `make test` runs the whole suite, `make bench` the benchmarks.
+# contactguard: `make run` starts the service, `make test` runs the whole suite, `make bench` the benchmarks,
+# `make fuzz` the hostile-input fuzzer.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test test-sqlite test-postgres bench clean
+.PHONY: install run test test-sqlite test-postgres bench faults audit clean
 
 install: $(STAMP)
 
@@ -23,6 +24,20 @@ test: install
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# Hostile webhook deliveries for every adapter and random decisions; fails on any 5xx (FUZZ_ARGS="--cases N").
+fuzz: install
+	$(BIN)/python -m benchmarks.fuzz $(FUZZ_ARGS)
+
+# Fault runs on PostgreSQL (kill -9, helpdesk down/slow/429, database cut); not part of `make test`.
+# FAULTS_ARGS passes options, e.g. `make faults FAULTS_ARGS="kill --runs 3 --seconds 90"`.
+faults: install
+	$(BIN)/python -m benchmarks.faults $(FAULTS_ARGS)
+
+# Known vulnerabilities in the installed packages (pip-audit; needs network access to PyPI or OSV, which
+# `make test` never does). Says "AUDIT NOT DONE" and exits 3 when the advisory source cannot be reached.
+audit: install
+	$(BIN)/python scripts/audit.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache

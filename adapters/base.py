@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass, field
 
 from marshmallow import Schema
@@ -53,6 +54,32 @@ def content_key(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
+def matches(given, expected: str) -> bool:
+    """Constant-time comparison of a header value with what we expect, safe for any bytes a client sends.
+
+    hmac.compare_digest refuses str with non-ASCII characters (TypeError): compare the UTF-8 bytes instead."""
+    if not isinstance(given, str) or not given:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number out of range: {text[:20]}")
+    return value
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads(raw: bytes):
+    """A webhook body as JSON, strictly: NaN, Infinity and numbers beyond a float are refused (ValueError), as
+    are integers of over 4300 digits (Python's own limit); RecursionError when nested too deeply."""
+    return json.loads(raw, parse_float=_finite, parse_constant=_no_constant)
+
+
 def header(headers, name: str) -> str | None:
     """A header, case-insensitively, from a dict or werkzeug Headers."""
     if hasattr(headers, "get") and not isinstance(headers, dict):
@@ -69,7 +96,7 @@ def check_shared_secret(headers, secrets: dict, header_name: str) -> None:
     if not expected:
         return
     given = header(headers, header_name) or ""
-    if not any(hmac.compare_digest(given.encode(), e.encode()) for e in expected):
+    if not any(matches(given, e) for e in expected):
         raise SignatureError(f"missing or wrong {header_name} header")
 
 
@@ -81,8 +108,20 @@ def check_hub_signature(headers, raw: bytes, secrets: list[str | None], header_n
     if not given.startswith("sha1="):
         raise SignatureError(f"missing or malformed {header_name}")
     digests = ["sha1=" + hmac.new(s.encode(), raw, hashlib.sha1).hexdigest() for s in secrets if s]
-    if not any(hmac.compare_digest(given, d) for d in digests):
+    if not any(matches(given, d) for d in digests):
         raise SignatureError(f"wrong {header_name}")
+
+
+def from_epoch(value, milliseconds: bool = False) -> dt.datetime | None:
+    """Unix time (seconds, or milliseconds) as an aware UTC time; None when absent, not a number or out of range
+    (datetime.fromtimestamp raises ValueError, OverflowError or OSError on values a helpdesk never sends)."""
+    if value in (None, "") or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value) / (1000 if milliseconds else 1)
+        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def now_ms() -> int:
@@ -143,3 +182,82 @@ class ActionClient:
         if handler is None:
             raise PermanentFailure(f"{self.label} cannot {action['kind']}")
         handler(ticket_id, action)
+
+
+# What the database stores of an event (webhook_events and outbox_actions columns), and how many identities
+# one event may name: a body is at most 1 MB, but an event naming thousands of addresses is not a contact.
+FIELD_LIMITS = {"delivery_key": 128, "event_type": 64, "ticket_id": 64}
+TEXT_FIELDS = ("delivery_key", "event_type", "ticket_id", "helpdesk_user_id", "assigned_agent_id",
+               "addressed_inbox", "channel", "queue", "subject", "text", "ignore_reason")
+MAX_IDENTITIES = 20
+EARLIEST, LATEST = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(2200, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _text(name: str, value, required: bool = False) -> str | None:
+    """One value as text the database accepts: no NUL (PostgreSQL refuses it), valid Unicode, within its column."""
+    from .errors import PayloadError
+
+    if value is None or value == "":
+        if required:
+            raise PayloadError(f"{name} is missing")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise PayloadError(f"{name} must be text, not {type(value).__name__}")
+    value = str(value)
+    if "\x00" in value:
+        raise PayloadError(f"{name} contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PayloadError(f"{name} is not valid Unicode (a lone surrogate)") from None
+    limit = FIELD_LIMITS.get(name)
+    if limit and len(value) > limit:
+        raise PayloadError(f"{name} is longer than {limit} characters")
+    return value
+
+
+def _plain(name: str, value, depth: int = 0):
+    """Lookup and current state: JSON of text, numbers and booleans, checked like the fields."""
+    from .errors import PayloadError
+
+    if depth > 8:
+        raise PayloadError(f"{name} is nested too deeply")
+    if isinstance(value, dict):
+        return {_text(f"{name} key", k, required=True): _plain(f"{name}.{k}", v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(name, v, depth + 1) for v in value]
+    if isinstance(value, str):
+        return _text(name, value)
+    if value is None or isinstance(value, (bool, int)) or (isinstance(value, float) and value == value
+                                                           and abs(value) != float("inf")):
+        return value
+    raise PayloadError(f"{name} holds a value that is not JSON ({type(value).__name__})")
+
+
+def check_event(event: InboundEvent) -> InboundEvent:
+    """The event as the database can store it, or PayloadError naming the field (never a 500 later on).
+
+    Every adapter's events pass here in the receiver: NUL characters and lone surrogates are refused, ids are
+    text within their columns, identities are lists of text, and the time is a real, aware time."""
+    from dataclasses import replace
+
+    from .errors import PayloadError
+
+    changes = {name: _text(name, getattr(event, name), required=name in FIELD_LIMITS) for name in TEXT_FIELDS}
+    changes["subject"], changes["text"] = changes["subject"] or "", changes["text"] or ""
+    for name in ("emails", "phones"):
+        values = getattr(event, name)
+        if not isinstance(values, (tuple, list)):
+            raise PayloadError(f"{name} must be a list of text")
+        if len(values) > MAX_IDENTITIES:
+            raise PayloadError(f"more than {MAX_IDENTITIES} {name} in one event")
+        changes[name] = tuple(v for v in (_text(name, v) for v in values) if v)
+    at = event.at
+    if at is not None:
+        if not isinstance(at, dt.datetime) or at.tzinfo is None or at.utcoffset() is None:
+            raise PayloadError("the event time has no zone")
+        if not EARLIEST <= at <= LATEST:
+            raise PayloadError("the event time is out of range")
+    changes["lookup"] = _plain("lookup", event.lookup or {})
+    changes["current"] = _plain("current", event.current or {})
+    return replace(event, **changes)

@@ -6,7 +6,12 @@ import time
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from requests.utils import select_proxy
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from . import outbound
 from .errors import PermanentFailure, RetryLater
 from .ratelimit import acquire
 
@@ -22,12 +27,58 @@ class TimeoutSession(requests.Session):
         return super().request(method, url, **kwargs)
 
 
-def make_session(auth=None, headers: dict | None = None) -> requests.Session:
-    """A session with our user agent, optional auth and headers, and default timeouts."""
+def _checked(sock):
+    try:
+        outbound.check_peer(sock)
+    except outbound.PrivateAddressRefused:
+        sock.close()
+        raise
+    return sock
+
+
+class _PublicHTTPConnection(HTTPConnection):
+    def _new_conn(self):
+        return _checked(super()._new_conn())
+
+
+class _PublicHTTPSConnection(HTTPSConnection):
+    def _new_conn(self):
+        return _checked(super()._new_conn())
+
+
+class _PublicHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PublicHTTPConnection
+
+
+class _PublicHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PublicHTTPSConnection
+
+
+class PublicOnlyAdapter(HTTPAdapter):
+    """Refuses internal addresses (adapters/outbound.py) by the address each new connection actually reached,
+    so a helpdesk name re-pointed at 127.0.0.1 or 169.254.169.254 after set-up (DNS rebinding) is refused too.
+    Through a proxy the proxy connects, so the target's resolved addresses are checked instead."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
+
+    def send(self, request, *args, proxies=None, **kwargs):
+        if select_proxy(request.url, proxies or {}):
+            outbound.check_url(request.url)
+        return super().send(request, *args, proxies=proxies, **kwargs)
+
+
+def make_session(auth=None, headers: dict | None = None, settings: dict | None = None) -> requests.Session:
+    """A session with our user agent, optional auth and headers, and default timeouts; it reaches public
+    addresses only unless private ones are allowed (for the process, or by the connection's `settings`)."""
     session = TimeoutSession()
     session.headers["User-Agent"] = USER_AGENT
     session.headers.update(headers or {})
     session.auth = auth
+    if not outbound.private_allowed(settings):
+        session.mount("http://", PublicOnlyAdapter())
+        session.mount("https://", PublicOnlyAdapter())
     return session
 
 
@@ -64,6 +115,9 @@ def send(session: requests.Session, method: str, url: str, bucket=None, cost: fl
         response = session.request(method, url, **kwargs)
     except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
         raise RetryLater(f"{method} {url}: {type(exc).__name__}") from None
+    except outbound.PrivateAddressRefused as exc:
+        raise PermanentFailure(f"{method} {url}: refused, {exc} (allow_private_network or "
+                               "CONTACTGUARD_ALLOW_PRIVATE_HELPDESK_URLS allows it)") from None
     if response.status_code < 300:
         return response
     summary = f"{method} {url}: HTTP {response.status_code}"
@@ -99,6 +153,9 @@ def check_connection(call, *, label: str, where: str, credentials: str, extra: d
         response = call()
     except requests.RequestException as exc:
         raise ConnectionCheckFailed("cannot_connect", f"cannot reach {label}: {type(exc).__name__}", where) from None
+    except outbound.PrivateAddressRefused as exc:
+        raise ConnectionCheckFailed("private_address", (f"refused: {exc}; an admin may allow it with "
+                                                        "allow_private_network"), where) from None
     failures = {401: ("invalid_auth", f"{label} refused these credentials", credentials),
                 403: ("insufficient_scope", f"{label} accepted the credentials but refused the call: check the "
                                             "scopes or permissions", credentials),

@@ -133,6 +133,7 @@ def _down_helpdesk_worker(url: str, dsn: str, instance: str, connection_id: str)
                      "'\"http://127.0.0.1:9/actions\"')::json WHERE id = %s", (connection_id,))
         conn.execute("UPDATE outbox_actions SET next_attempt_at = now() AT TIME ZONE 'utc'")
     env = {**os.environ, "CONTACTGUARD_DATABASE_URL": url, "CONTACTGUARD_INSTANCE_PATH": instance,
-           "CONTACTGUARD_SECRET_KEY": "bench-secret-key-123", "CONTACTGUARD_LOG_LEVEL": "ERROR"}
+           "CONTACTGUARD_SECRET_KEY": "bench-secret-key-123", "CONTACTGUARD_LOG_LEVEL": "ERROR",
+           "CONTACTGUARD_ALLOW_PRIVATE_HELPDESK_URLS": "true"}  # the closed port is on loopback
     return subprocess.Popen([sys.executable, "-m", "plugin.cli", "worker", "--interval", "0.2"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,7 +1,12 @@
 """The Flask application factory: no module-level app; settings validated before anything starts."""
 from __future__ import annotations
 
-from flask import Flask
+import logging
+
+from flask import Flask, jsonify
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+log = logging.getLogger(__name__)
 
 from . import logs
 from .config import load_settings
@@ -28,8 +33,20 @@ def create_app(config: dict | None = None) -> Flask:
 
     from webhooks import receiver
 
-    from .web import health
+    from .web import health, metrics
 
     app.register_blueprint(health.bp)
     app.register_blueprint(receiver.bp)
+    app.register_blueprint(metrics.bp)
+    app.register_error_handler(OperationalError, _database_unavailable)
     return app
+
+
+def _database_unavailable(exc: DBAPIError):
+    """The database is down or restarting: 503 with Retry-After, so the helpdesk retries and nothing is lost.
+
+    Nothing was committed (each event is one transaction), so the retried delivery is stored exactly once."""
+    log.error("database unavailable: %s", type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__)
+    reply = jsonify(code="database_unavailable", status=503, message="the database is unavailable; retry later",
+                    errors={})
+    return reply, 503, {"Retry-After": "30"}

@@ -5,11 +5,13 @@ a message naming it (ConfigError), rather than failing later in a request.
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import tomllib
 from pathlib import Path
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 ENV_PREFIX = "CONTACTGUARD_"
 INSTANCE_FILE = "contactguard.toml"
@@ -18,6 +20,18 @@ JURISDICTIONS = ("SCT", "ENG", "WLS", "NIR")
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message names each offending setting."""
+
+
+class JsonOrDict(fields.Dict):
+    """A table from the instance file, or the same written as a JSON object in an environment variable."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ValidationError("give a JSON object, e.g. {\"threat\": [\"torch ... house\"]}") from None
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class SettingsSchema(Schema):
@@ -52,7 +66,44 @@ class SettingsSchema(Schema):
     # R12/R15: time windows must leave some open channel open at least this long each week (0 = no minimum).
     MIN_WEEKLY_CONTACT_MINUTES = fields.Integer(load_default=60, validate=validate.Range(0, 7 * 24 * 60))
     EXPIRY_MODE = fields.String(load_default="sunset", validate=validate.OneOf(["sunset", "hold_until_reviewed"]))
+    # `contactguard serve` (plugin/web/gunicorn_conf.py): threaded workers, so idle connections never starve it.
+    WEB_WORKERS = fields.Integer(load_default=2, validate=validate.Range(1, 64))
+    WEB_THREADS = fields.Integer(load_default=8, validate=validate.Range(1, 256))
+    WEB_TIMEOUT = fields.Integer(load_default=30, validate=validate.Range(5, 600))
+    # How an incoming e-mail address is compared with the register (plugin/identity.py): strict (case only),
+    # subaddress (also ignores +tag), provider_rules (also Gmail's dots and googlemail.com). Changing it
+    # re-normalises nothing by itself: run `python -m plugin.identity renormalise` afterwards.
+    EMAIL_MATCHING = fields.String(load_default="provider_rules",
+                                   validate=validate.OneOf(["strict", "subaddress", "provider_rules"]))
+    # Helpdesk URLs (base_url, callback_url) on loopback, link-local, private or other internal addresses are
+    # refused at set-up and at call time, unless this is on (or the connection sets allow_private_network).
+    ALLOW_PRIVATE_HELPDESK_URLS = fields.Boolean(load_default=False)
+    # Data protection (docs/data-protection.md): a customer with nothing in force, no appeal open and nothing
+    # on file for this many months (restriction ended, last incident, warning, appeal, review or letter) is
+    # anonymised; allowed (unrestricted) webhook events are deleted this many days after they arrive.
+    RETENTION_AFTER_END_MONTHS = fields.Integer(load_default=24, validate=validate.Range(1, 240))
+    RETENTION_UNRESTRICTED_EVENTS_DAYS = fields.Integer(load_default=30, validate=validate.Range(1, 3650))
+    # A council's own safeguarding phrases, added to the default screen (plugin/policy/screen.py; entries only
+    # add, nothing default can be removed): in contactguard.toml a table such as
+    #   [safeguarding_screen]
+    #   threat = ["torch ... house"]
+    # or, in the environment, the same as JSON: CONTACTGUARD_SAFEGUARDING_SCREEN='{"threat": ["torch ... house"]}'.
+    SAFEGUARDING_SCREEN = JsonOrDict(keys=fields.String(validate=validate.Length(1, 64)),
+                                     values=fields.List(fields.String(validate=validate.Length(1, 200))),
+                                     load_default=dict)
     TESTING = fields.Boolean(load_default=False)
+
+    @validates("SAFEGUARDING_SCREEN")
+    def _screen_compiles(self, value, **_):
+        from .policy.screen import Screen, ScreenConfigError, compile_pattern
+
+        try:
+            Screen.from_dict(value)
+            for entries in value.values():
+                for entry in entries:
+                    compile_pattern(entry)
+        except (ScreenConfigError, re.error) as exc:
+            raise ValidationError(f"a pattern cannot be used: {exc}") from None
 
 
 _LIST_SETTINGS = {"REVIEW_REMINDER_DAYS"}
@@ -86,12 +137,21 @@ def _from_instance_file(instance_path: Path) -> dict:
     return {str(k).upper(): v for k, v in data.items()}
 
 
+def _flatten(messages) -> str:
+    """marshmallow's nested messages ({'value': ['Not a valid list.']}) as one line."""
+    if isinstance(messages, dict):
+        return " ".join(_flatten(v) for v in messages.values())
+    if isinstance(messages, (list, tuple)):
+        return " ".join(_flatten(v) for v in messages)
+    return str(messages)
+
+
 def _describe(errors: dict, source: dict) -> str:
     lines = []
     for name, messages in sorted(errors.items()):
         shown = f"{ENV_PREFIX}{name}"
         if isinstance(messages, dict):
-            messages = [f"item {k}: {' '.join(v)}" for k, v in messages.items()]
+            messages = [f"item {k}: {_flatten(v)}" for k, v in messages.items()]
         lines.append(f"{shown}: {' '.join(str(m) for m in messages)}")
     return "invalid settings:\n  " + "\n  ".join(lines)
 
@@ -111,4 +171,16 @@ def load_settings(overrides: dict | None = None, environ=None) -> dict:
     if not settings["DATABASE_URL"]:
         db_file = Path(settings["INSTANCE_PATH"]) / "contactguard.sqlite3"
         settings["DATABASE_URL"] = f"sqlite:///{db_file}"
+    _apply_process_wide(settings)
     return settings
+
+
+def _apply_process_wide(settings: dict) -> None:
+    """Two settings act where no settings are passed (identity normalisation in every caller, the adapters'
+    HTTP transport): every process loads its settings through here, so they take effect for the process."""
+    from adapters import outbound
+
+    from . import identity
+
+    identity.set_email_matching(settings["EMAIL_MATCHING"])
+    outbound.set_private_allowed(settings["ALLOW_PRIVATE_HELPDESK_URLS"])

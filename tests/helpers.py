@@ -31,3 +31,27 @@ def active_restriction(cast, customer: str = "C1", **terms):
     with cast.act("senior") as ctx:
         rs.activate(ctx, restriction.id)
     return restriction.id
+
+
+def outcomes(sessions, ticket: str | None = None) -> list[str]:
+    """What contactguard decided on each recorded event, oldest first (the webhook's reply never says)."""
+    from sqlalchemy import select
+
+    from plugin.models import WebhookEvent
+
+    query = select(WebhookEvent.outcome).order_by(WebhookEvent.id)
+    if ticket is not None:
+        query = query.where(WebhookEvent.ticket_id == str(ticket))
+    with sessions() as s:
+        return list(s.scalars(query))
+
+
+def last_outcome(sessions, ticket: str | None = None) -> str | None:
+    """The newest recorded decision (for this ticket), or None when nothing was recorded (ignored, duplicate)."""
+    found = outcomes(sessions, ticket)
+    return found[-1] if found else None
+
+
+def event_count(sessions) -> int:
+    """How many events were recorded: a duplicate or an ignored event adds none."""
+    return len(outcomes(sessions))

@@ -1,14 +1,16 @@
 """Connections as the receiver needs them, cached per process for a few seconds.
 
 The webhook path is hot: reading the connection and decrypting its secrets on every delivery
-costs a query and a decryption. A changed secret or a deactivated connection takes effect
-within TTL seconds.
+costs a query and a decryption. A changed secret, a deactivated connection or a rotated URL takes
+effect within TTL seconds in a running service.
 """
 from __future__ import annotations
 
 import threading
 import time
 from dataclasses import dataclass
+
+from sqlalchemy import select
 
 from plugin.models import Connection
 from plugin.secretbox import SecretBox
@@ -28,7 +30,7 @@ class CachedConnection:
 
 
 class ConnectionCache:
-    """id -> CachedConnection for TTL seconds; misses read the database."""
+    """URL token -> CachedConnection for TTL seconds; misses read the database."""
 
     def __init__(self, settings: dict, ttl: float = TTL):
         self._box = SecretBox(settings)
@@ -36,18 +38,18 @@ class ConnectionCache:
         self._entries: dict[str, tuple[float, CachedConnection | None]] = {}
         self._lock = threading.Lock()
 
-    def get(self, session, connection_id: str) -> CachedConnection | None:
-        """The connection, or None when unknown."""
+    def get(self, session, token: str) -> CachedConnection | None:
+        """The connection whose webhook URL ends in this token, or None when unknown (or rotated away)."""
         now = time.monotonic()
         with self._lock:
-            hit = self._entries.get(connection_id)
+            hit = self._entries.get(token)
         if hit and hit[0] > now:
             return hit[1]
-        row = session.get(Connection, connection_id)
+        row = session.scalar(select(Connection).where(Connection.url_token == token))
         entry = None if row is None else CachedConnection(
             row.id, row.adapter, dict(row.settings), self._box.open(row.secrets_encrypted), row.active)
         with self._lock:
             if len(self._entries) > 1000:
                 self._entries.clear()
-            self._entries[connection_id] = (now + self._ttl, entry)
+            self._entries[token] = (now + self._ttl, entry)
         return entry

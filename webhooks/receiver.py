@@ -1,16 +1,22 @@
-"""POST /webhooks/<connection-id>: fail closed, lose nothing, act once.
+"""POST /webhooks/<url-token>: fail closed, lose nothing, act once, and tell the caller nothing it may not know.
 
-Order matters: the raw body is verified before it is parsed; the event, its decision, the
-outbox actions and the audit entry are committed together before the answer goes back.
+Order matters: the connection is looked up before the body is read (an unknown or inactive URL costs nothing);
+the body is read in chunks up to MAX_BODY (a chunked body without Content-Length is cut off at the limit, never
+read whole); the raw bytes are verified before they are parsed; each event is checked (NUL characters, lengths,
+types) before it reaches the database; the event, its decision, the outbox actions and the audit entry are
+committed together before the answer goes back. The answer is the same whatever was decided: anyone holding
+the URL must not learn whether an address is on the register.
 """
 from __future__ import annotations
 
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from adapters import get_adapter
+from adapters.base import check_event
 from adapters.errors import PayloadError, SignatureError, UnhandledEvent
 from plugin.clock import utcnow
 from plugin.services import Actor, Context
@@ -21,6 +27,15 @@ from .connection_cache import ConnectionCache
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
 MAX_BODY = 1024 * 1024
+CHUNK = 64 * 1024
+MAX_EVENTS = 1000  # HubSpot batches up to 100; more in one delivery is not a helpdesk
+# What hostile or broken input makes parsing code raise: each is a malformed payload (400), never a 500.
+UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, IndexError, LookupError, RecursionError,
+              OverflowError, UnicodeError, ArithmeticError, OSError)
+
+
+class TooLarge(Exception):
+    """The body is over MAX_BODY."""
 
 
 def _error(status: int, code: str, message: str):
@@ -34,55 +49,115 @@ def _cache() -> ConnectionCache:
     return cache
 
 
-@bp.post("/webhooks/<connection_id>")
-def receive(connection_id: str):
+def read_body(limit: int = MAX_BODY) -> bytes:
+    """The raw body, read in chunks and never more than limit + 1 bytes (TooLarge beyond the limit).
+
+    Content-Length is checked first; a chunked body has none, so the stream itself is limited: werkzeug's
+    max_content_length wraps it when the server terminates the stream (gunicorn and werkzeug do), but its
+    read() of everything stops silently at the limit (a truncated body, not a 413), so the count is ours."""
+    if (request.content_length or 0) > limit:
+        raise TooLarge()
+    request.max_content_length = limit + 1  # our count sees limit + 1 bytes and refuses
+    stream = request.stream
+    parts, size = [], 0
+    try:
+        while size <= limit:
+            chunk = stream.read(min(CHUNK, limit + 1 - size))
+            if not chunk:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+    except RequestEntityTooLarge:
+        raise TooLarge() from None
+    if size > limit:
+        raise TooLarge()
+    return b"".join(parts)
+
+
+@bp.post("/webhooks/<token>")
+def receive(token: str):
     """Receive one helpdesk delivery."""
-    if (request.content_length or 0) > MAX_BODY:
-        return _error(413, "too_large", f"body over {MAX_BODY} bytes")
-    raw = request.get_data(cache=True)
     sessions = current_app.extensions["contactguard.sessions"]
     with sessions() as session:
-        connection = _cache().get(session, connection_id)
+        connection = _cache().get(session, token) if len(token) <= 64 else None
         session.rollback()  # end the read; each event is written in its own transaction
         if connection is None or not connection.active:
             log.warning("webhook for unknown or inactive connection")
             return _error(404, "unknown_connection", "no such webhook")
+        try:
+            raw = read_body()
+        except TooLarge:
+            log.warning("webhook body over %d bytes connection=%s", MAX_BODY, connection.id[:6])
+            return _error(413, "too_large", f"body over {MAX_BODY} bytes")
+        except ClientDisconnected:
+            return _error(400, "malformed_payload", "the body ended early")
         adapter = get_adapter(connection.adapter)
         try:
-            # Some schemes sign the URL and method as the helpdesk called them (HubSpot v2/v3).
-            seen_as = {**connection.settings, "_request_url": request.url, "_request_method": request.method}
-            adapter.verify(request.headers, raw, connection.secrets, seen_as, utcnow())
-            answer = adapter.handshake(request.headers, raw, connection.settings)
-            if answer is not None:
-                log.info("webhook handshake connection=%s", connection_id[:6])
-                return jsonify(answer), 200
-            events = adapter.parse(raw, request.headers, connection.settings)
+            events = _verified_events(adapter, connection, raw)
         except SignatureError as exc:
-            log.warning("webhook refused connection=%s reason=%s", connection_id[:6], exc)
+            log.warning("webhook refused connection=%s reason=%s", connection.id[:6], exc)
             return _error(401, "bad_signature", str(exc))
         except PayloadError as exc:
-            log.warning("webhook malformed connection=%s", connection_id[:6])
+            log.warning("webhook malformed connection=%s reason=%s", connection.id[:6], exc)
             return _error(400, "malformed_payload", str(exc))
         except UnhandledEvent as exc:
-            log.info("webhook not handled connection=%s type=%s", connection_id[:6], exc.event_type)
-            return jsonify(status="ignored", reason=str(exc)), 200
+            log.info("webhook not handled connection=%s type=%.64s", connection.id[:6], exc.event_type)
+            return jsonify(status="ignored", reason=str(exc)[:200]), 200
+        if isinstance(events, dict):  # the handshake's answer
+            log.info("webhook handshake connection=%s", connection.id[:6])
+            return jsonify(events), 200
         ctx = Context(session, Actor.system("webhook"), current_app.config["CONTACTGUARD"])
-        results = [_ingest_one(ctx, connection, event) for event in events]
-    return jsonify(status="accepted", results=results), 200
+        for event in events:
+            try:
+                _ingest_one(ctx, connection, event)
+            except DataError as exc:  # a value the database refused that check_event did not foresee
+                ctx.session.rollback()
+                log.warning("webhook value refused by the database connection=%s: %s", connection.id[:6],
+                            type(exc.orig).__name__)
+                return _error(400, "malformed_payload", "a value in the payload cannot be stored")
+    # Never the outcome, nor whether the delivery was new: only that it was received.
+    return jsonify(status="accepted", events=len(events)), 200
 
 
-def _ingest_one(ctx: Context, connection, event) -> dict:
+def _verified_events(adapter, connection, raw: bytes):
+    """Verify, answer a handshake (a dict) or parse and check the events; SignatureError / PayloadError otherwise."""
+    try:
+        # Some schemes sign the URL and method as the helpdesk called them (HubSpot v2/v3).
+        seen_as = {**connection.settings, "_request_url": request.url, "_request_method": request.method}
+        adapter.verify(request.headers, raw, connection.secrets, seen_as, utcnow())
+    except UNREADABLE as exc:
+        log.warning("webhook signature unreadable connection=%s error=%s", connection.id[:6], type(exc).__name__)
+        raise SignatureError("unreadable signature headers") from None
+    try:
+        answer = adapter.handshake(request.headers, raw, connection.settings)
+        if answer is not None:
+            return answer
+        events = adapter.parse(raw, request.headers, connection.settings)
+        if len(events) > MAX_EVENTS:
+            raise PayloadError(f"more than {MAX_EVENTS} events in one delivery")
+        return [check_event(event) for event in events]
+    except RecursionError:
+        raise PayloadError("the JSON is nested too deeply") from None
+    except UnicodeError:
+        raise PayloadError("the body is not valid UTF-8 JSON") from None
+    except UNREADABLE as exc:
+        log.warning("webhook unreadable connection=%s error=%s", connection.id[:6], type(exc).__name__)
+        raise PayloadError(f"not a {adapter.title} webhook body this adapter can read "
+                           f"({type(exc).__name__})") from None
+
+
+def _ingest_one(ctx: Context, connection, event) -> str:
     """Commit one event; a duplicate (a retry, a replay, a concurrent twin) loses on the unique key."""
     try:
         if _fast_allow(connection, event):
-            return {"delivery": event.delivery_key, "status": "processed", "outcome": "allow"}
+            return "processed"
         with ctx.session.begin():
             result = ingest(ctx, connection, event)
     except IntegrityError:
         ctx.session.rollback()
         log.info("duplicate delivery connection=%s delivery=%s", connection.id[:6], event.delivery_key)
-        return {"delivery": event.delivery_key, "status": "duplicate"}
-    return {"delivery": event.delivery_key, "status": result.status, "outcome": result.outcome}
+        return "duplicate"
+    return result.status
 
 
 def _fast_allow(connection, event) -> bool:

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from marshmallow import ValidationError
 
-from ..base import Adapter, InboundEvent, check_shared_secret
+from ..base import Adapter, InboundEvent, check_shared_secret, loads
 from ..errors import PayloadError
 from . import schemas
 from .client import DjangoHelpdeskClient
@@ -30,7 +29,7 @@ class DjangoHelpdeskAdapter(Adapter):
 
     def parse(self, raw: bytes, headers, settings: dict) -> list[InboundEvent]:
         try:
-            body = schemas.Body().load(json.loads(raw))
+            body = schemas.Body().load(loads(raw))
         except (ValueError, ValidationError) as exc:
             detail = exc.messages if isinstance(exc, ValidationError) else "not JSON"
             raise PayloadError(f"not a django-helpdesk webhook body: {detail}") from None

@@ -22,7 +22,7 @@ class DjangoHelpdeskClient(ActionClient):
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
         self.base = settings["base_url"].rstrip("/") + "/"
-        self.session = make_session(auth=(secrets["username"], secrets["password"]))
+        self.session = make_session(auth=(secrets["username"], secrets["password"]), settings=settings)
         # django-helpdesk sets no limits of its own; be gentle with a small self-hosted server.
         self.bucket = bucket_for(f"django_helpdesk:{self.base}", rate=settings.get("rate_limit_per_minute", 600) / 60,
                                  burst=20)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 
 from ..base import NOTE_MARKER, InboundEvent
 from ..errors import PayloadError
@@ -34,6 +36,25 @@ def channel_for(source: str, settings: dict) -> str | None:
     return {**schemas.DEFAULT_CHANNEL_MAP, **(settings.get("channel_map") or {})}.get(source)
 
 
+def delivery_key(kind: str, ticket: dict, followup: dict | None) -> str:
+    """`ticket:<id>:<digest>` or `followup:<id>:<digest>`, the same from a webhook body and from the API (rescan).
+
+    django-helpdesk sends no delivery id and cannot sign, so the ids alone would let anyone holding the URL
+    post a forged body for ticket 5 first and have the real delivery dropped as its duplicate. The digest
+    covers what the decision reads and the helpdesk never changes afterwards: the submitter, the ticket's
+    description or the follow-up's comment, who wrote it, how (message id) and when, to the microsecond.
+    The assignee and queue are left out: they change (contactguard itself assigns), and a rescan must still
+    recognise the delivery."""
+    item = followup or {}
+    when = parse_date(item.get("date"))
+    facts = {"ticket": ticket["id"], "submitter": (ticket.get("submitter_email") or "").strip().lower(),
+             "followup": item.get("id"), "user": _id_of(item.get("user")), "message_id": item.get("message_id"),
+             "date": when.astimezone(dt.timezone.utc).isoformat() if when else None,
+             "text": (item.get("comment") if kind == "followup" else ticket.get("description")) or ""}
+    digest = hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode("utf-8", "surrogatepass"))
+    return f"{kind}:{item['id'] if kind == 'followup' else ticket['id']}:{digest.hexdigest()[:32]}"
+
+
 def _common(ticket: dict, queue_slug: str | None) -> dict:
     email = ticket["submitter_email"]
     return {
@@ -43,22 +64,23 @@ def _common(ticket: dict, queue_slug: str | None) -> dict:
 
 
 def ticket_event(ticket: dict, queue_slug: str | None, settings: dict) -> InboundEvent:
-    """A new ticket, as the new-ticket webhook reports it (delivery key ticket:<id>)."""
+    """A new ticket, as the new-ticket webhook reports it (delivery key ticket:<id>:<digest>)."""
     first = ticket["followup_set"][0] if ticket["followup_set"] else {}
     return InboundEvent(
-        delivery_key=f"ticket:{ticket['id']}", event_type="ticket.created", text=ticket["description"] or "",
+        delivery_key=delivery_key("ticket", ticket, first or None), event_type="ticket.created",
+        text=ticket["description"] or "",
         channel=channel_for(ticket_source(first), settings), at=parse_date(first.get("date")),
         **_common(ticket, queue_slug),
     )
 
 
 def followup_event(ticket: dict, followup_id: int, queue_slug: str | None, settings: dict) -> InboundEvent:
-    """One follow-up, as the follow-up webhook reports it (delivery key followup:<id>)."""
+    """One follow-up, as the follow-up webhook reports it (delivery key followup:<id>:<digest>)."""
     followup = next((f for f in ticket["followup_set"] if f["id"] == followup_id), None)
     if followup is None:
         raise PayloadError(f"followup_id {followup_id} is not in the ticket's followup_set")
     return InboundEvent(
-        delivery_key=f"followup:{followup['id']}", event_type="ticket.customer_reply",
+        delivery_key=delivery_key("followup", ticket, followup), event_type="ticket.customer_reply",
         text=followup["comment"] or "", channel=channel_for(followup_source(followup), settings),
         at=parse_date(followup["date"]), ignore_reason=_ignore_reason(followup), **_common(ticket, queue_slug),
     )

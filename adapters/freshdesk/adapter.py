@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hmac
-import json
 import re
 
-from ..base import NOTE_MARKER, Adapter, InboundEvent, content_key, header
+from ..base import NOTE_MARKER, Adapter, InboundEvent, content_key, header, loads, matches
 from ..errors import PayloadError, SignatureError, UnhandledEvent
 from . import schemas
 from .client import FreshdeskClient
@@ -34,12 +32,12 @@ class FreshdeskAdapter(Adapter):
         given = header(headers, "Authorization") or ""
         candidates = [p for p in (secrets.get("webhook_password"), secrets.get("webhook_password_previous")) if p]
         expected = [f"Basic {base64.b64encode(f'{username}:{p}'.encode()).decode()}" for p in candidates]
-        if not any(hmac.compare_digest(given.encode(), e.encode()) for e in expected):
+        if not any(matches(given, e) for e in expected):
             raise SignatureError("missing or wrong Basic credentials on the Freshdesk webhook")
 
     def parse(self, raw: bytes, headers, settings: dict) -> list[InboundEvent]:
         try:
-            body = json.loads(raw)
+            body = loads(raw)
         except ValueError:
             raise PayloadError("not JSON: set the rule's encoding to JSON") from None
         hook = body.get("freshdesk_webhook") if isinstance(body, dict) else None

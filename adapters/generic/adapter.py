@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 
-from ..base import Adapter, InboundEvent, content_key, header
+from ..base import Adapter, InboundEvent, content_key, from_epoch, header, loads, matches
 from ..errors import PayloadError, PermanentFailure, SignatureError, UnhandledEvent
 from ..http import check_connection, make_session, send
 from . import schemas
@@ -48,12 +48,12 @@ class GenericJsonAdapter(Adapter):
     def verify(self, headers, raw: bytes, secrets: dict, settings: dict, now: dt.datetime) -> None:
         given = (header(headers, settings.get("signature_header", "X-Signature-SHA256")) or "").removeprefix("sha256=")
         candidates = [s for s in (secrets.get("signing_secret"), secrets.get("signing_secret_previous")) if s]
-        if not given or not any(hmac.compare_digest(given, sign(s, raw)) for s in candidates):
+        if not any(matches(given, sign(s, raw)) for s in candidates):
             raise SignatureError("missing or wrong HMAC-SHA256 signature")
 
     def parse(self, raw: bytes, headers, settings: dict) -> list[InboundEvent]:
         try:
-            body = json.loads(raw)
+            body = loads(raw)
         except ValueError:
             raise PayloadError("body is not JSON") from None
         m = settings["mapping"]
@@ -95,8 +95,7 @@ def _when(value) -> dt.datetime | None:
     if value in (None, "") or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        seconds = value / 1000 if value > 1e11 else value
-        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+        return from_epoch(value, milliseconds=abs(value) > 1e11)
     try:
         parsed = dt.datetime.fromisoformat(str(value).strip())
     except ValueError:
@@ -125,7 +124,7 @@ class GenericCallbackClient:
         self.url = settings.get("callback_url")
         self.header = settings.get("signature_header", "X-Signature-SHA256")
         self.secret = secrets["signing_secret"]
-        self.session = make_session()
+        self.session = make_session(settings=settings)
 
     def apply(self, ticket_id: str, action: dict) -> None:
         if not self.url:

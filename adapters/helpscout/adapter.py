@@ -5,9 +5,8 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import json
 
-from ..base import NOTE_MARKER, Adapter, InboundEvent, header, strip_html
+from ..base import NOTE_MARKER, Adapter, InboundEvent, header, loads, matches, strip_html
 from ..errors import PayloadError, SignatureError, UnhandledEvent
 from . import schemas
 from .client import HelpScoutClient
@@ -32,13 +31,13 @@ class HelpScoutAdapter(Adapter):
     def verify(self, headers, raw: bytes, secrets: dict, settings: dict, now: dt.datetime) -> None:
         given = header(headers, "X-HelpScout-Signature") or ""
         candidates = [s for s in (secrets.get("webhook_secret"), secrets.get("webhook_secret_previous")) if s]
-        if not given or not any(hmac.compare_digest(given, signature(s, raw)) for s in candidates):
+        if not any(matches(given, signature(s, raw)) for s in candidates):
             raise SignatureError("missing or wrong X-HelpScout-Signature")
 
     def parse(self, raw: bytes, headers, settings: dict) -> list[InboundEvent]:
         name = header(headers, "X-HelpScout-Event")
         try:
-            convo = json.loads(raw)
+            convo = loads(raw)
         except ValueError:
             raise PayloadError("not JSON: Help Scout sends a v2 conversation object") from None
         if name and name not in EVENTS:

@@ -10,10 +10,9 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import json
 from urllib.parse import unquote
 
-from ..base import Adapter, InboundEvent, header
+from ..base import Adapter, InboundEvent, from_epoch, header, loads, matches
 from ..errors import PayloadError, SignatureError, UnhandledEvent
 from . import schemas
 from .client import HubSpotClient
@@ -47,7 +46,7 @@ class HubSpotAdapter(Adapter):
         v3 = header(headers, "X-HubSpot-Signature-v3")
         if v3:
             stamp = header(headers, "X-HubSpot-Request-Timestamp") or ""
-            if not stamp.isdigit() or abs(now.timestamp() * 1000 - int(stamp)) > REPLAY_WINDOW.total_seconds() * 1000:
+            if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 15) or abs(now.timestamp() * 1000 - int(stamp)) > REPLAY_WINDOW.total_seconds() * 1000:
                 raise SignatureError("stale or missing X-HubSpot-Request-Timestamp (window 5 minutes)")
             expected = [v3_signature(k, method, uri, raw, stamp) for k in keys]
             given = v3
@@ -57,15 +56,15 @@ class HubSpotAdapter(Adapter):
                 raise SignatureError(f"unknown X-HubSpot-Signature-Version {version}")
             expected = [legacy_signature(k, version, method, uri, raw) for k in keys]
             given = header(headers, "X-HubSpot-Signature") or ""
-        if not given or not any(hmac.compare_digest(given, e) for e in expected):
+        if not any(matches(given, e) for e in expected):
             raise SignatureError("missing or wrong HubSpot signature")
 
     def parse(self, raw: bytes, headers, settings: dict) -> list[InboundEvent]:
         try:
-            batch = json.loads(raw)
+            batch = loads(raw)
         except ValueError:
             raise PayloadError("not JSON: HubSpot sends a JSON array of events") from None
-        if not isinstance(batch, list) or not all(isinstance(e, dict) and e.get("eventId") for e in batch):
+        if not isinstance(batch, list) or not batch or not all(isinstance(e, dict) and e.get("eventId") for e in batch):
             raise PayloadError("expected a JSON array of events, each with an eventId")
         events = [e for e in (_event(item) for item in batch) if e is not None]
         if not events:
@@ -78,7 +77,7 @@ class HubSpotAdapter(Adapter):
 
 def _event(item: dict) -> InboundEvent | None:
     kind = item.get("subscriptionType")
-    at = dt.datetime.fromtimestamp(item["occurredAt"] / 1000, dt.timezone.utc) if item.get("occurredAt") else None
+    at = from_epoch(item.get("occurredAt"), milliseconds=True)
     if kind in ("ticket.creation", "object.creation") and str(item.get("objectTypeId", "0-5")) == "0-5":
         return InboundEvent(delivery_key=f"event:{item['eventId']}", event_type="ticket.created",
                             ticket_id=str(item["objectId"]), at=at, needs_lookup=True,

@@ -7,9 +7,8 @@ The conversation arrives in the shape of the app's API version: 1.x has `user`, 
 from __future__ import annotations
 
 import datetime as dt
-import json
 
-from ..base import NOTE_MARKER, Adapter, InboundEvent, check_hub_signature, strip_html
+from ..base import NOTE_MARKER, Adapter, InboundEvent, check_hub_signature, from_epoch, loads, strip_html
 from ..errors import PayloadError, UnhandledEvent
 from . import schemas
 from .client import IntercomClient
@@ -34,7 +33,7 @@ class IntercomAdapter(Adapter):
 
     def parse(self, raw: bytes, headers, settings: dict) -> list[InboundEvent]:
         try:
-            body = json.loads(raw)
+            body = loads(raw)
         except ValueError:
             raise PayloadError("not JSON: an Intercom notification is JSON") from None
         if not isinstance(body, dict) or body.get("type") != "notification_event":
@@ -99,4 +98,4 @@ def _latest_customer_text(item: dict) -> str:
 
 
 def _when(value) -> dt.datetime | None:
-    return dt.datetime.fromtimestamp(int(value), dt.timezone.utc) if value else None
+    return from_epoch(value)

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
-from ..base import NOTE_MARKER, Adapter, InboundEvent, check_hub_signature, content_key, header, strip_html
+from ..base import NOTE_MARKER, Adapter, InboundEvent, check_hub_signature, content_key, header, loads, strip_html
 from ..errors import PayloadError, UnhandledEvent
 from . import schemas
 from .client import ZammadClient
@@ -29,7 +28,7 @@ class ZammadAdapter(Adapter):
 
     def parse(self, raw: bytes, headers, settings: dict) -> list[InboundEvent]:
         try:
-            body = json.loads(raw)
+            body = loads(raw)
         except ValueError:
             raise PayloadError("not JSON: a Zammad webhook sends JSON") from None
         ticket = body.get("ticket") if isinstance(body, dict) else None

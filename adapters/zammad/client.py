@@ -15,7 +15,7 @@ class ZammadClient(ActionClient):
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
         self.base = settings["base_url"].rstrip("/") + "/api/v1/"
-        self.session = make_session(headers={"Authorization": f"Token token={secrets['api_token']}"})
+        self.session = make_session(headers={"Authorization": f"Token token={secrets['api_token']}"}, settings=settings)
         per_minute = settings.get("rate_limit_per_minute", 600)
         self.bucket = bucket_for(f"zammad:{self.base}", rate=per_minute / 60, burst=min(20, per_minute))
 

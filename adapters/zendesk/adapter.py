@@ -11,9 +11,8 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import json
 
-from ..base import NOTE_MARKER, Adapter, InboundEvent, content_key, header
+from ..base import NOTE_MARKER, Adapter, InboundEvent, content_key, header, loads, matches
 from ..errors import PayloadError, SignatureError, UnhandledEvent
 from . import schemas
 from .client import ZendeskClient
@@ -49,15 +48,17 @@ class ZendeskAdapter(Adapter):
             sent = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
         except ValueError:
             raise SignatureError("X-Zendesk-Webhook-Signature-Timestamp is not ISO 8601") from None
-        if abs(now - sent) > REPLAY_WINDOW:
+        if sent.tzinfo is None or sent.utcoffset() is None:
+            raise SignatureError("X-Zendesk-Webhook-Signature-Timestamp has no zone (expected e.g. 2026-11-24T12:00:00Z)")
+        if abs(now.timestamp() - sent.timestamp()) > REPLAY_WINDOW.total_seconds():
             raise SignatureError("stale or future signature timestamp (replay window 5 minutes)")
         secrets_to_try = [s for s in (secrets.get("signing_secret"), secrets.get("signing_secret_previous")) if s]
-        if not any(hmac.compare_digest(given, signature(s, stamp, raw)) for s in secrets_to_try):
+        if not any(matches(given, signature(s, stamp, raw)) for s in secrets_to_try):
             raise SignatureError("wrong X-Zendesk-Webhook-Signature")
 
     def parse(self, raw: bytes, headers, settings: dict) -> list[InboundEvent]:
         try:
-            body = json.loads(raw)
+            body = loads(raw)
         except ValueError:
             raise PayloadError("not JSON: a Zendesk webhook sends JSON") from None
         if not isinstance(body, dict):

@@ -1,13 +1,16 @@
 """The `contactguard` command: administration and the policy workflow for officers.
 
 Every command goes through the service layer, so the CLI enforces exactly the rules the
-API and web pages will. `--as EMAIL` says which officer is acting; `--json` prints data.
+API and web pages will. It is an operator tool for people with a shell on the server: `--as EMAIL`
+names the officer the operator acts for, and the audit trail records the operator too; `--json` prints data.
 """
 from __future__ import annotations
 
 
 from .base import cli
 from . import admin, connections, importer, register, rescan, workflow  # noqa: F401 - registers the command groups
+from . import audit  # noqa: F401 - `contactguard audit verify`
+from . import dataprotection  # noqa: F401 - `contactguard retention run`, `contactguard customers export`
 
 
 def main() -> None:

@@ -73,14 +73,24 @@ def _drain_loop(state, stop: threading.Event) -> None:
 
 
 @cli.command()
-@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
-@click.option("--bind", default=None, help="host:port (default from settings).")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="gunicorn worker processes (default CONTACTGUARD_WEB_WORKERS, 2).")
+@click.option("--threads", default=None, type=click.IntRange(1, 256),
+              help="Threads per worker (default CONTACTGUARD_WEB_THREADS, 8).")
+@click.option("--bind", default=None, help="host:port (default CONTACTGUARD_HOST:CONTACTGUARD_PORT).")
 @click.pass_obj
-def serve(state, workers, bind) -> None:
-    """Serve the web app with gunicorn (production); run `contactguard worker` beside it."""
-    bind = bind or f"{state.settings['HOST']}:{state.settings['PORT']}"
-    cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", bind,
-           "--access-logfile", "-", "plugin.app:create_app()"]
+def serve(state, workers, threads, bind) -> None:
+    """Serve the web app with gunicorn (production); run `contactguard worker` beside it.
+
+    Threaded workers, request timeouts and header limits come from plugin/web/gunicorn_conf.py."""
+    cmd = [sys.executable, "-m", "gunicorn", "-c", "python:plugin.web.gunicorn_conf"]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    if bind:
+        cmd += ["--bind", bind]
+    cmd.append("plugin.app:create_app()")
     os.execvp(cmd[0], cmd)
 
 

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import getpass
 import json
+import os
+import socket
 import sys
 
 import click
@@ -45,15 +48,31 @@ class State:
             self._engine.dispose()
 
     def actor(self, session, required: bool) -> Actor:
-        """The officer named by --as, or the system for administration."""
+        """Who acts: the operator at this shell, for the officer named by --as (or on their own account).
+
+        The CLI is an operator tool for people with a shell on the server: `--as` is taken on trust
+        and names the officer the operator acts for, so every audit entry also names the operating
+        system user and host (`cli:USER@HOST as officer:ID`).
+        """
+        operator = operator_label()
         if not self.actor_email:
             if required:
                 raise Forbidden("say which officer is acting: --as EMAIL (or CONTACTGUARD_ACTOR)")
-            return Actor.system("cli")
+            return Actor(label=operator)
         officer = session.scalar(select(Officer).where(Officer.email == self.actor_email.strip().lower()))
         if officer is None or not officer.active:
             raise Forbidden(f"{self.actor_email} is not an active officer")
-        return Actor(label=f"officer:{officer.id}", role=Role(officer.role), officer_id=officer.id)
+        return Actor(label=f"{operator} as officer:{officer.id}", role=Role(officer.role), officer_id=officer.id)
+
+
+def operator_label() -> str:
+    """`cli:USER@HOST`: the operating-system user running this command and the machine it runs on."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    host = socket.gethostname() or "unknown-host"
+    return f"cli:{user[:32]}@{host[:56]}"
 
 
 def _json_after_subcommand(ctx: click.Context, _param, value: bool) -> None:
@@ -86,7 +105,8 @@ class ContactguardGroup(click.Group):
 
 @click.group(cls=ContactguardGroup)
 @click.option("--as", "actor_email", envvar="CONTACTGUARD_ACTOR", metavar="EMAIL",
-              help="The officer acting (their e-mail). Policy decisions check this officer's role.")
+              help="The officer you act for (their e-mail). Policy decisions check this officer's role; "
+                   "the audit trail records you (the operating-system user) as well.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of text.")
 @click.version_option(package_name="contactguard")
 @click.pass_context

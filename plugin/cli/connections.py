@@ -98,6 +98,27 @@ def connections_set_secret(state, ctx, connection_id, name, keep_previous, no_te
     return f"secret {name} updated", {"updated": name}
 
 
+@connections.command("deactivate")
+@click.argument("connection_id")
+@unit_of_work(actor_required=False)
+def connections_deactivate(state, ctx, connection_id):
+    """Stop accepting this connection's webhooks: its URL answers 404 (within seconds in a running service)."""
+    c = conns.deactivate(ctx, connection_id)
+    return f"connection {c.id} deactivated: its webhook URL now answers 404", {"id": c.id, "active": c.active}
+
+
+@connections.command("rotate-url")
+@click.argument("connection_id")
+@unit_of_work(actor_required=False)
+def connections_rotate_url(state, ctx, connection_id):
+    """Give the connection a new unguessable webhook URL; the old one answers 404. Paste the new one into the
+    helpdesk (events already received keep their history)."""
+    c = conns.rotate_url(ctx, connection_id)
+    url = conns.webhook_url(ctx, c)
+    return (f"connection {c.id}: new webhook URL {url}\nthe old URL now answers 404; update the helpdesk"
+            f"{_url_advice(ctx)}", {"id": c.id, "webhook_url": url})
+
+
 @cli.group("outbox")
 def outbox_group() -> None:
     """Actions waiting for, or given up on by, the helpdesk."""

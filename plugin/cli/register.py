@@ -5,7 +5,9 @@ import click
 
 from .. import present
 from ..services import register as reg
-from ..services import restrictions as rs
+from ..services.audit import record_read
+from ..services.customer_view import customer_view
+from ..services.customer_view import render_text as render_customer_view
 from ..services.lookup import customer_by_ref
 from .base import cli, unit_of_work
 
@@ -61,16 +63,12 @@ def customers_remove_identity(state, ctx, reference, kind, value, connection):
 @click.argument("reference")
 @unit_of_work()
 def customers_show(state, ctx, reference):
-    """Show a customer, their identities and restrictions in force."""
+    """Show a customer as your role (--as) may see them: agents the arrangement in force, officers also the
+    incidents and warnings, senior officers and admins the whole file."""
     c = customer_by_ref(ctx, reference)
-    restrictions = rs.in_force_for(ctx, c.id)
-    lines = [f"{c.reference}  {c.name}"]
-    lines += [f"  {i.kind:14} {i.value}" + (f"  ({i.connection_id})" if i.connection_id else "")
-              for i in c.identities]
-    lines += [f"  restriction {r.id}: {r.state}, review due {r.review_due}" for r in restrictions] or [
-        "  no restriction in force"]
-    data = present.customer(c) | {"restrictions": [present.restriction(r) for r in restrictions]}
-    return "\n".join(lines), data
+    data = customer_view(ctx, c)
+    record_read(ctx, "customers show", "customers", [c.id], [c.id])
+    return render_customer_view(data), data
 
 
 @customers.command("find")
@@ -79,5 +77,6 @@ def customers_show(state, ctx, reference):
 def customers_find(state, ctx, text):
     """Find customers by reference, name, e-mail or phone."""
     rows = reg.find_customers(ctx, text)
+    record_read(ctx, "customers find", "customers", [c.id for c in rows], [c.id for c in rows])
     return ("\n".join(f"{c.reference:10} {c.name}" for c in rows) or "no match",
             [present.customer(c) for c in rows])

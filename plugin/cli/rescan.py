@@ -25,4 +25,9 @@ def connections_rescan(state, connection_id, since):
         return
     text = (f"{report.tickets} tickets seen ({report.events} events): {report.checked} newly checked, "
             f"{report.known} already known, {report.ignored} not customer contacts")
+    if report.unreadable:
+        text += ("\nNOT CHECKED (their content cannot be stored; check them by hand): tickets "
+                 + ", ".join(report.unreadable))
     emit(state, (text, report.as_dict()))
+    if report.unreadable:
+        raise SystemExit(1)

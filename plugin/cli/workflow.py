@@ -13,6 +13,7 @@ from ..services import incidents as inc
 from ..services import letters as lt
 from ..services import restrictions as rs
 from ..services import reviews as rv
+from ..services.audit import record_read
 from .base import cli, load_json_option, unit_of_work
 
 CONSIDERED_PATHS = ["after_warning", "without_warning", "serious_threat"]
@@ -300,6 +301,7 @@ def restrictions_withdraw(state, ctx, restriction_id, reasons):
 def restrictions_list(state, ctx, state_filter):
     """List restrictions."""
     rows = rs.list_restrictions(ctx, state_filter)
+    record_read(ctx, "restrictions list", "restrictions", [r.id for r in rows], [r.customer_id for r in rows])
     text = "\n".join(f"{r.id:5} {r.customer.reference:10} {r.state:13} review {r.review_due}" for r in rows)
     return text or "no restrictions", [present.restriction(r) for r in rows]
 
@@ -312,6 +314,7 @@ def restrictions_show(state, ctx, restriction_id):
     from ..models import Restriction
     from ..services.lookup import get
     r = get(ctx, Restriction, restriction_id, "restriction")
+    record_read(ctx, "restrictions show", "restrictions", [r.id], [r.customer_id])
     data = _restriction_data(ctx, r)
     spoc = data["sole_point_of_contact"]
     who = spoc["officer"] or spoc["inbox"] or spoc["external"] or "-"
@@ -429,6 +432,7 @@ def appeals_decide(state, ctx, appeal_id, outcome, reasons, **kw):
 def appeals_list(state, ctx):
     """Appeals awaiting a decision."""
     rows = ap.open_appeals(ctx)
+    record_read(ctx, "appeals list", "appeals", [a.id for a in rows], [a.customer_id for a in rows])
     return ("\n".join(_appeal_line(a) for a in rows) or "no open appeals", [_appeal_data(a) for a in rows])
 
 
@@ -460,6 +464,7 @@ def reviews(click_ctx, overdue, within) -> None:
 def _reviews_list(state, ctx, overdue, within):
     today = ctx.today()
     rows = rv.overdue(ctx, today) if overdue else rv.due(ctx, today, within)
+    record_read(ctx, "reviews", "restrictions", [r.id for r in rows], [r.customer_id for r in rows])
     text = "\n".join(f"{r.id:5} {r.customer.reference:10} review due {r.review_due}"
                      f"{' (' + str((today - r.review_due).days) + ' days overdue)' if r.review_due < today else ''}"
                      for r in rows)
@@ -497,6 +502,7 @@ def letters_list(state, ctx, show_all):
         rows = lt.all_letters(ctx)
     else:
         rows = sorted(lt.unsent(ctx) + lt.open_appeal_windows(ctx, ctx.today()), key=lambda x: x.id)
+    record_read(ctx, "letters list", "letters", [x.id for x in rows], [x.customer_id for x in rows])
     return ("\n".join(_letter_line(ctx, x) for x in rows) or "no letters waiting",
             [_letter_data(ctx, x) for x in rows])
 

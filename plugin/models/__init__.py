@@ -1,12 +1,12 @@
 """The register's tables."""
 from .audit import AuditEntry
 from .base import Base
-from .clock import ClockNotice
+from .clock import ClockNotice, WorkerHeartbeat
 from .cases import Appeal, Incident, Letter, PreRestrictionCheck, Restriction, Review, FormalWarning
 from .register import Customer, Identity, Officer, OfficerHelpdeskId, Service
 from .webhooks import Connection, OutboxAction, WebhookEvent
 
 __all__ = [
     "Appeal", "AuditEntry", "ClockNotice", "Connection", "OutboxAction", "WebhookEvent", "Base", "Customer", "Identity", "Incident", "Letter", "Officer",
-    "OfficerHelpdeskId", "PreRestrictionCheck", "Restriction", "Review", "Service", "FormalWarning",
+    "OfficerHelpdeskId", "PreRestrictionCheck", "Restriction", "Review", "Service", "FormalWarning", "WorkerHeartbeat",
 ]

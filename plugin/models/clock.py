@@ -22,3 +22,11 @@ class ClockNotice(Base):
     key: Mapped[str] = mapped_column(String(64))
     officer_id: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WorkerHeartbeat(Base):
+    """When a worker last finished a piece of periodic work (name: 'sweeps'); /metrics and /readyz read it."""
+
+    __tablename__ = "worker_heartbeats"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[dt.datetime]

@@ -14,7 +14,10 @@ class Connection(Base):
     """One helpdesk account: its adapter, where it is, its encrypted secrets and settings."""
 
     __tablename__ = "connections"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # unguessable: it is in the webhook URL
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # events and outbox rows refer to it
+    # Unguessable: the webhook URL is /webhooks/<url_token>. It starts equal to the id; `connections rotate-url`
+    # replaces it (the old URL then answers 404) while the id, and so the history, stays.
+    url_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda c: c.get_current_parameters()["id"])
     adapter: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     settings: Mapped[dict] = mapped_column(default=dict)

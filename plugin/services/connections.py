@@ -48,7 +48,8 @@ def add(ctx: Context, adapter_key: str, name: str, settings: dict, secrets: dict
     secrets = {k: v for k, v in _validate(adapter.secrets_schema, secrets, "secrets").items() if v is not None}
     if test:
         _check(adapter, settings, secrets)
-    connection = Connection(id=_new_id(), adapter=adapter_key, name=name,
+    new_id = _new_id()
+    connection = Connection(id=new_id, url_token=new_id, adapter=adapter_key, name=name,
                             settings=settings, secrets_encrypted=SecretBox(ctx.settings).seal(secrets))
     ctx.session.add(connection)
     ctx.session.flush()
@@ -87,7 +88,7 @@ def describe(ctx: Context, connection: Connection) -> dict:
 def webhook_url(ctx: Context, connection: Connection) -> str:
     """The URL to paste into the helpdesk."""
     base = ctx.settings.get("PUBLIC_URL") or f"http://{ctx.settings['HOST']}:{ctx.settings['PORT']}"
-    return f"{base.rstrip('/')}/webhooks/{connection.id}"
+    return f"{base.rstrip('/')}/webhooks/{connection.url_token}"
 
 
 def update_secrets(ctx: Context, connection_id: str, changes: dict, test: bool = True) -> Connection:
@@ -101,6 +102,28 @@ def update_secrets(ctx: Context, connection_id: str, changes: dict, test: bool =
         _check(adapter, connection.settings, merged)
     connection.secrets_encrypted = SecretBox(ctx.settings).seal(merged)
     ctx.session.add(_audit_entry(ctx, connection, "connection.secrets_changed", names=sorted(changes)))
+    return connection
+
+
+def deactivate(ctx: Context, connection_id: str) -> Connection:
+    """Stop accepting the connection's webhooks (404, as for an unknown URL) and its rescans; history stays."""
+    require_admin(ctx, "deactivating a helpdesk connection")
+    connection = get(ctx, connection_id)
+    if connection.active:
+        connection.active = False
+        ctx.session.add(_audit_entry(ctx, connection, "connection.deactivated"))
+    return connection
+
+
+def rotate_url(ctx: Context, connection_id: str) -> Connection:
+    """A new unguessable webhook URL (the old one answers 404 from now on); events and outbox keep the id.
+
+    For a helpdesk that cannot sign (django-helpdesk, Freshdesk without Basic auth) the URL is the credential:
+    rotate it when it may have leaked, then paste the new URL into the helpdesk."""
+    require_admin(ctx, "rotating a connection's webhook URL")
+    connection = get(ctx, connection_id)
+    connection.url_token = _new_id()
+    ctx.session.add(_audit_entry(ctx, connection, "connection.url_rotated"))
     return connection
 
 

@@ -14,7 +14,11 @@ from ..policy.vocabulary import Role
 
 @dataclass(frozen=True)
 class Actor:
-    """An officer acting in their role, or the system itself (worker, CLI administration)."""
+    """An officer acting in their role, or no officer (the worker; an operator at the server's shell).
+
+    `label` is what the audit trail records as the actor: `officer:ID`, `system:NAME`, or for the CLI
+    `cli:USER@HOST` and `cli:USER@HOST as officer:ID` (plugin/cli/base.py).
+    """
 
     label: str
     role: Role | None = None
@@ -52,7 +56,11 @@ class Context:
         return local_today()
 
     def audit(self, action: str, entity, customer_id: int | None = None, **details) -> None:
-        """Append one audit entry for a change to `entity` (identifiers and codes, not content)."""
+        """Append one audit entry for a change to `entity` (identifiers and codes, not content).
+
+        The entry is hash-chained to the one before it when the session flushes, under the chain's
+        lock (plugin/models/audit.py), so its date and place in the chain are those of the flush.
+        """
         self.session.flush()
         if customer_id is None and type(entity).__tablename__ == "customers":
             customer_id = entity.id

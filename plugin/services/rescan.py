@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
 from adapters import get_adapter
-from adapters.errors import PermanentFailure, RetryLater
+from adapters.base import check_event
+from adapters.errors import PayloadError, PermanentFailure, RetryLater
 
 from ..clock import LOCAL_ZONE
 from . import connections as conns
@@ -49,6 +50,7 @@ class RescanReport:
     checked: int = 0
     known: int = 0
     ignored: int = 0
+    unreadable: list[str] = field(default_factory=list)  # ticket ids whose events cannot be stored: check by hand
 
     def as_dict(self) -> dict:
         """For --json."""
@@ -78,6 +80,13 @@ def rescan(sessions, settings: dict, actor: Actor, connection_id: str, since: dt
         raise HelpdeskUnavailable(f"could not read the helpdesk: {exc}") from None
     report = RescanReport(tickets=len({e.ticket_id for e in events}), events=len(events))
     for event in events:
+        try:
+            event = check_event(event)  # the same checks as the receiver: NUL characters, lengths, types
+        except PayloadError as exc:
+            log.warning("rescan: unreadable event connection=%s ticket=%.64s: %s", connection.id[:6],
+                        event.ticket_id, exc)
+            report.unreadable.append(str(event.ticket_id)[:64])
+            continue
         status = _ingest_one(sessions, settings, connection, event)
         report.checked += status == "processed"
         report.known += status == "duplicate"

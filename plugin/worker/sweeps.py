@@ -16,12 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import local_today
+from ..metrics import record_sweep_run
 from ..models import (
     Appeal, ClockNotice, Connection, FormalWarning, Incident, Letter, OutboxAction, Restriction,
 )
 from ..policy.lifecycle import State
 from ..services import Actor, Context, ServiceError
 from ..services import restrictions as rs
+from ..services import retention as rt
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +149,15 @@ def warning_followups(ctx: Context, today: dt.date, report: SweepReport) -> None
               lambda w=warning: _judge_warning(ctx, w), report)
 
 
+def retention(ctx: Context, today: dt.date, report: SweepReport) -> None:
+    """Anonymise customers past the retention period, once each; delete old allowed events (UK GDPR 5(1)(e))."""
+    for customer in rt.due_for_anonymisation(ctx, today, limit=rt.BATCH):
+        _once(ctx, rt.NOTICE_KIND, customer, rt.NOTICE_KEY, lambda c=customer: rt.anonymise(ctx, c), report)
+    purged = rt.purge_unrestricted_events(ctx, today)
+    if purged:
+        report.counts["events_purged"] = report.counts.get("events_purged", 0) + purged
+
+
 def _judge_warning(ctx: Context, warning: FormalWarning) -> None:
     start = dt.datetime.combine(warning.issued_on, dt.time.max, tzinfo=dt.timezone.utc)
     end = dt.datetime.combine(warning.followup_until, dt.time.max, tzinfo=dt.timezone.utc)
@@ -178,7 +189,7 @@ def _review_task(ctx: Context, r: Restriction, title: str) -> None:
 
 
 SWEEPS = (unconfirmed_interims, expiry, review_reminders, overdue_reviews, appeal_deadlines, appeal_windows,
-          warning_followups)
+          warning_followups, retention)
 
 
 def run_sweeps(sessions, settings: dict, today: dt.date | None = None) -> SweepReport:
@@ -188,6 +199,7 @@ def run_sweeps(sessions, settings: dict, today: dt.date | None = None) -> SweepR
     for sweep in SWEEPS:
         with sessions() as session, session.begin():
             sweep(Context(session, Actor.system("clock"), settings), today, report)
+    record_sweep_run(sessions)  # the "no sweep for 30 minutes" alert reads it
     return report
 
 

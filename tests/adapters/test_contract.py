@@ -18,6 +18,7 @@ from adapters.errors import (
 from plugin.secretbox import mask
 from plugin.services import InvalidInput
 from plugin.services import connections as conns
+from tests.helpers import event_count
 
 HERE = Path(__file__).parent
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
@@ -135,19 +136,21 @@ def test_unhandled_event_types_are_recognised(key):
 
 
 @pytest.mark.parametrize("key, stem, event_type", fixture_cases())
-def test_duplicates_through_the_real_receiver_are_answered_once(key, stem, event_type, client, cast):
+def test_duplicates_through_the_real_receiver_are_answered_once(key, stem, event_type, client, cast, sessions):
     spec, _, _, secrets = loaded(key)
     with cast.act() as ctx:
         connection = conns.add(ctx, key, "x", spec.settings, spec.secrets, test=False)
     raw = fixture(key, stem)
-    statuses = []
+    counts, replies = [], []
     for _ in range(2):
         now = dt.datetime.now(dt.timezone.utc)
         response = client.post(f"/webhooks/{connection.id}", data=raw, content_type="application/json",
                                headers=spec.sign(raw, secrets, now))
         assert response.status_code == 200, response.get_json()
-        statuses.append([r["status"] for r in response.get_json()["results"]])
-    assert statuses[1] == ["duplicate"] * len(statuses[1])
+        counts.append(event_count(sessions))
+        replies.append(response.get_json())
+    assert counts[1] == counts[0], "the second delivery is a duplicate: nothing more is recorded"
+    assert replies[0] == replies[1], "the reply does not say whether a delivery was new"
 
 
 def register(mock, call) -> None:

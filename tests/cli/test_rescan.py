@@ -42,13 +42,36 @@ def test_rescan_checks_what_was_missed_and_recognises_it_the_second_time(runner,
     _helpdesk()
     result = runner.invoke(cli, ["--json", "connections", "rescan", connection_id, "--since", "2026-11-27T09:00"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"tickets": 2, "events": 2, "checked": 2, "known": 0, "ignored": 0}
+    assert json.loads(result.output) == {"tickets": 2, "events": 2, "checked": 2, "known": 0, "ignored": 0,
+                                          "unreadable": []}
     with sessions() as s:
-        assert sorted(s.scalars(select(WebhookEvent.delivery_key))) == ["followup:51", "ticket:5"]
+        assert sorted(k.rsplit(":", 1)[0] for k in s.scalars(select(WebhookEvent.delivery_key))) == ["followup:51", "ticket:5"]
     again = runner.invoke(cli, ["connections", "rescan", connection_id, "--since", "2026-11-27T09:00"])
     assert again.exit_code == 0, again.output
     assert again.output.strip() == ("2 tickets seen (2 events): 0 newly checked, 2 already known, "
                                     "0 not customer contacts")
+
+
+@responses.activate
+def test_a_ticket_the_database_cannot_store_is_named_for_a_person_and_the_rest_are_checked(
+        runner, cast, connection_id, sessions):
+    """The rescan applies the receiver's checks: a NUL character in a title is refused (PostgreSQL cannot store
+    it); that ticket is listed as not checked, the command fails so the operator notices, and nothing is lost."""
+    active_restriction(cast)
+    opened = {"id": 60, "ticket": 6, "user": None, "title": "E-Mail Received", "comment": "Help", "public": True,
+              "date": "2026-11-27T09:30:00Z", "message_id": "<m6@mail>"}
+    fine = {"id": 61, "ticket": 7, "user": None, "title": "E-Mail Received", "comment": "Hi", "public": True,
+            "date": "2026-11-27T09:31:00Z", "message_id": "<m7@mail>"}
+    responses.get(API + "followups/", json={"count": 2, "results": [opened, fine]})
+    responses.get(API + "tickets/6/", json={"id": 6, "title": "Rep\u0000air", "submitter_email": JANE,
+                                            "description": "Help", "followup_set": [opened]})
+    responses.get(API + "tickets/7/", json={"id": 7, "title": "Bins", "submitter_email": JANE,
+                                            "description": "Hi", "followup_set": [fine]})
+    result = runner.invoke(cli, ["connections", "rescan", connection_id, "--since", "2026-11-27T09:00"])
+    assert result.exit_code == 1
+    assert "1 newly checked" in result.output and "NOT CHECKED" in result.output and "tickets 6" in result.output
+    with sessions() as s:
+        assert [k.rsplit(":", 1)[0] for k in s.scalars(select(WebhookEvent.delivery_key))] == ["ticket:7"]
 
 
 @responses.activate

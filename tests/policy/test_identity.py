@@ -24,3 +24,21 @@ def test_normalised_forms(kind, raw, expected):
 def test_what_cannot_be_an_identity_is_refused_with_the_value(kind, raw):
     with pytest.raises(IdentityError):
         normalise(kind, raw)
+
+
+@pytest.mark.parametrize("raw, mode, expected", [
+    ("Jane.Doe+x@GoogleMail.com", "provider_rules", "janedoe@gmail.com"),
+    ("j.a.n.e.doe@gmail.com", "provider_rules", "janedoe@gmail.com"),
+    ("jane.doe+tag@example.com", "provider_rules", "jane.doe@example.com"),
+    ("Jane.Doe+x@GoogleMail.com", "subaddress", "jane.doe@googlemail.com"),
+    ("jane.doe+tag@example.com", "subaddress", "jane.doe@example.com"),
+    ("Jane.Doe+x@GoogleMail.com", "strict", "jane.doe+x@googlemail.com"),
+    ("+tag@example.com", "provider_rules", "+tag@example.com"),
+])
+def test_email_matching_modes(raw, mode, expected):
+    """Item 10: +tag sub-addresses always reach the same mailbox; Gmail ignores dots (only Gmail)."""
+    assert normalise("email", raw, email_mode=mode) == expected
+
+
+def test_the_default_mode_drops_subaddresses_and_gmail_dots():
+    assert normalise("email", "Jane.Doe+x@googlemail.com") == "janedoe@gmail.com"

@@ -40,7 +40,8 @@ def test_unreachable_helpdesk_is_cannot_connect(runner, tmp_path, cast):
     secrets = tmp_path / "s.json"
     secrets.write_text(json.dumps({"username": "u", "password": "p"}))
     result = runner.invoke(cli, ["connections", "add", "--adapter", "django_helpdesk", "--name", "x",
-                                 "--setting", "base_url=http://127.0.0.1:9/api/", "--secrets-file", str(secrets)])
+                                 "--setting", "base_url=http://127.0.0.1:9/api/", "--setting", "allow_private_network=true",
+                                 "--secrets-file", str(secrets)])
     assert result.exit_code == 2 and "cannot_connect" in result.output
 
 

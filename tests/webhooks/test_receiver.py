@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from plugin.models import AuditEntry, OutboxAction, WebhookEvent
 from plugin.services import connections as conns
-from tests.helpers import active_restriction
+from tests.helpers import active_restriction, event_count, last_outcome
 from tests.webhooks.conftest import fixture_body
 
 
@@ -29,7 +29,8 @@ def test_restricted_new_ticket_is_flagged_and_routed(client, cast, connection_id
     active_restriction(cast)
     response = _post(client, connection_id, fixture_body("django-helpdesk-ticket-created"))
     assert response.status_code == 200
-    assert response.get_json()["results"][0] == {"delivery": "ticket:44", "status": "processed", "outcome": "flag"}
+    assert response.get_json() == {"status": "accepted", "events": 1}
+    assert last_outcome(sessions, "44") == "flag"
     kinds = [k for k, _ in _actions(sessions)]
     assert kinds == ["set_flag", "add_tags", "assign", "add_note"]
     payloads = dict(_actions(sessions))
@@ -45,7 +46,7 @@ def test_contact_to_another_officer_is_disregarded_with_a_note(client, cast, con
     active_restriction(cast)
     body = fixture_body("django-helpdesk-followup", assigned_to=9)
     response = _post(client, connection_id, body)
-    assert response.get_json()["results"][0]["outcome"] == "disregard"
+    assert last_outcome(sessions) == "disregard"
     actions = dict(_actions(sessions))
     assert actions["add_tags"]["tags"] == ["cg-restricted", "cg-disregarded"]
     assert actions["assign"]["agent_id"] == "7"
@@ -57,7 +58,7 @@ def test_unrestricted_customer_is_allowed_without_any_action(client, cast, conne
     """Not on the register: allowed quickly, nothing written to the helpdesk."""
     response = _post(client, connection_id, fixture_body("django-helpdesk-ticket-created",
                                                          submitter_email="someone.else@example.com"))
-    assert response.get_json()["results"][0]["outcome"] == "allow"
+    assert last_outcome(sessions) == "allow"
     assert _actions(sessions) == []
 
 
@@ -67,7 +68,7 @@ def test_duplicate_delivery_is_answered_2xx_and_acted_on_once(client, cast, conn
     body = fixture_body("django-helpdesk-ticket-created")
     first, second = _post(client, connection_id, body), _post(client, connection_id, body)
     assert first.status_code == second.status_code == 200
-    assert second.get_json()["results"][0]["status"] == "duplicate"
+    assert second.get_json() == first.get_json(), "a duplicate is answered as the first was"
     assert _count(sessions, WebhookEvent) == 1
     assert len(_actions(sessions)) == 4
 
@@ -79,7 +80,7 @@ def test_our_own_note_coming_back_is_ignored(client, cast, connection_id, sessio
     body["ticket"]["followup_set"][-1].update(comment="Contact restriction...\n\n[contactguard] ref x:1:3:add_note",
                                               public=False, user=1)
     response = _post(client, connection_id, body)
-    assert response.get_json()["results"][0]["status"] == "ignored"
+    assert response.status_code == 200
     assert _count(sessions, WebhookEvent) == 0
 
 
@@ -87,7 +88,8 @@ def test_staff_followup_is_not_a_customer_contact(client, cast, connection_id, s
     active_restriction(cast)
     body = fixture_body("django-helpdesk-followup")
     body["ticket"]["followup_set"][-1]["user"] = 3
-    assert _post(client, connection_id, body).get_json()["results"][0]["status"] == "ignored"
+    assert _post(client, connection_id, body).status_code == 200
+    assert event_count(sessions) == 0, "ignored: nothing recorded"
 
 
 def test_malformed_payload_gets_400_with_a_message(client, connection_id):

@@ -12,7 +12,7 @@ from plugin.models import OutboxAction, WebhookEvent
 from plugin.services import incidents as inc
 from plugin.services import register as reg
 from plugin.services import restrictions as rs
-from tests.helpers import active_restriction, email_of
+from tests.helpers import active_restriction, email_of, last_outcome
 from tests.webhooks.conftest import fixture_body
 
 CONTACT_DAY = dt.date(2025, 1, 8)  # the fixtures' follow-up and new ticket are dated 8 January 2025
@@ -22,7 +22,7 @@ OFFICER, DEPUTY, OTHER = "7", "8", "9"
 def _post(client, connection_id, body):
     response = client.post(f"/webhooks/{connection_id}", json=body)
     assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()["results"][0]
+    return {"outcome": last_outcome(client.application.extensions["contactguard.sessions"])}
 
 
 def _actions(sessions) -> dict:
@@ -174,3 +174,25 @@ def test_external_worker_role_never_reaches_the_ticket(client, cast, connection_
     assert "sam brown (external contact: sam.brown@partner.example)" in written
     for word in ("mental", "health", "community", "team leader", "social", "care"):
         assert word not in written, word
+
+
+def test_a_councils_own_screen_phrases_from_the_instance_file_escalate_a_contact(settings, cast, connection_id,
+                                                                                  sessions):
+    """docs/safeguarding-screen.md: [safeguarding_screen] in contactguard.toml adds to the default screen."""
+    from pathlib import Path
+
+    from plugin.app import create_app
+
+    instance = Path(settings["INSTANCE_PATH"])
+    instance.mkdir(parents=True, exist_ok=True)
+    (instance / "contactguard.toml").write_text('[safeguarding_screen]\nadult_at_risk = ["wander+ ... night"]\n')
+    active_restriction(cast)
+    body = fixture_body("django-helpdesk-followup", assigned_to=int(OTHER),
+                        title="My gran keeps wandering off at night again")
+    app = create_app({"DATABASE_URL": settings["DATABASE_URL"], "INSTANCE_PATH": str(instance), "TESTING": True})
+    try:
+        assert _post(app.test_client(), connection_id, body)["outcome"] == "escalate"
+    finally:
+        app.extensions["contactguard.engine"].dispose()
+    with sessions() as s:
+        assert s.scalar(select(WebhookEvent.screen_hits)) == ["adult_at_risk"]

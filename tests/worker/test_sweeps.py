@@ -70,8 +70,10 @@ def test_end_date_lapses_the_restriction_removes_flags_and_queues_a_letter(cast,
     from tests.webhooks.conftest import fixture_body
 
     rid = _restriction_on(cast, dt.date(2026, 1, 12), ends_on="2026-04-30")
+    from tests.helpers import last_outcome
+
     assert client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")
-                       ).get_json()["results"][0]["outcome"] == "flag"
+                       ).status_code == 200 and last_outcome(sessions) == "flag"
     run_sweeps(sessions, settings, today=dt.date(2026, 4, 29))
     assert _state(sessions, rid) == "active"
     run_sweeps(sessions, settings, today=dt.date(2026, 4, 30))
@@ -164,3 +166,16 @@ def test_an_unused_appeal_window_is_recorded_as_closed_once(cast, sessions, sett
     run_sweeps(sessions, settings, today=dt.date(2026, 3, 19))
     run_sweeps(sessions, settings, today=dt.date(2026, 3, 20))
     assert _notices(sessions, "appeal_window_closed") == 1
+
+
+def test_each_sweep_pass_leaves_a_heartbeat_for_the_no_sweep_alert(sessions, settings):
+    """/metrics' contactguard_sweep_last_run_timestamp_seconds (and its 'no sweep for 30 minutes' alert) reads this row."""
+    from plugin.models import WorkerHeartbeat
+
+    with time_machine.travel(dt.datetime(2026, 7, 6, 9, 0, tzinfo=dt.timezone.utc), tick=False):
+        run_sweeps(sessions, settings, today=dt.date(2026, 7, 6))
+    with time_machine.travel(dt.datetime(2026, 7, 6, 9, 5, tzinfo=dt.timezone.utc), tick=False):
+        run_sweeps(sessions, settings, today=dt.date(2026, 7, 6))
+    with sessions() as s:
+        beats = s.scalars(select(WorkerHeartbeat)).all()
+    assert [(b.name, b.at.replace(tzinfo=None)) for b in beats] == [("sweeps", dt.datetime(2026, 7, 6, 9, 5))]

@@ -20,7 +20,7 @@ def _raw(name: str) -> bytes:
 def test_ticket_created_fixture():
     (event,) = ADAPTER.parse(_raw("django-helpdesk-ticket-created"), {}, {})
     assert event.event_type == "ticket.created"
-    assert event.delivery_key == "ticket:44" and event.ticket_id == "44"
+    assert event.delivery_key.startswith("ticket:44:") and event.ticket_id == "44"
     assert event.emails == ("jane.customer@example.com",)
     assert event.assigned_agent_id is None and event.queue == "claims"
     assert event.channel == "web_form" and event.ignore_reason is None
@@ -30,7 +30,7 @@ def test_ticket_created_fixture():
 def test_followup_fixture():
     (event,) = ADAPTER.parse(_raw("django-helpdesk-followup"), {}, {})
     assert event.event_type == "ticket.customer_reply"
-    assert event.delivery_key == "followup:102"
+    assert event.delivery_key.startswith("followup:102:")
     assert event.assigned_agent_id == "7"
     assert event.channel == "email", "a follow-up imported from e-mail carries a message_id"
     assert event.text.startswith("Following up")

@@ -1,0 +1,26 @@
+"""GET /metrics: Prometheus text format (plugin/metrics.py says what is counted and how)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from .. import metrics
+
+bp = Blueprint("metrics", __name__)
+
+
+@bp.get("/metrics")
+def scrape():
+    registry = current_app.extensions.get("contactguard.metrics")
+    if registry is None:
+        registry = current_app.extensions["contactguard.metrics"] = metrics.registry_for(
+            current_app.extensions["contactguard.sessions"])
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+@bp.after_app_request
+def count_webhook_responses(response):
+    """Every answer to a webhook delivery, refused ones included, by status class."""
+    if request.method == "POST" and request.path.startswith("/webhooks/"):
+        metrics.observe_webhook_response(response.status_code)
+    return response

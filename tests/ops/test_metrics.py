@@ -1,0 +1,65 @@
+"""/metrics: Prometheus text format, counted from the database at scrape time."""
+import datetime as dt
+
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import update
+
+from plugin import metrics
+from plugin.models import OutboxAction
+from tests.helpers import active_restriction
+from tests.webhooks.conftest import fixture_body
+
+
+def _scrape(client) -> dict:
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(response.get_data(as_text=True)) for s in family.samples}
+
+
+def test_metrics_count_events_decisions_outbox_and_sweeps(client, cast, connection_id, sessions):
+    before = _scrape(client)
+    assert before[("contactguard_database_up", ())] == 1
+    assert before[("contactguard_outbox_actions", (("state", "pending"),))] == 0
+    assert before[("contactguard_sweep_last_run_timestamp_seconds", ())] == 0
+    ok_before = before.get(("contactguard_webhook_responses_total", (("status_class", "2xx"),)), 0)
+
+    active_restriction(cast)
+    assert client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+    unrestricted = fixture_body("django-helpdesk-ticket-created", submitter_email="someone@example.org", id=45)
+    assert client.post(f"/webhooks/{connection_id}", json=unrestricted).status_code == 200
+    assert client.post("/webhooks/cgnosuchconnection", json={}).status_code == 404
+    with sessions() as s, s.begin():
+        first = s.scalars(OutboxAction.__table__.select().with_only_columns(OutboxAction.id)).first()
+        s.execute(update(OutboxAction).where(OutboxAction.id == first).values(state="dead", attempts=8))
+    metrics.record_sweep_run(sessions, at=dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc))
+
+    after = _scrape(client)
+    assert after[("contactguard_webhook_events_total", (("adapter", "django_helpdesk"), ("outcome", "flag")))] == 1
+    assert after[("contactguard_webhook_events_total", (("adapter", "django_helpdesk"), ("outcome", "allow")))] == 1
+    assert after[("contactguard_decisions_total", (("outcome", "flag"),))] == 1
+    assert after[("contactguard_outbox_actions", (("state", "pending"),))] == 3
+    assert after[("contactguard_outbox_actions", (("state", "dead"),))] == 1
+    assert after[("contactguard_outbox_dead_total", ())] == 1
+    assert after[("contactguard_outbox_failed_attempts_total", ())] == 8
+    assert after[("contactguard_outbox_oldest_pending_age_seconds", ())] >= 0
+    assert after[("contactguard_sweep_last_run_timestamp_seconds", ())] == dt.datetime(
+        2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc).timestamp()
+    assert after[("contactguard_webhook_responses_total", (("status_class", "2xx"),))] == ok_before + 2
+    assert after[("contactguard_webhook_responses_total", (("status_class", "4xx"),))] >= 1
+
+    metrics.record_sweep_run(sessions, at=dt.datetime(2026, 11, 30, 9, 5, tzinfo=dt.timezone.utc))
+    assert _scrape(client)[("contactguard_sweep_last_run_timestamp_seconds", ())] == dt.datetime(
+        2026, 11, 30, 9, 5, tzinfo=dt.timezone.utc).timestamp()
+
+
+def test_a_scrape_answers_when_the_database_does_not(tmp_path):
+    from plugin.app import create_app
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}", "INSTANCE_PATH": str(tmp_path)})
+    try:
+        samples = _scrape(app.test_client())  # no tables: the queries fail, the scrape still answers
+        assert samples[("contactguard_database_up", ())] == 0
+    finally:
+        app.extensions["contactguard.engine"].dispose()
