@@ -57,6 +57,13 @@ TRANSITIONS: dict[tuple[State, Action], frozenset[State]] = {
 }
 
 
+# R47 with R36-R39: a review is held only while the restriction stands on its own terms; while an appeal is
+# heard the review waits for the appeal's decision (which may vary the review date), so the clock does not
+# escalate it as overdue then (the late appeal decision escalates instead). Derived from the transitions, so
+# the two cannot disagree.
+REVIEWABLE = frozenset(state for (state, action) in TRANSITIONS if action == Action.REVIEW)
+
+
 def allowed_actions(state: State) -> list[Action]:
     """The actions a restriction in `state` accepts."""
     return [action for (from_state, action) in TRANSITIONS if from_state == state]

@@ -20,7 +20,7 @@ from ..metrics import record_sweep_run
 from ..models import (
     Appeal, ClockNotice, Connection, FormalWarning, Incident, Letter, OutboxAction, Restriction,
 )
-from ..policy.lifecycle import State
+from ..policy.lifecycle import REVIEWABLE, State
 from ..services import Actor, Context, ServiceError
 from ..services import restrictions as rs
 from ..services import retention as rt
@@ -84,8 +84,9 @@ def review_reminders(ctx: Context, today: dt.date, report: SweepReport) -> None:
 
 
 def overdue_reviews(ctx: Context, today: dt.date, report: SweepReport) -> None:
-    """Escalate each overdue review once a day until it is held (R47)."""
-    query = select(Restriction).where(Restriction.state.in_([State.ACTIVE.value, State.UNDER_APPEAL.value]),
+    """Escalate each overdue review once a day until it is held (R47); not while an appeal is heard, when the
+    review itself is refused (REVIEWABLE): it escalates again from the day after the appeal is decided."""
+    query = select(Restriction).where(Restriction.state.in_([s.value for s in REVIEWABLE]),
                                       Restriction.review_due < today)
     candidates = list(ctx.session.scalars(query.order_by(Restriction.review_due)))
     for r, _key in _not_done(ctx, "review_overdue", candidates, lambda r: today.isoformat()):

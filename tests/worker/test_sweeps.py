@@ -179,3 +179,30 @@ def test_each_sweep_pass_leaves_a_heartbeat_for_the_no_sweep_alert(sessions, set
     with sessions() as s:
         beats = s.scalars(select(WorkerHeartbeat)).all()
     assert [(b.name, b.at.replace(tzinfo=None)) for b in beats] == [("sweeps", dt.datetime(2026, 7, 6, 9, 5))]
+
+
+def test_no_overdue_escalation_while_an_appeal_is_heard_and_again_once_it_is_decided(cast, sessions, settings):
+    """Issue 13 item 4: the review is refused while an appeal is heard (it waits for the appeal's decision), so
+    the clock must not escalate it daily as overdue then; once the appeal is decided it is overdue again."""
+    from plugin.models import Letter
+    from plugin.services import appeals as ap
+    from plugin.services import letters as lt
+
+    rid = _restriction_on(cast, dt.date(2026, 1, 12), review_due="2026-02-16")
+    with _at(dt.date(2026, 1, 12)), cast.act("officer") as ctx:
+        letter = ctx.session.scalar(select(Letter.id).where(Letter.restriction_id == rid))
+        lt.mark_sent(ctx, letter, {"method": "email"})
+    with _at(dt.date(2026, 1, 14)), cast.act("officer") as ctx:
+        appeal = ap.lodge(ctx, {"restriction": rid, "grounds": "disproportionate", "statement": "Unfair",
+                                "heard_by": email_of("senior2")})
+    assert _state(sessions, rid) == "under_appeal"
+    for day in (dt.date(2026, 2, 17), dt.date(2026, 2, 18)):
+        run_sweeps(sessions, settings, today=day)
+    assert _notices(sessions, "review_overdue") == 0
+    with _at(dt.date(2026, 2, 18)), cast.act() as ctx:
+        assert [r.id for r in rv.overdue(ctx, dt.date(2026, 2, 18))] == [rid], "still listed, for people to see"
+    with _at(dt.date(2026, 2, 19)), cast.act("senior2") as ctx:
+        ap.decide(ctx, appeal.id, {"outcome": "upheld", "reasons": "The restriction was proportionate"})
+    assert _state(sessions, rid) == "active"
+    run_sweeps(sessions, settings, today=dt.date(2026, 2, 20))
+    assert _notices(sessions, "review_overdue") == 1
