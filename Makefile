@@ -9,17 +9,24 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# GOV.UK Frontend for the web pages: from npm (package-lock.json), copied to where Flask serves /assets/.
+	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+	rm -rf plugin/web/static/govuk && mkdir -p plugin/web/static/govuk
+	cp -R node_modules/govuk-frontend/dist/govuk/assets/. plugin/web/static/govuk/
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js plugin/web/static/govuk/
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 run: install
 	$(BIN)/contactguard run
 
+# The browser tests (tests/browser) drive Debian's Chromium: installed here, for the tests only, when missing.
 test: install
+	scripts/install-browser.sh
 	scripts/test.sh
 
 bench: install

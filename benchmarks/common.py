@@ -51,7 +51,7 @@ def gunicorn(app: str, env: dict, workers: int = 2, threads: int = 4):
             try:
                 requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or too busy starting to answer
                 time.sleep(0.2)
         yield port
     finally:

@@ -2,22 +2,26 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from flask import Flask, jsonify
 from sqlalchemy.exc import DBAPIError, OperationalError
-
-log = logging.getLogger(__name__)
 
 from . import logs
 from .config import load_settings
 from .db import make_engine, make_session_factory
 from .secretbox import check_key
 
+log = logging.getLogger(__name__)
+
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the web app from CONTACTGUARD_* settings, the instance file and `config` overrides."""
     settings = load_settings(config)
-    app = Flask("contactguard", instance_path=settings["INSTANCE_PATH"], instance_relative_config=True)
+    # root_path given, so Flask never searches the import system for a module named "contactguard" (a finder
+    # without find_spec, such as pygal's, makes that search warn, and warnings are errors in the tests).
+    app = Flask("contactguard", root_path=str(Path(__file__).parent), instance_path=settings["INSTANCE_PATH"],
+                instance_relative_config=True)
     app.config.update(settings)
     app.config["CONTACTGUARD"] = settings
     logs.configure(settings["LOG_LEVEL"])
@@ -33,11 +37,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     from webhooks import receiver
 
-    from .web import health, metrics
+    from .web import api, auth, health, metrics, pages
 
+    auth.init_app(app)   # session cookie key and settings, CSRF on forms, OpenID Connect
+    pages.init_app(app)  # GOV.UK templates, error pages, private headers
     app.register_blueprint(health.bp)
     app.register_blueprint(receiver.bp)
     app.register_blueprint(metrics.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    api.init_app(app)  # the REST API under /api/v1, with its OpenAPI document
     app.register_error_handler(OperationalError, _database_unavailable)
     return app
 

@@ -16,6 +16,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 ENV_PREFIX = "CONTACTGUARD_"
 INSTANCE_FILE = "contactguard.toml"
 JURISDICTIONS = ("SCT", "ENG", "WLS", "NIR")
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".gif")
 
 
 class ConfigError(Exception):
@@ -50,6 +51,9 @@ class SettingsSchema(Schema):
     OUTBOX_MAX_ATTEMPTS = fields.Integer(load_default=8, validate=validate.Range(1, 50))
     # How long a worker's claim on an outbox action holds; renewed before each call (killed workers: this long).
     OUTBOX_LEASE_SECONDS = fields.Float(load_default=60.0, validate=validate.Range(0.1, 3600))
+    # Tickets a worker applies actions to at the same time (PostgreSQL; SQLite works one ticket at a time).
+    # A ticket's own actions always go one after another, in order.
+    OUTBOX_THREADS = fields.Integer(load_default=8, validate=validate.Range(1, 64))
     LOG_LEVEL = fields.String(
         load_default="INFO", validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
     )
@@ -91,7 +95,32 @@ class SettingsSchema(Schema):
     SAFEGUARDING_SCREEN = JsonOrDict(keys=fields.String(validate=validate.Length(1, 64)),
                                      values=fields.List(fields.String(validate=validate.Length(1, 200))),
                                      load_default=dict)
+    # Signing in to the web pages (plugin/web/auth.py, docs/sign-in.md). A signed-in session ends after this many
+    # minutes without a request; the session cookie is signed with a key derived from SECRET_KEY (or secret.key).
+    SESSION_IDLE_MINUTES = fields.Integer(load_default=480, validate=validate.Range(5, 7 * 24 * 60))
+    # OpenID Connect sign-in (e.g. Entra ID, Google Workspace): offered when all three are set. The provider's
+    # verified `email` claim must be an active officer's e-mail with an account. The client secret is secret.
+    OIDC_ISSUER = fields.Url(load_default=None, allow_none=True, require_tld=False, schemes={"https", "http"})
+    OIDC_CLIENT_ID = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 255))
+    OIDC_CLIENT_SECRET = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 1024))
+    # The policy's letters (plugin/letters, docs/letters.md): the letterhead and who signs. Optional at start-up;
+    # a letter is refused (letter_incomplete) naming any of them still missing. COUNCIL_ADDRESS: one line per
+    # line of the address, separated by new lines or ";". COUNCIL_LOGO: an image file (PNG, JPEG, SVG).
+    COUNCIL_NAME = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+    COUNCIL_ADDRESS = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 1000))
+    COUNCIL_LOGO = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 1000))
+    LETTER_SIGNATORY = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+    LETTER_SIGNATORY_TITLE = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
     TESTING = fields.Boolean(load_default=False)
+
+    @validates("COUNCIL_LOGO")
+    def _logo_is_an_image_file(self, value, **_):
+        if value is None:
+            return
+        if not Path(value).is_file():
+            raise ValidationError(f"no such file: {value}")
+        if Path(value).suffix.lower() not in LOGO_SUFFIXES:
+            raise ValidationError(f"give a {', '.join(LOGO_SUFFIXES)} image")
 
     @validates("SAFEGUARDING_SCREEN")
     def _screen_compiles(self, value, **_):

@@ -11,6 +11,9 @@ from .base import cli
 from . import admin, connections, importer, register, rescan, workflow  # noqa: F401 - registers the command groups
 from . import audit  # noqa: F401 - `contactguard audit verify`
 from . import dataprotection  # noqa: F401 - `contactguard retention run`, `contactguard customers export`
+from . import users  # noqa: F401 - `contactguard users create-admin|add|totp|tokens`
+from . import letter_documents  # noqa: F401 - `contactguard letters render`
+from . import reports  # noqa: F401 - `contactguard reports list|show`
 
 
 def main() -> None:

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import func, select
 
 from .. import present
 from ..policy.appeals import Grounds, Outcome
 from ..policy.calendar import DELIVERY_METHODS
+from ..policy.lifecycle import REVIEWABLE
 from ..policy.vocabulary import Adjustment, Channel, IncidentCategory, SpocKind, Tristate, values
 from ..services import appeals as ap
+from ..services import dashboard
 from ..services import incidents as inc
 from ..services import letters as lt
 from ..services import restrictions as rs
@@ -17,7 +18,6 @@ from ..services.audit import record_read
 from .base import cli, load_json_option, unit_of_work
 
 CONSIDERED_PATHS = ["after_warning", "without_warning", "serious_threat"]
-DEAD_ACTIONS_SHOWN = 5
 
 
 def terms_options(func):
@@ -467,6 +467,7 @@ def _reviews_list(state, ctx, overdue, within):
     record_read(ctx, "reviews", "restrictions", [r.id for r in rows], [r.customer_id for r in rows])
     text = "\n".join(f"{r.id:5} {r.customer.reference:10} review due {r.review_due}"
                      f"{' (' + str((today - r.review_due).days) + ' days overdue)' if r.review_due < today else ''}"
+                     f"{'; waits for the appeal decision' if r.state not in REVIEWABLE else ''}"
                      for r in rows)
     empty = "no overdue reviews" if overdue else f"no reviews due within {within} days"
     return text or empty, [present.restriction(r) for r in rows]
@@ -548,55 +549,43 @@ def letters_sent(state, ctx, letter_id, method, sent_on):
 @unit_of_work(actor_required=False)
 def due(state, ctx, within):
     """Everything due: reviews, interim confirmations, appeals, appeal windows, letters, failed helpdesk actions."""
-    today = ctx.today()
-    reviews_due = rv.due(ctx, today, within)
-    interims = rs.list_restrictions(ctx, "interim")
-    open_appeals = ap.open_appeals(ctx)
-    windows = lt.open_appeal_windows(ctx, today)
-    waiting = lt.unsent(ctx)
-    dead_count, dead = _dead_actions(ctx)
-    lines = [f"reviews due within {within} days: {len(reviews_due)}"]
+    found = dashboard.what_is_due(ctx, within)
+    today = found.today
+    lines = [f"reviews due within {within} days: {len(found.reviews)}"]
     lines += [f"  restriction {r.id} ({r.customer.reference}) review {r.review_due}"
-              + (" OVERDUE" if r.review_due < today else "") for r in reviews_due]
-    lines += [f"interim actions to confirm: {len(interims)}"]
-    lines += [f"  restriction {r.id} ({r.customer.reference}) confirm by {r.confirm_by}" for r in interims]
-    lines += [f"appeals awaiting decision: {len(open_appeals)}"]
+              + (" OVERDUE" if r.review_due < today else "") for r in found.reviews]
+    lines += [f"interim actions to confirm: {len(found.interims)}"]
+    lines += [f"  restriction {r.id} ({r.customer.reference}) confirm by {r.confirm_by}" for r in found.interims]
+    lines += [f"appeals awaiting decision: {len(found.appeals)}"]
     lines += [f"  appeal {a.id} ({a.kind} {a.restriction_id or a.warning_id}, {a.customer.reference}) decision due "
               f"{a.decision_due}" + (" LATE" if a.decision_due < today else "")
-              + (" (lodged after the window closed)" if a.late else "") for a in open_appeals]
-    lines += [f"appeal windows open: {len(windows)}"]
+              + (" (lodged after the window closed)" if a.late else "") for a in found.appeals]
+    lines += [f"appeal windows open: {len(found.appeal_windows)}"]
     lines += [f"  {x.kind} letter {x.id} ({x.customer.reference}) deemed received {x.deemed_receipt}; "
-              f"appeal by {lt.appeal_deadline(ctx, x)}" for x in windows]
-    lines += [f"letters waiting to be sent: {len(waiting)}"]
-    lines += [f"  {x.kind} letter {x.id} ({x.customer.reference})" for x in waiting]
-    lines += [f"helpdesk actions dead-lettered: {dead_count}"
-              + (" (see `contactguard outbox dead`; `contactguard outbox retry` queues them again)"
-                 if dead_count else "")]
+              f"appeal by {lt.appeal_deadline(ctx, x)}" for x in found.appeal_windows]
+    lines += [f"letters waiting to be sent: {len(found.letters)}"]
+    lines += [f"  {x.kind} letter {x.id} ({x.customer.reference})" for x in found.letters]
+    lines += _dead_actions(found)
+    data = {"reviews": [present.restriction(r) for r in found.reviews],
+            "interims": [present.restriction(r) for r in found.interims],
+            "appeals": [_appeal_data(a) for a in found.appeals],
+            "appeal_windows": [_letter_data(ctx, x) for x in found.appeal_windows],
+            "letters": [_letter_data(ctx, x) for x in found.letters],
+            "dead_actions": {"count": found.dead_count, "first": found.dead}}
+    return "\n".join(lines), data
+
+
+def _dead_actions(found) -> list[str]:
+    """Helpdesk actions given up on after every retry (plugin/services/dashboard.py): the count and the first few."""
+    dead_count, dead = found.dead_count, found.dead
+    lines = [f"helpdesk actions dead-lettered: {dead_count}"
+             + (" (see `contactguard outbox dead`; `contactguard outbox retry` queues them again)"
+                if dead_count else "")]
     lines += [f"  action {d['id']} {d['kind']} on ticket {d['ticket'] or '-'} via {d['connection']}: "
               f"{_one_line(d['last_error'])}" for d in dead]
     if dead_count > len(dead):
         lines.append(f"  ... and {dead_count - len(dead)} more")
-    data = {"reviews": [present.restriction(r) for r in reviews_due],
-            "interims": [present.restriction(r) for r in interims],
-            "appeals": [_appeal_data(a) for a in open_appeals],
-            "appeal_windows": [_letter_data(ctx, x) for x in windows],
-            "letters": [_letter_data(ctx, x) for x in waiting],
-            "dead_actions": {"count": dead_count, "first": dead}}
-    return "\n".join(lines), data
-
-
-def _dead_actions(ctx) -> tuple[int, list[dict]]:
-    """Helpdesk actions given up on after every retry: a person must act on them (the count, and the first few)."""
-    from ..models import Connection, OutboxAction
-
-    dead = OutboxAction.state == "dead"
-    count = ctx.session.scalar(select(func.count()).select_from(OutboxAction).where(dead))
-    rows = ctx.session.execute(
-        select(OutboxAction, Connection.name, Connection.adapter)
-        .join(Connection, Connection.id == OutboxAction.connection_id)
-        .where(dead).order_by(OutboxAction.id).limit(DEAD_ACTIONS_SHOWN))
-    return count, [{"id": a.id, "connection": name, "adapter": adapter, "ticket": a.ticket_id, "kind": a.kind,
-                    "attempts": a.attempts, "last_error": a.last_error} for a, name, adapter in rows]
+    return lines
 
 
 def _one_line(text: str | None, limit: int = 160) -> str:

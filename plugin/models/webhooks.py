@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, event, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..clock import utcnow
 from .base import Base
@@ -63,3 +63,20 @@ class OutboxAction(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     done_at: Mapped[dt.datetime | None]
+
+
+OUTBOX_CHANNEL = "contactguard_outbox"
+
+
+@event.listens_for(Session, "after_flush")
+def _announce_outbox_work(session: Session, _flush_context) -> None:
+    """On PostgreSQL, a transaction that adds or revives outbox actions sends NOTIFY contactguard_outbox.
+
+    PostgreSQL delivers it at commit, and only then, so the workers (plugin/worker/wakeup.py) wake for work
+    they can see, within milliseconds instead of at their next poll."""
+    new = any(isinstance(o, OutboxAction) for o in session.new)
+    revived = any(isinstance(o, OutboxAction) and o.state == "pending" for o in session.dirty)
+    if not (new or revived):
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})

@@ -155,3 +155,14 @@ def _check_head(connection, result: Verification, last) -> None:
 def snapshot_options(dialect_name: str) -> dict:
     """Execution options for a consistent read of entries and head while others append."""
     return {"isolation_level": "REPEATABLE READ"} if dialect_name == "postgresql" else {}
+
+
+def entries(ctx: Context, customer_id: int | None = None, before_id: int | None = None,
+            limit: int = 100) -> list[AuditEntry]:
+    """The newest audit entries first (of one customer; older than `before_id` to page back)."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if customer_id is not None:
+        query = query.where(AuditEntry.customer_id == customer_id)
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    return list(ctx.session.scalars(query))

@@ -8,13 +8,18 @@ helpdesk let a lease run out and another worker claimed the action, the renewal 
 worker skips it: exactly once holds however slow the helpdesk is.
 A ticket's actions apply in the order they were queued: while one waits (backing off, or leased to
 another worker), the later ones for that ticket wait behind it; a dead-lettered one no longer blocks.
+Within a pass, different tickets are worked on at the same time (OUTBOX_THREADS on PostgreSQL; one at a
+time on SQLite, which has a single writer), each ticket's actions one after another in a single thread.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import random
+import threading
 import uuid
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
@@ -29,6 +34,7 @@ from ..secretbox import SecretBox
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(seconds=60)  # longer than any one action's calls (each call times out at 13 s)
 BASE_DELAY = 5.0
+DEFAULT_THREADS = 8  # tickets worked on at once per pass (PostgreSQL); OUTBOX_THREADS overrides
 MAX_DELAY = 3600.0
 
 
@@ -40,6 +46,14 @@ class DrainStats:
     retried: int = 0
     dead: int = 0
     errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, outcome: str, error: str | None = None) -> None:
+        """Record one action's outcome ('done', 'retried' or 'dead'); safe from several threads."""
+        with self.lock:
+            setattr(self, outcome, getattr(self, outcome) + 1)
+            if error is not None:
+                self.errors.append(error)
 
 
 def backoff_seconds(attempts: int, rng: random.Random | None = None) -> float:
@@ -88,23 +102,65 @@ def _in_ticket_order(session, rows: list[OutboxAction]) -> list[OutboxAction]:
 
 
 def drain_once(sessions, settings: dict, limit: int = 50, now: dt.datetime | None = None) -> DrainStats:
-    """One pass over the due actions."""
+    """One pass over the due actions: tickets in parallel, each ticket's actions in order."""
     now = now or utcnow()
     token, lease = uuid.uuid4().hex, lease_of(settings)
     stats = DrainStats()
-    clients: dict[str, object] = {}
-    stalled: set[tuple[str, str]] = set()  # tickets whose earlier action did not go through this pass
-    held_back: list[int] = []
-    for action_id, ticket in _claim(sessions, limit, now, token, lease):
-        if ticket in stalled:
-            held_back.append(action_id)
-        elif not _renew(sessions, action_id, token, max(now, utcnow()) + lease):
-            log.warning("outbox action id=%s was claimed by another worker after its lease ran out", action_id)
-            stalled.add(ticket)  # that worker has this ticket's later actions too
-        elif _perform(sessions, settings, action_id, clients, stats) == "retry" and ticket is not None:
-            stalled.add(ticket)
+    clients = _Clients(settings)
+    groups = _by_ticket(_claim(sessions, limit, now, token, lease))
+    threads = _threads(sessions, settings, len(groups))
+    if threads == 1:
+        held_back = [a for group in groups for a in _work_ticket(sessions, settings, group, token, now, lease,
+                                                                 clients, stats)]
+    else:
+        with ThreadPoolExecutor(threads, thread_name_prefix="outbox") as pool:
+            held_back = [a for done in pool.map(lambda group: _work_ticket(sessions, settings, group, token, now,
+                                                                           lease, clients, stats), groups)
+                         for a in done]
     _release(sessions, held_back, token)
     return stats
+
+
+def _by_ticket(claimed: Iterable[tuple[int, tuple[str, str] | None]]) -> list[list[int]]:
+    """The claimed actions grouped by ticket, in queue order (an action without a ticket is its own group)."""
+    groups: dict[object, list[int]] = {}
+    for action_id, ticket in claimed:
+        groups.setdefault(ticket if ticket is not None else ("action", action_id), []).append(action_id)
+    return list(groups.values())
+
+
+def _threads(sessions, settings: dict, groups: int) -> int:
+    if groups <= 1:
+        return 1
+    with sessions() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return 1
+    return max(1, min(groups, int(settings.get("OUTBOX_THREADS") or DEFAULT_THREADS)))
+
+
+def _work_ticket(sessions, settings: dict, action_ids: list[int], token: str, now: dt.datetime,
+                 lease: dt.timedelta, clients, stats: DrainStats) -> list[int]:
+    """One ticket's claimed actions in order; once one does not go through, the rest wait (returned)."""
+    for position, action_id in enumerate(action_ids):
+        if not _renew(sessions, action_id, token, max(now, utcnow()) + lease):
+            log.warning("outbox action id=%s was claimed by another worker after its lease ran out", action_id)
+            return action_ids[position + 1:]  # that worker has this ticket's later actions too
+        if _perform(sessions, settings, action_id, clients, stats) == "retry":
+            return action_ids[position + 1:]
+    return []
+
+
+class _Clients:
+    """One helpdesk client per connection for the pass, shared by its threads."""
+
+    def __init__(self, settings: dict):
+        self.settings, self.made, self.lock = settings, {}, threading.Lock()
+
+    def get(self, session, connection_id: str):
+        with self.lock:
+            if connection_id not in self.made:
+                self.made[connection_id] = _client(session, self.settings, connection_id)
+            return self.made[connection_id]
 
 
 def _renew(sessions, action_id: int, token: str, until: dt.datetime) -> bool:
@@ -129,8 +185,7 @@ def _perform(sessions, settings: dict, action_id: int, clients: dict, stats: Dra
     """Apply one action and record the result: done, retry (it will be tried again) or dead."""
     with sessions() as session:
         action = session.get(OutboxAction, action_id)
-        client = clients.get(action.connection_id) or _client(session, settings, action.connection_id)
-        clients[action.connection_id] = client
+        client = clients.get(session, action.connection_id)
         session.expunge(action)
     try:
         if action.kind == "lookup":
@@ -174,19 +229,18 @@ def _record(sessions, settings, action_id, stats, error=None, after=None, perman
         now = utcnow()
         if error is None:
             action.state, action.done_at, action.last_error = "done", now, None
-            stats.done += 1
+            stats.count("done")
             return "done"
         action.attempts += 1 if counted else 0
         action.last_error = error[:2000]
-        stats.errors.append(error)
         if permanent or action.attempts >= settings.get("OUTBOX_MAX_ATTEMPTS", 8):
             action.state = "dead"
-            stats.dead += 1
+            stats.count("dead", error)
             log.error("outbox action dead id=%s kind=%s attempts=%s", action.id, action.kind, action.attempts)
             return "dead"
         delay = max(after or 0.0, backoff_seconds(action.attempts) if counted else 0.0)
         action.next_attempt_at = now + dt.timedelta(seconds=delay)
-        stats.retried += 1
+        stats.count("retried", error)
         log.warning("outbox action retry id=%s kind=%s attempts=%s in=%.0fs", action.id, action.kind,
                     action.attempts, delay)
         return "retry"

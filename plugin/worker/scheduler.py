@@ -18,10 +18,12 @@ from sqlalchemy import text
 from ..db import make_engine
 from ..secretbox import check_key
 from . import outbox, sweeps
+from .wakeup import Waker
 
 log = logging.getLogger(__name__)
 SCHEDULER_LOCK = 0x636F6E74  # "cont": the advisory lock id that elects the scheduler
 SWEEP_MINUTES = 10
+DRAIN_BATCH = 50  # actions claimed per outbox pass
 
 
 def run_sweeps_job(sessions, settings: dict) -> None:
@@ -77,10 +79,13 @@ def stop_scheduler(scheduler: BackgroundScheduler) -> None:
 
 
 def run_worker(sessions, settings: dict, stop: threading.Event, interval: float = 2.0) -> None:
-    """Drain the outbox forever; run the scheduler while elected. Refuses to start if the key is lost."""
+    """Drain the outbox forever; run the scheduler while elected. Refuses to start if the key is lost.
+
+    Between passes the worker sleeps until new work is announced (PostgreSQL) or `interval` passes."""
     with sessions() as session:
         check_key(session, settings)
     election = Election(settings["DATABASE_URL"])
+    waker = Waker(settings["DATABASE_URL"], stop)
     scheduler = None
     try:
         while not stop.is_set():
@@ -90,11 +95,15 @@ def run_worker(sessions, settings: dict, stop: threading.Event, interval: float 
                 scheduler = make_scheduler(sessions, settings)
                 scheduler.start()
             try:
-                outbox.drain_once(sessions, settings)
+                stats = outbox.drain_once(sessions, settings, limit=DRAIN_BATCH)
             except Exception:  # noqa: BLE001 - keep the worker alive; the next pass retries
                 log.exception("outbox pass failed")
-            stop.wait(interval)
+                stats = None
+            if stats is not None and stats.done + stats.retried + stats.dead >= DRAIN_BATCH:
+                continue  # a full batch: there is probably more waiting now
+            waker.wait(interval)  # a new action (PostgreSQL NOTIFY) or the interval, whichever comes first
     finally:
+        waker.close()
         if scheduler is not None:
             stop_scheduler(scheduler)
         election.resign()

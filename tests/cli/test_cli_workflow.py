@@ -102,7 +102,8 @@ def test_the_worked_example_end_to_end(steps):
 
     assert steps.run("reviews", "--overdue", day="2027-05-24").strip() == "no overdue reviews"
     overdue = steps.run("reviews", "--overdue", day="2027-06-01")
-    assert overdue.split() == ["1", "C1001", "review", "due", "2027-05-24", "(8", "days", "overdue)"]
+    assert overdue.split() == ["1", "C1001", "review", "due", "2027-05-24", "(8", "days", "overdue);", "waits",
+                               "for", "the", "appeal", "decision"]
     due_later = steps.json("due", day="2027-06-01")
     assert [(a["restriction"], a["decision_due"]) for a in due_later["appeals"]] == [(1, "2026-12-14")]
 

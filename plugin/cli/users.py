@@ -1,0 +1,135 @@
+"""`contactguard users`: sign-in accounts, TOTP and personal API tokens, from the server's shell.
+
+`users create-admin` is how the first person gets in: it adds the admin officer if missing and gives
+them an account. Passwords are asked for twice at a hidden prompt, or read from one line of standard
+input with `--password-stdin` (for scripts; never put a password on the command line, where `ps` and
+the shell history would show it). Run without `--as`, these commands act as the operator at the shell.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import select
+
+from ..models import Officer
+from ..policy.vocabulary import Role
+from ..services import Conflict
+from ..services import accounts
+from ..services import register as reg
+from .base import cli, unit_of_work
+
+
+def _read_password(_ctx: click.Context, _param, from_stdin: bool) -> str:
+    """The new password: one line of standard input, or typed twice at a hidden prompt (before any transaction)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password (at least 12 characters)", hide_input=True, confirmation_prompt=True)
+
+
+def password_option(func):
+    return click.option("--password-stdin", "password", is_flag=True, callback=_read_password,
+                        help="Read the password from one line of standard input instead of prompting.")(func)
+
+
+@cli.group()
+def users() -> None:
+    """Accounts for signing in to the web pages and the API."""
+
+
+@users.command("create-admin")
+@click.argument("email")
+@click.option("--name", required=True, help="The admin's full name.")
+@password_option
+@unit_of_work(actor_required=False)
+def users_create_admin(state, ctx, email, name, password):
+    """Add an admin officer (if missing) and their account: the first way in to a new installation."""
+    officer = ctx.session.scalar(select(Officer).where(Officer.email == email.strip().lower()))
+    if officer is None:
+        officer = reg.add_officer(ctx, {"email": email, "name": name, "role": Role.ADMIN.value})
+    elif officer.role != Role.ADMIN.value:
+        raise Conflict(f"{officer.email} is an officer with role {officer.role}, not an admin: use `users add` to "
+                       "give them an account, or `officers update` to change their role", errors={"email": ["not admin"]})
+    account = accounts.create_account(ctx, officer.email, password)
+    return f"admin {officer.email} can now sign in (account {account.id})", _account_data(account)
+
+
+@users.command("add")
+@click.argument("email")
+@password_option
+@unit_of_work(actor_required=False)
+def users_add(state, ctx, email, password):
+    """Give an existing officer an account; they sign in with their role (agent, officer, senior or admin)."""
+    account = accounts.create_account(ctx, email, password)
+    return (f"{account.officer.email} can now sign in as {account.officer.role} (account {account.id})",
+            _account_data(account))
+
+
+@users.command("set-password")
+@click.argument("email")
+@password_option
+@unit_of_work(actor_required=False)
+def users_set_password(state, ctx, email, password):
+    """Replace an officer's password; this also lifts a lockout after too many wrong passwords."""
+    account = accounts.set_password(ctx, accounts.account_for_email(ctx, email).id, password)
+    return f"password changed for {account.officer.email}", _account_data(account)
+
+
+@users.command("totp")
+@click.argument("email")
+@unit_of_work(actor_required=False)
+def users_totp(state, ctx, email):
+    """Enrol the officer in TOTP: prints the otpauth:// URI for their authenticator app (shown once)."""
+    uri = accounts.enrol_totp(ctx, accounts.account_for_email(ctx, email).id)
+    text = (f"{uri}\nGive this to the officer only (it is their second factor); from now on they sign in with "
+            "a code from their authenticator app.")
+    return text, {"otpauth_uri": uri}
+
+
+@users.group("tokens")
+def tokens() -> None:
+    """Personal API tokens (Authorization: Bearer ...), acting with the officer's role."""
+
+
+@tokens.command("issue")
+@click.argument("email")
+@click.option("--name", required=True, help="What the token is for, e.g. 'reporting script'.")
+@click.option("--expires-days", type=int, default=90, show_default=True)
+@click.option("--no-expiry", is_flag=True, help="A token that never expires (revoke it when no longer needed).")
+@unit_of_work(actor_required=False)
+def tokens_issue(state, ctx, email, name, expires_days, no_expiry):
+    """Issue a token; it is printed once and cannot be shown again."""
+    account = accounts.account_for_email(ctx, email)
+    raw = accounts.issue_token(ctx, account.id, name, None if no_expiry else expires_days)
+    return f"{raw}\nThis token is shown once: store it now.", {"token": raw}
+
+
+@tokens.command("list")
+@click.argument("email")
+@unit_of_work(actor_required=False)
+def tokens_list(state, ctx, email):
+    """An officer's tokens: id, prefix, name, expiry, revocation and last use (never the token)."""
+    rows = [_token_data(t) for t in accounts.list_tokens(ctx, accounts.account_for_email(ctx, email).id)]
+    text = "\n".join(f"{t['id']:5} {t['prefix']}... {t['name']:30} expires {t['expires_at'] or 'never'}"
+                     f"{' REVOKED' if t['revoked_at'] else ''}; last used {t['last_used_at'] or 'never'}"
+                     for t in rows)
+    return text or "no tokens", rows
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@unit_of_work(actor_required=False)
+def tokens_revoke(state, ctx, token_id):
+    """Revoke a token at once."""
+    accounts.revoke_token(ctx, token_id)
+    return f"token {token_id} revoked", {"id": token_id, "revoked": True}
+
+
+def _account_data(account) -> dict:
+    return {"id": account.id, "officer": account.officer.email, "role": account.officer.role,
+            "totp": account.totp_secret_encrypted is not None}
+
+
+def _token_data(token) -> dict:
+    return {"id": token.id, "prefix": token.prefix, "name": token.name, "expires_at": token.expires_at,
+            "revoked_at": token.revoked_at, "last_used_at": token.last_used_at}

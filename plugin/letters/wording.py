@@ -1,0 +1,63 @@
+"""Plain-English words for the policy's codes, and dates as a letter writes them.
+
+Codes (channels, incident categories, days) are stable identifiers in the database; a customer reads
+these words instead. Kept in one table each so a council's own templates can use the same filters.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+CHANNELS = {
+    "email": "e-mail", "telephone": "telephone", "letter": "letter", "in_person": "in person",
+    "web_form": "the online contact form", "chat": "web chat", "sms": "text message (SMS)",
+    "social_media": "social media",
+}
+
+CATEGORIES = {
+    "verbal_abuse": "verbal abuse", "written_abuse": "abusive correspondence", "threat": "a threat",
+    "physical_violence": "physical violence", "unreasonable_persistence": "unreasonably persistent contact",
+    "vexatious": "vexatious contact",
+}
+
+DAYS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+        "sat": "Saturday", "sun": "Sunday"}
+
+
+def channel(code: str) -> str:
+    """A channel code as words (unknown codes are shown as they are, with spaces)."""
+    return CHANNELS.get(code, code.replace("_", " "))
+
+
+def category(code: str) -> str:
+    """An incident category code as words."""
+    return CATEGORIES.get(code, code.replace("_", " "))
+
+
+def long_date(value: dt.date | None) -> str:
+    """2 March 2026."""
+    return "" if value is None else f"{value.day} {value:%B %Y}"
+
+
+def day_and_date(value: dt.date | None) -> str:
+    """Friday 13 March 2026: for deadlines, where the weekday helps."""
+    return "" if value is None else f"{value:%A} {long_date(value)}"
+
+
+def listing(items) -> str:
+    """e-mail, letter and telephone."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def time_window(window: dict) -> str:
+    """Monday and Wednesday, 10:00 to 12:00 (telephone)."""
+    days = listing(DAYS.get(d, d) for d in window.get("days", []))
+    text = f"{days}, {window.get('start')} to {window.get('end')}"
+    channels = window.get("channels") or []
+    return f"{text} ({listing(channel(c) for c in channels)})" if channels else text
+
+
+FILTERS = {"channel": channel, "category": category, "long_date": long_date, "day_and_date": day_and_date,
+           "listing": listing, "time_window": time_window}

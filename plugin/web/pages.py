@@ -1,0 +1,130 @@
+"""The GOV.UK web shell: templates, error pages, the dashboard, and the GOV.UK Frontend assets.
+
+Pages are server-rendered with the GOV.UK Design System (govuk-frontend-jinja macros, govuk-frontend-wtf
+form widgets), so they work without JavaScript and from the keyboard. Every page shows the signed-in
+officer only what their role needs; the data comes from the service layer (plugin/services/dashboard.py).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, render_template, request, send_from_directory, url_for
+from flask_wtf.csrf import CSRFError
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import HTTPException
+
+from ..policy.vocabulary import Role
+from ..services import dashboard as dash
+from ..services import reviews as rv
+from ..services.audit import record_read
+from .auth import current_actor, has_bearer, login_required, unit_of_work
+
+bp = Blueprint("pages", __name__)
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+ASSETS = HERE / "static" / "govuk"  # copied from node_modules by `make install`; git-ignored
+MACHINE_PATHS = ("/api/", "/webhooks/", "/healthz", "/readyz", "/metrics")
+NAVIGATION = [  # (label, endpoint, roles that see it; empty: everyone signed in)
+    ("Dashboard", "pages.dashboard", ()),
+    ("Reviews", "pages.reviews", (Role.SENIOR,)),
+]
+ERROR_PAGES = {
+    400: ("Your form could not be sent", "Go back, reload the page and try again."),
+    403: ("You cannot open this page", "Your role does not allow it. Ask a senior officer or an admin if you need it."),
+    404: ("Page not found", "If you typed the web address, check it is correct."),
+    405: ("Page not found", "If you typed the web address, check it is correct."),
+}
+
+
+def init_app(app) -> None:
+    """Templates (ours, then the GOV.UK macros), error pages for people, and headers that keep pages private."""
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(TEMPLATES)),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                      "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf")}),
+    ])
+    app.jinja_env.globals["govukRebrand"] = False  # GOV.UK's 2025 brand is for GOV.UK itself, not councils
+    WTFormsHelpers(app)
+    app.context_processor(_layout_context)
+    app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(CSRFError, _csrf_refused)
+    app.after_request(_private_headers)
+
+
+def _layout_context() -> dict:
+    actor = current_actor() if not has_bearer() else None
+    if actor is None:
+        return {"signed_in": None, "navigation": []}
+    officer = _officer_summary(actor)
+    items = [{"text": label, "href": url_for(endpoint), "active": request.endpoint == endpoint}
+             for label, endpoint, roles in NAVIGATION if not roles or actor.role in roles]
+    return {"signed_in": officer, "navigation": items}
+
+
+def _officer_summary(actor) -> dict:
+    from ..models import Officer
+
+    with unit_of_work(actor) as ctx:
+        officer = ctx.session.get(Officer, actor.officer_id)
+        return {"name": officer.name if officer else actor.label, "role": actor.role.value if actor.role else ""}
+
+
+def _wants_page() -> bool:
+    return not request.path.startswith(MACHINE_PATHS) and not has_bearer()
+
+
+def _error_page(exc: HTTPException):
+    """A GOV.UK error page for people; scripts and helpdesks keep the plain answer."""
+    if not _wants_page() or exc.code not in ERROR_PAGES:
+        return exc
+    title, advice = ERROR_PAGES[exc.code]
+    return render_template("error.html", title=title, advice=advice, code=exc.code), exc.code
+
+
+def _csrf_refused(exc: CSRFError):
+    """A form without a valid CSRF token (expired, or sent from another site): 400, nothing done."""
+    if not _wants_page():
+        return {"code": "csrf_failed", "status": 400, "message": exc.description, "errors": {}}, 400
+    title, advice = ERROR_PAGES[400]
+    return render_template("error.html", title=title, code=400,
+                           advice=f"{advice} (The form had expired or did not come from contactguard.)"), 400
+
+
+def _private_headers(response):
+    """Pages may hold personal data: never cached, never framed, no referrer to other sites."""
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+@bp.get("/assets/<path:filename>")
+def assets(filename: str):
+    """GOV.UK Frontend's CSS, JavaScript, fonts and images (the CSS refers to them under /assets/)."""
+    return send_from_directory(ASSETS, filename, max_age=3600)
+
+
+@bp.get("/")
+@login_required()
+def dashboard():
+    """What needs attention; agents see only the arrangements in force."""
+    with unit_of_work() as ctx:
+        data = dash.dashboard(ctx)
+    return render_template("dashboard.html", data=data)
+
+
+@bp.get("/reviews")
+@login_required(Role.SENIOR)
+def reviews():
+    """Reviews due in the next 30 days and overdue ones: a senior officer holds them (R42, R47)."""
+    with unit_of_work() as ctx:
+        today = ctx.today()
+        due = rv.due(ctx, today, 30)
+        record_read(ctx, "reviews page", "restrictions", [r.id for r in due], [r.customer_id for r in due])
+        rows = [{"restriction": r.id, "customer": r.customer.reference, "customer_name": r.customer.name,
+                 "review_due": r.review_due.isoformat(), "overdue": r.review_due < today} for r in due]
+    return render_template("reviews.html", rows=rows, today=today.isoformat())

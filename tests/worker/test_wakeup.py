@@ -1,0 +1,75 @@
+"""Issue 11 item 3: a worker wakes when a webhook commits helpdesk actions, not at its next poll.
+
+The assertions are about what wakes the worker (a committed outbox action, and nothing else), never about
+how fast: the speed is measured by `make bench` (time_to_flag_p99_ms).
+"""
+import threading
+
+import pytest
+
+from plugin.worker.wakeup import Waker
+from tests.helpers import active_restriction
+from tests.webhooks.conftest import fixture_body
+
+NEVER = 30.0  # seconds: far longer than any wake-up; reaching it means no notification came
+
+
+@pytest.fixture
+def waker(settings):
+    stop = threading.Event()
+    waker = Waker(settings["DATABASE_URL"], stop)
+    yield waker
+    stop.set()
+    waker.close()
+
+
+def _listening(waker) -> None:
+    """LISTEN before the work is committed (a worker listens from the moment it starts)."""
+    assert waker.wait(0.01) is False
+
+
+@pytest.mark.postgres_only
+def test_a_restricted_contact_committed_by_the_webhook_wakes_the_worker(waker, app, client, cast, connection_id):
+    active_restriction(cast)
+    _listening(waker)
+    assert client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+    assert waker.wait(NEVER) is True, "woken by the committed outbox actions"
+    assert waker.wait(0.2) is False, "one wake-up for one delivery: the rest were swallowed with it"
+
+
+@pytest.mark.postgres_only
+def test_an_unrestricted_contact_or_a_rolled_back_write_wakes_no_one(waker, client, cast, connection_id, sessions):
+    from plugin.models import OutboxAction
+
+    _listening(waker)
+    assert client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+    with sessions() as session, session.begin():
+        session.add(OutboxAction(connection_id=connection_id, ticket_id="1", kind="add_note", payload={},
+                                 idempotency_key="never-committed"))
+        session.flush()
+        session.rollback()
+    assert waker.wait(0.5) is False
+
+
+@pytest.mark.postgres_only
+def test_a_lost_listening_connection_falls_back_to_polling_and_listens_again(waker, client, cast, connection_id):
+    _listening(waker)
+    waker.connection.close()  # as when the database restarts
+    assert waker.wait(0.05) is False, "no error: it polls"
+    active_restriction(cast)
+    _listening(waker)
+    assert client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+    assert waker.wait(NEVER) is True
+
+
+def test_the_wait_ends_at_once_when_the_worker_is_stopping_and_sqlite_just_polls(settings):
+    stop = threading.Event()
+    waker = Waker(settings["DATABASE_URL"], stop)
+    try:
+        assert waker.wait(0.01) is False
+        assert (waker.connection is None) == settings["DATABASE_URL"].startswith("sqlite"), \
+            "SQLite has no notifications: nothing to listen on"
+        stop.set()
+        assert waker.wait(NEVER) is False, "returns at once when the worker is stopping"
+    finally:
+        waker.close()
