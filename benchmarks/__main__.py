@@ -10,7 +10,7 @@ import tempfile
 from .clock import seed as seed_clock
 from .common import ROOT, fresh_postgres, machine
 from .decision import time_decisions
-from .ingest import ingest_benchmark
+from .ingest import ingest_benchmark, ingest_benchmark_sqlite
 from .time_to_flag import measure as time_to_flag
 
 TARGETS = {"ingest_ratio": 0.7, "p99_ms": 25.0, "decision_ratio": 1.3, "sweep_seconds": 10.0, "sweep_mb": 300.0,
@@ -24,8 +24,15 @@ def main() -> None:
     for name, result in ingest.items():
         print(result.line(name), flush=True)
     ratio = ingest["contactguard"].rate / ingest["bare"].rate
+    with tempfile.TemporaryDirectory() as instance:
+        lite = ingest_benchmark_sqlite(instance)
+    for name, result in lite.items():
+        print(result.line(f"sqlite {name}"), flush=True)
+    ratio_sqlite = lite["contactguard"].rate / lite["bare"].rate
+    print(f"ingest_ratio_pg={ratio:.2f} ingest_ratio_sqlite={ratio_sqlite:.2f}", flush=True)
     print(f"ingest_ratio={ratio:.2f} p50={ingest['contactguard'].percentile(50):.1f}ms "
           f"p99={ingest['contactguard'].percentile(99):.1f}ms "
+          f"p99_sqlite={lite['contactguard'].percentile(99):.1f}ms "
           f"p99_helpdesk_down={ingest['contactguard_helpdesk_down'].percentile(99):.1f}ms", flush=True)
     flags = time_to_flag(rate=50.0, seconds=20.0)
     print(f"time_to_flag: {flags.acknowledged}/{flags.sent} acknowledged, {flags.flagged} flagged, "
@@ -44,14 +51,14 @@ def main() -> None:
                                           check=True, capture_output=True, text=True).stdout) for _ in range(2)]
     print(f"sweep_first_cycle={runs[0]['seconds']:.1f}s peak={runs[0]['peak_mb']:.0f}MB acts={runs[0]['acts']}")
     print(f"sweep_repeat_cycle={runs[1]['seconds']:.2f}s peak={runs[1]['peak_mb']:.0f}MB")
-    _write_doc(ingest, ratio, decisions, decision_ratio, runs, flags)
+    _write_doc(ingest, ratio, decisions, decision_ratio, runs, flags, lite, ratio_sqlite)
 
 
 def _met(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
 
-def _write_doc(ingest, ratio, decisions, decision_ratio, runs, flags) -> None:
+def _write_doc(ingest, ratio, decisions, decision_ratio, runs, flags, lite, ratio_sqlite) -> None:
     cg, down, bare = ingest["contactguard"], ingest["contactguard_helpdesk_down"], ingest["bare"]
     lines = [
         "# Benchmarks", "",
@@ -68,6 +75,12 @@ def _write_doc(ingest, ratio, decisions, decision_ratio, runs, flags) -> None:
         f"| p99 while the helpdesk API is down (worker retrying) | {down.percentile(99):.1f} ms | same p99 | "
         f"{_met(down.percentile(99) <= max(cg.percentile(99) * 1.15, TARGETS['p99_ms']))} |",
         f"| bare receiver p50 / p99 | {bare.percentile(50):.1f} / {bare.percentile(99):.1f} ms | | |",
+        f"| SQLite (`make run`'s default): ingest ratio | {ratio_sqlite:.2f} ({lite['contactguard'].rate:.0f} ÷ "
+        f"{lite['bare'].rate:.0f}) | ≥ 0.7 | {_met(ratio_sqlite >= TARGETS['ingest_ratio'])} |",
+        f"| SQLite: contactguard p50 / p99; bare p50 / p99 | {lite['contactguard'].percentile(50):.1f} / "
+        f"{lite['contactguard'].percentile(99):.1f} ms; {lite['bare'].percentile(50):.1f} / "
+        f"{lite['bare'].percentile(99):.1f} ms | p99 ≤ 25 ms | "
+        f"{_met(lite['contactguard'].percentile(99) <= TARGETS['p99_ms'])} |",
         f"| time to flag at 50 events/s, webhook answered to the helpdesk's flag call, p50 / p99 "
         f"({flags.flagged}/{flags.sent} flagged) | {flags.percentile(50):.0f} / {flags.percentile(99):.0f} ms | "
         f"p99 < 1,000 ms | {_met(flags.flagged == flags.sent and flags.percentile(99) < TARGETS['time_to_flag_p99_ms'])} |",

@@ -1,6 +1,7 @@
 """Webhook ingest under gunicorn: contactguard against a bare Flask receiver, same server and load."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -105,6 +106,7 @@ def measure(port: int, path: str, run: str, per_connection: int):
 
 
 def ingest_benchmark(url: str, dsn: str, instance: str, per_connection: int = 150) -> dict:
+    """PostgreSQL: contactguard (with a worker deciding beside it) against the bare receiver."""
     connection_id = seed(url, instance)
     seed_bare(dsn)
     env = {"CONTACTGUARD_DATABASE_URL": url, "CONTACTGUARD_INSTANCE_PATH": instance,
@@ -112,8 +114,9 @@ def ingest_benchmark(url: str, dsn: str, instance: str, per_connection: int = 15
     results = {}
     with gunicorn("benchmarks.bare_app:create_app()", env) as port:
         results["bare"] = measure(port, "/webhooks/x", "bare", per_connection)
-    with gunicorn("plugin.app:create_app()", env) as port:
+    with gunicorn("plugin.app:create_app()", env) as port, _worker(env):
         results["contactguard"] = measure(port, f"/webhooks/{connection_id}", "cg", per_connection)
+    with gunicorn("plugin.app:create_app()", env) as port:
         # The helpdesk's API is down: a worker drains the outbox against a closed port meanwhile.
         worker = _down_helpdesk_worker(url, dsn, instance, connection_id)
         try:
@@ -124,6 +127,37 @@ def ingest_benchmark(url: str, dsn: str, instance: str, per_connection: int = 15
             worker.terminate()
             worker.wait(10)
     return results
+
+
+def ingest_benchmark_sqlite(instance: str, per_connection: int = 150) -> dict:
+    """The embedded default (`make run`): contactguard on SQLite against a bare receiver on SQLite."""
+    from .bare_app import seed_sqlite
+
+    url = f"sqlite:///{instance}/contactguard.sqlite3"
+    connection_id = seed(url, instance)
+    seed_sqlite(f"{instance}/bare.sqlite3", CUSTOMERS)
+    env = {"CONTACTGUARD_DATABASE_URL": url, "CONTACTGUARD_INSTANCE_PATH": instance,
+           "CONTACTGUARD_SECRET_KEY": "bench-secret-key-123", "CONTACTGUARD_LOG_LEVEL": "WARNING",
+           "BARE_SQLITE": f"{instance}/bare.sqlite3"}
+    results = {}
+    with gunicorn("benchmarks.bare_app:create_app()", env) as port:
+        results["bare"] = measure(port, "/webhooks/x", "bare", per_connection)
+    with gunicorn("plugin.app:create_app()", env) as port, _worker(env):
+        results["contactguard"] = measure(port, f"/webhooks/{connection_id}", "cg", per_connection)
+    return results
+
+
+@contextlib.contextmanager
+def _worker(env: dict):
+    """`contactguard worker` deciding the stored events while the load runs, as in production."""
+    worker = subprocess.Popen([sys.executable, "-m", "plugin.cli", "worker", "--interval", "0.25"], cwd=ROOT,
+                              env={**os.environ, **env, "CONTACTGUARD_ALLOW_PRIVATE_HELPDESK_URLS": "true"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(15)
 
 
 def _down_helpdesk_worker(url: str, dsn: str, instance: str, connection_id: str):

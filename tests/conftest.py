@@ -12,6 +12,7 @@ import uuid
 import psycopg
 import pytest
 from click.testing import CliRunner
+from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -175,8 +176,32 @@ def app(settings):
     app.extensions["contactguard.engine"].dispose()
 
 
+class WorkerBesideClient(FlaskClient):
+    """Flask's test client, with the worker's step run after each webhook delivery.
+
+    The webhook only stores events; in production the worker, woken by the commit, decides them a few
+    milliseconds later (plugin/worker/decisions.py). Here that step runs as soon as the delivery is
+    answered, so a test sees what an agent sees a moment later. The helpdesk calls are not made: tests
+    drain the outbox themselves, against `responses` or a real django-helpdesk."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        if response.request.path.startswith("/webhooks/"):
+            decide_all(self.application.extensions["contactguard.sessions"], self.application.config["CONTACTGUARD"])
+        return response
+
+
+def decide_all(sessions, settings) -> None:
+    """Run the worker's decision step until no stored event is left undecided."""
+    from plugin.worker.decisions import decide_pending
+
+    while decide_pending(sessions, settings):
+        pass
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = WorkerBesideClient
     return app.test_client()
 
 

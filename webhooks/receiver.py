@@ -3,9 +3,11 @@
 Order matters: the connection is looked up before the body is read (an unknown or inactive URL costs nothing);
 the body is read in chunks up to MAX_BODY (a chunked body without Content-Length is cut off at the limit, never
 read whole); the raw bytes are verified before they are parsed; each event is checked (NUL characters, lengths,
-types) before it reaches the database; the event, its decision, the outbox actions and the audit entry are
-committed together before the answer goes back. The answer is the same whatever was decided: anyone holding
-the URL must not learn whether an address is on the register.
+types) before it reaches the database; then each event is stored with one insert, keyed for de-duplication,
+and committed before the answer goes back. Deciding (matching the register, the policy's decision, the
+helpdesk actions and the audit entry) is the worker's job (plugin/worker/decisions.py), woken at once by
+the commit; the request does the minimum, the same on every database. The answer is the same whatever the
+event is: anyone holding the URL must not learn whether an address is on the register.
 """
 from __future__ import annotations
 
@@ -19,8 +21,7 @@ from adapters import get_adapter
 from adapters.base import check_event
 from adapters.errors import PayloadError, SignatureError, UnhandledEvent
 from plugin.clock import utcnow
-from plugin.services import Actor, Context
-from plugin.services.pipeline import ingest, record_if_unrestricted
+from plugin.services.pipeline import accept
 
 from .connection_cache import ConnectionCache
 
@@ -106,12 +107,11 @@ def receive(token: str):
         if isinstance(events, dict):  # the handshake's answer
             log.info("webhook handshake connection=%s", connection.id[:6])
             return jsonify(events), 200
-        ctx = Context(session, Actor.system("webhook"), current_app.config["CONTACTGUARD"])
         for event in events:
             try:
-                _ingest_one(ctx, connection, event)
+                _store_one(session, connection, event)
             except DataError as exc:  # a value the database refused that check_event did not foresee
-                ctx.session.rollback()
+                session.rollback()
                 log.warning("webhook value refused by the database connection=%s: %s", connection.id[:6],
                             type(exc.orig).__name__)
                 return _error(400, "malformed_payload", "a value in the payload cannot be stored")
@@ -146,24 +146,12 @@ def _verified_events(adapter, connection, raw: bytes):
                            f"({type(exc).__name__})") from None
 
 
-def _ingest_one(ctx: Context, connection, event) -> str:
-    """Commit one event; a duplicate (a retry, a replay, a concurrent twin) loses on the unique key."""
+def _store_one(session, connection, event) -> str:
+    """Commit one event for the worker; a duplicate (a retry, a replay, a concurrent twin) loses on the key."""
     try:
-        if _fast_allow(connection, event):
-            return "processed"
-        with ctx.session.begin():
-            result = ingest(ctx, connection, event)
+        with session.begin():
+            return accept(session, connection.id, event, utcnow())
     except IntegrityError:
-        ctx.session.rollback()
+        session.rollback()
         log.info("duplicate delivery connection=%s delivery=%s", connection.id[:6], event.delivery_key)
         return "duplicate"
-    return result.status
-
-
-def _fast_allow(connection, event) -> bool:
-    """On PostgreSQL most contacts (not restricted) are recorded by one autocommit statement."""
-    engine = current_app.extensions["contactguard.engine"]
-    if engine.dialect.name != "postgresql":
-        return False
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return record_if_unrestricted(conn, connection.id, event, utcnow())

@@ -67,7 +67,7 @@ def _drain_loop(state, stop: threading.Event) -> None:
     from ..worker.scheduler import run_worker
 
     try:
-        run_worker(state.sessions, state.settings, stop, interval=1.0)
+        run_worker(state.sessions, state.settings, stop, interval=0.25)  # SQLite: no NOTIFY, a quick poll
     except Exception:  # noqa: BLE001 - keep serving web requests; the operator sees the error
         logging.getLogger(__name__).exception("worker stopped")
 

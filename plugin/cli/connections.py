@@ -11,7 +11,7 @@ from adapters import REGISTRY
 from ..secretbox import KeyLost, check_key
 from ..services import connections as conns
 from ..services import events
-from ..worker import outbox, sweeps
+from ..worker import decisions, outbox, sweeps
 from ..worker.scheduler import run_worker
 from .base import cli, load_json_option, unit_of_work
 
@@ -194,6 +194,8 @@ def worker(state, once, interval):
         raise click.ClickException(str(exc)) from None
     if once:
         report = sweeps.run_sweeps(state.sessions, state.settings)
+        while decisions.decide_pending(state.sessions, state.settings):
+            pass
         stats = outbox.drain_once(state.sessions, state.settings)
         click.echo(f"clock: {report.counts or 'nothing due'}; outbox: {stats.done} done, "
                    f"{stats.retried} to retry, {stats.dead} dead")

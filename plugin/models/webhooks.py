@@ -30,7 +30,9 @@ class WebhookEvent(Base):
     """One contact received from a helpdesk, the decision taken on it, and why."""
 
     __tablename__ = "webhook_events"
-    __table_args__ = (UniqueConstraint("connection_id", "delivery_key"),)
+    __table_args__ = (UniqueConstraint("connection_id", "delivery_key"),
+                      Index("ix_webhook_events_pending", "id", postgresql_where=text("outcome = 'pending'"),
+                            sqlite_where=text("outcome = 'pending'")))
     id: Mapped[int] = mapped_column(primary_key=True)
     connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
     delivery_key: Mapped[str] = mapped_column(String(128))
@@ -42,6 +44,8 @@ class WebhookEvent(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     screen_hits: Mapped[list] = mapped_column(default=list)
+    # The event as received, while it waits for the worker's decision (outcome 'pending'); cleared once decided.
+    inbound: Mapped[dict | None] = mapped_column(default=None)
 
 
 class OutboxAction(Base):

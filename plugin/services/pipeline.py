@@ -1,16 +1,19 @@
-"""One webhook event: match the customer, decide, and record event, outbox and audit together.
+"""One webhook event: stored as received, then matched, decided and recorded with its outbox and audit.
 
-The caller commits; nothing here calls the helpdesk (the worker does, from the outbox).
+Two steps (issue 12): the webhook request only stores the event (`accept`: one insert, keyed for
+de-duplication) and answers; the worker decides each stored event in arrival order (`decide_stored`),
+writing the decision, the outbox actions and the audit entry in one transaction. `ingest` does both
+at once for `connections rescan`. The caller commits; nothing here calls the helpdesk.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, or_, select, text
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import joinedload
 
 from adapters.base import InboundEvent
@@ -89,6 +92,59 @@ def _decide(ctx: Context, connection, event: InboundEvent, row: WebhookEvent, cu
 
 PENDING = "pending"
 LOOKUP_FIELDS = ("delivery_key", "event_type", "ticket_id", "subject", "text", "channel", "lookup")
+RECEIVED = "received; the worker decides"
+
+
+def accept(session, connection_id: str, event: InboundEvent, now: dt.datetime) -> str:
+    """The webhook's whole work in the database: store the event for the worker ('accepted'), or 'ignored'.
+
+    One insert in the caller's transaction; a delivery seen before fails it on the (connection, delivery
+    key) unique key (IntegrityError), so retries and concurrent twins are stored once."""
+    if event.ignore_reason:
+        log.info("event ignored connection=%s delivery=%s type=%s reason=%s", connection_id[:6],
+                 event.delivery_key, event.event_type, event.ignore_reason)
+        return "ignored"
+    session.execute(insert(WebhookEvent).values(
+        connection_id=connection_id, delivery_key=event.delivery_key, event_type=event.event_type,
+        ticket_id=event.ticket_id, outcome=PENDING, reason=RECEIVED, screen_hits=[], received_at=now,
+        inbound=inbound_of(event)))
+    return "accepted"
+
+
+def inbound_of(event: InboundEvent) -> dict:
+    """The event as JSON, to wait in webhook_events.inbound for the worker."""
+    stored = {f.name: getattr(event, f.name) for f in fields(InboundEvent) if f.name != "ignore_reason"}
+    stored["at"] = event.at.isoformat() if event.at else None
+    stored["emails"], stored["phones"] = list(event.emails), list(event.phones)
+    return stored
+
+
+def event_from(inbound: dict) -> InboundEvent:
+    """The stored event back as an InboundEvent."""
+    known = {f.name for f in fields(InboundEvent)}
+    values = {k: v for k, v in inbound.items() if k in known}
+    values["at"] = dt.datetime.fromisoformat(values["at"]) if values.get("at") else None
+    values["emails"], values["phones"] = tuple(values.get("emails") or ()), tuple(values.get("phones") or ())
+    return InboundEvent(**values)
+
+
+def decide_stored(ctx: Context, connection, row: WebhookEvent) -> str:
+    """The worker's step for one stored event: decide it, queue its actions, audit; clear what it carried."""
+    event = event_from(row.inbound)
+    row.inbound = None  # the subject and text were needed for the decision only
+    if event.needs_lookup:
+        row.reason = "waiting to learn who wrote"
+        _queue_lookup(ctx, connection, event, row)
+        return PENDING
+    customer_id, restriction_ids = _match(ctx, connection.id, event)
+    restrictions = _load(ctx, restriction_ids)
+    if not restrictions:
+        row.customer_id, row.outcome, row.reason = customer_id, policy.Outcome.ALLOW.value, "not restricted"
+        log.info("event processed connection=%s delivery=%s type=%s outcome=allow", connection.id[:6],
+                 event.delivery_key, event.event_type)
+        return row.outcome
+    return _decide(ctx, connection, event, row, customer_id, restrictions).outcome
+
 
 
 def _await_lookup(ctx: Context, connection, event: InboundEvent) -> IngestResult:
@@ -98,11 +154,15 @@ def _await_lookup(ctx: Context, connection, event: InboundEvent) -> IngestResult
                        screen_hits=[])
     ctx.session.add(row)
     ctx.session.flush()
+    _queue_lookup(ctx, connection, event, row)
+    return IngestResult("processed", PENDING, row.id)
+
+
+def _queue_lookup(ctx: Context, connection, event: InboundEvent, row: WebhookEvent) -> None:
     key = f"{connection.id[:12]}:{row.id}:lookup"
     ctx.session.add(OutboxAction(connection_id=connection.id, event_id=row.id, ticket_id=event.ticket_id,
                                  kind="lookup", idempotency_key=key, payload={
                                      "kind": "lookup", "event": {f: getattr(event, f) for f in LOOKUP_FIELDS}}))
-    return IngestResult("processed", PENDING, row.id)
 
 
 def decide_after_lookup(ctx: Context, connection, event_id: int, found: dict) -> str:
@@ -124,41 +184,6 @@ def decide_after_lookup(ctx: Context, connection, event_id: int, found: dict) ->
         row.customer_id, row.outcome, row.reason = customer_id, policy.Outcome.ALLOW.value, "not restricted"
         return row.outcome
     return _decide(ctx, connection, event, row, customer_id, restrictions).outcome
-
-
-FAST_ALLOW = text("""
-WITH m AS (
-    SELECT i.customer_id AS cid, r.id AS rid, i.id AS iid
-    FROM identities i
-    LEFT JOIN restrictions r ON r.customer_id = i.customer_id AND r.state = ANY(CAST(:states AS text[]))
-    WHERE (i.kind, i.value, i.connection_id) IN (SELECT * FROM unnest(CAST(:kinds AS text[]), CAST(:values AS text[]), CAST(:connections AS text[])))
-), ins AS (
-    INSERT INTO webhook_events (connection_id, delivery_key, event_type, ticket_id, customer_id, outcome, reason,
-                                screen_hits, received_at)
-    SELECT :connection_id, :delivery_key, :event_type, :ticket_id, (SELECT cid FROM m ORDER BY iid LIMIT 1),
-           'allow', 'not restricted', '[]', :received_at
-    WHERE NOT EXISTS (SELECT 1 FROM m WHERE rid IS NOT NULL)
-    RETURNING id
-)
-SELECT count(*) FROM ins
-""")
-
-
-def record_if_unrestricted(conn, connection_id: str, event: InboundEvent, now) -> bool:
-    """PostgreSQL fast path, one autocommit statement: record the contact as allowed unless the sender
-    is restricted (then False: take the full path). A duplicate delivery raises IntegrityError."""
-    if event.ignore_reason or event.needs_lookup:
-        return False
-    wanted = _wanted(connection_id, event)
-    inserted = conn.execute(FAST_ALLOW, {
-        "states": IN_FORCE_STATES, "kinds": [w[0] for w in wanted], "values": [w[1] for w in wanted],
-        "connections": [w[2] for w in wanted], "connection_id": connection_id, "delivery_key": event.delivery_key,
-        "event_type": event.event_type, "ticket_id": event.ticket_id,
-        "received_at": now.astimezone(dt.timezone.utc).replace(tzinfo=None)}).scalar()
-    if inserted:
-        log.info("event processed connection=%s delivery=%s type=%s outcome=allow", connection_id[:6],
-                 event.delivery_key, event.event_type)
-    return bool(inserted)
 
 
 def _record_allowed(ctx: Context, connection, event: InboundEvent, customer_id: int | None) -> None:

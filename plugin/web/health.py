@@ -1,12 +1,17 @@
 """Liveness and readiness for load balancers and the operator on call."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from .. import __version__
 from ..secretbox import KeyLost, check_key
-from ..worker import outbox
+from ..clock import utcnow
+from ..worker import decisions, outbox
+
+UNDECIDED_TOO_LONG = dt.timedelta(minutes=2)  # the worker decides within a second; this long means it is not
 
 bp = Blueprint("health", __name__)
 
@@ -28,6 +33,7 @@ def readyz():
         with current_app.extensions["contactguard.sessions"]() as session:
             session.execute(text("SELECT 1"))
             queue = outbox.summary(session)
+            undecided = decisions.waiting(session, utcnow() - UNDECIDED_TOO_LONG)
             check_key(session, current_app.config["CONTACTGUARD"])
     except KeyLost as exc:
         current_app.logger.error("readiness check failed: the secret key cannot open the stored secrets")
@@ -36,7 +42,11 @@ def readyz():
         current_app.logger.warning("readiness check failed: %s", type(exc).__name__)
         return jsonify(status="unavailable", reason=f"database: {type(exc).__name__}"), 503
     attention = []
+    if undecided:
+        attention.append(f"{undecided} webhook event(s) waiting over {UNDECIDED_TOO_LONG.seconds // 60} minutes "
+                         "for a decision: is `contactguard worker` running? (its log names any event it cannot decide)")
     if queue["dead"]:
         attention.append(f"{queue['dead']} helpdesk action(s) gave up and need a person: "
                          "`contactguard outbox dead`, then `contactguard outbox retry`")
-    return jsonify(status="ready", detail={"database": "ok", "outbox": queue}, attention=attention)
+    return jsonify(status="ready", detail={"database": "ok", "outbox": queue, "undecided_events": undecided},
+                   attention=attention)

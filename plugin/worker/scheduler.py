@@ -1,4 +1,5 @@
-"""The worker process: every worker drains the outbox; one elected worker runs the clock's sweeps.
+"""The worker process: every worker decides stored webhook events and drains the outbox; one elected worker
+runs the clock's sweeps.
 
 APScheduler 3.x runs the sweep job in memory, in the elected worker only: nothing is pickled
 into the database (a job store would hold the settings, secret key and database password
@@ -17,7 +18,7 @@ from sqlalchemy import text
 
 from ..db import make_engine
 from ..secretbox import check_key
-from . import outbox, sweeps
+from . import decisions, outbox, sweeps
 from .wakeup import Waker
 
 log = logging.getLogger(__name__)
@@ -95,11 +96,13 @@ def run_worker(sessions, settings: dict, stop: threading.Event, interval: float 
                 scheduler = make_scheduler(sessions, settings)
                 scheduler.start()
             try:
+                decided = decisions.decide_pending(sessions, settings)  # the webhook stored them; decide first
                 stats = outbox.drain_once(sessions, settings, limit=DRAIN_BATCH)
             except Exception:  # noqa: BLE001 - keep the worker alive; the next pass retries
-                log.exception("outbox pass failed")
-                stats = None
-            if stats is not None and stats.done + stats.retried + stats.dead >= DRAIN_BATCH:
+                log.exception("worker pass failed")
+                decided, stats = 0, None
+            busy = stats is not None and stats.done + stats.retried + stats.dead >= DRAIN_BATCH
+            if decided >= decisions.BATCH or busy:
                 continue  # a full batch: there is probably more waiting now
             waker.wait(interval)  # a new action (PostgreSQL NOTIFY) or the interval, whichever comes first
     finally:

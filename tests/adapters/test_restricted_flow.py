@@ -17,6 +17,7 @@ from plugin.services import connections as conns
 from plugin.services import register as reg
 from plugin.worker import outbox
 from tests.adapters.test_contract import fixture, loaded, register, spec_of, subset
+from tests.conftest import decide_all
 from tests.helpers import active_restriction, last_outcome
 
 KEYS = [k for k in sorted(REGISTRY) if spec_of(k).restricted_calls]
@@ -67,6 +68,8 @@ def test_restricted_customer_ticket_through_real_http(key, served, cast, session
                                       **spec.sign(raw, secrets, dt.datetime.now(dt.timezone.utc))})
     assert response.status_code == 200, response.text
     assert response.json() == {"status": "accepted", "events": 1}, "the reply never tells the outcome"
+    assert last_outcome(sessions) == "pending", "the request stores the event; the worker decides"
+    decide_all(sessions, settings)
     assert last_outcome(sessions) == spec.restricted_outcome
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         for call in spec.restricted_calls:

@@ -14,6 +14,7 @@ from plugin.models import OutboxAction, WebhookEvent
 from plugin.services import connections as conns
 from plugin.services import register as reg
 from plugin.worker import outbox
+from tests.conftest import decide_all
 from tests.helpers import active_restriction
 
 pytestmark = pytest.mark.e2e
@@ -38,6 +39,8 @@ def wired(helpdesk, contactguard_url, cast, sessions):
 
 
 def _drain(sessions, settings, now=None):
+    """One worker pass: decide what the webhooks stored, then apply the actions through the helpdesk's API."""
+    decide_all(sessions, settings)
     return outbox.drain_once(sessions, settings, now=now)
 
 

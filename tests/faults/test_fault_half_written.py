@@ -1,8 +1,8 @@
-"""The database goes away in the middle of a webhook's transaction: nothing is half-written, the retry writes all.
+"""The database goes away in the middle of a write: nothing is half-written, and the work is done once later.
 
-Issue 9, Prove: the event, its decision, its outbox actions and its audit entry are one transaction. On
-PostgreSQL the request's own backend is terminated (pg_terminate_backend), as a restart would; on SQLite
-the last write fails. The helpdesk is answered 503 with Retry-After, so it retries; the retry writes everything once.
+Issue 9, Prove: the webhook stores the event in one transaction; the worker's decision, its outbox actions and
+its audit entry are one transaction. On PostgreSQL the worker's own backend is terminated
+(pg_terminate_backend), as a restart would; on SQLite the last write fails.
 """
 import psycopg
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from plugin.models import AuditEntry, OutboxAction, WebhookEvent
 from plugin.services.context import Context
+from plugin.worker.decisions import decide_pending
 from tests.conftest import ON_POSTGRES
 from tests.helpers import active_restriction
 from tests.webhooks.conftest import fixture_body
@@ -47,28 +48,62 @@ def database_dies_at_the_audit_entry(monkeypatch, settings):
     return fired
 
 
-def test_a_webhook_cut_off_mid_transaction_leaves_nothing_and_its_retry_writes_everything_once(
-        app, client, cast, fake_connection_id, sessions, database_dies_at_the_audit_entry):
+def test_a_decision_cut_off_mid_transaction_leaves_nothing_half_written_and_the_next_pass_writes_it_once(
+        app, cast, fake_connection_id, sessions, settings, database_dies_at_the_audit_entry):
+    """The webhook stores the event and answers; the worker's decision is cut off at its audit entry (the
+    event's decision and actions already flushed): nothing of it is kept, the event waits undecided, and
+    the next pass writes the decision, its actions and its audit entry once."""
     connection_id = fake_connection_id
     active_restriction(cast)
-    app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as in production: a 5xx the helpdesk retries
+    client = app.test_client()  # plain: the worker's step is run by hand below
     before = _counts(sessions)
     body = fixture_body("django-helpdesk-ticket-created", id=501)
 
-    answer = client.post(f"/webhooks/{connection_id}", json=body)
-    assert database_dies_at_the_audit_entry, "the fault fired inside the webhook's transaction"
-    assert answer.status_code == 503, "not acknowledged: the helpdesk will send it again"
-    assert answer.headers["Retry-After"] == "30" and answer.json["code"] == "database_unavailable"
-    assert _counts(sessions) == before, "nothing half-written: no event, no action, no audit entry"
+    assert client.post(f"/webhooks/{connection_id}", json=body).status_code == 200
+    stored = _counts(sessions)
+    assert stored == {**before, "events": before["events"] + 1}, "the event is stored, nothing decided yet"
 
-    assert client.post(f"/webhooks/{connection_id}", json=body).status_code == 200  # the helpdesk's retry
+    with pytest.raises(OperationalError):
+        decide_pending(sessions, settings)
+    assert database_dies_at_the_audit_entry, "the fault fired inside the decision's transaction"
+    assert _counts(sessions) == stored, "nothing half-written: no action, no audit entry"
+    with sessions() as s:
+        event = s.scalar(select(WebhookEvent).order_by(WebhookEvent.id.desc()))
+        assert (event.outcome, event.inbound is not None) == ("pending", True), "it waits for the next pass"
+
+    assert decide_pending(sessions, settings) == 1  # the next pass
     after = _counts(sessions)
-    assert after["events"] == before["events"] + 1 and after["audit"] == before["audit"] + 1
+    assert after["events"] == stored["events"] and after["audit"] == before["audit"] + 1
     assert after["actions"] - before["actions"] >= 3, "the flag, the tags and the note"
     with sessions() as s:
         event = s.scalar(select(WebhookEvent).order_by(WebhookEvent.id.desc()))
         kinds = list(s.scalars(select(OutboxAction.kind).where(OutboxAction.event_id == event.id)))
     assert event.outcome in ("flag", "disregard", "escalate") and {"set_flag", "add_note"} <= set(kinds)
+    assert event.inbound is None, "the subject and text are not kept once decided"
 
-    assert client.post(f"/webhooks/{connection_id}", json=body).status_code == 200  # sent once more
+    assert client.post(f"/webhooks/{connection_id}", json=body).status_code == 200  # the helpdesk sends it again
+    assert decide_pending(sessions, settings) == 0
     assert _counts(sessions) == after, "a repeated delivery is stored once"
+
+
+def test_the_database_down_when_the_webhook_stores_answers_503_and_keeps_nothing(
+        app, cast, fake_connection_id, sessions, monkeypatch):
+    """Issue 9: while the database is unreachable the webhook answers 503 with Retry-After (not 500), so the
+    helpdesk sends it again; nothing was committed, so the retry is stored exactly once."""
+    from webhooks import receiver
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("INSERT INTO webhook_events", {}, Exception("server closed the connection"))
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as in production
+    client = app.test_client()
+    before = _counts(sessions)
+    body = fixture_body("django-helpdesk-ticket-created", id=502)
+    with monkeypatch.context() as patched:
+        patched.setattr(receiver, "accept", database_gone)
+        answer = client.post(f"/webhooks/{fake_connection_id}", json=body)
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
+    assert answer.json["code"] == "database_unavailable"
+    assert _counts(sessions) == before
+    assert client.post(f"/webhooks/{fake_connection_id}", json=body).status_code == 200  # the retry
+    assert _counts(sessions)["events"] == before["events"] + 1

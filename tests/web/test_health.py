@@ -12,7 +12,7 @@ def test_readyz_checks_the_database(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ready", "attention": [], "detail": {
-        "database": "ok", "outbox": {"pending": 0, "dead": 0, "oldest_pending_at": None}}}
+        "database": "ok", "outbox": {"pending": 0, "dead": 0, "oldest_pending_at": None}, "undecided_events": 0}}
 
 
 def test_readyz_names_dead_lettered_helpdesk_actions(client, connection_id, sessions):
@@ -30,6 +30,25 @@ def test_readyz_names_dead_lettered_helpdesk_actions(client, connection_id, sess
     assert body["detail"]["outbox"]["dead"] == 1 and body["detail"]["outbox"]["pending"] == 1
     assert body["detail"]["outbox"]["oldest_pending_at"]
     assert "1 helpdesk action(s) gave up" in body["attention"][0] and "outbox dead" in body["attention"][0]
+
+
+def test_readyz_names_webhook_events_the_worker_has_not_decided(app, cast, connection_id, sessions):
+    """Issue 12: the webhook only stores events; if no worker decides them, the operator on call sees it."""
+    import datetime as dt
+
+    import time_machine
+
+    from tests.helpers import active_restriction
+    from tests.webhooks.conftest import fixture_body
+
+    active_restriction(cast)
+    plain = app.test_client()  # no worker beside it
+    assert plain.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+    assert plain.get("/readyz").get_json()["attention"] == [], "just arrived: the worker has a moment"
+    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=3), tick=False):
+        body = plain.get("/readyz").get_json()
+    assert body["detail"]["undecided_events"] == 1
+    assert "1 webhook event(s) waiting over 2 minutes" in body["attention"][0] and "worker" in body["attention"][0]
 
 
 def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):

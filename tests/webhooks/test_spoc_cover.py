@@ -182,6 +182,7 @@ def test_a_councils_own_screen_phrases_from_the_instance_file_escalate_a_contact
     from pathlib import Path
 
     from plugin.app import create_app
+    from tests.conftest import WorkerBesideClient
 
     instance = Path(settings["INSTANCE_PATH"])
     instance.mkdir(parents=True, exist_ok=True)
@@ -190,6 +191,7 @@ def test_a_councils_own_screen_phrases_from_the_instance_file_escalate_a_contact
     body = fixture_body("django-helpdesk-followup", assigned_to=int(OTHER),
                         title="My gran keeps wandering off at night again")
     app = create_app({"DATABASE_URL": settings["DATABASE_URL"], "INSTANCE_PATH": str(instance), "TESTING": True})
+    app.test_client_class = WorkerBesideClient  # the worker, which decides, reads the same instance file
     try:
         assert _post(app.test_client(), connection_id, body)["outcome"] == "escalate"
     finally:

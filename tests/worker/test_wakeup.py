@@ -1,6 +1,6 @@
-"""Issue 11 item 3: a worker wakes when a webhook commits helpdesk actions, not at its next poll.
+"""Issue 11 item 3: a worker wakes when a webhook event or a helpdesk action is committed, not at its next poll.
 
-The assertions are about what wakes the worker (a committed outbox action, and nothing else), never about
+The assertions are about what wakes the worker (committed work, and nothing else), never about
 how fast: the speed is measured by `make bench` (time_to_flag_p99_ms).
 """
 import threading
@@ -38,17 +38,21 @@ def test_a_restricted_contact_committed_by_the_webhook_wakes_the_worker(waker, a
 
 
 @pytest.mark.postgres_only
-def test_an_unrestricted_contact_or_a_rolled_back_write_wakes_no_one(waker, client, cast, connection_id, sessions):
+def test_every_stored_event_wakes_the_worker_and_a_rolled_back_write_wakes_no_one(waker, app, cast, connection_id,
+                                                                                 sessions):
+    """Issue 12: the webhook only stores the event; the worker must wake to decide it, restricted or not."""
     from plugin.models import OutboxAction
 
+    plain = app.test_client()  # no decision step beside it: the stored event alone must wake the worker
     _listening(waker)
-    assert client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+    assert plain.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+    assert waker.wait(NEVER) is True, "an unrestricted customer's event is decided by the worker too"
     with sessions() as session, session.begin():
         session.add(OutboxAction(connection_id=connection_id, ticket_id="1", kind="add_note", payload={},
                                  idempotency_key="never-committed"))
         session.flush()
         session.rollback()
-    assert waker.wait(0.5) is False
+    assert waker.wait(0.5) is False, "nothing committed: no one woken"
 
 
 @pytest.mark.postgres_only
