@@ -61,3 +61,16 @@ def transaction(factory: sessionmaker[Session]):
     with factory() as session:
         with session.begin():
             yield session
+
+
+@contextmanager
+def single_write(engine: Engine):
+    """A connection for one statement that commits by itself (the webhook's one insert): autocommit on
+    PostgreSQL, so the statement is its own transaction in one round trip; a short IMMEDIATE transaction on
+    SQLite, which has a single writer. Either way the write is atomic and durable when the block ends."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
+    else:
+        with engine.begin() as connection:
+            yield connection

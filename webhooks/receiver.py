@@ -21,6 +21,7 @@ from adapters import get_adapter
 from adapters.base import check_event
 from adapters.errors import PayloadError, SignatureError, UnhandledEvent
 from plugin.clock import utcnow
+from plugin.db import single_write
 from plugin.services.pipeline import accept
 
 from .connection_cache import ConnectionCache
@@ -79,42 +80,41 @@ def read_body(limit: int = MAX_BODY) -> bytes:
 def receive(token: str):
     """Receive one helpdesk delivery."""
     sessions = current_app.extensions["contactguard.sessions"]
-    with sessions() as session:
+    with sessions() as session:  # opens a database connection only when the cache has to read
         connection = _cache().get(session, token) if len(token) <= 64 else None
-        session.rollback()  # end the read; each event is written in its own transaction
-        if connection is None or not connection.active:
-            log.warning("webhook for unknown or inactive connection")
-            return _error(404, "unknown_connection", "no such webhook")
+    if connection is None or not connection.active:
+        log.warning("webhook for unknown or inactive connection")
+        return _error(404, "unknown_connection", "no such webhook")
+    try:
+        raw = read_body()
+    except TooLarge:
+        log.warning("webhook body over %d bytes connection=%s", MAX_BODY, connection.id[:6])
+        return _error(413, "too_large", f"body over {MAX_BODY} bytes")
+    except ClientDisconnected:
+        return _error(400, "malformed_payload", "the body ended early")
+    adapter = get_adapter(connection.adapter)
+    try:
+        events = _verified_events(adapter, connection, raw)
+    except SignatureError as exc:
+        log.warning("webhook refused connection=%s reason=%s", connection.id[:6], exc)
+        return _error(401, "bad_signature", str(exc))
+    except PayloadError as exc:
+        log.warning("webhook malformed connection=%s reason=%s", connection.id[:6], exc)
+        return _error(400, "malformed_payload", str(exc))
+    except UnhandledEvent as exc:
+        log.info("webhook not handled connection=%s type=%.64s", connection.id[:6], exc.event_type)
+        return jsonify(status="ignored", reason=str(exc)[:200]), 200
+    if isinstance(events, dict):  # the handshake's answer
+        log.info("webhook handshake connection=%s", connection.id[:6])
+        return jsonify(events), 200
+    engine = current_app.extensions["contactguard.engine"]
+    for event in events:
         try:
-            raw = read_body()
-        except TooLarge:
-            log.warning("webhook body over %d bytes connection=%s", MAX_BODY, connection.id[:6])
-            return _error(413, "too_large", f"body over {MAX_BODY} bytes")
-        except ClientDisconnected:
-            return _error(400, "malformed_payload", "the body ended early")
-        adapter = get_adapter(connection.adapter)
-        try:
-            events = _verified_events(adapter, connection, raw)
-        except SignatureError as exc:
-            log.warning("webhook refused connection=%s reason=%s", connection.id[:6], exc)
-            return _error(401, "bad_signature", str(exc))
-        except PayloadError as exc:
-            log.warning("webhook malformed connection=%s reason=%s", connection.id[:6], exc)
-            return _error(400, "malformed_payload", str(exc))
-        except UnhandledEvent as exc:
-            log.info("webhook not handled connection=%s type=%.64s", connection.id[:6], exc.event_type)
-            return jsonify(status="ignored", reason=str(exc)[:200]), 200
-        if isinstance(events, dict):  # the handshake's answer
-            log.info("webhook handshake connection=%s", connection.id[:6])
-            return jsonify(events), 200
-        for event in events:
-            try:
-                _store_one(session, connection, event)
-            except DataError as exc:  # a value the database refused that check_event did not foresee
-                session.rollback()
-                log.warning("webhook value refused by the database connection=%s: %s", connection.id[:6],
-                            type(exc.orig).__name__)
-                return _error(400, "malformed_payload", "a value in the payload cannot be stored")
+            _store_one(engine, connection, event)
+        except DataError as exc:  # a value the database refused that check_event did not foresee
+            log.warning("webhook value refused by the database connection=%s: %s", connection.id[:6],
+                        type(exc.orig).__name__)
+            return _error(400, "malformed_payload", "a value in the payload cannot be stored")
     # Never the outcome, nor whether the delivery was new: only that it was received.
     return jsonify(status="accepted", events=len(events)), 200
 
@@ -146,12 +146,11 @@ def _verified_events(adapter, connection, raw: bytes):
                            f"({type(exc).__name__})") from None
 
 
-def _store_one(session, connection, event) -> str:
+def _store_one(engine, connection, event) -> str:
     """Commit one event for the worker; a duplicate (a retry, a replay, a concurrent twin) loses on the key."""
     try:
-        with session.begin():
-            return accept(session, connection.id, event, utcnow())
+        with single_write(engine) as conn:
+            return accept(conn, connection.id, event, utcnow())
     except IntegrityError:
-        session.rollback()
         log.info("duplicate delivery connection=%s delivery=%s", connection.id[:6], event.delivery_key)
         return "duplicate"

@@ -95,20 +95,23 @@ LOOKUP_FIELDS = ("delivery_key", "event_type", "ticket_id", "subject", "text", "
 RECEIVED = "received; the worker decides"
 
 
-def accept(session, connection_id: str, event: InboundEvent, now: dt.datetime) -> str:
+def accept(connection, connection_id: str, event: InboundEvent, now: dt.datetime) -> str:
     """The webhook's whole work in the database: store the event for the worker ('accepted'), or 'ignored'.
 
-    One insert in the caller's transaction; a delivery seen before fails it on the (connection, delivery
-    key) unique key (IntegrityError), so retries and concurrent twins are stored once."""
+    One insert on `connection` (plugin.db.single_write); a delivery seen before fails it on the (connection,
+    delivery key) unique key (IntegrityError), so retries and concurrent twins are stored once."""
     if event.ignore_reason:
         log.info("event ignored connection=%s delivery=%s type=%s reason=%s", connection_id[:6],
                  event.delivery_key, event.event_type, event.ignore_reason)
         return "ignored"
-    session.execute(insert(WebhookEvent).values(
-        connection_id=connection_id, delivery_key=event.delivery_key, event_type=event.event_type,
-        ticket_id=event.ticket_id, outcome=PENDING, reason=RECEIVED, screen_hits=[], received_at=now,
-        inbound=inbound_of(event)))
+    connection.execute(STORE_EVENT, {
+        "connection_id": connection_id, "delivery_key": event.delivery_key, "event_type": event.event_type,
+        "ticket_id": event.ticket_id, "outcome": PENDING, "reason": RECEIVED, "screen_hits": [],
+        "received_at": now, "inbound": inbound_of(event)})
     return "accepted"
+
+
+STORE_EVENT = insert(WebhookEvent.__table__)
 
 
 def inbound_of(event: InboundEvent) -> dict:
