@@ -55,6 +55,7 @@ def seed(url: str, instance: str) -> str:
     session.commit()
     officer = ctx.session.scalar(__import__("sqlalchemy").text("SELECT id FROM officers WHERE role='officer'"))
     senior = ctx.session.scalar(__import__("sqlalchemy").text("SELECT id FROM officers WHERE role='senior'"))
+    session.close()  # end the read (on SQLite it holds the single write lock)
     from plugin.policy.vocabulary import Role
     as_officer = Actor("officer", Role.OFFICER, officer)
     as_senior = Actor("senior", Role.SENIOR, senior)

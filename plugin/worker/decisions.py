@@ -5,8 +5,9 @@ is matched, decided and its helpdesk actions queued, in the transaction that rec
 are taken with FOR UPDATE SKIP LOCKED on PostgreSQL, so several workers share the work; a crash rolls the
 transaction back and the events wait for the next pass, so an event is decided exactly once.
 
-A ticket's events are decided in the order they arrived: an event waits while an earlier one for the same
-ticket is still undecided outside this batch (another worker has it), so their actions queue in order too.
+Each event is decided in its own short transaction. A ticket's events are decided in the order they
+arrived: an event waits while an earlier one for the same ticket is still undecided (another worker has
+it), so their actions queue in order too.
 An event whose decision fails (a bug, bad stored data) is left undecided, logged, and does not stop the
 others; `/readyz` and `contactguard due` show events waiting too long.
 """
@@ -26,43 +27,44 @@ BATCH = 50
 
 
 def decide_pending(sessions, settings: dict, limit: int = BATCH) -> int:
-    """Decide up to `limit` stored events, oldest first; returns how many were decided."""
-    with sessions() as session, session.begin():
-        query = (select(WebhookEvent).where(WebhookEvent.outcome == PENDING, WebhookEvent.inbound.is_not(None))
-                 .order_by(WebhookEvent.id).limit(limit))
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = _in_arrival_order(session, list(session.scalars(query)))
-        ctx = Context(session, Actor.system("worker"), settings)
-        connections: dict[str, Connection] = {}
-        decided = 0
-        for row in rows:
-            connection = connections.get(row.connection_id) or session.get(Connection, row.connection_id)
-            connections[row.connection_id] = connection
+    """Decide up to `limit` stored events, oldest first, each in its own short transaction (SQLite's single
+    write lock is never held for long, so webhooks keep being stored meanwhile); returns how many."""
+    with sessions() as session:
+        candidates = list(session.execute(
+            select(WebhookEvent.id, WebhookEvent.connection_id).where(
+                WebhookEvent.outcome == PENDING, WebhookEvent.inbound.is_not(None))
+            .order_by(WebhookEvent.id).limit(limit)))
+    decided = 0
+    for event_id, connection_id in candidates:
+        with sessions() as session, session.begin():
+            row = _take(session, event_id)
+            if row is None:
+                continue  # decided meanwhile, another worker has it, or an earlier event of its ticket waits
             try:
                 with session.begin_nested():
-                    decide_stored(ctx, connection, row)
+                    decide_stored(Context(session, Actor.system("worker"), settings),
+                                  session.get(Connection, connection_id), row)
                 decided += 1
             except DBAPIError:
-                raise  # the database itself failed: the whole pass rolls back, every event waits for the next
+                raise  # the database itself failed: this transaction rolls back and the event waits
             except Exception:  # noqa: BLE001 - one bad event must not stop the others; it stays pending
-                log.exception("event could not be decided id=%s connection=%s", row.id, row.connection_id[:6])
-        return decided
+                log.exception("event could not be decided id=%s connection=%s", row.id, connection_id[:6])
+    return decided
 
 
-def _in_arrival_order(session, rows: list[WebhookEvent]) -> list[WebhookEvent]:
-    """Drop rows with an earlier undecided event for the same ticket outside this batch (another worker's)."""
-    tickets = {r.ticket_id for r in rows if r.ticket_id is not None}
-    if not tickets:
-        return rows
-    batch = {r.id for r in rows}
-    earlier = session.execute(
-        select(WebhookEvent.connection_id, WebhookEvent.ticket_id, func.min(WebhookEvent.id))
-        .where(WebhookEvent.outcome == PENDING, WebhookEvent.inbound.is_not(None),
-               WebhookEvent.ticket_id.in_(tickets), WebhookEvent.id.not_in(batch), WebhookEvent.id < max(batch))
-        .group_by(WebhookEvent.connection_id, WebhookEvent.ticket_id))
-    blocked_from = {(cid, tid): first for cid, tid, first in earlier}
-    return [r for r in rows if r.id < blocked_from.get((r.connection_id, r.ticket_id), r.id + 1)]
+def _take(session, event_id: int) -> WebhookEvent | None:
+    """Lock the event for this transaction if it is still undecided and no earlier event of its ticket is."""
+    query = select(WebhookEvent).where(WebhookEvent.id == event_id, WebhookEvent.outcome == PENDING,
+                                       WebhookEvent.inbound.is_not(None))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    row = session.scalar(query)
+    if row is None or row.ticket_id is None:
+        return row
+    earlier = session.scalar(select(func.count()).select_from(WebhookEvent).where(
+        WebhookEvent.connection_id == row.connection_id, WebhookEvent.ticket_id == row.ticket_id,
+        WebhookEvent.outcome == PENDING, WebhookEvent.inbound.is_not(None), WebhookEvent.id < row.id))
+    return None if earlier else row
 
 
 def waiting(session, older_than) -> int:
