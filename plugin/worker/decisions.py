@@ -14,6 +14,7 @@ others; `/readyz` and `contactguard due` show events waiting too long.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
@@ -28,28 +29,36 @@ BATCH = 50
 
 def decide_pending(sessions, settings: dict, limit: int = BATCH) -> int:
     """Decide up to `limit` stored events, oldest first, each in its own short transaction (SQLite's single
-    write lock is never held for long, so webhooks keep being stored meanwhile); returns how many."""
+    write lock is never held for long, so webhooks keep being stored meanwhile); on PostgreSQL several at
+    once (OUTBOX_THREADS), since each commit waits for the disk. Returns how many were decided."""
     with sessions() as session:
         candidates = list(session.execute(
             select(WebhookEvent.id, WebhookEvent.connection_id).where(
                 WebhookEvent.outcome == PENDING, WebhookEvent.inbound.is_not(None))
             .order_by(WebhookEvent.id).limit(limit)))
-    decided = 0
-    for event_id, connection_id in candidates:
-        with sessions() as session, session.begin():
-            row = _take(session, event_id)
-            if row is None:
-                continue  # decided meanwhile, another worker has it, or an earlier event of its ticket waits
-            try:
-                with session.begin_nested():
-                    decide_stored(Context(session, Actor.system("worker"), settings),
-                                  session.get(Connection, connection_id), row)
-                decided += 1
-            except DBAPIError:
-                raise  # the database itself failed: this transaction rolls back and the event waits
-            except Exception:  # noqa: BLE001 - one bad event must not stop the others; it stays pending
-                log.exception("event could not be decided id=%s connection=%s", row.id, connection_id[:6])
-    return decided
+        threads = 1 if session.get_bind().dialect.name != "postgresql" else \
+            max(1, min(len(candidates), int(settings.get("OUTBOX_THREADS") or 8)))
+    if threads == 1:
+        return sum(_decide_one(sessions, settings, event_id, connection_id) for event_id, connection_id in candidates)
+    with ThreadPoolExecutor(threads, thread_name_prefix="decide") as pool:
+        return sum(pool.map(lambda c: _decide_one(sessions, settings, *c), candidates))
+
+
+def _decide_one(sessions, settings: dict, event_id: int, connection_id: str) -> bool:
+    with sessions() as session, session.begin():
+        row = _take(session, event_id)
+        if row is None:
+            return False  # decided meanwhile, another worker has it, or an earlier event of its ticket waits
+        try:
+            with session.begin_nested():
+                decide_stored(Context(session, Actor.system("worker"), settings),
+                              session.get(Connection, connection_id), row)
+            return True
+        except DBAPIError:
+            raise  # the database itself failed: this transaction rolls back and the event waits
+        except Exception:  # one bad event must not stop the others; it stays pending
+            log.exception("event could not be decided id=%s connection=%s", row.id, connection_id[:6])
+            return False
 
 
 def _take(session, event_id: int) -> WebhookEvent | None:
