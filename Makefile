@@ -1,11 +1,11 @@
 # contactguard: `make run` starts the service, `make test` runs the whole suite, `make bench` the benchmarks,
-# `make fuzz` the hostile-input fuzzer.
+# `make fuzz` the hostile-input fuzzer, `make lint` ruff and mypy.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test test-sqlite test-postgres bench faults audit clean
+.PHONY: install run test test-sqlite test-postgres bench faults audit lint clean
 
 install: $(STAMP)
 
@@ -28,6 +28,13 @@ run: install
 test: install
 	scripts/install-browser.sh
 	scripts/test.sh
+
+# Lint, format check and types; the same checks as .pre-commit-config.yaml (settings in pyproject.toml).
+LINTED := plugin webhooks adapters tests benchmarks scripts
+lint: install
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy plugin webhooks adapters
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -1,16 +1,17 @@
 """Helpdesk adapters: one folder each; REGISTRY lists them (adding one touches no other)."""
+
 from __future__ import annotations
 
 from .base import Adapter
 from .django_helpdesk.adapter import DjangoHelpdeskAdapter
-from .generic.adapter import GenericJsonAdapter
-from .zendesk.adapter import ZendeskAdapter  # ADAPTER:zendesk
 from .freshdesk.adapter import FreshdeskAdapter  # ADAPTER:freshdesk
-from .hubspot.adapter import HubSpotAdapter  # ADAPTER:hubspot
-from .zammad.adapter import ZammadAdapter  # ADAPTER:zammad
-from .intercom.adapter import IntercomAdapter  # ADAPTER:intercom
-from .helpscout.adapter import HelpScoutAdapter  # ADAPTER:helpscout
 from .front.adapter import FrontAdapter  # ADAPTER:front
+from .generic.adapter import GenericJsonAdapter
+from .helpscout.adapter import HelpScoutAdapter  # ADAPTER:helpscout
+from .hubspot.adapter import HubSpotAdapter  # ADAPTER:hubspot
+from .intercom.adapter import IntercomAdapter  # ADAPTER:intercom
+from .zammad.adapter import ZammadAdapter  # ADAPTER:zammad
+from .zendesk.adapter import ZendeskAdapter  # ADAPTER:zendesk
 
 _ADAPTERS: list[Adapter] = [
     DjangoHelpdeskAdapter(),

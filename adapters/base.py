@@ -1,4 +1,5 @@
 """The adapter contract: verify raw bytes, parse into InboundEvents, and a client for outbound actions."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,6 +7,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from marshmallow import Schema
 
@@ -187,8 +189,19 @@ class ActionClient:
 # What the database stores of an event (webhook_events and outbox_actions columns), and how many identities
 # one event may name: a body is at most 1 MB, but an event naming thousands of addresses is not a contact.
 FIELD_LIMITS = {"delivery_key": 128, "event_type": 64, "ticket_id": 64}
-TEXT_FIELDS = ("delivery_key", "event_type", "ticket_id", "helpdesk_user_id", "assigned_agent_id",
-               "addressed_inbox", "channel", "queue", "subject", "text", "ignore_reason")
+TEXT_FIELDS = (
+    "delivery_key",
+    "event_type",
+    "ticket_id",
+    "helpdesk_user_id",
+    "assigned_agent_id",
+    "addressed_inbox",
+    "channel",
+    "queue",
+    "subject",
+    "text",
+    "ignore_reason",
+)
 MAX_IDENTITIES = 20
 EARLIEST, LATEST = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(2200, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -228,8 +241,11 @@ def _plain(name: str, value, depth: int = 0):
         return [_plain(name, v, depth + 1) for v in value]
     if isinstance(value, str):
         return _text(name, value)
-    if value is None or isinstance(value, (bool, int)) or (isinstance(value, float) and value == value
-                                                           and abs(value) != float("inf")):
+    if (
+        value is None
+        or isinstance(value, (bool, int))
+        or (isinstance(value, float) and value == value and abs(value) != float("inf"))
+    ):
         return value
     raise PayloadError(f"{name} holds a value that is not JSON ({type(value).__name__})")
 
@@ -243,7 +259,9 @@ def check_event(event: InboundEvent) -> InboundEvent:
 
     from .errors import PayloadError
 
-    changes = {name: _text(name, getattr(event, name), required=name in FIELD_LIMITS) for name in TEXT_FIELDS}
+    changes: dict[str, Any] = {
+        name: _text(name, getattr(event, name), required=name in FIELD_LIMITS) for name in TEXT_FIELDS
+    }
     changes["subject"], changes["text"] = changes["subject"] or "", changes["text"] or ""
     for name in ("emails", "phones"):
         values = getattr(event, name)

@@ -1,4 +1,5 @@
 """What adapters raise; the receiver and the outbox worker map each to one behaviour."""
+
 from __future__ import annotations
 
 

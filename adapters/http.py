@@ -1,4 +1,5 @@
 """One requests session factory for every adapter: timeouts always, status codes mapped to errors."""
+
 from __future__ import annotations
 
 import email.utils
@@ -107,8 +108,9 @@ def _seconds(value: str) -> float | None:
         return None
 
 
-def send(session: requests.Session, method: str, url: str, bucket=None, cost: float = 1.0,
-         **kwargs) -> requests.Response:
+def send(
+    session: requests.Session, method: str, url: str, bucket=None, cost: float = 1.0, **kwargs
+) -> requests.Response:
     """Make one call; 2xx returns, 429/5xx/network raise RetryLater, other 4xx PermanentFailure."""
     acquire(bucket, cost)
     try:
@@ -116,8 +118,10 @@ def send(session: requests.Session, method: str, url: str, bucket=None, cost: fl
     except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
         raise RetryLater(f"{method} {url}: {type(exc).__name__}") from None
     except outbound.PrivateAddressRefused as exc:
-        raise PermanentFailure(f"{method} {url}: refused, {exc} (allow_private_network or "
-                               "CONTACTGUARD_ALLOW_PRIVATE_HELPDESK_URLS allows it)") from None
+        raise PermanentFailure(
+            f"{method} {url}: refused, {exc} (allow_private_network or "
+            "CONTACTGUARD_ALLOW_PRIVATE_HELPDESK_URLS allows it)"
+        ) from None
     if response.status_code < 300:
         return response
     summary = f"{method} {url}: HTTP {response.status_code}"
@@ -154,12 +158,19 @@ def check_connection(call, *, label: str, where: str, credentials: str, extra: d
     except requests.RequestException as exc:
         raise ConnectionCheckFailed("cannot_connect", f"cannot reach {label}: {type(exc).__name__}", where) from None
     except outbound.PrivateAddressRefused as exc:
-        raise ConnectionCheckFailed("private_address", (f"refused: {exc}; an admin may allow it with "
-                                                        "allow_private_network"), where) from None
-    failures = {401: ("invalid_auth", f"{label} refused these credentials", credentials),
-                403: ("insufficient_scope", f"{label} accepted the credentials but refused the call: check the "
-                                            "scopes or permissions", credentials),
-                404: ("not_found", f"no {label} API answered at that address", where), **(extra or {})}
+        raise ConnectionCheckFailed(
+            "private_address", (f"refused: {exc}; an admin may allow it with allow_private_network"), where
+        ) from None
+    failures = {
+        401: ("invalid_auth", f"{label} refused these credentials", credentials),
+        403: (
+            "insufficient_scope",
+            f"{label} accepted the credentials but refused the call: check the scopes or permissions",
+            credentials,
+        ),
+        404: ("not_found", f"no {label} API answered at that address", where),
+        **(extra or {}),
+    }
     if response.status_code in failures:
         raise ConnectionCheckFailed(*failures[response.status_code])
     if response.status_code >= 300:

@@ -7,6 +7,7 @@ Checked twice: when the URL is set (the host's addresses as resolved then) and o
 HTTP sessions open (the address actually connected to), so a name that resolves elsewhere later (DNS rebinding)
 is refused too.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -65,7 +66,9 @@ def check_host(host: str, port: int | None = None) -> None:
         if host.rstrip(".").lower() == "localhost" or host.rstrip(".").lower().endswith(".localhost"):
             raise PrivateAddressRefused(f"{host} is a loopback name") from None
         try:
-            addresses = sorted({info[4][0] for info in socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)})
+            addresses = sorted(
+                {str(info[4][0]) for info in socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)}
+            )
         except (socket.gaierror, UnicodeError, OSError):
             return
     for address in addresses:

@@ -3,6 +3,7 @@
 When the bucket is empty the call is not made: the action is rescheduled (RetryLater) for
 when a token will be there, so a busy outbox never turns into a retry storm.
 """
+
 from __future__ import annotations
 
 import threading

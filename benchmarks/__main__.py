@@ -1,4 +1,5 @@
 """`make bench`: webhook ingest, decision time at scale, and one sweep cycle; results to docs/benchmarks.md."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,14 @@ from .decision import time_decisions
 from .ingest import ingest_benchmark, ingest_benchmark_sqlite
 from .time_to_flag import measure as time_to_flag
 
-TARGETS = {"ingest_ratio": 0.7, "p99_ms": 25.0, "decision_ratio": 1.3, "sweep_seconds": 10.0, "sweep_mb": 300.0,
-           "time_to_flag_p99_ms": 1000.0}
+TARGETS = {
+    "ingest_ratio": 0.7,
+    "p99_ms": 25.0,
+    "decision_ratio": 1.3,
+    "sweep_seconds": 10.0,
+    "sweep_mb": 300.0,
+    "time_to_flag_p99_ms": 1000.0,
+}
 
 
 def main() -> None:
@@ -30,13 +37,19 @@ def main() -> None:
         print(result.line(f"sqlite {name}"), flush=True)
     ratio_sqlite = lite["contactguard"].rate / lite["bare"].rate
     print(f"ingest_ratio_pg={ratio:.2f} ingest_ratio_sqlite={ratio_sqlite:.2f}", flush=True)
-    print(f"ingest_ratio={ratio:.2f} p50={ingest['contactguard'].percentile(50):.1f}ms "
-          f"p99={ingest['contactguard'].percentile(99):.1f}ms "
-          f"p99_sqlite={lite['contactguard'].percentile(99):.1f}ms "
-          f"p99_helpdesk_down={ingest['contactguard_helpdesk_down'].percentile(99):.1f}ms", flush=True)
+    print(
+        f"ingest_ratio={ratio:.2f} p50={ingest['contactguard'].percentile(50):.1f}ms "
+        f"p99={ingest['contactguard'].percentile(99):.1f}ms "
+        f"p99_sqlite={lite['contactguard'].percentile(99):.1f}ms "
+        f"p99_helpdesk_down={ingest['contactguard_helpdesk_down'].percentile(99):.1f}ms",
+        flush=True,
+    )
     flags = time_to_flag(rate=50.0, seconds=20.0)
-    print(f"time_to_flag: {flags.acknowledged}/{flags.sent} acknowledged, {flags.flagged} flagged, "
-          f"p50 {flags.percentile(50):.0f} ms", flush=True)
+    print(
+        f"time_to_flag: {flags.acknowledged}/{flags.sent} acknowledged, {flags.flagged} flagged, "
+        f"p50 {flags.percentile(50):.0f} ms",
+        flush=True,
+    )
     print(f"time_to_flag_p99_ms={flags.percentile(99):.0f}", flush=True)
     decisions = {}
     for count in (1_000, 1_000_000):
@@ -47,8 +60,18 @@ def main() -> None:
     print(f"decision_ratio_1m_vs_1k={decision_ratio:.2f}", flush=True)
     with fresh_postgres() as (url, dsn):
         seed_clock(url, dsn)
-        runs = [json.loads(subprocess.run([sys.executable, "-m", "benchmarks.clock", url, "2026-06-01"], cwd=ROOT,
-                                          check=True, capture_output=True, text=True).stdout) for _ in range(2)]
+        runs = [
+            json.loads(
+                subprocess.run(
+                    [sys.executable, "-m", "benchmarks.clock", url, "2026-06-01"],
+                    cwd=ROOT,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+            )
+            for _ in range(2)
+        ]
     print(f"sweep_first_cycle={runs[0]['seconds']:.1f}s peak={runs[0]['peak_mb']:.0f}MB acts={runs[0]['acts']}")
     print(f"sweep_repeat_cycle={runs[1]['seconds']:.2f}s peak={runs[1]['peak_mb']:.0f}MB")
     _write_doc(ingest, ratio, decisions, decision_ratio, runs, flags, lite, ratio_sqlite)
@@ -61,13 +84,17 @@ def _met(ok: bool) -> str:
 def _write_doc(ingest, ratio, decisions, decision_ratio, runs, flags, lite, ratio_sqlite) -> None:
     cg, down, bare = ingest["contactguard"], ingest["contactguard_helpdesk_down"], ingest["bare"]
     lines = [
-        "# Benchmarks", "",
-        f"Recorded by `make bench` on {dt.date.today().isoformat()}. Machine: {machine()}.", "",
+        "# Benchmarks",
+        "",
+        f"Recorded by `make bench` on {dt.date.today().isoformat()}. Machine: {machine()}.",
+        "",
         "Reproduce: `make bench` (PostgreSQL at 127.0.0.1:5432, user postgres; each benchmark makes and drops its",
         "own database). Load: 16 keep-alive connections from a Python closed-loop generator on the same machine,",
         "after a warm-up; both servers under gunicorn with 2 workers (gthread, 4 threads), the same settings.",
-        "Every request carries a valid HMAC-SHA256 signature; one customer in five is restricted.", "",
-        "| measure | result | target | |", "|---|---|---|---|",
+        "Every request carries a valid HMAC-SHA256 signature; one customer in five is restricted.",
+        "",
+        "| measure | result | target | |",
+        "|---|---|---|---|",
         f"| ingest ratio (contactguard req/s ÷ bare req/s) | {ratio:.2f} ({cg.rate:.0f} ÷ {bare.rate:.0f}) | ≥ 0.7 | "
         f"{_met(ratio >= TARGETS['ingest_ratio'])} |",
         f"| contactguard p50 / p99 at 16 connections | {cg.percentile(50):.1f} / {cg.percentile(99):.1f} ms | "
@@ -83,15 +110,18 @@ def _write_doc(ingest, ratio, decisions, decision_ratio, runs, flags, lite, rati
         f"{_met(lite['contactguard'].percentile(99) <= TARGETS['p99_ms'])} |",
         f"| time to flag at 50 events/s, webhook answered to the helpdesk's flag call, p50 / p99 "
         f"({flags.flagged}/{flags.sent} flagged) | {flags.percentile(50):.0f} / {flags.percentile(99):.0f} ms | "
-        f"p99 < 1,000 ms | {_met(flags.flagged == flags.sent and flags.percentile(99) < TARGETS['time_to_flag_p99_ms'])} |",
+        f"p99 < 1,000 ms | "
+        f"{_met(flags.flagged == flags.sent and flags.percentile(99) < TARGETS['time_to_flag_p99_ms'])} |",
         f"| decision time at 1k / 1M identities (median) | {decisions[1_000]:.0f} / {decisions[1_000_000]:.0f} µs | "
         f"ratio ≤ 1.3 | {_met(decision_ratio <= TARGETS['decision_ratio'])} ({decision_ratio:.2f}) |",
         f"| one sweep cycle, 100,000 active restrictions, 1,000 due today (first cycle: "
         f"{sum(runs[0]['acts'].values())} acts) | {runs[0]['seconds']:.1f} s, peak {runs[0]['peak_mb']:.0f} MB | "
         f"< 10 s, < 300 MB | {_met(runs[0]['seconds'] < 10 and runs[0]['peak_mb'] < 300)} |",
         f"| the same cycle repeated (nothing left to do) | {runs[1]['seconds']:.2f} s, "
-        f"peak {runs[1]['peak_mb']:.0f} MB | | |", "",
-        "## Reading the figures", "",
+        f"peak {runs[1]['peak_mb']:.0f} MB | | |",
+        "",
+        "## Reading the figures",
+        "",
         "- The bare receiver does one HMAC check, one indexed lookup and one insert in autocommit mode. contactguard",
         "  also reads the connection (cached for 10 s per process); on PostgreSQL an unrestricted contact is then",
         "  recorded by one autocommit statement (identity lookup and insert together); for a restricted customer it",
@@ -104,7 +134,8 @@ def _write_doc(ingest, ratio, decisions, decision_ratio, runs, flags, lite, rati
         "- The helpdesk being down does not touch the webhook path: the request never calls the helpdesk; only the",
         "  worker does, from the outbox.",
         "- The first sweep cycle after loading 100,000 restrictions sends every reminder that is due at once (the",
-        "  catch-up case); a normal day's cycle does a few hundred acts; a repeated cycle finds nothing to do.", "",
+        "  catch-up case); a normal day's cycle does a few hundred acts; a repeated cycle finds nothing to do.",
+        "",
     ]
     (ROOT / "docs" / "benchmarks.md").write_text("\n".join(lines))
     print("wrote docs/benchmarks.md")

@@ -8,6 +8,7 @@ content type, or a body that does not match its schema. The app runs in-process 
 (or the PostgreSQL database given) with the test suite's officers and a restriction in force.
 tests/api/test_fuzz.py runs the same thing with a few hundred cases.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,11 +42,22 @@ def _senior_token(app) -> str:
     with cast.act() as ctx:
         reg.add_service(ctx, {"slug": "housing", "name": "Housing"})
         for key, name, role, deputy in PEOPLE:
-            data = {"email": email_of(key), "name": name, "role": role.value, "service": "housing",
-                    **({"deputy": email_of(deputy)} if deputy else {})}
+            data = {
+                "email": email_of(key),
+                "name": name,
+                "role": role.value,
+                "service": "housing",
+                **({"deputy": email_of(deputy)} if deputy else {}),
+            }
             cast.ids[key] = (reg.add_officer(ctx, data).id, role)
-        reg.add_customer(ctx, {"reference": "C1", "name": "Jane Customer",
-                               "identities": [{"kind": "email", "value": "jane.customer@example.com"}]})
+        reg.add_customer(
+            ctx,
+            {
+                "reference": "C1",
+                "name": "Jane Customer",
+                "identities": [{"kind": "email", "value": "jane.customer@example.com"}],
+            },
+        )
     active_restriction(cast)
     with cast.act() as ctx:
         account = accounts.create_account(ctx, email_of("senior"), "api fuzz password, long enough")
@@ -76,8 +88,10 @@ def main(argv=None) -> int:
         report = fuzz(app, token, per_operation, modes=modes, seed=args.seed)
         app.extensions["contactguard.engine"].dispose()
     statuses = " ".join(f"{status}={count}" for status, count in sorted(report.statuses.items()))
-    print(f"api_fuzz_cases={report.cases} api_fuzz_failures={len(report.failures)} operations={report.operations} "
-          f"seconds={time.monotonic() - started:.0f}")
+    print(
+        f"api_fuzz_cases={report.cases} api_fuzz_failures={len(report.failures)} operations={report.operations} "
+        f"seconds={time.monotonic() - started:.0f}"
+    )
     print(f"answers: {statuses}")
     for label, text in report.failures.items():
         print(f"\nFAILED {label}\n{text}")

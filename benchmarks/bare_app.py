@@ -2,13 +2,13 @@
 
 On PostgreSQL (BARE_DSN) in autocommit; on SQLite (BARE_SQLITE, a file) in WAL mode, one transaction per
 request, as contactguard's embedded default runs."""
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
 import os
-
 import sqlite3
 import threading
 
@@ -40,8 +40,9 @@ def seed_sqlite(path: str, customers: int) -> None:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("CREATE TABLE bare_identities (value text PRIMARY KEY, customer_id int)")
     conn.execute("CREATE TABLE bare_events (id integer PRIMARY KEY, delivery text UNIQUE, customer_id int)")
-    conn.executemany("INSERT INTO bare_identities VALUES (?, ?)",
-                     [(f"customer{n}@example.com", n) for n in range(customers)])
+    conn.executemany(
+        "INSERT INTO bare_identities VALUES (?, ?)", [(f"customer{n}@example.com", n) for n in range(customers)]
+    )
     conn.close()
 
 
@@ -58,17 +59,22 @@ def create_app() -> Flask:
         if "BARE_SQLITE" in os.environ:
             conn = _sqlite()
             conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute("SELECT customer_id FROM bare_identities WHERE value = ?",
-                               (body["ticket"]["requester"],)).fetchone()
-            conn.execute("INSERT INTO bare_events (delivery, customer_id) VALUES (?, ?)",
-                         (body["delivery"], row[0] if row else None))
+            row = conn.execute(
+                "SELECT customer_id FROM bare_identities WHERE value = ?", (body["ticket"]["requester"],)
+            ).fetchone()
+            conn.execute(
+                "INSERT INTO bare_events (delivery, customer_id) VALUES (?, ?)",
+                (body["delivery"], row[0] if row else None),
+            )
             conn.execute("COMMIT")
             return {"status": "accepted"}
         cur = _db().cursor()
         cur.execute("SELECT customer_id FROM bare_identities WHERE value = %s", (body["ticket"]["requester"],))
         row = cur.fetchone()
-        cur.execute("INSERT INTO bare_events (delivery, customer_id) VALUES (%s, %s)",
-                    (body["delivery"], row[0] if row else None))
+        cur.execute(
+            "INSERT INTO bare_events (delivery, customer_id) VALUES (%s, %s)",
+            (body["delivery"], row[0] if row else None),
+        )
         return {"status": "accepted"}
 
     return app

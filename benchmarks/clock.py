@@ -1,4 +1,5 @@
 """One sweep cycle over 100,000 active restrictions with 1,000 due today: time and peak memory."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,21 +17,42 @@ def seed(url: str, dsn: str, total: int = 100_000, due_today: int = 1000, today:
     """Customers, one officer and `total` active restrictions; `due_today` have their review due today."""
     migrate.upgrade(url)
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("INSERT INTO officers (id, name, email, role, active, created_at) VALUES "
-                     "(1, 'Senior', 'senior@council.example', 'senior', true, now())")
+        conn.execute(
+            "INSERT INTO officers (id, name, email, role, active, created_at) VALUES "
+            "(1, 'Senior', 'senior@council.example', 'senior', true, now())"
+        )
         with conn.cursor().copy("COPY customers (id, reference, name, created_at) FROM STDIN") as copy:
             for n in range(total):
                 copy.write_row((n + 1, f"K{n}", f"Customer {n}", "2026-01-01 00:00:00"))
-        columns = ("customer_id, state, path, why_necessary, spoc_kind, spoc_officer_id, allowed_channels, "
-                   "time_windows, premises, subjects, starts_on, review_due, proposed_by_id, activated_by_id, "
-                   "created_at, version")
+        columns = (
+            "customer_id, state, path, why_necessary, spoc_kind, spoc_officer_id, allowed_channels, "
+            "time_windows, premises, subjects, starts_on, review_due, proposed_by_id, activated_by_id, "
+            "created_at, version"
+        )
         with conn.cursor().copy(f"COPY restrictions ({columns}) FROM STDIN") as copy:
             for n in range(total):
                 # 1,000 due today; the rest spread over the next 400 days (some inside the reminder windows).
                 due = today if n < due_today else today + dt.timedelta(days=1 + n % 400)
-                copy.write_row((n + 1, "active", "after_warning", "Imported for the benchmark", "officer", 1,
-                                json.dumps(["email"]), "[]", "{}", "{}", "2026-01-01", due.isoformat(), 1, 1,
-                                "2026-01-01 00:00:00", 1))
+                copy.write_row(
+                    (
+                        n + 1,
+                        "active",
+                        "after_warning",
+                        "Imported for the benchmark",
+                        "officer",
+                        1,
+                        json.dumps(["email"]),
+                        "[]",
+                        "{}",
+                        "{}",
+                        "2026-01-01",
+                        due.isoformat(),
+                        1,
+                        1,
+                        "2026-01-01 00:00:00",
+                        1,
+                    )
+                )
         conn.execute("ANALYZE")
 
 

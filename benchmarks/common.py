@@ -1,4 +1,5 @@
 """Shared set-up for the benchmarks: a fresh PostgreSQL database (or SQLite), servers, machine facts."""
+
 from __future__ import annotations
 
 import contextlib
@@ -42,8 +43,22 @@ def fresh_postgres():
 def gunicorn(app: str, env: dict, workers: int = 2, threads: int = 4):
     """Serve `app` with gunicorn on a free loopback port; the same settings for every server measured."""
     port = free_port()
-    cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread",
-           "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        app,
+    ]
     process = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
@@ -60,11 +75,20 @@ def gunicorn(app: str, env: dict, workers: int = 2, threads: int = 4):
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-               if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     with psycopg.connect(PG) as conn:
         pg = conn.execute("SHOW server_version").fetchone()[0]
-    return (f"{os.cpu_count()} cores ({cpu}), {int(mem) // 1024 // 1024} GiB, Python {platform.python_version()}, "
-            f"PostgreSQL {pg}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {int(mem) // 1024 // 1024} GiB, Python {platform.python_version()}, "
+        f"PostgreSQL {pg}"
+    )

@@ -1,4 +1,5 @@
 """Decision time (match + decide) at 1 thousand and at 1 million registered identities."""
+
 from __future__ import annotations
 
 import statistics
@@ -22,8 +23,9 @@ def _fill(dsn: str, count: int) -> None:
         with conn.cursor().copy("COPY customers (id, reference, name, created_at) FROM STDIN") as copy:
             for n in range(count):
                 copy.write_row((n + 1, f"D{n}", f"Customer {n}", "2026-01-01 00:00:00"))
-        with conn.cursor().copy("COPY identities (customer_id, kind, value, connection_id, created_at) "
-                                "FROM STDIN") as copy:
+        with conn.cursor().copy(
+            "COPY identities (customer_id, kind, value, connection_id, created_at) FROM STDIN"
+        ) as copy:
             for n in range(count):
                 copy.write_row((n + 1, "email", f"d{n}@example.com", "", "2026-01-01 00:00:00"))
         conn.execute("ANALYZE")
@@ -43,7 +45,7 @@ def time_decisions(url: str, dsn: str, count: int, samples: int = 2000) -> float
             email = f"d{(i * 7919) % count}@example.com" if i % 2 else f"nobody{i}@example.com"
             event = InboundEvent(delivery_key=str(i), event_type="ticket.created", ticket_id="1", emails=(email,))
             start = time.perf_counter()
-            customer_id, ids = _match(ctx, "conn", event)
+            _customer_id, ids = _match(ctx, "conn", event)
             restrictions = _load(ctx, ids)
             policy.decide(policy.Contact(at=ctx.now()), [_terms(r) for r in restrictions])
             timings.append((time.perf_counter() - start) * 1e6)

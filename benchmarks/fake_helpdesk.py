@@ -13,6 +13,7 @@ call with its answer. A control endpoint switches how it behaves:
 Run in-process (``FakeHelpdesk().start()``, used by tests/faults) or as a process
 (``python -m benchmarks.fake_helpdesk PORT``, used by benchmarks/faults.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,14 @@ class State:
     def ticket(self, ticket_id: int) -> dict:
         """The helpdesk already has every ticket a webhook reported: create it on first sight."""
         if ticket_id not in self.tickets:
-            self.tickets[ticket_id] = {"id": ticket_id, "queue": 1, "assigned_to": None, "followup_set": [],
-                                       "custom_contact_restriction": "", "custom_contactguard_tags": ""}
+            self.tickets[ticket_id] = {
+                "id": ticket_id,
+                "queue": 1,
+                "assigned_to": None,
+                "followup_set": [],
+                "custom_contact_restriction": "",
+                "custom_contactguard_tags": "",
+            }
         return self.tickets[ticket_id]
 
     def snapshot(self) -> dict:
@@ -72,8 +79,9 @@ def make_handler(state: State):
 
         def _log(self, body, status) -> None:
             with state.lock:
-                state.calls.append({"t": time.time(), "method": self.command, "path": self.path, "body": body,
-                                    "status": status})
+                state.calls.append(
+                    {"t": time.time(), "method": self.command, "path": self.path, "body": body, "status": status}
+                )
 
         def _control(self) -> bool:
             if self.path == "/_control" and self.command == "POST":
@@ -123,8 +131,13 @@ def make_handler(state: State):
                     return 200, ticket
                 if self.path.split("?")[0] == API + "followups/" and self.command == "POST":
                     ticket = state.ticket(int(body["ticket"]))
-                    followup = {"id": state.next_followup, "ticket": ticket["id"], "user": 1,
-                                "comment": body.get("comment"), "public": body.get("public", False)}
+                    followup = {
+                        "id": state.next_followup,
+                        "ticket": ticket["id"],
+                        "user": 1,
+                        "comment": body.get("comment"),
+                        "public": body.get("public", False),
+                    }
                     state.next_followup += 1
                     ticket["followup_set"].append(followup)
                     return 201, followup
@@ -181,7 +194,7 @@ def notes_and_writes(snapshot: dict) -> tuple[dict[str, int], dict[tuple, int]]:
         for followup in ticket["followup_set"]:
             comment = followup.get("comment") or ""
             if NOTE_MARKER in comment:
-                marker = comment[comment.rindex(NOTE_MARKER):].strip()
+                marker = comment[comment.rindex(NOTE_MARKER) :].strip()
                 notes[marker] = notes.get(marker, 0) + 1
     writes: dict[tuple, int] = {}
     for call in snapshot["calls"]:

@@ -27,6 +27,7 @@ Usage: python -m benchmarks.faults [kill|helpdesk|database|all] [--seconds 60] [
 Results are printed and written as JSON under .cache/faults/. Exit status 1 if anything is lost,
 a note is doubled or a write is half done.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,6 +60,7 @@ LEASE_SECONDS = 8  # a killed worker's actions come back after this (production 
 
 # --- set-up ---------------------------------------------------------------------------------------------------
 
+
 def seed(url: str, instance: str, helpdesk_api: str) -> str:
     """Officers mapped to helpdesk agents 7 and 9, customers (every other one restricted), a connection."""
     import sqlalchemy as sa
@@ -84,16 +86,37 @@ def seed(url: str, instance: str, helpdesk_api: str) -> str:
         return session, Context(session, actor, settings)
 
     session, ctx = unit(Actor.system("faults"))
-    for email, role, agent in (("olly@council.example", "officer", "7"), ("sam@council.example", "senior", None),
-                               ("ann@council.example", "officer", "9")):
-        reg.add_officer(ctx, {"email": email, "name": email.split("@")[0].title(), "role": role,
-                              "helpdesk_ids": [{"connection": "", "agent_id": agent}] if agent else []})
+    for email, role, agent in (
+        ("olly@council.example", "officer", "7"),
+        ("sam@council.example", "senior", None),
+        ("ann@council.example", "officer", "9"),
+    ):
+        reg.add_officer(
+            ctx,
+            {
+                "email": email,
+                "name": email.split("@")[0].title(),
+                "role": role,
+                "helpdesk_ids": [{"connection": "", "agent_id": agent}] if agent else [],
+            },
+        )
     for n in range(CUSTOMERS):
-        reg.add_customer(ctx, {"reference": f"F{n}", "name": f"Customer {n}",
-                               "identities": [{"kind": "email", "value": f"customer{n}@example.com"}]})
-    connection = conns.add(ctx, "django_helpdesk", "faults", {"base_url": helpdesk_api, "rate_limit_per_minute": 6000,
-                                                         "allow_private_network": True},
-                           {"username": "cg", "password": "cg-password"}, test=False)
+        reg.add_customer(
+            ctx,
+            {
+                "reference": f"F{n}",
+                "name": f"Customer {n}",
+                "identities": [{"kind": "email", "value": f"customer{n}@example.com"}],
+            },
+        )
+    connection = conns.add(
+        ctx,
+        "django_helpdesk",
+        "faults",
+        {"base_url": helpdesk_api, "rate_limit_per_minute": 6000, "allow_private_network": True},
+        {"username": "cg", "password": "cg-password"},
+        test=False,
+    )
     session.commit()
     ids = dict(session.execute(sa.text("SELECT email, id FROM officers")).all())
     session.close()
@@ -101,17 +124,39 @@ def seed(url: str, instance: str, helpdesk_api: str) -> str:
     as_senior = Actor("sam", Role.SENIOR, ids["sam@council.example"])
     for n in range(0, CUSTOMERS, 2):
         session, ctx = unit(as_officer)
-        incident = inc.record_incident(ctx, {
-            "customer": f"F{n}", "experienced_by": "olly@council.example", "channel": "telephone",
-            "occurred_at": (ctx.now() - dt.timedelta(days=2)).isoformat(), "category": "verbal_abuse",
-            "description": "Shouted at the officer"})
-        warning = inc.issue_warning(ctx, {
-            "customer": f"F{n}", "incidents": [incident.id], "behaviour": "Shouting on the phone",
-            "why_unacceptable": "Staff must work free of abuse", "change_requested": "Keep calls civil",
-            "consequences": "Contact may be restricted"})
-        r = rs.propose(ctx, {"customer": f"F{n}", "path": "after_warning", "warning": warning.id,
-                             "why_necessary": "Abuse continued after the warning",
-                             "spoc_officer": "olly@council.example", "allowed_channels": ["email"]})
+        incident = inc.record_incident(
+            ctx,
+            {
+                "customer": f"F{n}",
+                "experienced_by": "olly@council.example",
+                "channel": "telephone",
+                "occurred_at": (ctx.now() - dt.timedelta(days=2)).isoformat(),
+                "category": "verbal_abuse",
+                "description": "Shouted at the officer",
+            },
+        )
+        warning = inc.issue_warning(
+            ctx,
+            {
+                "customer": f"F{n}",
+                "incidents": [incident.id],
+                "behaviour": "Shouting on the phone",
+                "why_unacceptable": "Staff must work free of abuse",
+                "change_requested": "Keep calls civil",
+                "consequences": "Contact may be restricted",
+            },
+        )
+        r = rs.propose(
+            ctx,
+            {
+                "customer": f"F{n}",
+                "path": "after_warning",
+                "warning": warning.id,
+                "why_necessary": "Abuse continued after the warning",
+                "spoc_officer": "olly@council.example",
+                "allowed_channels": ["email"],
+            },
+        )
         rs.record_checks(ctx, r.id, {"social_work_known": "no", "adjustments_needed": False, "other_services": "none"})
         session.commit()
         session.close()
@@ -130,18 +175,45 @@ def deliveries(count: int, rng: random.Random) -> list[tuple[str, bytes]]:
     for n in range(1, count + 1):
         customer = rng.randrange(CUSTOMERS)
         assigned = rng.choice([None, None, 7, 9])
-        text = "Please call me back about my repair" if rng.random() > 0.1 else "I will hurt someone, it is an emergency"
-        first = {"id": n * 10, "ticket": n, "user": None, "title": "E-Mail Received", "comment": text, "public": True,
-                 "new_status": None, "time_spent": None, "followupattachment_set": [],
-                 "date": dt.datetime.now(dt.UTC).isoformat(), "message_id": f"<t{n}@mail.example>"}
-        ticket = {"id": n, "queue": 1, "title": f"Ticket {n}", "description": text, "resolution": None,
-                  "submitter_email": f"customer{customer}@example.com", "assigned_to": assigned, "status": 1,
-                  "on_hold": False, "priority": 3, "due_date": None, "merged_to": None, "followup_set": [first]}
+        text = (
+            "Please call me back about my repair" if rng.random() > 0.1 else "I will hurt someone, it is an emergency"
+        )
+        first = {
+            "id": n * 10,
+            "ticket": n,
+            "user": None,
+            "title": "E-Mail Received",
+            "comment": text,
+            "public": True,
+            "new_status": None,
+            "time_spent": None,
+            "followupattachment_set": [],
+            "date": dt.datetime.now(dt.UTC).isoformat(),
+            "message_id": f"<t{n}@mail.example>",
+        }
+        ticket = {
+            "id": n,
+            "queue": 1,
+            "title": f"Ticket {n}",
+            "description": text,
+            "resolution": None,
+            "submitter_email": f"customer{customer}@example.com",
+            "assigned_to": assigned,
+            "status": 1,
+            "on_hold": False,
+            "priority": 3,
+            "due_date": None,
+            "merged_to": None,
+            "followup_set": [first],
+        }
         out.append((f"ticket:{n}", json.dumps({"ticket": ticket, "queue_slug": "housing"}).encode()))
         if n % 3 == 0:
             reply = {**first, "id": n * 10 + 1, "comment": "Any news on this?", "message_id": f"<r{n}@mail.example>"}
-            body = {"ticket": {**ticket, "followup_set": [first, reply]}, "queue_slug": "housing",
-                    "followup_id": reply["id"]}
+            body = {
+                "ticket": {**ticket, "followup_set": [first, reply]},
+                "queue_slug": "housing",
+                "followup_id": reply["id"],
+            }
             replies.append((len(out) + rng.randrange(5, 40), (f"followup:{reply['id']}", json.dumps(body).encode())))
     for position, item in sorted(replies, key=lambda p: p[0], reverse=True):
         out.insert(min(position, len(out)), item)
@@ -158,8 +230,14 @@ class Processes:
 
     def _spawn(self, args: list[str], name: str) -> subprocess.Popen:
         log = (self.logs / f"{name}.log").open("ab")
-        return subprocess.Popen([sys.executable, "-m", "plugin.cli", *args], cwd=ROOT, env=self.env,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "plugin.cli", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def start_web(self) -> None:
         self.web = self._spawn(["serve", "--workers", "2", "--bind", f"127.0.0.1:{self.port}"], "web")
@@ -265,6 +343,7 @@ class Sender:
 
 # --- faults ---------------------------------------------------------------------------------------------------
 
+
 def inject_kills(procs: Processes, stop: threading.Event, rng: random.Random, notes: dict) -> None:
     """kill -9 the web server or one worker at random moments; restart it a second or two later."""
     notes.update(web_kills=0, worker_kills=0)
@@ -301,8 +380,14 @@ def helpdesk_state(api: str) -> dict:
 
 def inject_helpdesk_faults(api: str, stop: threading.Event, seconds: float, notes: dict) -> None:
     """Down, then slow (2 s a call), then 429 with Retry-After 3 s; normal in between and after."""
-    plan = [(0.10, {"mode": "down"}), (0.30, {"mode": "ok"}), (0.40, {"mode": "slow", "delay": 2.0}),
-            (0.60, {"mode": "ok"}), (0.70, {"mode": "429", "retry_after": 3}), (0.85, {"mode": "ok"})]
+    plan = [
+        (0.10, {"mode": "down"}),
+        (0.30, {"mode": "ok"}),
+        (0.40, {"mode": "slow", "delay": 2.0}),
+        (0.60, {"mode": "ok"}),
+        (0.70, {"mode": "429", "retry_after": 3}),
+        (0.85, {"mode": "ok"}),
+    ]
     start = time.time()
     notes["windows"] = []
     for at, mode in plan:
@@ -330,6 +415,7 @@ def inject_database_cuts(proxy: TcpProxy, stop: threading.Event, seconds: float,
 
 # --- counting -------------------------------------------------------------------------------------------------
 
+
 def pending_count(dsn: str) -> int:
     with psycopg.connect(dsn) as conn:
         return conn.execute("SELECT count(*) FROM outbox_actions WHERE state = 'pending'").fetchone()[0]
@@ -339,14 +425,23 @@ def count(dsn: str, sender: Sender, helpdesk: dict) -> dict:
     """The figures of one run (see the module docstring)."""
     with psycopg.connect(dsn) as conn:
         events = conn.execute("SELECT id, delivery_key, outcome FROM webhook_events").fetchall()
-        actions = conn.execute("SELECT id, event_id, ticket_id, kind, payload, state FROM outbox_actions "
-                               "ORDER BY id").fetchall()
-        audited = {row[0] for row in conn.execute(
-            "SELECT entity_id FROM audit_entries WHERE entity_type = 'webhook_events' AND action LIKE 'contact.%'")}
-        orphan_actions = conn.execute("SELECT count(*) FROM outbox_actions a WHERE a.event_id IS NOT NULL AND NOT "
-                                      "EXISTS (SELECT 1 FROM webhook_events e WHERE e.id = a.event_id)").fetchone()[0]
-        duplicate_keys = conn.execute("SELECT count(*) FROM (SELECT delivery_key FROM webhook_events "
-                                      "GROUP BY connection_id, delivery_key HAVING count(*) > 1) d").fetchone()[0]
+        actions = conn.execute(
+            "SELECT id, event_id, ticket_id, kind, payload, state FROM outbox_actions ORDER BY id"
+        ).fetchall()
+        audited = {
+            row[0]
+            for row in conn.execute(
+                "SELECT entity_id FROM audit_entries WHERE entity_type = 'webhook_events' AND action LIKE 'contact.%'"
+            )
+        }
+        orphan_actions = conn.execute(
+            "SELECT count(*) FROM outbox_actions a WHERE a.event_id IS NOT NULL AND NOT "
+            "EXISTS (SELECT 1 FROM webhook_events e WHERE e.id = a.event_id)"
+        ).fetchone()[0]
+        duplicate_keys = conn.execute(
+            "SELECT count(*) FROM (SELECT delivery_key FROM webhook_events "
+            "GROUP BY connection_id, delivery_key HAVING count(*) > 1) d"
+        ).fetchone()[0]
     # django-helpdesk's delivery key is ticket:<id> or followup:<id>, now followed by a digest of the body.
     stored_by_delivery = Counter(":".join(key.split(":")[:2]) for _id, key, _outcome in events)
     stored_keys = set(stored_by_delivery)
@@ -382,21 +477,30 @@ def count(dsn: str, sender: Sender, helpdesk: dict) -> dict:
             applied = notes.get(payload["marker"], 0) >= 1
         if not applied:
             not_applied.append({"id": action_id, "kind": kind, "ticket": ticket_id, "state": state})
-    repeats = sum(max(0, n - max(1, expected_writes.get(key, 1))) for key, n in writes.items()
-                  if key[0] == "PATCH")
+    repeats = sum(max(0, n - max(1, expected_writes.get(key, 1))) for key, n in writes.items() if key[0] == "PATCH")
     unstored = sorted(sender.acked - stored_keys)
     return {
-        "deliveries": len(sender.items), "acknowledged": len(sender.acked), "attempts": sender.attempts,
-        "answers": dict(sender.answers), "never_acknowledged": len(sender.items) - len(sender.acked),
-        "stored": len(events), "stored_restricted": len(restricted), "duplicate_events": duplicate_keys,
-        "actions": len(actions), "actions_done": sum(1 for a in actions if a[5] == "done"),
+        "deliveries": len(sender.items),
+        "acknowledged": len(sender.acked),
+        "attempts": sender.attempts,
+        "answers": dict(sender.answers),
+        "never_acknowledged": len(sender.items) - len(sender.acked),
+        "stored": len(events),
+        "stored_restricted": len(restricted),
+        "duplicate_events": duplicate_keys,
+        "actions": len(actions),
+        "actions_done": sum(1 for a in actions if a[5] == "done"),
         "actions_dead": sum(1 for a in actions if a[5] == "dead"),
-        "applied": len(writes), "helpdesk_calls": len(helpdesk["calls"]),
-        "notes_posted": sum(notes.values()), "notes_duplicated": sum(n - 1 for n in notes.values() if n > 1),
+        "applied": len(writes),
+        "helpdesk_calls": len(helpdesk["calls"]),
+        "notes_posted": sum(notes.values()),
+        "notes_duplicated": sum(n - 1 for n in notes.values() if n > 1),
         "raw_repeats": repeats,
-        "lost_unstored": len(unstored), "lost_not_applied": len(not_applied),
+        "lost_unstored": len(unstored),
+        "lost_not_applied": len(not_applied),
         "lost": len(unstored) + len(not_applied),
-        "half_written": len(half_written), "orphans": orphan_actions + orphan_audit,
+        "half_written": len(half_written),
+        "orphans": orphan_actions + orphan_audit,
         "examples": {"unstored": unstored[:10], "not_applied": not_applied[:10], "half_written": half_written[:10]},
     }
 
@@ -411,6 +515,7 @@ def answers_between(sender: Sender, windows: list[tuple[float, float]]) -> dict:
 
 # --- one run --------------------------------------------------------------------------------------------------
 
+
 def run_once(scenario: str, seconds: float, rate: float, drain_seconds: float, seed_value: int) -> dict:
     rng = random.Random(seed_value)
     count_deliveries = int(seconds * rate)
@@ -418,8 +523,12 @@ def run_once(scenario: str, seconds: float, rate: float, drain_seconds: float, s
     with fresh_postgres() as (url, dsn), tempfile.TemporaryDirectory(prefix="cg-faults-") as tmp:
         logs = Path(tmp)
         helpdesk_port = free_port()
-        helpdesk = subprocess.Popen([sys.executable, "-m", "benchmarks.fake_helpdesk", str(helpdesk_port)], cwd=ROOT,
-                                    stdout=subprocess.DEVNULL, stderr=(logs / "helpdesk.log").open("wb"))
+        helpdesk = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.fake_helpdesk", str(helpdesk_port)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=(logs / "helpdesk.log").open("wb"),
+        )
         api = f"http://127.0.0.1:{helpdesk_port}/helpdesk/api/"
         proxy = None
         procs = None
@@ -430,9 +539,14 @@ def run_once(scenario: str, seconds: float, rate: float, drain_seconds: float, s
                 parts = urlsplit(dsn)
                 proxy = TcpProxy(parts.hostname, parts.port or 5432).start()
                 served_url = url.replace(f"{parts.hostname}:{parts.port or 5432}", f"127.0.0.1:{proxy.port}")
-            env = {**os.environ, "CONTACTGUARD_DATABASE_URL": served_url,
-                   "CONTACTGUARD_INSTANCE_PATH": str(logs / "instance"), "CONTACTGUARD_SECRET_KEY": SECRET_KEY,
-                   "CONTACTGUARD_LOG_LEVEL": "WARNING", "CONTACTGUARD_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS)}
+            env = {
+                **os.environ,
+                "CONTACTGUARD_DATABASE_URL": served_url,
+                "CONTACTGUARD_INSTANCE_PATH": str(logs / "instance"),
+                "CONTACTGUARD_SECRET_KEY": SECRET_KEY,
+                "CONTACTGUARD_LOG_LEVEL": "WARNING",
+                "CONTACTGUARD_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
+            }
             procs = Processes(env, free_port(), logs)
             procs.start_all()
             procs.wait_ready()
@@ -471,9 +585,17 @@ def run_once(scenario: str, seconds: float, rate: float, drain_seconds: float, s
                 extra["answers_during_cuts"] = answers_between(sender, [(c["from"], c["to"]) for c in notes["cuts"]])
             if scenario == "helpdesk":
                 extra.update(_helpdesk_windows(helpdesk_state(api), notes["windows"]))
-            result = {"scenario": scenario, "date": dt.datetime.now().isoformat(timespec="seconds"),
-                      "seconds": round(load_seconds, 1), "drained_after_seconds": round(drained_after, 1),
-                      "pending_left": pending_count(dsn), "seed": seed_value, "faults": notes, **extra, **figures}
+            result = {
+                "scenario": scenario,
+                "date": dt.datetime.now().isoformat(timespec="seconds"),
+                "seconds": round(load_seconds, 1),
+                "drained_after_seconds": round(drained_after, 1),
+                "pending_left": pending_count(dsn),
+                "seed": seed_value,
+                "faults": notes,
+                **extra,
+                **figures,
+            }
             if figures["lost"] or figures["half_written"]:
                 result["logs_tail"] = {p.name: p.read_text(errors="replace")[-3000:] for p in logs.glob("*.log")}
             return result
@@ -495,17 +617,22 @@ def _helpdesk_windows(state: dict, windows: list[tuple[float, str]]) -> dict:
             continue
         calls = [c for c in state["calls"] if start <= c["t"] < end]
         length = max(0.001, end - start)
-        out[f"calls_while_{mode}"] = {"seconds": round(length, 1), "calls": len(calls),
-                                      "per_second": round(len(calls) / length, 2)}
+        out[f"calls_while_{mode}"] = {
+            "seconds": round(length, 1),
+            "calls": len(calls),
+            "per_second": round(len(calls) / length, 2),
+        }
     return out
 
 
 def summary_line(r: dict) -> str:
-    return (f"{r['scenario']:9} acknowledged={r['acknowledged']}/{r['deliveries']} stored={r['stored']} "
-            f"(restricted {r['stored_restricted']}) actions={r['actions_done']}/{r['actions']} "
-            f"applied={r['applied']} notes={r['notes_posted']} duplicated_notes={r['notes_duplicated']} "
-            f"raw_repeats={r['raw_repeats']} lost={r['lost']} half_written={r['half_written']} "
-            f"orphans={r['orphans']} drained_in={r['drained_after_seconds']}s")
+    return (
+        f"{r['scenario']:9} acknowledged={r['acknowledged']}/{r['deliveries']} stored={r['stored']} "
+        f"(restricted {r['stored_restricted']}) actions={r['actions_done']}/{r['actions']} "
+        f"applied={r['applied']} notes={r['notes_posted']} duplicated_notes={r['notes_duplicated']} "
+        f"raw_repeats={r['raw_repeats']} lost={r['lost']} half_written={r['half_written']} "
+        f"orphans={r['orphans']} drained_in={r['drained_after_seconds']}s"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -531,19 +658,49 @@ def main(argv: list[str] | None = None) -> int:
             result["machine"] = machine()
             results.append(result)
             print(summary_line(result), flush=True)
-            print("   faults: " + json.dumps({k: v for k, v in result.items() if k in (
-                "faults", "answers", "answers_during_cuts", "calls_while_down", "calls_while_slow", "calls_while_429",
-                "raw_repeats", "actions_dead", "pending_left", "duplicate_events")}, default=str), flush=True)
-            bad = result["lost"] or result["notes_duplicated"] or result["half_written"] or result["orphans"] \
+            print(
+                "   faults: "
+                + json.dumps(
+                    {
+                        k: v
+                        for k, v in result.items()
+                        if k
+                        in (
+                            "faults",
+                            "answers",
+                            "answers_during_cuts",
+                            "calls_while_down",
+                            "calls_while_slow",
+                            "calls_while_429",
+                            "raw_repeats",
+                            "actions_dead",
+                            "pending_left",
+                            "duplicate_events",
+                        )
+                    },
+                    default=str,
+                ),
+                flush=True,
+            )
+            bad = (
+                result["lost"]
+                or result["notes_duplicated"]
+                or result["half_written"]
+                or result["orphans"]
                 or result["duplicate_events"]
+            )
             if bad:
                 failed = True
                 print("   FAILED: " + json.dumps(result["examples"]), flush=True)
             path = out_dir / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{scenario}.json"
             path.write_text(json.dumps(result, indent=2, default=str))
             print(f"   recorded in {path.relative_to(ROOT)}", flush=True)
-    print("FAILED: something was lost, doubled or half-written" if failed else
-          "OK: nothing lost, no note doubled, nothing half-written", flush=True)
+    print(
+        "FAILED: something was lost, doubled or half-written"
+        if failed
+        else "OK: nothing lost, no note doubled, nothing half-written",
+        flush=True,
+    )
     return 1 if failed else 0
 
 

@@ -9,6 +9,7 @@ raised, or any decision broke a property. Each case is a function of its seed: a
 The generators are the property tests' (tests/hostile/corpus.py and decision_cases.py); the receiver runs
 in-process with a restricted customer on the register, so restricted, allowed and malformed paths all run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,18 +52,32 @@ def _register(app, settings) -> dict:
             if deputy:
                 data["deputy"] = email_of(deputy)
             cast.ids[key] = (reg.add_officer(ctx, data).id, role)
-        reg.add_customer(ctx, {"reference": "C1", "name": "Jane Customer", "identities": [
-            {"kind": "email", "value": "jane.customer@example.com"}, {"kind": "phone", "value": "07700 900123"}]})
+        reg.add_customer(
+            ctx,
+            {
+                "reference": "C1",
+                "name": "Jane Customer",
+                "identities": [
+                    {"kind": "email", "value": "jane.customer@example.com"},
+                    {"kind": "phone", "value": "07700 900123"},
+                ],
+            },
+        )
     active_restriction(cast)
     out = {}
     with cast.act() as ctx:
         for key in KEYS:
             t = target(key)
-            out[key] = (t, f"/webhooks/{conns.add(ctx, key, key, t.spec.settings, t.spec.secrets, test=False).url_token}")
+            out[key] = (
+                t,
+                f"/webhooks/{conns.add(ctx, key, key, t.spec.settings, t.spec.secrets, test=False).url_token}",
+            )
     return out
 
 
-def fuzz_webhooks(client, targets: dict, cases: int, seed: int, only: str | None = None) -> tuple[collections.Counter, list]:
+def fuzz_webhooks(
+    client, targets: dict, cases: int, seed: int, only: str | None = None
+) -> tuple[collections.Counter, list]:
     from tests.hostile.corpus import delivery
 
     keys = [only] if only else sorted(targets)
@@ -101,8 +116,9 @@ def fuzz_decisions(cases: int, seed: int) -> list:
             assert decision.reason.strip() and isinstance(decision.outcome, Outcome)
             inside_terms, inside = within(r, random_terms(r, 1), random_contact(r))
             assert decide(inside, [inside_terms]).outcome in (Outcome.FLAG, Outcome.STATUTORY), "within disregarded"
-            asking = random_contact(r).__class__(**{**random_contact(r).__dict__, "service_id": None,
-                                                    "text": r.choice(INFO_REQUESTS)})
+            asking = random_contact(r).__class__(
+                **{**random_contact(r).__dict__, "service_id": None, "text": r.choice(INFO_REQUESTS)}
+            )
             if terms:
                 assert decide(asking, terms).outcome is Outcome.STATUTORY, "information request disregarded"
         except Exception:  # noqa: BLE001
@@ -124,8 +140,9 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory() as instance:
         app = _app(args.database, instance)
-        settings = load_settings({"DATABASE_URL": app.config["DATABASE_URL"], "INSTANCE_PATH": instance,
-                                  "TESTING": True}, environ={})
+        settings = load_settings(
+            {"DATABASE_URL": app.config["DATABASE_URL"], "INSTANCE_PATH": instance, "TESTING": True}, environ={}
+        )
         targets = _register(app, settings)
         client = app.test_client()
         started = time.perf_counter()
@@ -144,8 +161,10 @@ def main(argv=None) -> int:
     print(f"decisions: {args.decisions} x 3 properties, {sum(1 for f in failures if f[0] == 'decision')} broken")
     for key, case_seed, detail in failures[:10]:
         print(f"FAILED {key} seed={case_seed}: {detail}")
-    print(f"fuzz_cases={args.cases + args.decisions} fuzz_5xx={five} fuzz_failures={len(failures)} "
-          f"seconds={seconds:.0f}", flush=True)
+    print(
+        f"fuzz_cases={args.cases + args.decisions} fuzz_5xx={five} fuzz_failures={len(failures)} seconds={seconds:.0f}",
+        flush=True,
+    )
     return 1 if failures else 0
 
 

@@ -1,4 +1,5 @@
 """Webhook ingest under gunicorn: contactguard against a bare Flask receiver, same server and load."""
+
 from __future__ import annotations
 
 import contextlib
@@ -32,8 +33,9 @@ RESTRICTED_EVERY = 5  # 20% of contacts come from restricted customers
 
 def seed(url: str, instance: str) -> str:
     """Officers, customers (one in five restricted) and a generic connection; returns its id."""
-    settings = load_settings({"DATABASE_URL": url, "INSTANCE_PATH": instance, "SECRET_KEY": "bench-secret-key-123"},
-                             environ={})
+    settings = load_settings(
+        {"DATABASE_URL": url, "INSTANCE_PATH": instance, "SECRET_KEY": "bench-secret-key-123"}, environ={}
+    )
     migrate.upgrade(url)
     engine = make_engine(url)
     sessions = make_session_factory(engine)
@@ -47,33 +49,74 @@ def seed(url: str, instance: str) -> str:
     for email, role in (("officer@council.example", "officer"), ("senior@council.example", "senior")):
         reg.add_officer(ctx, {"email": email, "name": email.split("@")[0], "role": role})
     for n in range(CUSTOMERS):
-        reg.add_customer(ctx, {"reference": f"B{n}", "name": f"Customer {n}",
-                               "identities": [{"kind": "email", "value": f"customer{n}@example.com"}]})
-    connection = conns.add(ctx, "generic", "bench", {
-        "mapping": {"ticket_id": "/ticket/id", "requester_email": "/ticket/requester", "delivery_id": "/delivery",
-                    "event_type": "/event", "text": "/ticket/text"}}, {"signing_secret": SECRET.decode()}, test=False)
+        reg.add_customer(
+            ctx,
+            {
+                "reference": f"B{n}",
+                "name": f"Customer {n}",
+                "identities": [{"kind": "email", "value": f"customer{n}@example.com"}],
+            },
+        )
+    connection = conns.add(
+        ctx,
+        "generic",
+        "bench",
+        {
+            "mapping": {
+                "ticket_id": "/ticket/id",
+                "requester_email": "/ticket/requester",
+                "delivery_id": "/delivery",
+                "event_type": "/event",
+                "text": "/ticket/text",
+            }
+        },
+        {"signing_secret": SECRET.decode()},
+        test=False,
+    )
     session.commit()
     officer = ctx.session.scalar(__import__("sqlalchemy").text("SELECT id FROM officers WHERE role='officer'"))
     senior = ctx.session.scalar(__import__("sqlalchemy").text("SELECT id FROM officers WHERE role='senior'"))
     session.close()  # end the read (on SQLite it holds the single write lock)
     from plugin.policy.vocabulary import Role
+
     as_officer = Actor("officer", Role.OFFICER, officer)
     as_senior = Actor("senior", Role.SENIOR, senior)
     for n in range(0, CUSTOMERS, RESTRICTED_EVERY):
         session, ctx = unit(as_officer)
-        incident = inc.record_incident(ctx, {
-            "customer": f"B{n}", "experienced_by": "officer@council.example", "channel": "telephone",
-            "occurred_at": (ctx.now() - dt.timedelta(days=2)).isoformat(), "category": "verbal_abuse",
-            "description": "Shouted at the officer"})
-        warning = inc.issue_warning(ctx, {
-            "customer": f"B{n}", "incidents": [incident.id], "behaviour": "Shouting on the phone",
-            "why_unacceptable": "Staff must work free of abuse", "change_requested": "Keep calls civil",
-            "consequences": "Contact may be restricted"})
-        r = rs.propose(ctx, {"customer": f"B{n}", "path": "after_warning", "warning": warning.id,
-                             "why_necessary": "Abuse continued after the warning",
-                             "spoc_officer": "officer@council.example", "allowed_channels": ["email"]})
-        rs.record_checks(ctx, r.id, {"social_work_known": "no", "adjustments_needed": False,
-                                     "other_services": "none"})
+        incident = inc.record_incident(
+            ctx,
+            {
+                "customer": f"B{n}",
+                "experienced_by": "officer@council.example",
+                "channel": "telephone",
+                "occurred_at": (ctx.now() - dt.timedelta(days=2)).isoformat(),
+                "category": "verbal_abuse",
+                "description": "Shouted at the officer",
+            },
+        )
+        warning = inc.issue_warning(
+            ctx,
+            {
+                "customer": f"B{n}",
+                "incidents": [incident.id],
+                "behaviour": "Shouting on the phone",
+                "why_unacceptable": "Staff must work free of abuse",
+                "change_requested": "Keep calls civil",
+                "consequences": "Contact may be restricted",
+            },
+        )
+        r = rs.propose(
+            ctx,
+            {
+                "customer": f"B{n}",
+                "path": "after_warning",
+                "warning": warning.id,
+                "why_necessary": "Abuse continued after the warning",
+                "spoc_officer": "officer@council.example",
+                "allowed_channels": ["email"],
+            },
+        )
+        rs.record_checks(ctx, r.id, {"social_work_known": "no", "adjustments_needed": False, "other_services": "none"})
         session.commit()
         session, ctx = unit(as_senior)
         rs.activate(ctx, r.id)
@@ -93,11 +136,20 @@ def seed_bare(dsn: str) -> None:
 
 def make_request(run: str):
     def build(i: int):
-        body = json.dumps({"event": "ticket.created", "delivery": f"{run}-{i}", "ticket": {
-            "id": 10_000 + i, "requester": f"customer{(i * 7) % CUSTOMERS}@example.com",
-            "text": "Please call me back about my repair"}}).encode()
+        body = json.dumps(
+            {
+                "event": "ticket.created",
+                "delivery": f"{run}-{i}",
+                "ticket": {
+                    "id": 10_000 + i,
+                    "requester": f"customer{(i * 7) % CUSTOMERS}@example.com",
+                    "text": "Please call me back about my repair",
+                },
+            }
+        ).encode()
         signature = hmac.new(SECRET, body, hashlib.sha256).hexdigest()
         return body, {"Content-Type": "application/json", "X-Signature-SHA256": signature}
+
     return build
 
 
@@ -110,8 +162,13 @@ def ingest_benchmark(url: str, dsn: str, instance: str, per_connection: int = 15
     """PostgreSQL: contactguard (with a worker deciding beside it) against the bare receiver."""
     connection_id = seed(url, instance)
     seed_bare(dsn)
-    env = {"CONTACTGUARD_DATABASE_URL": url, "CONTACTGUARD_INSTANCE_PATH": instance,
-           "CONTACTGUARD_SECRET_KEY": "bench-secret-key-123", "CONTACTGUARD_LOG_LEVEL": "WARNING", "BARE_DSN": dsn}
+    env = {
+        "CONTACTGUARD_DATABASE_URL": url,
+        "CONTACTGUARD_INSTANCE_PATH": instance,
+        "CONTACTGUARD_SECRET_KEY": "bench-secret-key-123",
+        "CONTACTGUARD_LOG_LEVEL": "WARNING",
+        "BARE_DSN": dsn,
+    }
     results = {}
     with gunicorn("benchmarks.bare_app:create_app()", env) as port:
         results["bare"] = measure(port, "/webhooks/x", "bare", per_connection)
@@ -122,8 +179,7 @@ def ingest_benchmark(url: str, dsn: str, instance: str, per_connection: int = 15
         worker = _down_helpdesk_worker(url, dsn, instance, connection_id)
         try:
             time.sleep(1)
-            results["contactguard_helpdesk_down"] = measure(port, f"/webhooks/{connection_id}", "down",
-                                                            per_connection)
+            results["contactguard_helpdesk_down"] = measure(port, f"/webhooks/{connection_id}", "down", per_connection)
         finally:
             worker.terminate()
             worker.wait(10)
@@ -137,9 +193,13 @@ def ingest_benchmark_sqlite(instance: str, per_connection: int = 150) -> dict:
     url = f"sqlite:///{instance}/contactguard.sqlite3"
     connection_id = seed(url, instance)
     seed_sqlite(f"{instance}/bare.sqlite3", CUSTOMERS)
-    env = {"CONTACTGUARD_DATABASE_URL": url, "CONTACTGUARD_INSTANCE_PATH": instance,
-           "CONTACTGUARD_SECRET_KEY": "bench-secret-key-123", "CONTACTGUARD_LOG_LEVEL": "WARNING",
-           "BARE_SQLITE": f"{instance}/bare.sqlite3"}
+    env = {
+        "CONTACTGUARD_DATABASE_URL": url,
+        "CONTACTGUARD_INSTANCE_PATH": instance,
+        "CONTACTGUARD_SECRET_KEY": "bench-secret-key-123",
+        "CONTACTGUARD_LOG_LEVEL": "WARNING",
+        "BARE_SQLITE": f"{instance}/bare.sqlite3",
+    }
     results = {}
     with gunicorn("benchmarks.bare_app:create_app()", env) as port:
         results["bare"] = measure(port, "/webhooks/x", "bare", per_connection)
@@ -151,9 +211,13 @@ def ingest_benchmark_sqlite(instance: str, per_connection: int = 150) -> dict:
 @contextlib.contextmanager
 def _worker(env: dict):
     """`contactguard worker` deciding the stored events while the load runs, as in production."""
-    worker = subprocess.Popen([sys.executable, "-m", "plugin.cli", "worker", "--interval", "0.25"], cwd=ROOT,
-                              env={**os.environ, **env, "CONTACTGUARD_ALLOW_PRIVATE_HELPDESK_URLS": "true"},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "plugin.cli", "worker", "--interval", "0.25"],
+        cwd=ROOT,
+        env={**os.environ, **env, "CONTACTGUARD_ALLOW_PRIVATE_HELPDESK_URLS": "true"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         yield worker
     finally:
@@ -164,11 +228,24 @@ def _worker(env: dict):
 def _down_helpdesk_worker(url: str, dsn: str, instance: str, connection_id: str):
     """Point the connection's callback at a closed loopback port and run `contactguard worker` beside it."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("UPDATE connections SET settings = jsonb_set(settings::jsonb, '{callback_url}', "
-                     "'\"http://127.0.0.1:9/actions\"')::json WHERE id = %s", (connection_id,))
+        conn.execute(
+            "UPDATE connections SET settings = jsonb_set(settings::jsonb, '{callback_url}', "
+            "'\"http://127.0.0.1:9/actions\"')::json WHERE id = %s",
+            (connection_id,),
+        )
         conn.execute("UPDATE outbox_actions SET next_attempt_at = now() AT TIME ZONE 'utc'")
-    env = {**os.environ, "CONTACTGUARD_DATABASE_URL": url, "CONTACTGUARD_INSTANCE_PATH": instance,
-           "CONTACTGUARD_SECRET_KEY": "bench-secret-key-123", "CONTACTGUARD_LOG_LEVEL": "ERROR",
-           "CONTACTGUARD_ALLOW_PRIVATE_HELPDESK_URLS": "true"}  # the closed port is on loopback
-    return subprocess.Popen([sys.executable, "-m", "plugin.cli", "worker", "--interval", "0.2"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "CONTACTGUARD_DATABASE_URL": url,
+        "CONTACTGUARD_INSTANCE_PATH": instance,
+        "CONTACTGUARD_SECRET_KEY": "bench-secret-key-123",
+        "CONTACTGUARD_LOG_LEVEL": "ERROR",
+        "CONTACTGUARD_ALLOW_PRIVATE_HELPDESK_URLS": "true",
+    }  # the closed port is on loopback
+    return subprocess.Popen(
+        [sys.executable, "-m", "plugin.cli", "worker", "--interval", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

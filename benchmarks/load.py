@@ -1,4 +1,5 @@
 """A small closed-loop load generator: N keep-alive connections on loopback, bounded in count and time."""
+
 from __future__ import annotations
 
 import http.client
@@ -24,12 +25,15 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
     def line(self, name: str) -> str:
-        return (f"{name}: {self.rate:.0f} req/s, p50 {self.percentile(50):.1f} ms, p99 {self.percentile(99):.1f} ms, "
-                f"errors {self.errors}, mean {statistics.fmean(self.latencies_ms):.1f} ms")
+        return (
+            f"{name}: {self.rate:.0f} req/s, p50 {self.percentile(50):.1f} ms, p99 {self.percentile(99):.1f} ms, "
+            f"errors {self.errors}, mean {statistics.fmean(self.latencies_ms):.1f} ms"
+        )
 
 
-def run_load(port: int, path: str, make_request, connections: int = 16, per_connection: int = 250,
-             max_seconds: float = 120.0) -> LoadResult:
+def run_load(
+    port: int, path: str, make_request, connections: int = 16, per_connection: int = 250, max_seconds: float = 120.0
+) -> LoadResult:
     """`make_request(i)` returns (body bytes, headers); each connection sends `per_connection` requests."""
     latencies: list[float] = []
     errors = [0]

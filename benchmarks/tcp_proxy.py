@@ -3,6 +3,7 @@
 `cut()` closes every open connection through it and refuses new ones (accepted, then closed at once,
 as a server that is going down does); `restore()` lets connections through again.
 """
+
 from __future__ import annotations
 
 import socket

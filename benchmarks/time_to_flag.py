@@ -9,6 +9,7 @@ clock when the webhook was answered (one process, one monotonic clock).
 
     python -m benchmarks.time_to_flag [--rate 50] [--seconds 20]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,6 @@ import psycopg
 
 from .common import ROOT, fresh_postgres, gunicorn
 from .ingest import RESTRICTED_EVERY, make_request, seed
-
 
 WORKERS = 2  # `contactguard worker` processes, as docs/operations.md recommends for more than one core
 
@@ -77,13 +77,27 @@ def measure(rate: float = 50.0, seconds: float = 20.0) -> FlagTimes:
         threading.Thread(target=recorder.serve_forever, daemon=True).start()
         callback = f"http://127.0.0.1:{recorder.server_address[1]}/actions"
         with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute("UPDATE connections SET settings = jsonb_set(settings::jsonb, '{callback_url}', %s::jsonb)"
-                         "::json WHERE id = %s", (json.dumps(callback), connection_id))
-        env = {"CONTACTGUARD_DATABASE_URL": url, "CONTACTGUARD_INSTANCE_PATH": instance,
-               "CONTACTGUARD_SECRET_KEY": "bench-secret-key-123", "CONTACTGUARD_LOG_LEVEL": "WARNING",
-               "CONTACTGUARD_ALLOW_PRIVATE_HELPDESK_URLS": "true"}  # the recorder is on loopback
-        workers = [subprocess.Popen([sys.executable, "-m", "plugin.cli", "worker"], cwd=ROOT,
-                                    env={**os.environ, **env}, stdout=subprocess.DEVNULL) for _ in range(WORKERS)]
+            conn.execute(
+                "UPDATE connections SET settings = jsonb_set(settings::jsonb, '{callback_url}', %s::jsonb)"
+                "::json WHERE id = %s",
+                (json.dumps(callback), connection_id),
+            )
+        env = {
+            "CONTACTGUARD_DATABASE_URL": url,
+            "CONTACTGUARD_INSTANCE_PATH": instance,
+            "CONTACTGUARD_SECRET_KEY": "bench-secret-key-123",
+            "CONTACTGUARD_LOG_LEVEL": "WARNING",
+            "CONTACTGUARD_ALLOW_PRIVATE_HELPDESK_URLS": "true",
+        }  # the recorder is on loopback
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "plugin.cli", "worker"],
+                cwd=ROOT,
+                env={**os.environ, **env},
+                stdout=subprocess.DEVNULL,
+            )
+            for _ in range(WORKERS)
+        ]
         try:
             with gunicorn("plugin.app:create_app()", env) as port:
                 time.sleep(2)  # the worker has started and listens
@@ -126,8 +140,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
     result = measure(args.rate, args.seconds)
-    print(f"time_to_flag: {result.acknowledged}/{result.sent} acknowledged, {result.flagged} flagged, "
-          f"p50 {result.percentile(50):.0f} ms")
+    print(
+        f"time_to_flag: {result.acknowledged}/{result.sent} acknowledged, {result.flagged} flagged, "
+        f"p50 {result.percentile(50):.0f} ms"
+    )
     print(f"time_to_flag_p99_ms={result.percentile(99):.0f}")
 
 

@@ -1,4 +1,5 @@
 """The Flask application factory: no module-level app; settings validated before anything starts."""
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,12 @@ def create_app(config: dict | None = None) -> Flask:
     settings = load_settings(config)
     # root_path given, so Flask never searches the import system for a module named "contactguard" (a finder
     # without find_spec, such as pygal's, makes that search warn, and warnings are errors in the tests).
-    app = Flask("contactguard", root_path=str(Path(__file__).parent), instance_path=settings["INSTANCE_PATH"],
-                instance_relative_config=True)
+    app = Flask(
+        "contactguard",
+        root_path=str(Path(__file__).parent),
+        instance_path=settings["INSTANCE_PATH"],
+        instance_relative_config=True,
+    )
     app.config.update(settings)
     app.config["CONTACTGUARD"] = settings
     logs.configure(settings["LOG_LEVEL"])
@@ -37,15 +42,22 @@ def create_app(config: dict | None = None) -> Flask:
 
     from webhooks import receiver
 
-    from .web import api, auth, health, metrics, pages
+    from .web import admin, api, auth, casework, documents, health, metrics, pages, sidebar
 
-    auth.init_app(app)   # session cookie key and settings, CSRF on forms, OpenID Connect
+    auth.init_app(app)  # session cookie key and settings, CSRF on forms, OpenID Connect
     pages.init_app(app)  # GOV.UK templates, error pages, private headers
-    app.register_blueprint(health.bp)
-    app.register_blueprint(receiver.bp)
-    app.register_blueprint(metrics.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(pages.bp)
+    for blueprint in (
+        health.bp,
+        receiver.bp,
+        metrics.bp,
+        auth.bp,
+        pages.bp,
+        casework.bp,  # customers, incidents, warnings, the restriction wizard, appeals, reviews
+        documents.bp,  # letters and reports
+        admin.bp,  # connections, outbox, webhook decisions, audit trail
+        sidebar.bp,
+    ):  # the panel beside the ticket (signed links, Help Scout's Dynamic App)
+        app.register_blueprint(blueprint)
     api.init_app(app)  # the REST API under /api/v1, with its OpenAPI document
     app.register_error_handler(OperationalError, _database_unavailable)
     return app
@@ -56,6 +68,7 @@ def _database_unavailable(exc: DBAPIError):
 
     Nothing was committed (each event is one transaction), so the retried delivery is stored exactly once."""
     log.error("database unavailable: %s", type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__)
-    reply = jsonify(code="database_unavailable", status=503, message="the database is unavailable; retry later",
-                    errors={})
+    reply = jsonify(
+        code="database_unavailable", status=503, message="the database is unavailable; retry later", errors={}
+    )
     return reply, 503, {"Retry-After": "30"}

@@ -1,4 +1,5 @@
 """The one place contactguard reads the time: aware UTC, shown in the council's zone."""
+
 from __future__ import annotations
 
 import datetime as dt

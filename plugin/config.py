@@ -3,6 +3,7 @@
 Every setting is validated at start-up; a wrong or missing one stops start-up with
 a message naming it (ConfigError), rather than failing later in a request.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,9 +55,7 @@ class SettingsSchema(Schema):
     # Tickets a worker applies actions to at the same time (PostgreSQL; SQLite works one ticket at a time).
     # A ticket's own actions always go one after another, in order.
     OUTBOX_THREADS = fields.Integer(load_default=8, validate=validate.Range(1, 64))
-    LOG_LEVEL = fields.String(
-        load_default="INFO", validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
-    )
+    LOG_LEVEL = fields.String(load_default="INFO", validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"]))
     TIMEZONE = fields.String(load_default="Europe/London")
     # The policy's clock: jurisdiction for bank holidays (holidays package, GB subdivisions).
     JURISDICTION = fields.String(load_default="SCT", validate=validate.OneOf(JURISDICTIONS))
@@ -77,8 +76,9 @@ class SettingsSchema(Schema):
     # How an incoming e-mail address is compared with the register (plugin/identity.py): strict (case only),
     # subaddress (also ignores +tag), provider_rules (also Gmail's dots and googlemail.com). Changing it
     # re-normalises nothing by itself: run `python -m plugin.identity renormalise` afterwards.
-    EMAIL_MATCHING = fields.String(load_default="provider_rules",
-                                   validate=validate.OneOf(["strict", "subaddress", "provider_rules"]))
+    EMAIL_MATCHING = fields.String(
+        load_default="provider_rules", validate=validate.OneOf(["strict", "subaddress", "provider_rules"])
+    )
     # Helpdesk URLs (base_url, callback_url) on loopback, link-local, private or other internal addresses are
     # refused at set-up and at call time, unless this is on (or the connection sets allow_private_network).
     ALLOW_PRIVATE_HELPDESK_URLS = fields.Boolean(load_default=False)
@@ -92,9 +92,11 @@ class SettingsSchema(Schema):
     #   [safeguarding_screen]
     #   threat = ["torch ... house"]
     # or, in the environment, the same as JSON: CONTACTGUARD_SAFEGUARDING_SCREEN='{"threat": ["torch ... house"]}'.
-    SAFEGUARDING_SCREEN = JsonOrDict(keys=fields.String(validate=validate.Length(1, 64)),
-                                     values=fields.List(fields.String(validate=validate.Length(1, 200))),
-                                     load_default=dict)
+    SAFEGUARDING_SCREEN = JsonOrDict(
+        keys=fields.String(validate=validate.Length(1, 64)),
+        values=fields.List(fields.String(validate=validate.Length(1, 200))),
+        load_default=dict,
+    )
     # Signing in to the web pages (plugin/web/auth.py, docs/sign-in.md). A signed-in session ends after this many
     # minutes without a request; the session cookie is signed with a key derived from SECRET_KEY (or secret.key).
     SESSION_IDLE_MINUTES = fields.Integer(load_default=480, validate=validate.Range(5, 7 * 24 * 60))
@@ -145,7 +147,7 @@ def _from_environ(environ) -> dict:
     for key, value in environ.items():
         if not key.startswith(ENV_PREFIX):
             continue
-        name = key[len(ENV_PREFIX):]
+        name = key[len(ENV_PREFIX) :]
         if name in NOT_SETTINGS or name.startswith("TEST_"):
             continue
         if name in _LIST_SETTINGS:
@@ -195,7 +197,7 @@ def load_settings(overrides: dict | None = None, environ=None) -> dict:
     try:
         settings = SettingsSchema().load(merged)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc.messages, merged)) from None
+        raise ConfigError(_describe(exc.normalized_messages(), merged)) from None
     settings["INSTANCE_PATH"] = str(Path(settings["INSTANCE_PATH"]).resolve())
     if not settings["DATABASE_URL"]:
         db_file = Path(settings["INSTANCE_PATH"]) / "contactguard.sqlite3"

@@ -16,6 +16,7 @@ renormalise`; migration 0009 did it once for the default).
 
 Phone: E.164 through `phonenumbers`, UK by default.
 """
+
 from __future__ import annotations
 
 from email.utils import parseaddr
@@ -98,8 +99,9 @@ def renormalise_stored(conn, mode: str | None = None, log=print) -> tuple[int, i
     (`contactguard customers show`, then remove the wrong one). Returns (changed, left)."""
     from sqlalchemy import text
 
-    rows = conn.execute(text("SELECT id, customer_id, value, connection_id FROM identities "
-                             "WHERE kind = 'email' ORDER BY id")).all()
+    rows = conn.execute(
+        text("SELECT id, customer_id, value, connection_id FROM identities WHERE kind = 'email' ORDER BY id")
+    ).all()
     taken = {(r.value, r.connection_id): r for r in rows}
     changed = left = 0
     for row in rows:
@@ -116,8 +118,10 @@ def renormalise_stored(conn, mode: str | None = None, log=print) -> tuple[int, i
                 taken.pop((row.value, row.connection_id), None)
                 changed += 1
             else:
-                log(f"identity {row.id} (customer {row.customer_id}) left unchanged: its normal form belongs to "
-                    f"customer {holder.customer_id}'s identity {holder.id}")
+                log(
+                    f"identity {row.id} (customer {row.customer_id}) left unchanged: its normal form belongs to "
+                    f"customer {holder.customer_id}'s identity {holder.id}"
+                )
                 left += 1
             continue
         conn.execute(text("UPDATE identities SET value = :value WHERE id = :id"), {"value": new, "id": row.id})
@@ -133,8 +137,11 @@ def _main(argv=None) -> int:
 
     argv = sys.argv[1:] if argv is None else argv
     if argv != ["renormalise"]:
-        print("usage: python -m plugin.identity renormalise   (re-normalise stored e-mail identities "
-              "for CONTACTGUARD_EMAIL_MATCHING)", file=sys.stderr)
+        print(
+            "usage: python -m plugin.identity renormalise   (re-normalise stored e-mail identities "
+            "for CONTACTGUARD_EMAIL_MATCHING)",
+            file=sys.stderr,
+        )
         return 2
     from .config import load_settings
     from .db import make_engine

@@ -4,6 +4,7 @@ Each row runs in its own savepoint through the service layer (register.add_custo
 restrictions.import_active), so one bad row never poisons the others. Every problem is collected
 as (row, column, message); the caller commits the whole or rolls it back. Nothing here prints.
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,7 +32,7 @@ COLUMNS = {
     "spoc_inbox": "or a shared inbox as the sole point of contact",
     "deputy": "the deputy's e-mail (default: the officer's own deputy)",
     "channels": "channels left open, separated by ';': email, telephone, letter,\n"
-                "in_person, web_form, chat, sms, social_media",
+    "in_person, web_form, chat, sms, social_media",
     "starts_on": "date the restriction started (default: today)",
     "review_due": "review date (default: the start + REVIEW_MONTHS, 6 months)",
     "ends_on": "end date, if any (must not have passed)",
@@ -45,15 +46,32 @@ COLUMNS = {
 }
 REQUIRED = ("reference", "name")
 CUSTOMER_COLUMNS = ("reference", "name", "emails", "phones")
-ALIASES = {"customer_reference": "reference", "ref": "reference", "customer_name": "name", "email": "emails",
-           "phone": "phones", "sole_point_of_contact": "spoc_officer", "shared_inbox": "spoc_inbox",
-           "start_date": "starts_on", "review_date": "review_due", "end_date": "ends_on", "service": "scope"}
+ALIASES = {
+    "customer_reference": "reference",
+    "ref": "reference",
+    "customer_name": "name",
+    "email": "emails",
+    "phone": "phones",
+    "sole_point_of_contact": "spoc_officer",
+    "shared_inbox": "spoc_inbox",
+    "start_date": "starts_on",
+    "review_date": "review_due",
+    "end_date": "ends_on",
+    "service": "scope",
+}
 PATHS = [Path.AFTER_WARNING.value, Path.WITHOUT_WARNING.value, Path.SERIOUS_THREAT.value]
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 # Where a service-layer field is shown in the file.
-FIELD_COLUMNS = {"customer": "reference", "allowed_channels": "channels", "deputy_officer": "deputy",
-                 "path_justification": "path", "spoc_kind": "spoc_officer", "spoc": "spoc_officer",
-                 "social_work_checked_on": "social_work_known", "actor": ""}
+FIELD_COLUMNS = {
+    "customer": "reference",
+    "allowed_channels": "channels",
+    "deputy_officer": "deputy",
+    "path_justification": "path",
+    "spoc_kind": "spoc_officer",
+    "spoc": "spoc_officer",
+    "social_work_checked_on": "social_work_known",
+    "actor": "",
+}
 
 MESSAGES = {"Missing data for required field.": "required for a restriction in force"}
 
@@ -107,8 +125,10 @@ def read_rows(raw: bytes) -> list[tuple[int, dict]]:
     for number, cells in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue  # spreadsheets often end with blank rows
-        row = {name: (cells[i] if i < len(cells) else "").strip() for i, name in enumerate(header)}
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+        row: dict[str | None, str] = {
+            name: (cells[i] if i < len(cells) else "").strip() for i, name in enumerate(header)
+        }
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
             row[None] = "more cells than the header has columns"
         rows.append((number, row))
     return rows
@@ -119,7 +139,7 @@ def _check_header(cells: list[str]) -> list[str]:
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise HeaderError(f"missing required column: {', '.join(missing)}")
-    unknown = [raw.strip() for raw, name in zip(cells, header) if name not in COLUMNS]
+    unknown = [raw.strip() for raw, name in zip(cells, header, strict=True) if name not in COLUMNS]
     if unknown:
         raise HeaderError(f"unknown column: {', '.join(unknown)} (known: {', '.join(COLUMNS)})")
     twice = sorted({name for name in header if header.count(name) > 1})
@@ -166,20 +186,30 @@ def _has_restriction(row: dict) -> bool:
 
 def _restriction_data(row: dict, problems: list) -> tuple[dict, dict]:
     """The proposal and the checks for the service layer; cell-level problems go to `problems`."""
-    data = {"customer": row.get("reference"), "path": _choice(problems, row, "path", PATHS) or "after_warning",
-            "why_necessary": row.get("why_necessary") or None,
-            "allowed_channels": _choices(problems, row, "channels", values(Channel))}
-    for column, key in (("spoc_officer", "spoc_officer"), ("spoc_inbox", "spoc_inbox"),
-                        ("deputy", "deputy_officer"), ("scope", "scope")):
+    data = {
+        "customer": row.get("reference"),
+        "path": _choice(problems, row, "path", PATHS) or "after_warning",
+        "why_necessary": row.get("why_necessary") or None,
+        "allowed_channels": _choices(problems, row, "channels", values(Channel)),
+    }
+    for column, key in (
+        ("spoc_officer", "spoc_officer"),
+        ("spoc_inbox", "spoc_inbox"),
+        ("deputy", "deputy_officer"),
+        ("scope", "scope"),
+    ):
         if row.get(column):
             data[key] = row[column]
     for column in ("starts_on", "review_due", "ends_on"):
         data[column] = _cell(problems, column, parse_date, row.get(column, ""))
     adjustments = _choices(problems, row, "adjustments", values(Adjustment))
     needed = _cell(problems, "adjustments_needed", _yes_no, row.get("adjustments_needed", ""), bool(adjustments))
-    checks = {"social_work_known": _choice(problems, row, "social_work_known", values(Tristate)),
-              "adjustments_needed": needed, "adjustments": adjustments,
-              "other_services": row.get("other_services") or None}
+    checks = {
+        "social_work_known": _choice(problems, row, "social_work_known", values(Tristate)),
+        "adjustments_needed": needed,
+        "adjustments": adjustments,
+        "other_services": row.get("other_services") or None,
+    }
     return data, {k: v for k, v in checks.items() if v is not None}
 
 
@@ -205,8 +235,9 @@ def _cell(problems: list, column: str, parse, *args):
         return None
 
 
-def import_rows(ctx: Context, rows: Iterable[tuple[int, dict]],
-                progress: Callable[[], object] = lambda: None) -> ImportReport:
+def import_rows(
+    ctx: Context, rows: Iterable[tuple[int, dict]], progress: Callable[[], object] = lambda: None
+) -> ImportReport:
     """Import each row in its own savepoint and report every problem; the caller commits or rolls back."""
     report = ImportReport()
     for number, row in rows:
@@ -259,8 +290,9 @@ def _write_row(ctx: Context, row: dict, data: dict | None, checks: dict | None) 
     problems = []
     for column, kind in (("emails", "email"), ("phones", "phone")):
         for value in _split(row.get(column, "")):
-            problems += _attempt(ctx, row, column, reg.add_identity, ctx, customer.reference,
-                                 {"kind": kind, "value": value})
+            problems += _attempt(
+                ctx, row, column, reg.add_identity, ctx, customer.reference, {"kind": kind, "value": value}
+            )
     if data is not None:
         problems += _attempt(ctx, row, None, rs.import_active, ctx, data, checks)
     return problems

@@ -5,6 +5,7 @@ error can still quote a row (PostgreSQL's "Key (value)=(jane@example.com) alread
 SQLAlchemy's "[parameters: ...]"), so every record, its arguments and its traceback are redacted
 before any handler sees them: e-mail addresses, telephone numbers and statement parameters.
 """
+
 from __future__ import annotations
 
 import logging

@@ -2,6 +2,7 @@
 
 The test suite checks manifest.json against the registry both ways, so the two cannot drift.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,17 @@ from marshmallow import fields
 from adapters import REGISTRY
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.json"
-TYPES = {fields.String: "string", fields.Integer: "integer", fields.Boolean: "boolean", fields.Url: "string",
-         fields.Email: "string", fields.Dict: "object", fields.List: "array", fields.Nested: "object",
-         fields.Float: "number"}
+TYPES = {
+    fields.String: "string",
+    fields.Integer: "integer",
+    fields.Boolean: "boolean",
+    fields.Url: "string",
+    fields.Email: "string",
+    fields.Dict: "object",
+    fields.List: "array",
+    fields.Nested: "object",
+    fields.Float: "number",
+}
 
 
 def _type(field) -> str:
@@ -28,8 +37,11 @@ def _type(field) -> str:
 def _describe(schema_cls) -> dict:
     out = {}
     for name, field in schema_cls().fields.items():
-        spec = {"type": _type(field), "required": bool(field.required),
-                "secret": bool(field.metadata.get("secret", False))}
+        spec = {
+            "type": _type(field),
+            "required": bool(field.required),
+            "secret": bool(field.metadata.get("secret", False)),
+        }
         if field.metadata.get("description"):
             spec["description"] = field.metadata["description"]
         out[name] = spec
@@ -38,10 +50,16 @@ def _describe(schema_cls) -> dict:
 
 def adapters_section() -> list[dict]:
     """Every registered adapter with its events and settings schema (secrets marked)."""
-    return [{"key": key, "title": adapter.title, "events": list(adapter.events),
-             "settings": _describe(adapter.settings_schema),
-             "secrets": _describe(adapter.secrets_schema)}
-            for key, adapter in sorted(REGISTRY.items())]
+    return [
+        {
+            "key": key,
+            "title": adapter.title,
+            "events": list(adapter.events),
+            "settings": _describe(adapter.settings_schema),
+            "secrets": _describe(adapter.secrets_schema),
+        }
+        for key, adapter in sorted(REGISTRY.items())
+    ]
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ count of webhook HTTP responses by status class (refused deliveries are never st
 gunicorn workers set PROMETHEUS_MULTIPROC_DIR to an empty directory writable by the service, so that
 prometheus_client adds up every worker's count (docs/operations.md).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,8 +35,9 @@ def record_sweep_run(sessions, at: dt.datetime | None = None) -> None:
 
 
 # In-process: every answer to POST /webhooks/<token>, by status class ('2xx', '4xx', '5xx').
-WEBHOOK_RESPONSES = Counter("contactguard_webhook_responses", "Answers to webhook deliveries by HTTP status class",
-                            ["status_class"])
+WEBHOOK_RESPONSES = Counter(
+    "contactguard_webhook_responses", "Answers to webhook deliveries by HTTP status class", ["status_class"]
+)
 
 
 def observe_webhook_response(status_code: int) -> None:
@@ -65,15 +67,20 @@ class DatabaseCollector:
         yield from families
 
     def _families(self, session):
-        events = CounterMetricFamily("contactguard_webhook_events",
-                                     "Webhook events recorded, by the connection's adapter and the decision",
-                                     labels=["adapter", "outcome"])
-        decisions = CounterMetricFamily("contactguard_decisions", "Decisions taken on contacts, by outcome",
-                                        labels=["outcome"])
+        events = CounterMetricFamily(
+            "contactguard_webhook_events",
+            "Webhook events recorded, by the connection's adapter and the decision",
+            labels=["adapter", "outcome"],
+        )
+        decisions = CounterMetricFamily(
+            "contactguard_decisions", "Decisions taken on contacts, by outcome", labels=["outcome"]
+        )
         by_outcome: dict[str, int] = {}
-        rows = session.execute(select(Connection.adapter, WebhookEvent.outcome, func.count())
-                               .join(Connection, Connection.id == WebhookEvent.connection_id)
-                               .group_by(Connection.adapter, WebhookEvent.outcome)).all()
+        rows = session.execute(
+            select(Connection.adapter, WebhookEvent.outcome, func.count())
+            .join(Connection, Connection.id == WebhookEvent.connection_id)
+            .group_by(Connection.adapter, WebhookEvent.outcome)
+        ).all()
         for adapter, outcome, count in rows:
             events.add_metric([adapter, outcome], count)
             by_outcome[outcome] = by_outcome.get(outcome, 0) + count
@@ -82,11 +89,12 @@ class DatabaseCollector:
         yield events
         yield decisions
 
-        states = dict(session.execute(select(OutboxAction.state, func.count())
-                                      .group_by(OutboxAction.state)).all())
-        gauge = GaugeMetricFamily("contactguard_outbox_actions",
-                                  "Helpdesk actions in the outbox by state (dead: gave up, needs a person)",
-                                  labels=["state"])
+        states = dict(session.execute(select(OutboxAction.state, func.count()).group_by(OutboxAction.state)).all())
+        gauge = GaugeMetricFamily(
+            "contactguard_outbox_actions",
+            "Helpdesk actions in the outbox by state (dead: gave up, needs a person)",
+            labels=["state"],
+        )
         for state in sorted(set(OUTBOX_STATES) | set(states)):
             gauge.add_metric([state], states.get(state, 0))
         yield gauge
@@ -96,21 +104,27 @@ class DatabaseCollector:
         dead = CounterMetricFamily("contactguard_outbox_dead", "Helpdesk actions that gave up (dead letters)")
         dead.add_metric([], states.get("dead", 0))
         yield dead
-        failed = CounterMetricFamily("contactguard_outbox_failed_attempts",
-                                     "Failed calls to helpdesks that were retried or gave up (sum of attempts)")
+        failed = CounterMetricFamily(
+            "contactguard_outbox_failed_attempts",
+            "Failed calls to helpdesks that were retried or gave up (sum of attempts)",
+        )
         failed.add_metric([], session.scalar(select(func.coalesce(func.sum(OutboxAction.attempts), 0))) or 0)
         yield failed
 
         now = utcnow()
         oldest = session.scalar(select(func.min(OutboxAction.created_at)).where(OutboxAction.state == "pending"))
-        age = GaugeMetricFamily("contactguard_outbox_oldest_pending_age_seconds",
-                                "Age of the oldest helpdesk action still waiting (0 when none waits)")
+        age = GaugeMetricFamily(
+            "contactguard_outbox_oldest_pending_age_seconds",
+            "Age of the oldest helpdesk action still waiting (0 when none waits)",
+        )
         age.add_metric([], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
         yield age
 
         sweep = session.get(WorkerHeartbeat, SWEEPS)
-        last = GaugeMetricFamily("contactguard_sweep_last_run_timestamp_seconds",
-                                 "Unix time the elected worker last finished a sweep pass (0: never)")
+        last = GaugeMetricFamily(
+            "contactguard_sweep_last_run_timestamp_seconds",
+            "Unix time the elected worker last finished a sweep pass (0: never)",
+        )
         last.add_metric([], sweep.at.timestamp() if sweep else 0.0)
         yield last
 

@@ -1,4 +1,5 @@
 """Schema migrations: `contactguard db upgrade` and start-up of `make run` both come here."""
+
 from __future__ import annotations
 
 from pathlib import Path

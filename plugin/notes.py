@@ -1,10 +1,15 @@
 """Every text an agent reads on a ticket comes from plugin/templates/notes, not scattered literals."""
+
 from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-_env = Environment(loader=PackageLoader("plugin", "templates"), undefined=StrictUndefined,
-                   keep_trailing_newline=False, autoescape=False)
+_env = Environment(
+    loader=PackageLoader("plugin", "templates"),
+    undefined=StrictUndefined,
+    keep_trailing_newline=False,
+    autoescape=False,
+)
 
 
 def render(name: str, **values) -> str:

@@ -3,6 +3,7 @@
 `unknown=RAISE`: a misspelt field is an error, not silently ignored. Officers are named by
 e-mail, customers by reference, services by slug.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,14 @@ from .identity import KINDS
 from .policy.appeals import Grounds, Outcome
 from .policy.calendar import DELIVERY_METHODS
 from .policy.vocabulary import (
-    Adjustment, Channel, IncidentCategory, Path, Role, SpocKind, Tristate, values,
+    Adjustment,
+    Channel,
+    IncidentCategory,
+    Path,
+    Role,
+    SpocKind,
+    Tristate,
+    values,
 )
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -144,8 +152,10 @@ class TermsInput(StrictSchema):
 
 class ProposalInput(TermsInput):
     customer = fields.String(required=True)
-    path = fields.String(required=True, validate=validate.OneOf(
-        [Path.AFTER_WARNING.value, Path.WITHOUT_WARNING.value, Path.SERIOUS_THREAT.value]))
+    path = fields.String(
+        required=True,
+        validate=validate.OneOf([Path.AFTER_WARNING.value, Path.WITHOUT_WARNING.value, Path.SERIOUS_THREAT.value]),
+    )
     path_justification = fields.String(load_default=None, allow_none=True)
     why_necessary = fields.String(load_default=None, allow_none=True)
     warning = fields.Integer(load_default=None, allow_none=True)
@@ -158,8 +168,10 @@ class InterimInput(TermsInput):
 
 
 class ConfirmInterimInput(TermsInput):
-    path = fields.String(required=True, validate=validate.OneOf(
-        [Path.AFTER_WARNING.value, Path.WITHOUT_WARNING.value, Path.SERIOUS_THREAT.value]))
+    path = fields.String(
+        required=True,
+        validate=validate.OneOf([Path.AFTER_WARNING.value, Path.WITHOUT_WARNING.value, Path.SERIOUS_THREAT.value]),
+    )
     path_justification = fields.String(load_default=None, allow_none=True)
     why_necessary = fields.String(load_default=None, allow_none=True)
     warning = fields.Integer(load_default=None, allow_none=True)

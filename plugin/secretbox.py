@@ -1,4 +1,5 @@
 """Connection secrets encrypted at rest (Fernet); never printed, logged or returned unmasked."""
+
 from __future__ import annotations
 
 import base64
@@ -45,8 +46,10 @@ class SecretBox:
         try:
             return json.loads(self._fernet.decrypt(bytes(sealed)))
         except InvalidToken:
-            raise ValueError("connection secrets cannot be decrypted: CONTACTGUARD_SECRET_KEY "
-                             "or instance/secret.key differs from the one that stored them") from None
+            raise ValueError(
+                "connection secrets cannot be decrypted: CONTACTGUARD_SECRET_KEY "
+                "or instance/secret.key differs from the one that stored them"
+            ) from None
 
 
 def check_key(session, settings: dict) -> None:
@@ -64,8 +67,10 @@ def check_key(session, settings: dict) -> None:
     if sealed is None:
         return
     if not settings.get("SECRET_KEY") and not (Path(settings["INSTANCE_PATH"]) / KEY_FILE).exists():
-        raise KeyLost(f"connection secrets are stored but the key is missing: restore {KEY_FILE} to the instance "
-                      "folder from your backup, or set CONTACTGUARD_SECRET_KEY")
+        raise KeyLost(
+            f"connection secrets are stored but the key is missing: restore {KEY_FILE} to the instance "
+            "folder from your backup, or set CONTACTGUARD_SECRET_KEY"
+        )
     try:
         SecretBox(settings).open(sealed)
     except ValueError as exc:
@@ -74,4 +79,4 @@ def check_key(session, settings: dict) -> None:
 
 def mask(secrets: dict) -> dict:
     """The same keys with every value hidden."""
-    return {key: MASK for key in secrets}
+    return dict.fromkeys(secrets, MASK)

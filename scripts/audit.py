@@ -5,6 +5,7 @@ found on PyPI and could not be audited"): an audit that checked nothing must not
 Exit codes: 0 every package checked and none vulnerable; 1 vulnerabilities found; 3 the advisory source
 (PyPI's JSON API, or OSV with AUDIT_SERVICE=osv) could not be reached or answered for none of the packages.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,16 @@ BIN = Path(sys.executable).parent
 
 def main() -> int:
     service = os.environ.get("AUDIT_SERVICE", "pypi")
-    cmd = [str(BIN / "pip-audit"), "--local", "--progress-spinner", "off", "--format", "json",
-           "--vulnerability-service", service]
+    cmd = [
+        str(BIN / "pip-audit"),
+        "--local",
+        "--progress-spinner",
+        "off",
+        "--format",
+        "json",
+        "--vulnerability-service",
+        service,
+    ]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
     try:
         report = json.loads(run.stdout)
@@ -35,13 +44,17 @@ def main() -> int:
         for vuln in dep["vulns"]:
             fixes = ", ".join(vuln.get("fix_versions") or []) or "no fix yet"
             print(f"VULNERABLE {dep['name']} {dep['version']}: {vuln['id']} (fixed in: {fixes})")
-    print(f"pip-audit ({service}): {len(checked)} packages checked, {len(vulnerable)} vulnerable, "
-          f"{len(skipped)} not checked")
+    print(
+        f"pip-audit ({service}): {len(checked)} packages checked, {len(vulnerable)} vulnerable, "
+        f"{len(skipped)} not checked"
+    )
     if deps and not checked:
-        print(f"AUDIT NOT DONE: the advisory source ({service}) answered for none of the {len(deps)} installed "
-              "packages - it is probably unreachable from this machine (no network, or a mirror without PyPI's "
-              "JSON API). Run `make audit` where it is reachable; docs/operations.md says what to check instead.",
-              file=sys.stderr)
+        print(
+            f"AUDIT NOT DONE: the advisory source ({service}) answered for none of the {len(deps)} installed "
+            "packages - it is probably unreachable from this machine (no network, or a mirror without PyPI's "
+            "JSON API). Run `make audit` where it is reachable; docs/operations.md says what to check instead.",
+            file=sys.stderr,
+        )
         return 3
     if skipped:
         print("not checked: " + ", ".join(sorted(d["name"] for d in skipped)), file=sys.stderr)

@@ -3,6 +3,7 @@
 CONTACTGUARD_TEST_DATABASE is `sqlite` (default) or a PostgreSQL URL. Each run migrates a
 fresh database once with Alembic; each test starts from empty tables.
 """
+
 from __future__ import annotations
 
 import os
@@ -86,8 +87,9 @@ def db_url(database_template, tmp_path):
 
 @pytest.fixture
 def settings(db_url, tmp_path):
-    return load_settings({"DATABASE_URL": db_url, "INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True},
-                         environ={})
+    return load_settings(
+        {"DATABASE_URL": db_url, "INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True}, environ={}
+    )
 
 
 @pytest.fixture
@@ -163,15 +165,25 @@ def cast(sessions, settings):
                 data["deputy"] = email_of(deputy)
             officer = reg.add_officer(ctx, data)
             cast.ids[key] = (officer.id, role)
-        reg.add_customer(ctx, {"reference": "C1", "name": "Jane Customer", "identities": [
-            {"kind": "email", "value": "jane.customer@example.com"}, {"kind": "phone", "value": "07700 900123"}]})
+        reg.add_customer(
+            ctx,
+            {
+                "reference": "C1",
+                "name": "Jane Customer",
+                "identities": [
+                    {"kind": "email", "value": "jane.customer@example.com"},
+                    {"kind": "phone", "value": "07700 900123"},
+                ],
+            },
+        )
     return cast
 
 
 @pytest.fixture
 def app(settings):
-    app = create_app({"DATABASE_URL": settings["DATABASE_URL"], "INSTANCE_PATH": settings["INSTANCE_PATH"],
-                      "TESTING": True})
+    app = create_app(
+        {"DATABASE_URL": settings["DATABASE_URL"], "INSTANCE_PATH": settings["INSTANCE_PATH"], "TESTING": True}
+    )
     yield app
     app.extensions["contactguard.engine"].dispose()
 

@@ -1,4 +1,5 @@
 """Shared steps for tests that need a restriction in force."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,20 +15,41 @@ def email_of(who: str) -> str:
 def active_restriction(cast, customer: str = "C1", **terms):
     """Incident, warning, proposal, checks and activation: a restriction in force; returns its id."""
     with cast.act("officer") as ctx:
-        incident = inc.record_incident(ctx, {
-            "customer": customer, "experienced_by": email_of("officer"), "occurred_at": (ctx.now() - dt.timedelta(days=1)).isoformat(),
-            "channel": "telephone", "category": "verbal_abuse", "description": "Shouted and swore at the officer"})
-        warning = inc.issue_warning(ctx, {
-            "customer": customer, "incidents": [incident.id],
-            "behaviour": "Shouting and swearing on the phone", "why_unacceptable": "Staff must work free of abuse",
-            "change_requested": "Keep calls civil and courteous", "consequences": "Your contact may be restricted"})
-        data = {"customer": customer, "path": "after_warning", "warning": warning.id,
-                "why_necessary": "Abuse continued after the formal warning",
-                "spoc_officer": email_of("officer"), "allowed_channels": ["email", "letter", "web_form"],
-                **terms}
+        incident = inc.record_incident(
+            ctx,
+            {
+                "customer": customer,
+                "experienced_by": email_of("officer"),
+                "occurred_at": (ctx.now() - dt.timedelta(days=1)).isoformat(),
+                "channel": "telephone",
+                "category": "verbal_abuse",
+                "description": "Shouted and swore at the officer",
+            },
+        )
+        warning = inc.issue_warning(
+            ctx,
+            {
+                "customer": customer,
+                "incidents": [incident.id],
+                "behaviour": "Shouting and swearing on the phone",
+                "why_unacceptable": "Staff must work free of abuse",
+                "change_requested": "Keep calls civil and courteous",
+                "consequences": "Your contact may be restricted",
+            },
+        )
+        data = {
+            "customer": customer,
+            "path": "after_warning",
+            "warning": warning.id,
+            "why_necessary": "Abuse continued after the formal warning",
+            "spoc_officer": email_of("officer"),
+            "allowed_channels": ["email", "letter", "web_form"],
+            **terms,
+        }
         restriction = rs.propose(ctx, data)
-        rs.record_checks(ctx, restriction.id, {"social_work_known": "no", "adjustments_needed": False,
-                                                "other_services": "none"})
+        rs.record_checks(
+            ctx, restriction.id, {"social_work_known": "no", "adjustments_needed": False, "other_services": "none"}
+        )
     with cast.act("senior") as ctx:
         rs.activate(ctx, restriction.id)
     return restriction.id

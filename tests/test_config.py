@@ -1,4 +1,5 @@
 """Settings are validated at start-up; a wrong one stops start-up naming it."""
+
 import pytest
 
 from plugin.config import ConfigError, load_settings
@@ -30,7 +31,7 @@ def test_an_unknown_setting_is_refused_by_name(tmp_path):
 
 def test_bad_instance_file_is_named(tmp_path):
     (tmp_path / "contactguard.toml").write_text("port = = 1\n")
-    with pytest.raises(ConfigError, match="contactguard.toml"):
+    with pytest.raises(ConfigError, match=r"contactguard\.toml"):
         load_settings({"INSTANCE_PATH": str(tmp_path)}, environ={})
 
 

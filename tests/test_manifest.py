@@ -1,4 +1,5 @@
 """manifest.json is data checked against the code (Home Assistant's practice)."""
+
 import json
 import tomllib
 from pathlib import Path
@@ -7,7 +8,7 @@ from plugin import __version__
 from plugin.config import SettingsSchema
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIRED = {"name", "version", "description", "webhook_path", "events", "adapters", "settings", "sidebar"}
+REQUIRED = {"name", "version", "description", "webhook_path", "events", "adapters", "settings", "sidebars"}
 
 
 def _manifest() -> dict:
@@ -15,7 +16,7 @@ def _manifest() -> dict:
 
 
 def test_manifest_has_every_required_key():
-    assert REQUIRED <= set(_manifest())
+    assert set(_manifest()) >= REQUIRED
 
 
 def test_manifest_version_equals_pyproject_and_package():

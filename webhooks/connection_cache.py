@@ -4,6 +4,7 @@ The webhook path is hot: reading the connection and decrypting its secrets on ev
 costs a query and a decryption. A changed secret, a deactivated connection or a rotated URL takes
 effect within TTL seconds in a running service.
 """
+
 from __future__ import annotations
 
 import threading
@@ -46,8 +47,13 @@ class ConnectionCache:
         if hit and hit[0] > now:
             return hit[1]
         row = session.scalar(select(Connection).where(Connection.url_token == token))
-        entry = None if row is None else CachedConnection(
-            row.id, row.adapter, dict(row.settings), self._box.open(row.secrets_encrypted), row.active)
+        entry = (
+            None
+            if row is None
+            else CachedConnection(
+                row.id, row.adapter, dict(row.settings), self._box.open(row.secrets_encrypted), row.active
+            )
+        )
         with self._lock:
             if len(self._entries) > 1000:
                 self._entries.clear()

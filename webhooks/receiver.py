@@ -9,6 +9,7 @@ helpdesk actions and the audit entry) is the worker's job (plugin/worker/decisio
 the commit; the request does the minimum, the same on every database. The answer is the same whatever the
 event is: anyone holding the URL must not learn whether an address is on the register.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,8 +33,19 @@ MAX_BODY = 1024 * 1024
 CHUNK = 64 * 1024
 MAX_EVENTS = 1000  # HubSpot batches up to 100; more in one delivery is not a helpdesk
 # What hostile or broken input makes parsing code raise: each is a malformed payload (400), never a 500.
-UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, IndexError, LookupError, RecursionError,
-              OverflowError, UnicodeError, ArithmeticError, OSError)
+UNREADABLE = (
+    ValueError,
+    TypeError,
+    AttributeError,
+    KeyError,
+    IndexError,
+    LookupError,
+    RecursionError,
+    OverflowError,
+    UnicodeError,
+    ArithmeticError,
+    OSError,
+)
 
 
 class TooLarge(Exception):
@@ -112,8 +124,9 @@ def receive(token: str):
         try:
             _store_one(engine, connection, event)
         except DataError as exc:  # a value the database refused that check_event did not foresee
-            log.warning("webhook value refused by the database connection=%s: %s", connection.id[:6],
-                        type(exc.orig).__name__)
+            log.warning(
+                "webhook value refused by the database connection=%s: %s", connection.id[:6], type(exc.orig).__name__
+            )
             return _error(400, "malformed_payload", "a value in the payload cannot be stored")
     # Never the outcome, nor whether the delivery was new: only that it was received.
     return jsonify(status="accepted", events=len(events)), 200
@@ -142,8 +155,7 @@ def _verified_events(adapter, connection, raw: bytes):
         raise PayloadError("the body is not valid UTF-8 JSON") from None
     except UNREADABLE as exc:
         log.warning("webhook unreadable connection=%s error=%s", connection.id[:6], type(exc).__name__)
-        raise PayloadError(f"not a {adapter.title} webhook body this adapter can read "
-                           f"({type(exc).__name__})") from None
+        raise PayloadError(f"not a {adapter.title} webhook body this adapter can read ({type(exc).__name__})") from None
 
 
 def _store_one(engine, connection, event) -> str:

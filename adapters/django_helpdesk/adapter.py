@@ -1,4 +1,5 @@
 """django-helpdesk: new-ticket and follow-up webhooks (unsigned, no delivery id), DRF API outbound."""
+
 from __future__ import annotations
 
 import datetime as dt

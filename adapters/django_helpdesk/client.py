@@ -1,4 +1,5 @@
 """Outbound calls to django-helpdesk's DRF API: custom fields for flags and tags, non-public notes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,9 @@ class DjangoHelpdeskClient(ActionClient):
         self.base = settings["base_url"].rstrip("/") + "/"
         self.session = make_session(auth=(secrets["username"], secrets["password"]), settings=settings)
         # django-helpdesk sets no limits of its own; be gentle with a small self-hosted server.
-        self.bucket = bucket_for(f"django_helpdesk:{self.base}", rate=settings.get("rate_limit_per_minute", 600) / 60,
-                                 burst=20)
+        self.bucket = bucket_for(
+            f"django_helpdesk:{self.base}", rate=settings.get("rate_limit_per_minute", 600) / 60, burst=20
+        )
 
     def _url(self, path: str) -> str:
         return urljoin(self.base, path)
@@ -45,7 +47,7 @@ class DjangoHelpdeskClient(ActionClient):
         return self.settings.get("cleared_value") or "-"
 
     def _tags(self, ticket_id: str) -> list[str]:
-        value = self._ticket(ticket_id).get(self._tags_field)
+        value = self._ticket(ticket_id).get(self._tags_field) or ""
         return [] if self._empty(value) else [t for t in (s.strip() for s in value.split(",")) if t]
 
     @property
@@ -80,8 +82,13 @@ class DjangoHelpdeskClient(ActionClient):
         marker = action["marker"]
         if any(marker in (f.get("comment") or "") for f in self._ticket(ticket_id).get("followup_set", [])):
             return
-        send(self.session, "POST", self._url("followups/"), bucket=self.bucket, json={
-            "ticket": int(ticket_id), "comment": action["text"], "public": False})
+        send(
+            self.session,
+            "POST",
+            self._url("followups/"),
+            bucket=self.bucket,
+            json={"ticket": int(ticket_id), "comment": action["text"], "public": False},
+        )
 
     def _do_assign(self, ticket_id: str, action: dict) -> None:
         self._patch(ticket_id, {"assigned_to": int(action["agent_id"])})
@@ -91,9 +98,13 @@ class DjangoHelpdeskClient(ActionClient):
 
     def _do_create_task(self, ticket_id: str | None, action: dict) -> None:
         """Review reminders become tickets in the review queue, assigned when the officer is known."""
-        body = {"queue": int(action["queue"]), "title": action["title"], "description": action["text"],
-                "submitter_email": self.settings.get("task_submitter") or "contactguard@localhost",
-                "priority": self.settings.get("task_priority", 3)}
+        body = {
+            "queue": int(action["queue"]),
+            "title": action["title"],
+            "description": action["text"],
+            "submitter_email": self.settings.get("task_submitter") or "contactguard@localhost",
+            "priority": self.settings.get("task_priority", 3),
+        }
         if action.get("agent_id"):
             body["assigned_to"] = int(action["agent_id"])
         send(self.session, "POST", self._url("tickets/"), bucket=self.bucket, json=body)
@@ -110,13 +121,21 @@ class DjangoHelpdeskClient(ActionClient):
             ticket = schemas.Ticket().load(self._ticket(str(ticket_id)))
             first = ticket["followup_set"][0]["id"] if ticket["followup_set"] else None
             for followup_id in sorted(by_ticket[ticket_id]):
-                events.append(ticket_event(ticket, None, self.settings) if followup_id == first
-                              else followup_event(ticket, followup_id, None, self.settings))
+                events.append(
+                    ticket_event(ticket, None, self.settings)
+                    if followup_id == first
+                    else followup_event(ticket, followup_id, None, self.settings)
+                )
         return events
 
     def _followups_page(self, page: int) -> dict:
-        return send(self.session, "GET", self._url("followups/"), bucket=self.bucket,
-                    params={"page": page, "page_size": PAGE_SIZE}).json()
+        return send(
+            self.session,
+            "GET",
+            self._url("followups/"),
+            bucket=self.bucket,
+            params={"page": page, "page_size": PAGE_SIZE},
+        ).json()
 
     def _followups_since(self, since: dt.datetime) -> list[dict]:
         """Follow-ups dated at or after `since`: the last pages, back to the first older one."""
@@ -132,6 +151,10 @@ class DjangoHelpdeskClient(ActionClient):
 
     def test_connection(self) -> None:
         """One call with the new credentials; failures come back as field-keyed codes."""
-        check_connection(lambda: self.session.get(self._url("tickets/"), params={"page_size": 1}),
-                         label="django-helpdesk", where="base_url", credentials="username",
-                         extra={403: ("invalid_auth", "the API user must be staff", "username")})
+        check_connection(
+            lambda: self.session.get(self._url("tickets/"), params={"page_size": 1}),
+            label="django-helpdesk",
+            where="base_url",
+            credentials="username",
+            extra={403: ("invalid_auth", "the API user must be staff", "username")},
+        )

@@ -1,4 +1,5 @@
 """django-helpdesk tickets and follow-ups (webhook bodies or API reads) as InboundEvents, and their channel."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,10 +48,15 @@ def delivery_key(kind: str, ticket: dict, followup: dict | None) -> str:
     recognise the delivery."""
     item = followup or {}
     when = parse_date(item.get("date"))
-    facts = {"ticket": ticket["id"], "submitter": (ticket.get("submitter_email") or "").strip().lower(),
-             "followup": item.get("id"), "user": _id_of(item.get("user")), "message_id": item.get("message_id"),
-             "date": when.astimezone(dt.timezone.utc).isoformat() if when else None,
-             "text": (item.get("comment") if kind == "followup" else ticket.get("description")) or ""}
+    facts = {
+        "ticket": ticket["id"],
+        "submitter": (ticket.get("submitter_email") or "").strip().lower(),
+        "followup": item.get("id"),
+        "user": _id_of(item.get("user")),
+        "message_id": item.get("message_id"),
+        "date": when.astimezone(dt.timezone.utc).isoformat() if when else None,
+        "text": (item.get("comment") if kind == "followup" else ticket.get("description")) or "",
+    }
     digest = hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode("utf-8", "surrogatepass"))
     return f"{kind}:{item['id'] if kind == 'followup' else ticket['id']}:{digest.hexdigest()[:32]}"
 
@@ -58,8 +64,11 @@ def delivery_key(kind: str, ticket: dict, followup: dict | None) -> str:
 def _common(ticket: dict, queue_slug: str | None) -> dict:
     email = ticket["submitter_email"]
     return {
-        "ticket_id": str(ticket["id"]), "emails": (email,) if email else (),
-        "assigned_agent_id": _id_of(ticket["assigned_to"]), "queue": queue_slug, "subject": ticket["title"] or "",
+        "ticket_id": str(ticket["id"]),
+        "emails": (email,) if email else (),
+        "assigned_agent_id": _id_of(ticket["assigned_to"]),
+        "queue": queue_slug,
+        "subject": ticket["title"] or "",
     }
 
 
@@ -67,9 +76,11 @@ def ticket_event(ticket: dict, queue_slug: str | None, settings: dict) -> Inboun
     """A new ticket, as the new-ticket webhook reports it (delivery key ticket:<id>:<digest>)."""
     first = ticket["followup_set"][0] if ticket["followup_set"] else {}
     return InboundEvent(
-        delivery_key=delivery_key("ticket", ticket, first or None), event_type="ticket.created",
+        delivery_key=delivery_key("ticket", ticket, first or None),
+        event_type="ticket.created",
         text=ticket["description"] or "",
-        channel=channel_for(ticket_source(first), settings), at=parse_date(first.get("date")),
+        channel=channel_for(ticket_source(first), settings),
+        at=parse_date(first.get("date")),
         **_common(ticket, queue_slug),
     )
 
@@ -80,9 +91,13 @@ def followup_event(ticket: dict, followup_id: int, queue_slug: str | None, setti
     if followup is None:
         raise PayloadError(f"followup_id {followup_id} is not in the ticket's followup_set")
     return InboundEvent(
-        delivery_key=delivery_key("followup", ticket, followup), event_type="ticket.customer_reply",
-        text=followup["comment"] or "", channel=channel_for(followup_source(followup), settings),
-        at=parse_date(followup["date"]), ignore_reason=_ignore_reason(followup), **_common(ticket, queue_slug),
+        delivery_key=delivery_key("followup", ticket, followup),
+        event_type="ticket.customer_reply",
+        text=followup["comment"] or "",
+        channel=channel_for(followup_source(followup), settings),
+        at=parse_date(followup["date"]),
+        ignore_reason=_ignore_reason(followup),
+        **_common(ticket, queue_slug),
     )
 
 

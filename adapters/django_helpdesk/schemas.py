@@ -1,4 +1,5 @@
 """django-helpdesk connection settings and secrets, and the webhook body's shape."""
+
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
@@ -27,25 +28,46 @@ def _check_channel_map(value: dict) -> None:
 class Settings(HelpdeskSettings):
     """What an admin sets for a django-helpdesk connection."""
 
-    base_url = fields.Url(required=True, require_tld=False,
-                          metadata={"description": "API root, e.g. https://helpdesk.example/helpdesk/api/"})
-    restriction_field = fields.String(load_default="contact_restriction",
-                                      metadata={"description": "Staff-only custom field showing the arrangement"})
-    tags_field = fields.String(load_default="contactguard_tags",
-                               metadata={"description": "Staff-only custom field holding contactguard's tags"})
-    review_queue = fields.Integer(load_default=None, allow_none=True,
-                                  metadata={"description": "Queue id where review reminders become tickets"})
-    task_submitter = fields.Email(load_default=None, allow_none=True,
-                                  metadata={"description": "Submitter e-mail on review-task tickets"})
-    task_priority = fields.Integer(load_default=3, validate=validate.Range(min=1),
-                                   metadata={"description": "Priority of review-task tickets (1 critical, 5 very low)"})
-    channel_map = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), load_default=dict,
-                              validate=_check_channel_map,
-                              metadata={"description": "Channel per source (email, public_form, staff) over the "
-                                                       "defaults email, web_form and null (not judged)"})
-    cleared_value = fields.String(load_default="-", validate=validate.Length(min=1, max=255),
-                                  metadata={"description": "Written when contactguard clears a custom field "
-                                                           "(django-helpdesk refuses an empty value)"})
+    base_url = fields.Url(
+        required=True,
+        require_tld=False,
+        metadata={"description": "API root, e.g. https://helpdesk.example/helpdesk/api/"},
+    )
+    restriction_field = fields.String(
+        load_default="contact_restriction", metadata={"description": "Staff-only custom field showing the arrangement"}
+    )
+    tags_field = fields.String(
+        load_default="contactguard_tags",
+        metadata={"description": "Staff-only custom field holding contactguard's tags"},
+    )
+    review_queue = fields.Integer(
+        load_default=None, allow_none=True, metadata={"description": "Queue id where review reminders become tickets"}
+    )
+    task_submitter = fields.Email(
+        load_default=None, allow_none=True, metadata={"description": "Submitter e-mail on review-task tickets"}
+    )
+    task_priority = fields.Integer(
+        load_default=3,
+        validate=validate.Range(min=1),
+        metadata={"description": "Priority of review-task tickets (1 critical, 5 very low)"},
+    )
+    channel_map = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(allow_none=True),
+        load_default=dict,
+        validate=_check_channel_map,
+        metadata={
+            "description": "Channel per source (email, public_form, staff) over the "
+            "defaults email, web_form and null (not judged)"
+        },
+    )
+    cleared_value = fields.String(
+        load_default="-",
+        validate=validate.Length(min=1, max=255),
+        metadata={
+            "description": "Written when contactguard clears a custom field (django-helpdesk refuses an empty value)"
+        },
+    )
 
 
 class Secrets(Schema):
@@ -56,8 +78,9 @@ class Secrets(Schema):
 
     username = fields.String(required=True, metadata={"secret": True})
     password = fields.String(required=True, metadata={"secret": True})
-    shared_secret = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=16),
-                                  metadata={"secret": True})
+    shared_secret = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=16), metadata={"secret": True}
+    )
     shared_secret_previous = fields.String(load_default=None, allow_none=True, metadata={"secret": True})
 
 

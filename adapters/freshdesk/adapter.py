@@ -1,5 +1,6 @@
 """Freshdesk: automation rules with a "Trigger Webhook" action. Freshdesk cannot sign, so the unguessable
 URL is the first defence and the rule's Basic-auth credentials the second (checked in constant time)."""
+
 from __future__ import annotations
 
 import base64
@@ -42,18 +43,28 @@ class FreshdeskAdapter(Adapter):
             raise PayloadError("not JSON: set the rule's encoding to JSON") from None
         hook = body.get("freshdesk_webhook") if isinstance(body, dict) else None
         if not isinstance(hook, dict) or not hook.get("ticket_id"):
-            raise PayloadError("expected {\"freshdesk_webhook\": {\"ticket_id\": ...}} (see docs/adapters/freshdesk.md)")
+            raise PayloadError(
+                "expected {\"freshdesk_webhook\": {\"ticket_id\": ...}} (see docs/adapters/freshdesk.md)"
+            )
         event_type = EVENTS.get(str(hook.get("event", ""))) or _from_triggered_event(hook.get("triggered_event"))
         if event_type is None:
             raise UnhandledEvent(str(hook.get("event") or hook.get("triggered_event")))
         text = hook.get("latest_public_comment") or TAGS.sub(" ", hook.get("ticket_description") or "")
-        return [InboundEvent(
-            delivery_key=content_key(raw), event_type=event_type, ticket_id=str(hook["ticket_id"]),
-            emails=tuple(filter(None, [hook.get("requester_email")])),
-            phones=tuple(filter(None, [hook.get("requester_phone")])),
-            helpdesk_user_id=hook.get("requester_id") or None, assigned_agent_id=hook.get("agent_id") or None,
-            addressed_inbox=hook.get("agent_email") or None, subject=hook.get("ticket_subject") or "",
-            text=text.strip(), ignore_reason="our own note" if NOTE_MARKER in text else None)]
+        return [
+            InboundEvent(
+                delivery_key=content_key(raw),
+                event_type=event_type,
+                ticket_id=str(hook["ticket_id"]),
+                emails=tuple(filter(None, [hook.get("requester_email")])),
+                phones=tuple(filter(None, [hook.get("requester_phone")])),
+                helpdesk_user_id=hook.get("requester_id") or None,
+                assigned_agent_id=hook.get("agent_id") or None,
+                addressed_inbox=hook.get("agent_email") or None,
+                subject=hook.get("ticket_subject") or "",
+                text=text.strip(),
+                ignore_reason="our own note" if NOTE_MARKER in text else None,
+            )
+        ]
 
     def client(self, settings: dict, secrets: dict) -> FreshdeskClient:
         return FreshdeskClient(settings, secrets)

@@ -3,6 +3,7 @@
 Conversations are read page by page (page, per_page=100) following the Link header's rel="next", so
 the "already posted" check sees every reply and note on a long ticket.
 """
+
 from __future__ import annotations
 
 from ..base import ActionClient
@@ -32,7 +33,6 @@ class FreshdeskClient(ActionClient):
     def _update(self, ticket_id: str, fields: dict) -> None:
         self._call("PUT", f"tickets/{ticket_id}", json=fields)
 
-
     def _tags(self, ticket_id: str) -> list[str]:
         return list(self._call("GET", f"tickets/{ticket_id}").json().get("tags") or [])
 
@@ -61,7 +61,7 @@ class FreshdeskClient(ActionClient):
 
     def _conversations(self, ticket_id: str):
         """Every reply and note on the ticket, page by page (Link: <...>; rel="next")."""
-        url = f"{self.base}tickets/{ticket_id}/conversations?page=1&per_page={PER_PAGE}"
+        url: str | None = f"{self.base}tickets/{ticket_id}/conversations?page=1&per_page={PER_PAGE}"
         while url:
             response = send(self.session, "GET", url, bucket=self.bucket)
             yield from response.json() or []
@@ -71,8 +71,9 @@ class FreshdeskClient(ActionClient):
         bodies = (c.get("body_text") or c.get("body") or "" for c in self._conversations(ticket_id))
         if any(action["marker"] in body for body in bodies):
             return
-        self._call("POST", f"tickets/{ticket_id}/notes", json={"body": action["text"].replace("\n", "<br>"),
-                                                                 "private": True})
+        self._call(
+            "POST", f"tickets/{ticket_id}/notes", json={"body": action["text"].replace("\n", "<br>"), "private": True}
+        )
 
     def _do_assign(self, ticket_id, action) -> None:
         self._update(ticket_id, {"responder_id": int(action["agent_id"])})
@@ -87,8 +88,14 @@ class FreshdeskClient(ActionClient):
         requester = self.settings.get("task_requester_email")
         if not requester:
             raise PermanentFailure("set task_requester_email to create review tasks in Freshdesk")
-        body = {"subject": action["title"], "description": action["text"], "email": requester,
-                "group_id": int(action["queue"]), "status": 2, "priority": 2}
+        body = {
+            "subject": action["title"],
+            "description": action["text"],
+            "email": requester,
+            "group_id": int(action["queue"]),
+            "status": 2,
+            "priority": 2,
+        }
         if action.get("agent_id"):
             body["responder_id"] = int(action["agent_id"])
         self._call("POST", "tickets", json=body)
@@ -99,5 +106,6 @@ class FreshdeskClient(ActionClient):
         return str(contacts[0]["id"]) if contacts else None
 
     def test_connection(self) -> None:
-        check_connection(lambda: self.session.get(self.base + "agents/me"), label="Freshdesk", where="domain",
-                         credentials="api_key")
+        check_connection(
+            lambda: self.session.get(self.base + "agents/me"), label="Freshdesk", where="domain", credentials="api_key"
+        )

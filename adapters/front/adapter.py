@@ -1,5 +1,6 @@
 """Front: rule webhooks (base64 HMAC-SHA1 of the body) and application webhooks (base64 HMAC-SHA256 of
 `timestamp:body`, 5-minute window, with the set-up challenge). Events are `inbound` messages."""
+
 from __future__ import annotations
 
 import base64
@@ -13,8 +14,17 @@ from . import schemas
 from .client import FrontClient
 
 REPLAY_WINDOW = dt.timedelta(minutes=5)
-CHANNELS = {"email": "email", "sms": "sms", "whatsapp": "chat", "intercom": "chat", "custom": "chat",
-            "facebook": "social_media", "twitter": "social_media", "phone_call": "telephone", "front_chat": "chat"}
+CHANNELS = {
+    "email": "email",
+    "sms": "sms",
+    "whatsapp": "chat",
+    "intercom": "chat",
+    "custom": "chat",
+    "facebook": "social_media",
+    "twitter": "social_media",
+    "phone_call": "telephone",
+    "front_chat": "chat",
+}
 
 
 def rule_signature(secret: str, raw: bytes) -> str:
@@ -22,7 +32,9 @@ def rule_signature(secret: str, raw: bytes) -> str:
 
 
 def app_signature(secret: str, timestamp: str, raw: bytes) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), timestamp.encode() + b":" + raw, hashlib.sha256).digest()).decode()
+    return base64.b64encode(
+        hmac.new(secret.encode(), timestamp.encode() + b":" + raw, hashlib.sha256).digest()
+    ).decode()
 
 
 class FrontAdapter(Adapter):
@@ -71,16 +83,23 @@ class FrontAdapter(Adapter):
         sender, to = _handles(conversation, message)
         assignee = conversation.get("assignee") or {}
         text = message.get("text") or strip_html(message.get("body"))
-        return [InboundEvent(
-            delivery_key=f"event:{event['id']}",
-            # Front has no "conversation created" event: an unassigned conversation's inbound message is new.
-            event_type="ticket.created" if not assignee else "ticket.customer_reply",
-            ticket_id=str(conversation["id"]), emails=(sender,) if sender and "@" in sender else (),
-            phones=(sender,) if sender and sender.startswith("+") else (),
-            helpdesk_user_id=_contact_id(conversation), assigned_agent_id=assignee.get("id"),
-            addressed_inbox=to, channel=CHANNELS.get(str(message.get("type", "")).lower()),
-            subject=conversation.get("subject") or "", text=text.strip(),
-            ignore_reason="our own note" if NOTE_MARKER in text else None)]
+        return [
+            InboundEvent(
+                delivery_key=f"event:{event['id']}",
+                # Front has no "conversation created" event: an unassigned conversation's inbound message is new.
+                event_type="ticket.created" if not assignee else "ticket.customer_reply",
+                ticket_id=str(conversation["id"]),
+                emails=(sender,) if sender and "@" in sender else (),
+                phones=(sender,) if sender and sender.startswith("+") else (),
+                helpdesk_user_id=_contact_id(conversation),
+                assigned_agent_id=assignee.get("id"),
+                addressed_inbox=to,
+                channel=CHANNELS.get(str(message.get("type", "")).lower()),
+                subject=conversation.get("subject") or "",
+                text=text.strip(),
+                ignore_reason="our own note" if NOTE_MARKER in text else None,
+            )
+        ]
 
     def client(self, settings: dict, secrets: dict) -> FrontClient:
         return FrontClient(settings, secrets)

@@ -2,6 +2,7 @@
 
 Comments are read page by page, following `_pagination.next` until it is null.
 """
+
 from __future__ import annotations
 
 from ..base import ActionClient
@@ -19,14 +20,14 @@ class FrontClient(ActionClient):
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
-        self.session = make_session(headers={"Authorization": f"Bearer {secrets['api_token']}",
-                                             "Accept": "application/json"})
+        self.session = make_session(
+            headers={"Authorization": f"Bearer {secrets['api_token']}", "Accept": "application/json"}
+        )
         per_minute = settings.get("rate_limit_per_minute", 100)
         self.bucket = bucket_for(f"front:{secrets['api_token'][-8:]}", rate=per_minute / 60, burst=5)
 
     def _call(self, method: str, path: str, **kwargs):
         return send(self.session, method, API + path, bucket=self.bucket, **kwargs)
-
 
     def _tag_ids(self, names: list[str]) -> list[str]:
         known = self.settings.get("tag_ids") or {}
@@ -49,7 +50,7 @@ class FrontClient(ActionClient):
 
     def _comments(self, ticket_id: str):
         """Every comment on the conversation, following `_pagination.next` (a full URL on *.frontapp.com)."""
-        url = f"{API}conversations/{ticket_id}/comments"
+        url: str | None = f"{API}conversations/{ticket_id}/comments"
         while url:
             page = send(self.session, "GET", url, bucket=self.bucket).json()
             yield from page.get("_results") or []
@@ -58,8 +59,11 @@ class FrontClient(ActionClient):
     def _do_add_note(self, ticket_id, action) -> None:
         if any(action["marker"] in (c.get("body") or "") for c in self._comments(ticket_id)):
             return
-        self._call("POST", f"conversations/{ticket_id}/comments",
-                   json={"author_id": self.settings["author_id"], "body": action["text"]})
+        self._call(
+            "POST",
+            f"conversations/{ticket_id}/comments",
+            json={"author_id": self.settings["author_id"], "body": action["text"]},
+        )
 
     def _do_assign(self, ticket_id, action) -> None:
         self._call("PUT", f"conversations/{ticket_id}/assignee", json={"assignee_id": action["agent_id"]})
@@ -74,5 +78,6 @@ class FrontClient(ActionClient):
             return None
 
     def test_connection(self) -> None:
-        check_connection(lambda: self.session.get(API + "me"), label="Front", where="api_token",
-                         credentials="api_token")
+        check_connection(
+            lambda: self.session.get(API + "me"), label="Front", where="api_token", credentials="api_token"
+        )

@@ -1,4 +1,5 @@
 """Generic JSON: for helpdesks without their own adapter. Fields by JSON pointer, HMAC-SHA256 signed."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -66,13 +67,21 @@ class GenericJsonAdapter(Adapter):
         if event_type not in self.events:
             raise UnhandledEvent(str(raw_type))
         delivery = get("delivery_id")
-        return [InboundEvent(
-            delivery_key=f"id:{delivery}" if delivery else content_key(raw), event_type=event_type,
-            ticket_id=str(ticket_id), emails=_tuple(get("requester_email")), phones=_tuple(get("requester_phone")),
-            helpdesk_user_id=_str(get("requester_id")), assigned_agent_id=_str(get("addressee")),
-            channel=_channel(get("channel"), settings), subject=_str(get("subject")) or "",
-            text=_str(get("text")) or "", at=_when(get("occurred_at")),
-        )]
+        return [
+            InboundEvent(
+                delivery_key=f"id:{delivery}" if delivery else content_key(raw),
+                event_type=event_type,
+                ticket_id=str(ticket_id),
+                emails=_tuple(get("requester_email")),
+                phones=_tuple(get("requester_phone")),
+                helpdesk_user_id=_str(get("requester_id")),
+                assigned_agent_id=_str(get("addressee")),
+                channel=_channel(get("channel"), settings),
+                subject=_str(get("subject")) or "",
+                text=_str(get("text")) or "",
+                at=_when(get("occurred_at")),
+            )
+        ]
 
     def client(self, settings: dict, secrets: dict):
         return GenericCallbackClient(settings, secrets)
@@ -130,11 +139,23 @@ class GenericCallbackClient:
         if not self.url:
             raise PermanentFailure("no callback_url configured: actions cannot be delivered")
         raw = json.dumps({"ticket_id": ticket_id, "action": action}, sort_keys=True).encode()
-        send(self.session, "POST", self.url, data=raw, headers={
-            "Content-Type": "application/json", self.header: "sha256=" + sign(self.secret, raw),
-            "Idempotency-Key": idempotency_key(ticket_id, action)})
+        send(
+            self.session,
+            "POST",
+            self.url,
+            data=raw,
+            headers={
+                "Content-Type": "application/json",
+                self.header: "sha256=" + sign(self.secret, raw),
+                "Idempotency-Key": idempotency_key(ticket_id, action),
+            },
+        )
 
     def test_connection(self) -> None:
         if self.url:
-            check_connection(lambda: self.session.post(self.url, json={"ping": True}), label="the callback",
-                             where="callback_url", credentials="signing_secret")
+            check_connection(
+                lambda: self.session.post(self.url, json={"ping": True}),
+                label="the callback",
+                where="callback_url",
+                credentials="signing_secret",
+            )

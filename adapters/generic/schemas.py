@@ -1,4 +1,5 @@
 """Generic JSON connection: JSON pointers into the body, an HMAC-SHA256 header, a callback URL."""
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -7,12 +8,33 @@ from ..settings import HelpdeskSettings
 
 # The product's channel vocabulary (plugin.policy.vocabulary.Channel; a test keeps the two equal).
 CHANNELS = ("email", "telephone", "letter", "in_person", "web_form", "chat", "sms", "social_media")
-ALIASES = {"e_mail": "email", "mail": "email", "phone": "telephone", "tel": "telephone", "voice": "telephone",
-           "call": "telephone", "phone_call": "telephone", "post": "letter", "postal": "letter",
-           "face_to_face": "in_person", "visit": "in_person", "walk_in": "in_person", "counter": "in_person",
-           "web": "web_form", "webform": "web_form", "form": "web_form", "online_form": "web_form",
-           "live_chat": "chat", "livechat": "chat", "messenger": "chat", "text": "sms", "text_message": "sms",
-           "social": "social_media", "facebook": "social_media", "twitter": "social_media"}
+ALIASES = {
+    "e_mail": "email",
+    "mail": "email",
+    "phone": "telephone",
+    "tel": "telephone",
+    "voice": "telephone",
+    "call": "telephone",
+    "phone_call": "telephone",
+    "post": "letter",
+    "postal": "letter",
+    "face_to_face": "in_person",
+    "visit": "in_person",
+    "walk_in": "in_person",
+    "counter": "in_person",
+    "web": "web_form",
+    "webform": "web_form",
+    "form": "web_form",
+    "online_form": "web_form",
+    "live_chat": "chat",
+    "livechat": "chat",
+    "messenger": "chat",
+    "text": "sms",
+    "text_message": "sms",
+    "social": "social_media",
+    "facebook": "social_media",
+    "twitter": "social_media",
+}
 
 
 def normalise_channel(name) -> str | None:
@@ -43,28 +65,46 @@ class Mapping(Schema):
     requester_phone = fields.String(load_default=None, allow_none=True)
     requester_id = fields.String(load_default=None, allow_none=True)
     addressee = fields.String(load_default=None, allow_none=True, metadata={"description": "assigned agent id"})
-    channel = fields.String(load_default=None, allow_none=True,
-                            metadata={"description": "the channel's name; see `channels` for the helpdesk's own"})
+    channel = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "the channel's name; see `channels` for the helpdesk's own"},
+    )
     event_type = fields.String(load_default=None, allow_none=True)
     delivery_id = fields.String(load_default=None, allow_none=True)
     subject = fields.String(load_default=None, allow_none=True)
     text = fields.String(load_default=None, allow_none=True)
-    occurred_at = fields.String(load_default=None, allow_none=True,
-                                metadata={"description": "when the customer made contact: ISO 8601 or Unix time"})
+    occurred_at = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "when the customer made contact: ISO 8601 or Unix time"},
+    )
 
 
 class Settings(HelpdeskSettings):
-
     mapping = fields.Nested(Mapping, required=True)
     signature_header = fields.String(load_default="X-Signature-SHA256")
-    callback_url = fields.Url(load_default=None, allow_none=True, require_tld=False,
-                              metadata={"description": "Where contactguard POSTs actions (signed the same way)"})
-    event_types = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(
-        ["ticket.created", "ticket.customer_reply"])), load_default=dict,
-        metadata={"description": "The helpdesk's event names mapped to ours"})
-    channels = fields.Dict(keys=fields.String(), values=ChannelName(), load_default=dict,
-                           metadata={"description": "The helpdesk's channel names mapped to ours (email, telephone, "
-                                                    "letter, in_person, web_form, chat, sms, social_media)"})
+    callback_url = fields.Url(
+        load_default=None,
+        allow_none=True,
+        require_tld=False,
+        metadata={"description": "Where contactguard POSTs actions (signed the same way)"},
+    )
+    event_types = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(validate=validate.OneOf(["ticket.created", "ticket.customer_reply"])),
+        load_default=dict,
+        metadata={"description": "The helpdesk's event names mapped to ours"},
+    )
+    channels = fields.Dict(
+        keys=fields.String(),
+        values=ChannelName(),
+        load_default=dict,
+        metadata={
+            "description": "The helpdesk's channel names mapped to ours (email, telephone, "
+            "letter, in_person, web_form, chat, sms, social_media)"
+        },
+    )
 
 
 class Secrets(Schema):

@@ -1,4 +1,5 @@
 """Help Scout (Mailbox API 2.0): webhooks with X-HelpScout-Signature = base64(HMAC-SHA1(secret, body))."""
+
 from __future__ import annotations
 
 import base64
@@ -45,22 +46,32 @@ class HelpScoutAdapter(Adapter):
         if not isinstance(convo, dict) or not convo.get("id"):
             raise PayloadError("expected a Help Scout conversation object with an id")
         # Without the header (a replayed body), a conversation of one thread is new; later threads are replies.
-        event_type = EVENTS[name] if name else ("ticket.created" if convo.get("threads", 1) <= 1
-                                               else "ticket.customer_reply")
+        event_type = (
+            EVENTS[name] if name else ("ticket.created" if convo.get("threads", 1) <= 1 else "ticket.customer_reply")
+        )
         thread = _newest_thread(convo)
         customer = thread.get("customer") or {}
         created_by = convo.get("createdBy") or {}
-        emails = [e for e in (customer.get("email"), created_by.get("email") if created_by.get("type") == "customer"
-                              else None) if e]
+        emails = [
+            e
+            for e in (customer.get("email"), created_by.get("email") if created_by.get("type") == "customer" else None)
+            if e
+        ]
         text = strip_html(thread.get("body"))
-        return [InboundEvent(
-            delivery_key=f"{name or event_type}:{convo['id']}:{thread.get('id', 0)}", event_type=event_type,
-            ticket_id=str(convo["id"]), emails=tuple(dict.fromkeys(emails)),
-            helpdesk_user_id=str(customer["id"]) if customer.get("id") else None,
-            assigned_agent_id=str((convo.get("assignee") or {}).get("id")) if convo.get("assignee") else None,
-            channel=CHANNELS.get(str((convo.get("source") or {}).get("type", convo.get("type", ""))).lower()),
-            subject=convo.get("subject") or "", text=text,
-            ignore_reason=_ignore(thread, text))]
+        return [
+            InboundEvent(
+                delivery_key=f"{name or event_type}:{convo['id']}:{thread.get('id', 0)}",
+                event_type=event_type,
+                ticket_id=str(convo["id"]),
+                emails=tuple(dict.fromkeys(emails)),
+                helpdesk_user_id=str(customer["id"]) if customer.get("id") else None,
+                assigned_agent_id=str((convo.get("assignee") or {}).get("id")) if convo.get("assignee") else None,
+                channel=CHANNELS.get(str((convo.get("source") or {}).get("type", convo.get("type", ""))).lower()),
+                subject=convo.get("subject") or "",
+                text=text,
+                ignore_reason=_ignore(thread, text),
+            )
+        ]
 
     def client(self, settings: dict, secrets: dict) -> HelpScoutClient:
         return HelpScoutClient(settings, secrets)

@@ -4,6 +4,7 @@ Help Scout counts writes twice against the rate limit, so writes take two tokens
 PUT .../fields replaces the conversation's whole list of custom fields, so the current list is read and
 ours merged in (or taken out) before writing. Threads are read page by page (`_links.next`).
 """
+
 from __future__ import annotations
 
 from ..base import ActionClient
@@ -28,9 +29,17 @@ class HelpScoutClient(ActionClient):
 
     def _authorise(self) -> None:
         if self._token is None:
-            reply = send(self.session, "POST", API + "oauth2/token", bucket=self.bucket, data={
-                "grant_type": "client_credentials", "client_id": self.secrets["app_id"],
-                "client_secret": self.secrets["app_secret"]}).json()
+            reply = send(
+                self.session,
+                "POST",
+                API + "oauth2/token",
+                bucket=self.bucket,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self.secrets["app_id"],
+                    "client_secret": self.secrets["app_secret"],
+                },
+            ).json()
             self._token = reply["access_token"]
             self.session.headers["Authorization"] = f"Bearer {self._token}"
 
@@ -38,7 +47,6 @@ class HelpScoutClient(ActionClient):
         self._authorise()
         cost = 1 if method == "GET" else 2
         return send(self.session, method, API + path, bucket=self.bucket, cost=cost, **kwargs)
-
 
     def _tags(self, ticket_id: str) -> list[str]:
         convo = self._call("GET", f"conversations/{ticket_id}").json()
@@ -80,7 +88,7 @@ class HelpScoutClient(ActionClient):
 
     def _threads(self, ticket_id: str):
         """Every thread of the conversation, following `_links.next` page by page."""
-        url = f"{API}conversations/{ticket_id}/threads?page=1"
+        url: str | None = f"{API}conversations/{ticket_id}/threads?page=1"
         while url:
             self._authorise()
             page = send(self.session, "GET", url, bucket=self.bucket).json()
@@ -93,16 +101,23 @@ class HelpScoutClient(ActionClient):
         self._call("POST", f"conversations/{ticket_id}/notes", json={"text": action["text"]})
 
     def _do_assign(self, ticket_id, action) -> None:
-        self._call("PATCH", f"conversations/{ticket_id}",
-                   json={"op": "replace", "path": "/assignTo", "value": int(action["agent_id"])})
+        self._call(
+            "PATCH",
+            f"conversations/{ticket_id}",
+            json={"op": "replace", "path": "/assignTo", "value": int(action["agent_id"])},
+        )
 
     def _do_move_queue(self, ticket_id, action) -> None:
-        self._call("PATCH", f"conversations/{ticket_id}",
-                   json={"op": "move", "path": "/mailboxId", "value": int(action["queue"])})
+        self._call(
+            "PATCH",
+            f"conversations/{ticket_id}",
+            json={"op": "move", "path": "/mailboxId", "value": int(action["queue"])},
+        )
 
     def _do_set_status(self, ticket_id, action) -> None:
-        self._call("PATCH", f"conversations/{ticket_id}", json={"op": "replace", "path": "/status",
-                                                                "value": action["status"]})
+        self._call(
+            "PATCH", f"conversations/{ticket_id}", json={"op": "replace", "path": "/status", "value": action["status"]}
+        )
 
     def find_user(self, email: str) -> str | None:
         found = self._call("GET", "customers", params={"query": f'(email:"{email}")'}).json()
@@ -110,7 +125,17 @@ class HelpScoutClient(ActionClient):
         return str(customers[0]["id"]) if customers else None
 
     def test_connection(self) -> None:
-        check_connection(lambda: self.session.post(API + "oauth2/token", data={
-            "grant_type": "client_credentials", "client_id": self.secrets["app_id"],
-            "client_secret": self.secrets["app_secret"]}), label="Help Scout", where="app_id", credentials="app_secret",
-            extra={400: ("invalid_auth", "Help Scout refused the app id and secret", "app_secret")})
+        check_connection(
+            lambda: self.session.post(
+                API + "oauth2/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self.secrets["app_id"],
+                    "client_secret": self.secrets["app_secret"],
+                },
+            ),
+            label="Help Scout",
+            where="app_id",
+            credentials="app_secret",
+            extra={400: ("invalid_auth", "Help Scout refused the app id and secret", "app_secret")},
+        )

@@ -1,4 +1,5 @@
 """Help Scout connection settings and secrets."""
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -7,10 +8,12 @@ from ..settings import HelpdeskSettings
 
 
 class Settings(HelpdeskSettings):
-    restriction_field_id = fields.Integer(load_default=None, allow_none=True,
-                                         metadata={"description": "Custom field id showing the arrangement"})
-    info_rights_queue = fields.Integer(load_default=None, allow_none=True,
-                                       metadata={"description": "Mailbox id of the information-rights team"})
+    restriction_field_id = fields.Integer(
+        load_default=None, allow_none=True, metadata={"description": "Custom field id showing the arrangement"}
+    )
+    info_rights_queue = fields.Integer(
+        load_default=None, allow_none=True, metadata={"description": "Mailbox id of the information-rights team"}
+    )
     rate_limit_per_minute = fields.Integer(load_default=200, validate=validate.Range(10, 2000))
 
 

@@ -4,6 +4,7 @@ v3: base64(HMAC-SHA256(client secret, METHOD + URI + BODY + TIMESTAMP)), timesta
 v2: hex(SHA-256(secret + METHOD + URI + BODY)); v1: hex(SHA-256(secret + BODY)) (no timestamp).
 The payload names objects only; who wrote is looked up by the worker (needs_lookup).
 """
+
 from __future__ import annotations
 
 import base64
@@ -46,7 +47,10 @@ class HubSpotAdapter(Adapter):
         v3 = header(headers, "X-HubSpot-Signature-v3")
         if v3:
             stamp = header(headers, "X-HubSpot-Request-Timestamp") or ""
-            if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 15) or abs(now.timestamp() * 1000 - int(stamp)) > REPLAY_WINDOW.total_seconds() * 1000:
+            if (
+                not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 15)
+                or abs(now.timestamp() * 1000 - int(stamp)) > REPLAY_WINDOW.total_seconds() * 1000
+            ):
                 raise SignatureError("stale or missing X-HubSpot-Request-Timestamp (window 5 minutes)")
             expected = [v3_signature(k, method, uri, raw, stamp) for k in keys]
             given = v3
@@ -79,13 +83,24 @@ def _event(item: dict) -> InboundEvent | None:
     kind = item.get("subscriptionType")
     at = from_epoch(item.get("occurredAt"), milliseconds=True)
     if kind in ("ticket.creation", "object.creation") and str(item.get("objectTypeId", "0-5")) == "0-5":
-        return InboundEvent(delivery_key=f"event:{item['eventId']}", event_type="ticket.created",
-                            ticket_id=str(item["objectId"]), at=at, needs_lookup=True,
-                            lookup={"object": "ticket", "id": str(item["objectId"])})
+        return InboundEvent(
+            delivery_key=f"event:{item['eventId']}",
+            event_type="ticket.created",
+            ticket_id=str(item["objectId"]),
+            at=at,
+            needs_lookup=True,
+            lookup={"object": "ticket", "id": str(item["objectId"])},
+        )
     if kind == "conversation.newMessage":
         ignore = "internal comment" if item.get("messageType") == "COMMENT" else None
-        return InboundEvent(delivery_key=f"event:{item['eventId']}", event_type="ticket.customer_reply",
-                            ticket_id=f"thread-{item['objectId']}", at=at, ignore_reason=ignore, channel="chat",
-                            needs_lookup=ignore is None,
-                            lookup={"object": "thread", "id": str(item["objectId"]), "message": item.get("messageId")})
+        return InboundEvent(
+            delivery_key=f"event:{item['eventId']}",
+            event_type="ticket.customer_reply",
+            ticket_id=f"thread-{item['objectId']}",
+            at=at,
+            ignore_reason=ignore,
+            channel="chat",
+            needs_lookup=ignore is None,
+            lookup={"object": "thread", "id": str(item["objectId"]), "message": item.get("messageId")},
+        )
     return None

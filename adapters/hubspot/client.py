@@ -5,9 +5,11 @@ A thread's assignee is set with the documented assignee call (PUT .../threads/{i
 id); PATCH on the thread accepts only status and archived. Lists (thread messages, a ticket's notes) are
 read page by page with `after` = paging.next.after.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ..base import ActionClient, strip_html
 from ..http import check_connection, make_session, send
@@ -25,18 +27,18 @@ class HubSpotClient(ActionClient):
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
-        self.session = make_session(headers={"Authorization": f"Bearer {secrets['access_token']}",
-                                             "Accept": "application/json"})
+        self.session = make_session(
+            headers={"Authorization": f"Bearer {secrets['access_token']}", "Accept": "application/json"}
+        )
         per_minute = settings.get("rate_limit_per_minute", 600)
         self.bucket = bucket_for(f"hubspot:{secrets['access_token'][-8:]}", rate=per_minute / 60, burst=19)
 
     def _call(self, method: str, path: str, **kwargs):
         return send(self.session, method, API + path, bucket=self.bucket, **kwargs)
 
-
     @staticmethod
     def _thread(ticket_id: str | None) -> str | None:
-        return ticket_id[len("thread-"):] if ticket_id and ticket_id.startswith("thread-") else None
+        return ticket_id[len("thread-") :] if ticket_id and ticket_id.startswith("thread-") else None
 
     def _ticket_properties(self, ticket_id: str, properties: dict) -> None:
         self._call("PATCH", f"crm/v3/objects/tickets/{ticket_id}", json={"properties": properties})
@@ -88,22 +90,41 @@ class HubSpotClient(ActionClient):
             messages = self._pages(f"conversations/v3/conversations/threads/{thread}/messages")
             if any(action["marker"] in (m.get("text") or "") for m in messages):
                 return
-            self._call("POST", f"conversations/v3/conversations/threads/{thread}/messages",
-                       json={"type": "COMMENT", "text": action["text"], "attachments": []})
+            self._call(
+                "POST",
+                f"conversations/v3/conversations/threads/{thread}/messages",
+                json={"type": "COMMENT", "text": action["text"], "attachments": []},
+            )
             return
         if self._note_exists(ticket_id, action["marker"]):
             return
-        self._call("POST", "crm/v3/objects/notes", json={
-            "properties": {"hs_timestamp": utc_now(), "hs_note_body": action["text"]},
-            "associations": [{"to": {"id": ticket_id}, "types": [{
-                "associationCategory": "HUBSPOT_DEFINED",
-                "associationTypeId": self.settings.get("note_association_type_id", 228)}]}]})
+        self._call(
+            "POST",
+            "crm/v3/objects/notes",
+            json={
+                "properties": {"hs_timestamp": utc_now(), "hs_note_body": action["text"]},
+                "associations": [
+                    {
+                        "to": {"id": ticket_id},
+                        "types": [
+                            {
+                                "associationCategory": "HUBSPOT_DEFINED",
+                                "associationTypeId": self.settings.get("note_association_type_id", 228),
+                            }
+                        ],
+                    }
+                ],
+            },
+        )
 
     def _note_exists(self, ticket_id: str, marker: str) -> bool:
         linked = [str(n["toObjectId"]) for n in self._pages(f"crm/v4/objects/tickets/{ticket_id}/associations/notes")]
         for start in range(0, len(linked), BATCH):
-            notes = self._call("POST", "crm/v3/objects/notes/batch/read", json={
-                "properties": ["hs_note_body"], "inputs": [{"id": i} for i in linked[start:start + BATCH]]}).json()
+            notes = self._call(
+                "POST",
+                "crm/v3/objects/notes/batch/read",
+                json={"properties": ["hs_note_body"], "inputs": [{"id": i} for i in linked[start : start + BATCH]]},
+            ).json()
             if any(marker in ((n.get("properties") or {}).get("hs_note_body") or "") for n in notes.get("results", [])):
                 return True
         return False
@@ -125,36 +146,60 @@ class HubSpotClient(ActionClient):
     def lookup(self, ticket_id: str, lookup: dict) -> dict:
         """Who wrote, what, and to whom: the fields the payload left out."""
         if lookup["object"] == "thread":
-            message = self._call("GET", f"conversations/v3/conversations/threads/{lookup['id']}/messages/"
-                                        f"{lookup['message']}").json()
+            message = self._call(
+                "GET", f"conversations/v3/conversations/threads/{lookup['id']}/messages/{lookup['message']}"
+            ).json()
             if message.get("direction") != "INCOMING":
                 return {"ignore_reason": "outgoing message"}
             senders = [s.get("deliveryIdentifier") or {} for s in message.get("senders", [])]
             emails = [s["value"] for s in senders if s.get("type") == "HS_EMAIL_ADDRESS"]
             phones = [s["value"] for s in senders if s.get("type") == "HS_PHONE_NUMBER"]
             return {"emails": emails, "phones": phones, "text": strip_html(message.get("text"))}
-        ticket = self._call("GET", f"crm/v3/objects/tickets/{ticket_id}", params={
-            "properties": "subject,content,hubspot_owner_id", "associations": "contacts"}).json()
+        ticket = self._call(
+            "GET",
+            f"crm/v3/objects/tickets/{ticket_id}",
+            params={"properties": "subject,content,hubspot_owner_id", "associations": "contacts"},
+        ).json()
         props = ticket.get("properties") or {}
         contacts = ((ticket.get("associations") or {}).get("contacts") or {}).get("results", [])
-        found = {"subject": props.get("subject") or "", "text": props.get("content") or "",
-                 "assigned_agent_id": props.get("hubspot_owner_id") or None, "emails": [], "phones": []}
+        found: dict[str, Any] = {
+            "subject": props.get("subject") or "",
+            "text": props.get("content") or "",
+            "assigned_agent_id": props.get("hubspot_owner_id") or None,
+            "emails": [],
+            "phones": [],
+        }
         if contacts:
-            contact = self._call("GET", f"crm/v3/objects/contacts/{contacts[0]['id']}",
-                                 params={"properties": "email,phone"}).json().get("properties") or {}
+            contact = (
+                self._call("GET", f"crm/v3/objects/contacts/{contacts[0]['id']}", params={"properties": "email,phone"})
+                .json()
+                .get("properties")
+                or {}
+            )
             found["emails"] = [contact["email"]] if contact.get("email") else []
             found["phones"] = [contact["phone"]] if contact.get("phone") else []
             found["helpdesk_user_id"] = str(contacts[0]["id"])
         return found
 
     def find_user(self, email: str) -> str | None:
-        found = self._call("POST", "crm/v3/objects/contacts/search", json={"filterGroups": [{"filters": [
-            {"propertyName": "email", "operator": "EQ", "value": email}]}]}).json().get("results", [])
+        found = (
+            self._call(
+                "POST",
+                "crm/v3/objects/contacts/search",
+                json={"filterGroups": [{"filters": [{"propertyName": "email", "operator": "EQ", "value": email}]}]},
+            )
+            .json()
+            .get("results", [])
+        )
         return str(found[0]["id"]) if found else None
 
     def test_connection(self) -> None:
-        check_connection(lambda: self.session.get(API + "crm/v3/objects/tickets", params={"limit": 1}),
-                         label="HubSpot", where="access_token", credentials="access_token")
+        check_connection(
+            lambda: self.session.get(API + "crm/v3/objects/tickets", params={"limit": 1}),
+            label="HubSpot",
+            where="access_token",
+            credentials="access_token",
+        )
 
 
 def actor_id(agent_id) -> str:

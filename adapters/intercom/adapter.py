@@ -4,6 +4,7 @@ The conversation arrives in the shape of the app's API version: 1.x has `user`, 
 `conversation_message`; 2.x has `contacts` (a contact.list, or a plain list up to 2.3), `source` with its
 `author`, and `admin_assignee_id`. Both are read.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,15 @@ from .client import IntercomClient
 
 TOPICS = {"conversation.user.created": "ticket.created", "conversation.user.replied": "ticket.customer_reply"}
 CUSTOMER_TYPES = ("user", "lead", "contact")
-CHANNELS = {"email": "email", "phone_call": "telephone", "sms": "sms", "facebook": "social_media",
-            "twitter": "social_media", "instagram": "social_media", "whatsapp": "chat"}
+CHANNELS = {
+    "email": "email",
+    "phone_call": "telephone",
+    "sms": "sms",
+    "facebook": "social_media",
+    "twitter": "social_media",
+    "instagram": "social_media",
+    "whatsapp": "chat",
+}
 
 
 class IntercomAdapter(Adapter):
@@ -38,7 +46,7 @@ class IntercomAdapter(Adapter):
             raise PayloadError("not JSON: an Intercom notification is JSON") from None
         if not isinstance(body, dict) or body.get("type") != "notification_event":
             raise PayloadError("expected an Intercom notification_event")
-        event_type = TOPICS.get(body.get("topic"))
+        event_type = TOPICS.get(str(body.get("topic")))
         if event_type is None:
             raise UnhandledEvent(str(body.get("topic")))
         if not body.get("id"):
@@ -48,12 +56,21 @@ class IntercomAdapter(Adapter):
             raise PayloadError("the notification has no data.item.id (the conversation)")
         email, user_id = _customer(item)
         text = _latest_customer_text(item)
-        return [InboundEvent(
-            delivery_key=f"notification:{body['id']}", event_type=event_type, ticket_id=str(item["id"]),
-            emails=tuple(filter(None, [email])), helpdesk_user_id=user_id, assigned_agent_id=_assignee(item),
-            channel=CHANNELS.get(str((item.get("source") or {}).get("type")), "chat"),
-            subject=strip_html(_opening(item).get("subject")), text=text, at=_when(body.get("created_at")),
-            ignore_reason="our own note" if NOTE_MARKER in text else None)]
+        return [
+            InboundEvent(
+                delivery_key=f"notification:{body['id']}",
+                event_type=event_type,
+                ticket_id=str(item["id"]),
+                emails=tuple(filter(None, [email])),
+                helpdesk_user_id=user_id,
+                assigned_agent_id=_assignee(item),
+                channel=CHANNELS.get(str((item.get("source") or {}).get("type")), "chat"),
+                subject=strip_html(_opening(item).get("subject")),
+                text=text,
+                at=_when(body.get("created_at")),
+                ignore_reason="our own note" if NOTE_MARKER in text else None,
+            )
+        ]
 
     def client(self, settings: dict, secrets: dict) -> IntercomClient:
         return IntercomClient(settings, secrets)

@@ -3,6 +3,7 @@
 Intercom has no paging for a conversation's parts: Retrieve a conversation answers them in one list,
 "limit of 500 parts". The "already posted" check reads that list and the conversation's opening message.
 """
+
 from __future__ import annotations
 
 from ..base import ActionClient
@@ -21,14 +22,14 @@ class IntercomClient(ActionClient):
         self.settings = settings
         self.admin = settings["admin_id"]
         self.base = HOSTS[settings.get("region", "us")]
-        self.session = make_session(headers={"Authorization": f"Bearer {secrets['access_token']}",
-                                             "Accept": "application/json"})
+        self.session = make_session(
+            headers={"Authorization": f"Bearer {secrets['access_token']}", "Accept": "application/json"}
+        )
         per_minute = settings.get("rate_limit_per_minute", 1000)
         self.bucket = bucket_for(f"intercom:{self.base}:{self.admin}", rate=per_minute / 60, burst=min(50, per_minute))
 
     def _call(self, method: str, path: str, **kwargs):
         return send(self.session, method, self.base + path, bucket=self.bucket, **kwargs)
-
 
     def _tag_id(self, name: str) -> str:
         """Create-or-update the tag, which returns its id."""
@@ -36,8 +37,9 @@ class IntercomClient(ActionClient):
 
     def _do_add_tags(self, ticket_id, action) -> None:
         for name in action["tags"]:
-            self._call("POST", f"conversations/{ticket_id}/tags", json={"id": self._tag_id(name),
-                                                                       "admin_id": self.admin})
+            self._call(
+                "POST", f"conversations/{ticket_id}/tags", json={"id": self._tag_id(name), "admin_id": self.admin}
+            )
 
     def _do_remove_tags(self, ticket_id, action) -> None:
         for name in action["tags"]:
@@ -59,12 +61,18 @@ class IntercomClient(ActionClient):
         if any(action["marker"] in body for body in _bodies(conversation)):
             return
         body = "<p>" + action["text"].replace("\n", "<br>") + "</p>"
-        self._call("POST", f"conversations/{ticket_id}/reply", json={
-            "message_type": "note", "type": "admin", "admin_id": self.admin, "body": body})
+        self._call(
+            "POST",
+            f"conversations/{ticket_id}/reply",
+            json={"message_type": "note", "type": "admin", "admin_id": self.admin, "body": body},
+        )
 
     def _assign(self, ticket_id: str, assignee: str) -> None:
-        self._call("POST", f"conversations/{ticket_id}/parts", json={
-            "message_type": "assignment", "type": "admin", "admin_id": self.admin, "assignee_id": assignee})
+        self._call(
+            "POST",
+            f"conversations/{ticket_id}/parts",
+            json={"message_type": "assignment", "type": "admin", "admin_id": self.admin, "assignee_id": assignee},
+        )
 
     def _do_assign(self, ticket_id, action) -> None:
         self._assign(ticket_id, str(action["agent_id"]))
@@ -73,17 +81,24 @@ class IntercomClient(ActionClient):
         self._assign(ticket_id, str(action["queue"]))
 
     def _do_set_status(self, ticket_id, action) -> None:
-        self._call("POST", f"conversations/{ticket_id}/parts", json={
-            "message_type": action["status"], "type": "admin", "admin_id": self.admin})
+        self._call(
+            "POST",
+            f"conversations/{ticket_id}/parts",
+            json={"message_type": action["status"], "type": "admin", "admin_id": self.admin},
+        )
 
     def find_user(self, email: str) -> str | None:
-        found = self._call("POST", "contacts/search", json={
-            "query": {"field": "email", "operator": "=", "value": email}}).json().get("data", [])
+        found = (
+            self._call("POST", "contacts/search", json={"query": {"field": "email", "operator": "=", "value": email}})
+            .json()
+            .get("data", [])
+        )
         return str(found[0]["id"]) if found else None
 
     def test_connection(self) -> None:
-        check_connection(lambda: self.session.get(self.base + "me"), label="Intercom", where="region",
-                         credentials="access_token")
+        check_connection(
+            lambda: self.session.get(self.base + "me"), label="Intercom", where="region", credentials="access_token"
+        )
 
 
 def _bodies(conversation: dict) -> list[str]:

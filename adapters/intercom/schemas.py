@@ -1,4 +1,5 @@
 """Intercom connection settings and secrets."""
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -7,13 +8,18 @@ from ..settings import HelpdeskSettings
 
 
 class Settings(HelpdeskSettings):
-    region = fields.String(load_default="us", validate=validate.OneOf(["us", "eu", "au"]),
-                           metadata={"description": "Workspace region: us, eu or au"})
+    region = fields.String(
+        load_default="us",
+        validate=validate.OneOf(["us", "eu", "au"]),
+        metadata={"description": "Workspace region: us, eu or au"},
+    )
     admin_id = fields.String(required=True, metadata={"description": "Admin id that writes notes and tags"})
-    restriction_attribute = fields.String(load_default=None, allow_none=True,
-                                          metadata={"description": "Conversation attribute showing the arrangement"})
-    info_rights_queue = fields.String(load_default=None, allow_none=True,
-                                    metadata={"description": "Group (team) id of the information-rights team"})
+    restriction_attribute = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "Conversation attribute showing the arrangement"}
+    )
+    info_rights_queue = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "Group (team) id of the information-rights team"}
+    )
     rate_limit_per_minute = fields.Integer(load_default=1000, validate=validate.Range(10, 10000))
 
 

@@ -1,4 +1,5 @@
 """Zammad: trigger webhooks with `X-Hub-Signature: sha1=<hex HMAC-SHA1(token, body)>`, deduped on X-Zammad-Delivery."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,9 +9,18 @@ from ..errors import PayloadError, UnhandledEvent
 from . import schemas
 from .client import ZammadClient
 
-CHANNELS = {"email": "email", "phone": "telephone", "web": "web_form", "sms": "sms", "chat": "chat",
-            "twitter status": "social_media", "twitter direct-message": "social_media", "facebook feed post":
-            "social_media", "telegram personal-message": "chat", "whatsapp message": "chat"}
+CHANNELS = {
+    "email": "email",
+    "phone": "telephone",
+    "web": "web_form",
+    "sms": "sms",
+    "chat": "chat",
+    "twitter status": "social_media",
+    "twitter direct-message": "social_media",
+    "facebook feed post": "social_media",
+    "telegram personal-message": "chat",
+    "whatsapp message": "chat",
+}
 UNASSIGNED = 1  # Zammad's "-" system user owns unassigned tickets
 
 
@@ -41,15 +51,22 @@ class ZammadAdapter(Adapter):
         customer = ticket.get("customer") or {}
         owner = ticket.get("owner_id")
         text = strip_html(article.get("body"))
-        return [InboundEvent(
-            delivery_key=f"delivery:{delivery}" if delivery else content_key(raw),
-            event_type="ticket.created" if (ticket.get("article_count") or 1) <= 1 else "ticket.customer_reply",
-            ticket_id=str(ticket["id"]), emails=tuple(filter(None, [customer.get("email")])),
-            phones=tuple(filter(None, [customer.get("phone"), customer.get("mobile")])),
-            helpdesk_user_id=str(ticket["customer_id"]) if ticket.get("customer_id") else None,
-            assigned_agent_id=str(owner) if owner and owner != UNASSIGNED else None,
-            addressed_inbox=_address(article.get("to")), channel=CHANNELS.get(str(article.get("type", "")).lower()),
-            subject=ticket.get("title") or "", text=text, ignore_reason=_ignore(article, text))]
+        return [
+            InboundEvent(
+                delivery_key=f"delivery:{delivery}" if delivery else content_key(raw),
+                event_type="ticket.created" if (ticket.get("article_count") or 1) <= 1 else "ticket.customer_reply",
+                ticket_id=str(ticket["id"]),
+                emails=tuple(filter(None, [customer.get("email")])),
+                phones=tuple(filter(None, [customer.get("phone"), customer.get("mobile")])),
+                helpdesk_user_id=str(ticket["customer_id"]) if ticket.get("customer_id") else None,
+                assigned_agent_id=str(owner) if owner and owner != UNASSIGNED else None,
+                addressed_inbox=_address(article.get("to")),
+                channel=CHANNELS.get(str(article.get("type", "")).lower()),
+                subject=ticket.get("title") or "",
+                text=text,
+                ignore_reason=_ignore(article, text),
+            )
+        ]
 
     def client(self, settings: dict, secrets: dict) -> ZammadClient:
         return ZammadClient(settings, secrets)

@@ -1,4 +1,5 @@
 """Outbound calls to Zammad's REST API: one tag per call, internal note articles."""
+
 from __future__ import annotations
 
 from ..base import ActionClient
@@ -21,7 +22,6 @@ class ZammadClient(ActionClient):
 
     def _call(self, method: str, path: str, **kwargs):
         return send(self.session, method, self.base + path, bucket=self.bucket, **kwargs)
-
 
     def _update(self, ticket_id: str, fields: dict) -> None:
         self._call("PUT", f"tickets/{ticket_id}", json=fields)
@@ -50,9 +50,17 @@ class ZammadClient(ActionClient):
         articles = self._call("GET", f"ticket_articles/by_ticket/{ticket_id}").json()
         if any(action["marker"] in (a.get("body") or "") for a in articles):
             return
-        self._call("POST", "ticket_articles", json={"ticket_id": int(ticket_id), "body": action["text"],
-                                                    "content_type": "text/plain", "type": "note",
-                                                    "internal": True})
+        self._call(
+            "POST",
+            "ticket_articles",
+            json={
+                "ticket_id": int(ticket_id),
+                "body": action["text"],
+                "content_type": "text/plain",
+                "type": "note",
+                "internal": True,
+            },
+        )
 
     def _do_assign(self, ticket_id, action) -> None:
         self._update(ticket_id, {"owner_id": int(action["agent_id"])})
@@ -67,8 +75,12 @@ class ZammadClient(ActionClient):
         customer = self.settings.get("task_customer_email")
         if not customer:
             raise PermanentFailure("set task_customer_email to create review tasks in Zammad")
-        body = {"title": action["title"], "group_id": int(action["queue"]), "customer": customer,
-                "article": {"body": action["text"], "type": "note", "internal": True}}
+        body = {
+            "title": action["title"],
+            "group_id": int(action["queue"]),
+            "customer": customer,
+            "article": {"body": action["text"], "type": "note", "internal": True},
+        }
         if action.get("agent_id"):
             body["owner_id"] = int(action["agent_id"])
         self._call("POST", "tickets", json=body)
@@ -78,5 +90,6 @@ class ZammadClient(ActionClient):
         return str(users[0]["id"]) if users else None
 
     def test_connection(self) -> None:
-        check_connection(lambda: self.session.get(self.base + "users/me"), label="Zammad", where="base_url",
-                         credentials="api_token")
+        check_connection(
+            lambda: self.session.get(self.base + "users/me"), label="Zammad", where="base_url", credentials="api_token"
+        )

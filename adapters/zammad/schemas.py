@@ -1,4 +1,5 @@
 """Zammad connection settings and secrets."""
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -7,13 +8,18 @@ from ..settings import HelpdeskSettings
 
 
 class Settings(HelpdeskSettings):
-    base_url = fields.Url(required=True, require_tld=False, metadata={"description": "e.g. https://zammad.council.example/"})
-    restriction_field = fields.String(load_default=None, allow_none=True,
-                                      metadata={"description": "Ticket object attribute showing the arrangement"})
-    review_queue = fields.Integer(load_default=None, allow_none=True,
-                                 metadata={"description": "Group id where review reminders become tasks"})
-    task_customer_email = fields.Email(load_default=None, allow_none=True,
-                                       metadata={"description": "Customer on review-task tickets"})
+    base_url = fields.Url(
+        required=True, require_tld=False, metadata={"description": "e.g. https://zammad.council.example/"}
+    )
+    restriction_field = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "Ticket object attribute showing the arrangement"}
+    )
+    review_queue = fields.Integer(
+        load_default=None, allow_none=True, metadata={"description": "Group id where review reminders become tasks"}
+    )
+    task_customer_email = fields.Email(
+        load_default=None, allow_none=True, metadata={"description": "Customer on review-task tickets"}
+    )
     rate_limit_per_minute = fields.Integer(load_default=600, validate=validate.Range(10, 10000))
 
 

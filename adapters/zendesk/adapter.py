@@ -5,12 +5,14 @@ timestamp in X-Zendesk-Webhook-Signature-Timestamp (ISO 8601). The current docs 
 third-party code put the timestamp first; the legacy docs' example vector matches BODY + TIMESTAMP
 and is kept as a negative test (tests/adapters/zendesk).
 """
+
 from __future__ import annotations
 
 import base64
 import datetime as dt
 import hashlib
 import hmac
+from typing import Any
 
 from ..base import NOTE_MARKER, Adapter, InboundEvent, content_key, header, loads, matches
 from ..errors import PayloadError, SignatureError, UnhandledEvent
@@ -18,11 +20,26 @@ from . import schemas
 from .client import ZendeskClient
 
 REPLAY_WINDOW = dt.timedelta(minutes=5)
-CHANNELS = {"mail": "email", "email": "email", "web": "web_form", "web_form": "web_form", "api": "web_form",
-            "voice": "telephone", "phone": "telephone", "chat": "chat", "native_messaging": "chat",
-            "sms": "sms", "facebook": "social_media", "twitter": "social_media", "any_channel": "chat"}
-TRIGGER_EVENTS = {"ticket_created": "ticket.created", "customer_reply": "ticket.customer_reply",
-                  "ticket_created_or_customer_reply": "ticket.created"}
+CHANNELS = {
+    "mail": "email",
+    "email": "email",
+    "web": "web_form",
+    "web_form": "web_form",
+    "api": "web_form",
+    "voice": "telephone",
+    "phone": "telephone",
+    "chat": "chat",
+    "native_messaging": "chat",
+    "sms": "sms",
+    "facebook": "social_media",
+    "twitter": "social_media",
+    "any_channel": "chat",
+}
+TRIGGER_EVENTS = {
+    "ticket_created": "ticket.created",
+    "customer_reply": "ticket.customer_reply",
+    "ticket_created_or_customer_reply": "ticket.created",
+}
 
 
 def signature(secret: str, timestamp: str, raw: bytes) -> str:
@@ -49,7 +66,9 @@ class ZendeskAdapter(Adapter):
         except ValueError:
             raise SignatureError("X-Zendesk-Webhook-Signature-Timestamp is not ISO 8601") from None
         if sent.tzinfo is None or sent.utcoffset() is None:
-            raise SignatureError("X-Zendesk-Webhook-Signature-Timestamp has no zone (expected e.g. 2026-11-24T12:00:00Z)")
+            raise SignatureError(
+                "X-Zendesk-Webhook-Signature-Timestamp has no zone (expected e.g. 2026-11-24T12:00:00Z)"
+            )
         if abs(now.timestamp() - sent.timestamp()) > REPLAY_WINDOW.total_seconds():
             raise SignatureError("stale or future signature timestamp (replay window 5 minutes)")
         secrets_to_try = [s for s in (secrets.get("signing_secret"), secrets.get("signing_secret_previous")) if s]
@@ -82,17 +101,22 @@ def _from_event(body: dict) -> InboundEvent:
     detail = body.get("detail") or {}
     if not detail.get("id") or not body.get("id"):
         raise PayloadError("a Zendesk event needs id and detail.id")
-    common = {"delivery_key": f"event:{body['id']}", "ticket_id": str(detail["id"]),
-              "helpdesk_user_id": _blank(detail.get("requester_id")),
-              "assigned_agent_id": _blank(detail.get("assignee_id")),
-              "channel": CHANNELS.get((detail.get("via") or {}).get("channel", "")),
-              "subject": detail.get("subject") or "", "at": _when(body.get("time"))}
+    common: dict[str, Any] = {
+        "delivery_key": f"event:{body['id']}",
+        "ticket_id": str(detail["id"]),
+        "helpdesk_user_id": _blank(detail.get("requester_id")),
+        "assigned_agent_id": _blank(detail.get("assignee_id")),
+        "channel": CHANNELS.get((detail.get("via") or {}).get("channel", "")),
+        "subject": detail.get("subject") or "",
+        "at": _when(body.get("time")),
+    }
     if kind == "ticket.created":
         return InboundEvent(event_type="ticket.created", text=detail.get("description") or "", **common)
     if kind == "ticket.comment_added":
         comment = (body.get("event") or {}).get("comment") or {}
-        return InboundEvent(event_type="ticket.customer_reply", text=comment.get("body") or "",
-                            ignore_reason=_ignore(comment), **common)
+        return InboundEvent(
+            event_type="ticket.customer_reply", text=comment.get("body") or "", ignore_reason=_ignore(comment), **common
+        )
     raise UnhandledEvent(body["type"])
 
 
@@ -113,12 +137,18 @@ def _from_trigger(body: dict, headers, raw: bytes) -> InboundEvent:
     invocation = header(headers, "X-Zendesk-Webhook-Invocation-Id")
     text = body.get("latest_public_comment") or ""
     return InboundEvent(
-        delivery_key=f"invocation:{invocation}" if invocation else content_key(raw), event_type=event_type,
-        ticket_id=str(body["ticket_id"]), emails=tuple(filter(None, [_blank(body.get("requester_email"))])),
+        delivery_key=f"invocation:{invocation}" if invocation else content_key(raw),
+        event_type=event_type,
+        ticket_id=str(body["ticket_id"]),
+        emails=tuple(filter(None, [_blank(body.get("requester_email"))])),
         phones=tuple(filter(None, [_blank(body.get("requester_phone"))])),
-        helpdesk_user_id=_blank(body.get("requester_id")), assigned_agent_id=_blank(body.get("assignee_id")),
-        channel=CHANNELS.get(str(body.get("ticket_via", "")).lower()), subject=body.get("ticket_subject") or "",
-        text=text, ignore_reason="our own note" if NOTE_MARKER in text else None)
+        helpdesk_user_id=_blank(body.get("requester_id")),
+        assigned_agent_id=_blank(body.get("assignee_id")),
+        channel=CHANNELS.get(str(body.get("ticket_via", "")).lower()),
+        subject=body.get("ticket_subject") or "",
+        text=text,
+        ignore_reason="our own note" if NOTE_MARKER in text else None,
+    )
 
 
 def _when(value) -> dt.datetime | None:

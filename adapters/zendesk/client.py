@@ -3,6 +3,7 @@
 Comments are read with cursor pagination (page[size], then links.next while meta.has_more), so the
 "already posted" check sees every comment on a long ticket, not the first page only.
 """
+
 from __future__ import annotations
 
 from ..base import ActionClient
@@ -22,8 +23,9 @@ class ZendeskClient(ActionClient):
         self.settings = settings
         self.host = f"{settings['subdomain']}.zendesk.com"
         self.base = f"https://{self.host}/api/v2/"
-        self.session = make_session(auth=(f"{settings['agent_email']}/token", secrets["api_token"]),
-                                    headers={"Accept": "application/json"})
+        self.session = make_session(
+            auth=(f"{settings['agent_email']}/token", secrets["api_token"]), headers={"Accept": "application/json"}
+        )
         per_minute = settings.get("rate_limit_per_minute", 200)
         self.bucket = bucket_for(f"zendesk:{settings['subdomain']}", rate=per_minute / 60, burst=min(20, per_minute))
 
@@ -35,7 +37,7 @@ class ZendeskClient(ActionClient):
 
     def _comments(self, ticket_id: str):
         """Every comment on the ticket, page by page (cursor pagination; offset next_page also followed)."""
-        url = f"{self.base}tickets/{ticket_id}/comments.json?page[size]={PAGE_SIZE}"
+        url: str | None = f"{self.base}tickets/{ticket_id}/comments.json?page[size]={PAGE_SIZE}"
         while url:
             page = send(self.session, "GET", url, bucket=self.bucket).json()
             yield from page.get("comments") or []
@@ -73,8 +75,12 @@ class ZendeskClient(ActionClient):
         self._update(ticket_id, {"status": action["status"]})
 
     def _do_create_task(self, ticket_id, action) -> None:
-        ticket = {"subject": action["title"], "type": "task", "comment": {"body": action["text"], "public": False},
-                  "group_id": int(action["queue"])}
+        ticket = {
+            "subject": action["title"],
+            "type": "task",
+            "comment": {"body": action["text"], "public": False},
+            "group_id": int(action["queue"]),
+        }
         if action.get("agent_id"):
             ticket["assignee_id"] = int(action["agent_id"])
         self._call("POST", "tickets.json", json={"ticket": ticket})
@@ -85,10 +91,16 @@ class ZendeskClient(ActionClient):
         return str(users[0]["id"]) if users else None
 
     def test_connection(self) -> None:
-        response = check_connection(lambda: self.session.get(self.base + "users/me.json"), label="Zendesk",
-                                    where="subdomain", credentials="api_token")
+        response = check_connection(
+            lambda: self.session.get(self.base + "users/me.json"),
+            label="Zendesk",
+            where="subdomain",
+            credentials="api_token",
+        )
         if (response.json().get("user") or {}).get("role") == "end-user":
-            raise ConnectionCheckFailed("invalid_auth", "that token belongs to an end user, not an agent", "agent_email")
+            raise ConnectionCheckFailed(
+                "invalid_auth", "that token belongs to an end user, not an agent", "agent_email"
+            )
 
 
 def _next_page(page: dict) -> str | None:

@@ -1,4 +1,5 @@
 """`python -m plugin.cli` runs the contactguard command."""
+
 from . import main
 
 main()

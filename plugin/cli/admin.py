@@ -1,4 +1,5 @@
 """Administration: the database, running the service, services (organisations) and officers."""
+
 from __future__ import annotations
 
 import logging
@@ -68,15 +69,23 @@ def _drain_loop(state, stop: threading.Event) -> None:
 
     try:
         run_worker(state.sessions, state.settings, stop, interval=0.25)  # SQLite: no NOTIFY, a quick poll
-    except Exception:  # noqa: BLE001 - keep serving web requests; the operator sees the error
+    except Exception:  # keep serving web requests; the operator sees the error
         logging.getLogger(__name__).exception("worker stopped")
 
 
 @cli.command()
-@click.option("--workers", default=None, type=click.IntRange(1, 64),
-              help="gunicorn worker processes (default CONTACTGUARD_WEB_WORKERS, 2).")
-@click.option("--threads", default=None, type=click.IntRange(1, 256),
-              help="Threads per worker (default CONTACTGUARD_WEB_THREADS, 8).")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="gunicorn worker processes (default CONTACTGUARD_WEB_WORKERS, 2).",
+)
+@click.option(
+    "--threads",
+    default=None,
+    type=click.IntRange(1, 256),
+    help="Threads per worker (default CONTACTGUARD_WEB_THREADS, 8).",
+)
 @click.option("--bind", default=None, help="host:port (default CONTACTGUARD_HOST:CONTACTGUARD_PORT).")
 @click.pass_obj
 def serve(state, workers, threads, bind) -> None:
@@ -96,6 +105,7 @@ def serve(state, workers, threads, bind) -> None:
 
 def _safe_url(state) -> str:
     from sqlalchemy.engine import make_url
+
     return make_url(state.settings["DATABASE_URL"]).render_as_string(hide_password=True)
 
 
@@ -136,13 +146,27 @@ def officers() -> None:
 @click.option("--role", required=True, type=click.Choice(values(Role)))
 @click.option("--service", help="Service slug.")
 @click.option("--deputy", help="Deputy's e-mail.")
-@click.option("--helpdesk-id", "helpdesk_ids", multiple=True, metavar="[CONNECTION:]AGENT_ID",
-              help="The officer's agent id in a helpdesk (repeatable).")
+@click.option(
+    "--helpdesk-id",
+    "helpdesk_ids",
+    multiple=True,
+    metavar="[CONNECTION:]AGENT_ID",
+    help="The officer's agent id in a helpdesk (repeatable).",
+)
 @unit_of_work(actor_required=False)
 def officers_add(state, ctx, email, name, role, service, deputy, helpdesk_ids):
     """Add an officer."""
-    o = reg.add_officer(ctx, {"email": email, "name": name, "role": role, "service": service,
-                              "deputy": deputy, "helpdesk_ids": _helpdesk_ids(helpdesk_ids)})
+    o = reg.add_officer(
+        ctx,
+        {
+            "email": email,
+            "name": name,
+            "role": role,
+            "service": service,
+            "deputy": deputy,
+            "helpdesk_ids": _helpdesk_ids(helpdesk_ids),
+        },
+    )
     return f"officer {o.email} added as {o.role}", present.officer(o)
 
 
@@ -157,8 +181,11 @@ def officers_add(state, ctx, email, name, role, service, deputy, helpdesk_ids):
 @unit_of_work(actor_required=False)
 def officers_update(state, ctx, email, name, role, service, deputy, active, helpdesk_ids):
     """Change an officer."""
-    data = {k: v for k, v in {"name": name, "role": role, "service": service, "deputy": deputy,
-                              "active": active}.items() if v is not None}
+    data = {
+        k: v
+        for k, v in {"name": name, "role": role, "service": service, "deputy": deputy, "active": active}.items()
+        if v is not None
+    }
     if helpdesk_ids:
         data["helpdesk_ids"] = _helpdesk_ids(helpdesk_ids)
     o = reg.update_officer(ctx, email, data)
@@ -170,8 +197,10 @@ def officers_update(state, ctx, email, name, role, service, deputy, active, help
 def officers_list(state, ctx):
     """List officers."""
     rows = list(ctx.session.scalars(select(Officer).order_by(Officer.email)))
-    text = "\n".join(f"{o.email:32} {o.role:8} {'active' if o.active else 'inactive':8} {o.name}"
-                     for o in rows) or "no officers"
+    text = (
+        "\n".join(f"{o.email:32} {o.role:8} {'active' if o.active else 'inactive':8} {o.name}" for o in rows)
+        or "no officers"
+    )
     return text, [present.officer(o) for o in rows]
 
 
@@ -188,8 +217,9 @@ def officers_absence() -> None:
 @unit_of_work(actor_required=False)
 def officers_absence_add(state, ctx, email, starts_on, ends_on, note):
     """Record that an officer is away from one date to another (inclusive)."""
-    a = reg.add_absence(ctx, email, {"starts_on": starts_on.date().isoformat(), "ends_on": ends_on.date().isoformat(),
-                                     "note": note})
+    a = reg.add_absence(
+        ctx, email, {"starts_on": starts_on.date().isoformat(), "ends_on": ends_on.date().isoformat(), "note": note}
+    )
     return f"absence {a.id} added: {a.officer.email} away {a.starts_on} to {a.ends_on}", _absence(a)
 
 
@@ -200,8 +230,13 @@ def officers_absence_add(state, ctx, email, starts_on, ends_on, note):
 def officers_absence_list(state, ctx, email, show_all):
     """List absences that are current or to come (of one officer, or everyone)."""
     rows = reg.list_absences(ctx, email, current_on=None if show_all else ctx.today())
-    text = "\n".join(f"{a.id:>5} {a.officer.email:32} {a.starts_on} to {a.ends_on}" + (f"  {a.note}" if a.note else "")
-                     for a in rows) or "no absences"
+    text = (
+        "\n".join(
+            f"{a.id:>5} {a.officer.email:32} {a.starts_on} to {a.ends_on}" + (f"  {a.note}" if a.note else "")
+            for a in rows
+        )
+        or "no absences"
+    )
     return text, [_absence(a) for a in rows]
 
 
@@ -215,8 +250,13 @@ def officers_absence_remove(state, ctx, absence_id):
 
 
 def _absence(a) -> dict:
-    return {"id": a.id, "officer": a.officer.email, "starts_on": a.starts_on.isoformat(),
-            "ends_on": a.ends_on.isoformat(), "note": a.note}
+    return {
+        "id": a.id,
+        "officer": a.officer.email,
+        "starts_on": a.starts_on.isoformat(),
+        "ends_on": a.ends_on.isoformat(),
+        "note": a.note,
+    }
 
 
 def _helpdesk_ids(raw) -> list[dict]:

@@ -1,4 +1,5 @@
 """`contactguard audit verify`: check the audit trail's hash chain, and print its head to record elsewhere."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,10 +20,19 @@ def audit() -> None:
 
 
 @audit.command("verify")
-@click.option("--expect-head", metavar="COUNT:HASH",
-              help="A head printed by an earlier verify and kept off this server: it must still be in the trail.")
-@click.option("--tolerance", default=service.DEFAULT_TOLERANCE.total_seconds(), show_default=True, type=float,
-              metavar="SECONDS", help="How far an entry may be dated before the one preceding it (clock steps).")
+@click.option(
+    "--expect-head",
+    metavar="COUNT:HASH",
+    help="A head printed by an earlier verify and kept off this server: it must still be in the trail.",
+)
+@click.option(
+    "--tolerance",
+    default=service.DEFAULT_TOLERANCE.total_seconds(),
+    show_default=True,
+    type=float,
+    metavar="SECONDS",
+    help="How far an entry may be dated before the one preceding it (clock steps).",
+)
 @click.pass_obj
 def audit_verify(state, expect_head, tolerance) -> None:
     """Recompute the hash chain; exit 6 naming the first bad entry if anything was changed or removed.
@@ -48,8 +58,9 @@ def audit_verify(state, expect_head, tolerance) -> None:
         click.echo(f"head {result.head}")
     else:
         first = result.first_bad_entry
-        click.echo("audit trail FAILED verification"
-                   + (f": first bad entry is {first}" if first is not None else ""), err=True)
+        click.echo(
+            "audit trail FAILED verification" + (f": first bad entry is {first}" if first is not None else ""), err=True
+        )
         for problem in result.problems[:20]:
             click.echo(f"  {problem.message}", err=True)
         if len(result.problems) > 20:

@@ -1,4 +1,5 @@
 """The command group, the unit of work each command runs in, and output for people or scripts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -86,9 +87,16 @@ def _json_after_subcommand(ctx: click.Context, _param, value: bool) -> None:
 def _add_json_option(command: click.Command) -> None:
     """Give `command` (and, for a group, every command under it) its own `--json` flag, once."""
     if not any(param.name == "late_json" for param in command.params):
-        command.params.append(click.Option(
-            ["--json", "late_json"], is_flag=True, expose_value=False, is_eager=True,
-            callback=_json_after_subcommand, help="Print JSON for scripts instead of text."))
+        command.params.append(
+            click.Option(
+                ["--json", "late_json"],
+                is_flag=True,
+                expose_value=False,
+                is_eager=True,
+                callback=_json_after_subcommand,
+                help="Print JSON for scripts instead of text.",
+            )
+        )
     for sub in getattr(command, "commands", {}).values():
         _add_json_option(sub)
 
@@ -104,9 +112,14 @@ class ContactguardGroup(click.Group):
 
 
 @click.group(cls=ContactguardGroup)
-@click.option("--as", "actor_email", envvar="CONTACTGUARD_ACTOR", metavar="EMAIL",
-              help="The officer you act for (their e-mail). Policy decisions check this officer's role; "
-                   "the audit trail records you (the operating-system user) as well.")
+@click.option(
+    "--as",
+    "actor_email",
+    envvar="CONTACTGUARD_ACTOR",
+    metavar="EMAIL",
+    help="The officer you act for (their e-mail). Policy decisions check this officer's role; "
+    "the audit trail records you (the operating-system user) as well.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of text.")
 @click.version_option(package_name="contactguard")
 @click.pass_context
@@ -118,6 +131,7 @@ def cli(ctx: click.Context, actor_email: str | None, as_json: bool) -> None:
 
 def unit_of_work(actor_required: bool = True):
     """Run the command in one transaction as the acting officer; print service errors plainly."""
+
     def decorate(func):
         @functools.wraps(func)
         @click.pass_obj
@@ -131,7 +145,9 @@ def unit_of_work(actor_required: bool = True):
                         emit(state, result)
             except ServiceError as exc:
                 fail(state, exc)
+
         return wrapper
+
     return decorate
 
 

@@ -1,4 +1,5 @@
 """Helpdesk connections, the outbox, and the worker that drains it."""
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,13 @@ def connections() -> None:
 @click.option("--name", required=True, help="A name admins recognise, e.g. 'Housing helpdesk'.")
 @click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE", help="Adapter setting (repeatable).")
 @click.option("--settings-file", help="JSON file with the adapter settings.")
-@click.option("--secret", "secret_names", multiple=True, metavar="NAME",
-              help="A secret to ask for at a hidden prompt (repeatable), e.g. --secret password.")
+@click.option(
+    "--secret",
+    "secret_names",
+    multiple=True,
+    metavar="NAME",
+    help="A secret to ask for at a hidden prompt (repeatable), e.g. --secret password.",
+)
 @click.option("--secrets-file", help="JSON file with the secrets (e.g. from a vault); never echoed.")
 @click.option("--no-test", is_flag=True, help="Save without calling the helpdesk first.")
 @unit_of_work(actor_required=False)
@@ -77,9 +83,11 @@ def _url_advice(ctx) -> str:
     """Without PUBLIC_URL the webhook URL is only a guess from this shell's HOST and PORT: say so."""
     if ctx.settings.get("PUBLIC_URL"):
         return ""
-    return ("\nnote: CONTACTGUARD_PUBLIC_URL is not set, so the webhook URL above is guessed from this shell's "
-            "HOST and PORT.\n      Set public_url in instance/contactguard.toml (read by the service and the CLI) "
-            "to the address the helpdesk reaches.")
+    return (
+        "\nnote: CONTACTGUARD_PUBLIC_URL is not set, so the webhook URL above is guessed from this shell's "
+        "HOST and PORT.\n      Set public_url in instance/contactguard.toml (read by the service and the CLI) "
+        "to the address the helpdesk reaches."
+    )
 
 
 @connections.command("set-secret")
@@ -115,8 +123,10 @@ def connections_rotate_url(state, ctx, connection_id):
     helpdesk (events already received keep their history)."""
     c = conns.rotate_url(ctx, connection_id)
     url = conns.webhook_url(ctx, c)
-    return (f"connection {c.id}: new webhook URL {url}\nthe old URL now answers 404; update the helpdesk"
-            f"{_url_advice(ctx)}", {"id": c.id, "webhook_url": url})
+    return (
+        f"connection {c.id}: new webhook URL {url}\nthe old URL now answers 404; update the helpdesk{_url_advice(ctx)}",
+        {"id": c.id, "webhook_url": url},
+    )
 
 
 @cli.group("outbox")
@@ -132,15 +142,25 @@ def outbox_list(state, ctx, connection_id, limit):
     """List actions still waiting for the helpdesk (oldest first), with attempts and the last error."""
     rows = outbox.pending(ctx.session, connection_id, limit)
     data = [_action_row(r) for r in rows]
-    text = "\n".join(f"{r['id']:6} {r['kind']:12} ticket {r['ticket']} attempts {r['attempts']} "
-                     f"next {r['next_attempt_at']}" + (f": {r['last_error']}" if r["last_error"] else "") for r in data)
+    text = "\n".join(
+        f"{r['id']:6} {r['kind']:12} ticket {r['ticket']} attempts {r['attempts']} "
+        f"next {r['next_attempt_at']}" + (f": {r['last_error']}" if r["last_error"] else "")
+        for r in data
+    )
     return text or "nothing waiting", data
 
 
 def _action_row(r) -> dict:
-    return {"id": r.id, "connection": r.connection_id, "kind": r.kind, "ticket": r.ticket_id,
-            "attempts": r.attempts, "next_attempt_at": r.next_attempt_at.isoformat(timespec="seconds"),
-            "created_at": r.created_at.isoformat(timespec="seconds"), "last_error": r.last_error}
+    return {
+        "id": r.id,
+        "connection": r.connection_id,
+        "kind": r.kind,
+        "ticket": r.ticket_id,
+        "attempts": r.attempts,
+        "next_attempt_at": r.next_attempt_at.isoformat(timespec="seconds"),
+        "created_at": r.created_at.isoformat(timespec="seconds"),
+        "last_error": r.last_error,
+    }
 
 
 @outbox_group.command("dead")
@@ -148,8 +168,7 @@ def _action_row(r) -> dict:
 def outbox_dead(state, ctx):
     """List dead-lettered actions with their last error."""
     rows = outbox.dead_letters(ctx.session)
-    text = "\n".join(f"{r.id:6} {r.kind:12} ticket {r.ticket_id} attempts {r.attempts}: {r.last_error}"
-                     for r in rows)
+    text = "\n".join(f"{r.id:6} {r.kind:12} ticket {r.ticket_id} attempts {r.attempts}: {r.last_error}" for r in rows)
     return text or "no dead actions", [_action_row(r) for r in rows]
 
 
@@ -176,8 +195,11 @@ def events_group() -> None:
 def events_list(state, ctx, connection_id, outcome, ticket, limit):
     """Recent webhook decisions, newest first: time, ticket, outcome and the reason."""
     data = events.recent(ctx, connection_id=connection_id, outcome=outcome, ticket=ticket, limit=limit)
-    text = "\n".join(f"{e['received_at']}  {e['connection'][:8]}  ticket {e['ticket']:>8}  {e['outcome']:10} "
-                     f"{e['customer'] or '-':10} {e['reason']}" for e in data)
+    text = "\n".join(
+        f"{e['received_at']}  {e['connection'][:8]}  ticket {e['ticket']:>8}  {e['outcome']:10} "
+        f"{e['customer'] or '-':10} {e['reason']}"
+        for e in data
+    )
     return text or "no events", data
 
 
@@ -197,8 +219,10 @@ def worker(state, once, interval):
         while decisions.decide_pending(state.sessions, state.settings):
             pass
         stats = outbox.drain_once(state.sessions, state.settings)
-        click.echo(f"clock: {report.counts or 'nothing due'}; outbox: {stats.done} done, "
-                   f"{stats.retried} to retry, {stats.dead} dead")
+        click.echo(
+            f"clock: {report.counts or 'nothing due'}; outbox: {stats.done} done, "
+            f"{stats.retried} to retry, {stats.dead} dead"
+        )
         return
     stop = threading.Event()
     click.echo("contactguard worker started")

@@ -1,4 +1,5 @@
 """`contactguard import`: load an existing register from a CSV file, all rows or none."""
+
 from __future__ import annotations
 
 import csv
@@ -14,13 +15,15 @@ from ..services.errors import InvalidInput
 from ..services.lookup import require_senior
 from .base import State, cli, emit, fail
 
+
 def _columns_help() -> str:
     """The column list for --help, from the importer's own table."""
     lines = (f"  {name:<20}{text}" for name, text in importer.COLUMNS.items())
     return "\n".join(line.replace("\n", "\n" + " " * 22) for line in lines)
 
 
-HELP = """Load customers, and restrictions already in force, from CSV_FILE.
+HELP = (
+    """Load customers, and restrictions already in force, from CSV_FILE.
 
 Run it as the senior officer who vouches for the imported decisions (--as EMAIL). Every row is
 checked by the same rules as the rest of contactguard. A file with errors imports nothing, and
@@ -34,18 +37,25 @@ customer only. Dates are 2025-03-02 or 02/03/2025. See docs/import.md.
 
 \b
 Columns:
-""" + _columns_help() + """
+"""
+    + _columns_help()
+    + """
 
 Exit codes: 0 imported (or dry run clean), 2 errors in the file, 4 refused (not a senior officer).
 """
+)
 
 
 @cli.command("import", help=HELP)
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--skip-bad-rows", is_flag=True, help="Import the good rows and report the bad ones.")
 @click.option("--dry-run", is_flag=True, help="Check every row and report; change nothing.")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the errors to this CSV file (row, reference, column, message).")
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the errors to this CSV file (row, reference, column, message).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_obj
 def import_register(state: State, csv_file: Path, skip_bad_rows: bool, dry_run: bool, report_file, quiet):
@@ -71,8 +81,14 @@ def _run(state: State, rows, commit: bool, skip_bad_rows: bool, quiet: bool):
     with state.sessions() as session, session.begin():
         ctx = Context(session, state.actor(session, required=True), state.settings)
         require_senior(ctx, "import a register")
-        with tqdm(total=len(rows), unit="row", desc="importing", file=sys.stderr, leave=False,
-                  disable=quiet or not sys.stderr.isatty()) as bar:
+        with tqdm(
+            total=len(rows),
+            unit="row",
+            desc="importing",
+            file=sys.stderr,
+            leave=False,
+            disable=quiet or not sys.stderr.isatty(),
+        ) as bar:
             report = importer.import_rows(ctx, rows, progress=bar.update)
         kept = commit and (skip_bad_rows or not report.errors)
         if not kept:
@@ -99,12 +115,24 @@ def _summary(report: importer.ImportReport, kept: bool, dry_run: bool):
     elif kept:
         head = f"imported {what}" + (f"; skipped {_plural(report.bad_rows, 'bad row')}" if report.errors else "")
     else:
-        head = (f"nothing imported: {_plural(report.bad_rows, 'row')} of {report.rows} with errors "
-                "(fix them, or use --skip-bad-rows)")
-    lines = [head] + [f"  row {e.row}{' (' + e.reference + ')' if e.reference else ''}"
-                      f"{', ' + e.column if e.column else ''}: {e.message}" for e in report.errors]
-    data = {"imported": good if kept else 0, "restrictions": report.restrictions if kept else 0,
-            "valid_rows": good, "skipped": report.bad_rows, "dry_run": dry_run, "committed": kept,
-            "errors": [{"row": e.row, "reference": e.reference, "column": e.column, "message": e.message}
-                       for e in report.errors]}
+        head = (
+            f"nothing imported: {_plural(report.bad_rows, 'row')} of {report.rows} with errors "
+            "(fix them, or use --skip-bad-rows)"
+        )
+    lines = [head] + [
+        f"  row {e.row}{' (' + e.reference + ')' if e.reference else ''}"
+        f"{', ' + e.column if e.column else ''}: {e.message}"
+        for e in report.errors
+    ]
+    data = {
+        "imported": good if kept else 0,
+        "restrictions": report.restrictions if kept else 0,
+        "valid_rows": good,
+        "skipped": report.bad_rows,
+        "dry_run": dry_run,
+        "committed": kept,
+        "errors": [
+            {"row": e.row, "reference": e.reference, "column": e.column, "message": e.message} for e in report.errors
+        ],
+    }
     return "\n".join(lines), data

@@ -1,4 +1,5 @@
 """`contactguard letters render`: a letter written out as HTML or PDF, for the officer who sends it."""
+
 from __future__ import annotations
 
 import os
@@ -15,16 +16,23 @@ from .workflow import letters
 @letters.command("render")
 @click.argument("letter_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(ld.FORMATS), default="pdf", show_default=True)
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (created readable by its owner only).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (created readable by its owner only).",
+)
 @unit_of_work()
 def letters_render(state, ctx, letter_id, fmt, out):
     """Write letter LETTER_ID as HTML or PDF, with the council's letterhead (officers, senior officers, admins).
     Refused, naming each field, if the letter lacks something the policy requires it to state."""
     content = ld.render_letter(ctx, letter_id, fmt)
     write_private(out, content)
-    return (f"letter {letter_id} written to {out} ({fmt}, {len(content)} bytes)",
-            {"letter": letter_id, "format": fmt, "out": str(out), "bytes": len(content)})
+    return (
+        f"letter {letter_id} written to {out} ({fmt}, {len(content)} bytes)",
+        {"letter": letter_id, "format": fmt, "out": str(out), "bytes": len(content)},
+    )
 
 
 def write_private(path: Path, content: bytes) -> None:

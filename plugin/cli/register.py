@@ -1,4 +1,5 @@
 """Customers and their identities."""
+
 from __future__ import annotations
 
 import click
@@ -22,8 +23,13 @@ def customers() -> None:
 @click.option("--reference", help="The council's own reference (generated when omitted).")
 @click.option("--email", "emails", multiple=True, help="E-mail address (repeatable).")
 @click.option("--phone", "phones", multiple=True, help="Phone number, UK or +country (repeatable).")
-@click.option("--helpdesk-user", "helpdesk_users", multiple=True, metavar="CONNECTION:USER_ID",
-              help="The customer's user id in a helpdesk (repeatable).")
+@click.option(
+    "--helpdesk-user",
+    "helpdesk_users",
+    multiple=True,
+    metavar="CONNECTION:USER_ID",
+    help="The customer's user id in a helpdesk (repeatable).",
+)
 @unit_of_work()
 def customers_add(state, ctx, name, reference, emails, phones, helpdesk_users):
     """Add a customer."""
@@ -78,5 +84,4 @@ def customers_find(state, ctx, text):
     """Find customers by reference, name, e-mail or phone."""
     rows = reg.find_customers(ctx, text)
     record_read(ctx, "customers find", "customers", [c.id for c in rows], [c.id for c in rows])
-    return ("\n".join(f"{c.reference:10} {c.name}" for c in rows) or "no match",
-            [present.customer(c) for c in rows])
+    return ("\n".join(f"{c.reference:10} {c.name}" for c in rows) or "no match", [present.customer(c) for c in rows])

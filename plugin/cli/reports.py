@@ -3,6 +3,7 @@
 `show` builds the report through the service layer, which checks the acting officer's role and audits
 the reading (`report.viewed`); this module only chooses the format and where the output goes.
 """
+
 from __future__ import annotations
 
 import click
@@ -31,12 +32,23 @@ def reports_list(state) -> None:
 
 @reports.command("show")
 @click.argument("report_id", metavar="REPORT_ID")
-@click.option("--from", "start", type=DATE, metavar="DATE",
-              help="First day (YYYY-MM-DD); default: the 1st of the month 11 months before --to's.")
+@click.option(
+    "--from",
+    "start",
+    type=DATE,
+    metavar="DATE",
+    help="First day (YYYY-MM-DD); default: the 1st of the month 11 months before --to's.",
+)
 @click.option("--to", "end", type=DATE, metavar="DATE", help="Last day (YYYY-MM-DD); default: today.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text for a terminal, csv for a spreadsheet, svg for the chart, json for scripts, "
-                   "html for the chart with its table.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for a terminal, csv for a spreadsheet, svg for the chart, json for scripts, "
+    "html for the chart with its table.",
+)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead.")
 @unit_of_work()
 def reports_show(state, ctx, report_id, start, end, fmt, out):

@@ -1,4 +1,5 @@
 """`contactguard connections rescan`: check the tickets a helpdesk could not report while contactguard was down."""
+
 from __future__ import annotations
 
 import click
@@ -11,8 +12,12 @@ from .connections import connections
 
 @connections.command("rescan")
 @click.argument("connection_id")
-@click.option("--since", required=True, metavar="WHEN",
-              help="ISO date and time, e.g. 2026-11-27T09:00 (council's local time unless a zone is given).")
+@click.option(
+    "--since",
+    required=True,
+    metavar="WHEN",
+    help="ISO date and time, e.g. 2026-11-27T09:00 (council's local time unless a zone is given).",
+)
 @click.pass_obj
 def connections_rescan(state, connection_id, since):
     """Read tickets and replies since WHEN back from the helpdesk and check those not yet received."""
@@ -23,11 +28,14 @@ def connections_rescan(state, connection_id, since):
     except ServiceError as exc:
         fail(state, exc)
         return
-    text = (f"{report.tickets} tickets seen ({report.events} events): {report.checked} newly checked, "
-            f"{report.known} already known, {report.ignored} not customer contacts")
+    text = (
+        f"{report.tickets} tickets seen ({report.events} events): {report.checked} newly checked, "
+        f"{report.known} already known, {report.ignored} not customer contacts"
+    )
     if report.unreadable:
-        text += ("\nNOT CHECKED (their content cannot be stored; check them by hand): tickets "
-                 + ", ".join(report.unreadable))
+        text += "\nNOT CHECKED (their content cannot be stored; check them by hand): tickets " + ", ".join(
+            report.unreadable
+        )
     emit(state, (text, report.as_dict()))
     if report.unreadable:
         raise SystemExit(1)

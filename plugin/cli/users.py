@@ -5,6 +5,7 @@ them an account. Passwords are asked for twice at a hidden prompt, or read from 
 input with `--password-stdin` (for scripts; never put a password on the command line, where `ps` and
 the shell history would show it). Run without `--as`, these commands act as the operator at the shell.
 """
+
 from __future__ import annotations
 
 import sys
@@ -14,8 +15,7 @@ from sqlalchemy import select
 
 from ..models import Officer
 from ..policy.vocabulary import Role
-from ..services import Conflict
-from ..services import accounts
+from ..services import Conflict, accounts
 from ..services import register as reg
 from .base import cli, unit_of_work
 
@@ -28,8 +28,13 @@ def _read_password(_ctx: click.Context, _param, from_stdin: bool) -> str:
 
 
 def password_option(func):
-    return click.option("--password-stdin", "password", is_flag=True, callback=_read_password,
-                        help="Read the password from one line of standard input instead of prompting.")(func)
+    return click.option(
+        "--password-stdin",
+        "password",
+        is_flag=True,
+        callback=_read_password,
+        help="Read the password from one line of standard input instead of prompting.",
+    )(func)
 
 
 @cli.group()
@@ -48,8 +53,11 @@ def users_create_admin(state, ctx, email, name, password):
     if officer is None:
         officer = reg.add_officer(ctx, {"email": email, "name": name, "role": Role.ADMIN.value})
     elif officer.role != Role.ADMIN.value:
-        raise Conflict(f"{officer.email} is an officer with role {officer.role}, not an admin: use `users add` to "
-                       "give them an account, or `officers update` to change their role", errors={"email": ["not admin"]})
+        raise Conflict(
+            f"{officer.email} is an officer with role {officer.role}, not an admin: use `users add` to "
+            "give them an account, or `officers update` to change their role",
+            errors={"email": ["not admin"]},
+        )
     account = accounts.create_account(ctx, officer.email, password)
     return f"admin {officer.email} can now sign in (account {account.id})", _account_data(account)
 
@@ -61,8 +69,10 @@ def users_create_admin(state, ctx, email, name, password):
 def users_add(state, ctx, email, password):
     """Give an existing officer an account; they sign in with their role (agent, officer, senior or admin)."""
     account = accounts.create_account(ctx, email, password)
-    return (f"{account.officer.email} can now sign in as {account.officer.role} (account {account.id})",
-            _account_data(account))
+    return (
+        f"{account.officer.email} can now sign in as {account.officer.role} (account {account.id})",
+        _account_data(account),
+    )
 
 
 @users.command("set-password")
@@ -81,8 +91,10 @@ def users_set_password(state, ctx, email, password):
 def users_totp(state, ctx, email):
     """Enrol the officer in TOTP: prints the otpauth:// URI for their authenticator app (shown once)."""
     uri = accounts.enrol_totp(ctx, accounts.account_for_email(ctx, email).id)
-    text = (f"{uri}\nGive this to the officer only (it is their second factor); from now on they sign in with "
-            "a code from their authenticator app.")
+    text = (
+        f"{uri}\nGive this to the officer only (it is their second factor); from now on they sign in with "
+        "a code from their authenticator app."
+    )
     return text, {"otpauth_uri": uri}
 
 
@@ -110,9 +122,11 @@ def tokens_issue(state, ctx, email, name, expires_days, no_expiry):
 def tokens_list(state, ctx, email):
     """An officer's tokens: id, prefix, name, expiry, revocation and last use (never the token)."""
     rows = [_token_data(t) for t in accounts.list_tokens(ctx, accounts.account_for_email(ctx, email).id)]
-    text = "\n".join(f"{t['id']:5} {t['prefix']}... {t['name']:30} expires {t['expires_at'] or 'never'}"
-                     f"{' REVOKED' if t['revoked_at'] else ''}; last used {t['last_used_at'] or 'never'}"
-                     for t in rows)
+    text = "\n".join(
+        f"{t['id']:5} {t['prefix']}... {t['name']:30} expires {t['expires_at'] or 'never'}"
+        f"{' REVOKED' if t['revoked_at'] else ''}; last used {t['last_used_at'] or 'never'}"
+        for t in rows
+    )
     return text or "no tokens", rows
 
 
@@ -126,10 +140,20 @@ def tokens_revoke(state, ctx, token_id):
 
 
 def _account_data(account) -> dict:
-    return {"id": account.id, "officer": account.officer.email, "role": account.officer.role,
-            "totp": account.totp_secret_encrypted is not None}
+    return {
+        "id": account.id,
+        "officer": account.officer.email,
+        "role": account.officer.role,
+        "totp": account.totp_secret_encrypted is not None,
+    }
 
 
 def _token_data(token) -> dict:
-    return {"id": token.id, "prefix": token.prefix, "name": token.name, "expires_at": token.expires_at,
-            "revoked_at": token.revoked_at, "last_used_at": token.last_used_at}
+    return {
+        "id": token.id,
+        "prefix": token.prefix,
+        "name": token.name,
+        "expires_at": token.expires_at,
+        "revoked_at": token.revoked_at,
+        "last_used_at": token.last_used_at,
+    }

@@ -1,4 +1,5 @@
 """The policy workflow: incidents, warnings, restrictions, appeals, reviews, letters, what is due."""
+
 from __future__ import annotations
 
 import click
@@ -33,10 +34,20 @@ def terms_options(func):
         click.option("--external-email", "spoc_external_email"),
         click.option("--external-phone", "spoc_external_phone"),
         click.option("--consent-basis", help="The customer's consent or other lawful basis for an external contact."),
-        click.option("--channel", "allowed_channels", multiple=True, type=click.Choice(values(Channel)),
-                     help="A channel left open (repeatable)."),
-        click.option("--window", "windows", multiple=True, metavar="DAYS HH:MM-HH:MM",
-                     help="Permitted time, e.g. 'mon,wed 10:00-12:00' (repeatable)."),
+        click.option(
+            "--channel",
+            "allowed_channels",
+            multiple=True,
+            type=click.Choice(values(Channel)),
+            help="A channel left open (repeatable).",
+        ),
+        click.option(
+            "--window",
+            "windows",
+            multiple=True,
+            metavar="DAYS HH:MM-HH:MM",
+            help="Permitted time, e.g. 'mon,wed 10:00-12:00' (repeatable).",
+        ),
         click.option("--exclude-premises", multiple=True, help="Premises the customer may not attend."),
         click.option("--appointment-only", is_flag=True, default=None, help="Face-to-face by appointment only."),
         click.option("--subject", "subjects_allowed", multiple=True, help="Only these matters (repeatable)."),
@@ -91,24 +102,55 @@ def _window(text: str) -> dict:
     return {"days": days.lower().split(","), "start": start, "end": end}
 
 
-CHECK_KEYS = ("social_work_known", "social_work_enquiry_to", "social_work_enquired_on", "mental_health_client",
-              "adjustments_needed", "adjustments", "adjustments_notes", "other_services")
+CHECK_KEYS = (
+    "social_work_known",
+    "social_work_enquiry_to",
+    "social_work_enquired_on",
+    "mental_health_client",
+    "adjustments_needed",
+    "adjustments",
+    "adjustments_notes",
+    "other_services",
+)
 
 
 def checks_options(required: bool):
     """The pre-restriction checks (R9): required by `restrictions checks`, optional on `propose`."""
+
     def decorate(func):
         options = [
-            click.option("--social-work", "social_work_known", required=required,
-                         type=click.Choice(values(Tristate)), help="Is the customer known to Social Work Services?"),
-            click.option("--social-work-asked", "social_work_enquiry_to", metavar="WHO",
-                         help="Who at Social Work Services was asked (needed before activation if 'unknown')."),
-            click.option("--social-work-asked-on", "social_work_enquired_on", type=click.DateTime(["%Y-%m-%d"]),
-                         help="When they were asked (YYYY-MM-DD)."),
-            click.option("--mental-health-client", is_flag=True, default=None,
-                         help="A mental-health client of Social Work Services."),
-            click.option("--adjustments/--no-adjustments", "adjustments_needed", required=required, default=None,
-                         help="Are reasonable adjustments needed?"),
+            click.option(
+                "--social-work",
+                "social_work_known",
+                required=required,
+                type=click.Choice(values(Tristate)),
+                help="Is the customer known to Social Work Services?",
+            ),
+            click.option(
+                "--social-work-asked",
+                "social_work_enquiry_to",
+                metavar="WHO",
+                help="Who at Social Work Services was asked (needed before activation if 'unknown').",
+            ),
+            click.option(
+                "--social-work-asked-on",
+                "social_work_enquired_on",
+                type=click.DateTime(["%Y-%m-%d"]),
+                help="When they were asked (YYYY-MM-DD).",
+            ),
+            click.option(
+                "--mental-health-client",
+                is_flag=True,
+                default=None,
+                help="A mental-health client of Social Work Services.",
+            ),
+            click.option(
+                "--adjustments/--no-adjustments",
+                "adjustments_needed",
+                required=required,
+                default=None,
+                help="Are reasonable adjustments needed?",
+            ),
             click.option("--adjustment", "adjustments", multiple=True, type=click.Choice(values(Adjustment))),
             click.option("--adjustments-notes"),
             click.option("--other-services", required=required, help="Other services involved ('none' if none)."),
@@ -116,6 +158,7 @@ def checks_options(required: bool):
         for option in reversed(options):
             func = option(func)
         return func
+
     return decorate
 
 
@@ -132,6 +175,7 @@ def collect_checks(kwargs: dict) -> dict | None:
 
 
 # -- incidents and warnings ---------------------------------------------------------------
+
 
 @cli.group()
 def incidents() -> None:
@@ -180,6 +224,7 @@ def warnings_issue(state, ctx, customer, incidents, issued_on, **kw):
 
 # -- restrictions -------------------------------------------------------------------------
 
+
 @cli.group()
 def restrictions() -> None:
     """Restrictions: propose, checks, activate, impose, interim, confirm, amend, lift, withdraw."""
@@ -192,22 +237,29 @@ def restrictions() -> None:
 @click.option("--why-necessary", help="Why the restriction is necessary (required to activate).")
 @click.option("--warning", type=int, help="The warning it follows.")
 @click.option("--incident", "incidents", multiple=True, type=int, help="Incident id (repeatable).")
-@click.option("--activate", is_flag=True,
-              help="Senior officers: record the checks and activate at once (e.g. serious threat).")
+@click.option(
+    "--activate", is_flag=True, help="Senior officers: record the checks and activate at once (e.g. serious threat)."
+)
 @terms_options
 @checks_options(required=False)
 @unit_of_work()
-def restrictions_propose(state, ctx, customer, path, path_justification, why_necessary, warning, incidents,
-                         activate, **kw):
+def restrictions_propose(
+    state, ctx, customer, path, path_justification, why_necessary, warning, incidents, activate, **kw
+):
     """Propose a restriction for CUSTOMER; the checks may be given here too (as for `restrictions checks`)."""
     checks = collect_checks(kw)
-    data = {"customer": customer, "path": path, "path_justification": path_justification,
-            "why_necessary": why_necessary, "warning": warning, "incidents": list(incidents),
-            **collect_terms(kw)}
+    data = {
+        "customer": customer,
+        "path": path,
+        "path_justification": path_justification,
+        "why_necessary": why_necessary,
+        "warning": warning,
+        "incidents": list(incidents),
+        **collect_terms(kw),
+    }
     r = rs.impose(ctx, data, checks) if activate else rs.propose(ctx, data, checks)
     if r.state == "active":
-        return (f"restriction {r.id} active until review on {r.review_due}; letter queued",
-                _restriction_data(ctx, r))
+        return (f"restriction {r.id} active until review on {r.review_due}; letter queued", _restriction_data(ctx, r))
     recorded = "; checks recorded" if checks is not None else ""
     return f"restriction {r.id} {r.state}; review due {r.review_due}{recorded}", _restriction_data(ctx, r)
 
@@ -220,11 +272,15 @@ def restrictions_checks(state, ctx, restriction_id, **kw):
     """Record the pre-restriction checks."""
     row = rs.record_checks(ctx, restriction_id, collect_checks(kw))
     return f"checks recorded for restriction {restriction_id}", {
-        "restriction": restriction_id, "social_work_known": row.social_work_known,
+        "restriction": restriction_id,
+        "social_work_known": row.social_work_known,
         "social_work_enquiry_to": row.social_work_enquiry_to,
         "social_work_enquired_on": row.social_work_enquired_on,
-        "mental_health_client": row.mental_health_client, "adjustments_needed": row.adjustments_needed,
-        "adjustments": list(row.adjustments or []), "other_services": row.other_services}
+        "mental_health_client": row.mental_health_client,
+        "adjustments_needed": row.adjustments_needed,
+        "adjustments": list(row.adjustments or []),
+        "other_services": row.other_services,
+    }
 
 
 @restrictions.command("activate")
@@ -244,8 +300,7 @@ def restrictions_activate(state, ctx, restriction_id):
 def restrictions_interim(state, ctx, incident_id, note, **kw):
     """Record an immediate frontline action after INCIDENT_ID; it lapses unless confirmed in time."""
     r = rs.record_interim(ctx, {"incident": incident_id, "note": note, **collect_terms(kw)})
-    return f"interim action {r.id} recorded; a senior officer must confirm it by {r.confirm_by}", \
-        present.restriction(r)
+    return f"interim action {r.id} recorded; a senior officer must confirm it by {r.confirm_by}", present.restriction(r)
 
 
 @restrictions.command("confirm")
@@ -258,8 +313,13 @@ def restrictions_interim(state, ctx, incident_id, note, **kw):
 @unit_of_work()
 def restrictions_confirm(state, ctx, restriction_id, path, path_justification, why_necessary, warning, **kw):
     """Confirm an interim action as a considered restriction (senior officers)."""
-    data = {"path": path, "path_justification": path_justification, "why_necessary": why_necessary,
-            "warning": warning, **collect_terms(kw)}
+    data = {
+        "path": path,
+        "path_justification": path_justification,
+        "why_necessary": why_necessary,
+        "warning": warning,
+        **collect_terms(kw),
+    }
     r = rs.confirm_interim(ctx, restriction_id, data)
     return f"restriction {r.id} confirmed and active; review due {r.review_due}", present.restriction(r)
 
@@ -313,14 +373,17 @@ def restrictions_show(state, ctx, restriction_id):
     """Show one restriction's arrangement."""
     from ..models import Restriction
     from ..services.lookup import get
+
     r = get(ctx, Restriction, restriction_id, "restriction")
     record_read(ctx, "restrictions show", "restrictions", [r.id], [r.customer_id])
     data = _restriction_data(ctx, r)
     spoc = data["sole_point_of_contact"]
     who = spoc["officer"] or spoc["inbox"] or spoc["external"] or "-"
-    lines = [f"restriction {r.id} for {r.customer.reference}: {r.state} ({r.path})",
-             f"  sole point of contact: {who} ({spoc['kind']}), deputy {spoc['deputy'] or '-'}",
-             f"  channels open: {', '.join(data['allowed_channels']) or '-'}"]
+    lines = [
+        f"restriction {r.id} for {r.customer.reference}: {r.state} ({r.path})",
+        f"  sole point of contact: {who} ({spoc['kind']}), deputy {spoc['deputy'] or '-'}",
+        f"  channels open: {', '.join(data['allowed_channels']) or '-'}",
+    ]
     lines += [f"  times: {', '.join(_window_text(w) for w in data['time_windows'])}"] if data["time_windows"] else []
     lines += [f"  scope: {data['scope']}; starts {r.starts_on}; review {r.review_due}; ends {r.ends_on or '-'}"]
     return "\n".join(lines + _letter_and_appeal_lines(ctx, r, data)), data
@@ -338,14 +401,22 @@ def _restriction_data(ctx, r) -> dict:
     sent = lt.latest_sent(ctx, ap.RESTRICTION_LETTERS, restriction_id=r.id)
     deadline = lt.appeal_deadline(ctx, sent) if sent else None
     appeals_made = ap.appeals_against(ctx, restriction_id=r.id)
-    data.update({
-        "letter": _letter_data(ctx, newest) if newest else None,
-        "deemed_receipt": sent.deemed_receipt if sent else None,
-        "appeal_deadline": deadline,
-        "appeal_window_open": bool(deadline and deadline >= ctx.today() and r.state == "active"
-                                   and not any(a.received_on >= sent.deemed_receipt for a in appeals_made)),
-        "appeals": [_appeal_data(a) for a in appeals_made],
-    })
+    data.update(
+        {
+            "letter": _letter_data(ctx, newest) if newest else None,
+            "deemed_receipt": sent.deemed_receipt if sent else None,
+            "appeal_deadline": deadline,
+            "appeal_window_open": bool(
+                sent
+                and sent.deemed_receipt
+                and deadline
+                and deadline >= ctx.today()
+                and r.state == "active"
+                and not any(a.received_on >= sent.deemed_receipt for a in appeals_made)
+            ),
+            "appeals": [_appeal_data(a) for a in appeals_made],
+        }
+    )
     return data
 
 
@@ -358,19 +429,25 @@ def _letter_and_appeal_lines(ctx, r, data: dict) -> list[str]:
         sent_row = lt.latest_sent(ctx, ap.RESTRICTION_LETTERS, restriction_id=r.id)
         sent = _letter_data(ctx, sent_row) if sent_row else None
     if sent:
-        lines.append(f"  letter: {sent['kind']} letter {sent['id']} sent {sent['sent_on']} by {sent['method']}; "
-                     f"deemed received {sent['deemed_receipt']}")
+        lines.append(
+            f"  letter: {sent['kind']} letter {sent['id']} sent {sent['sent_on']} by {sent['method']}; "
+            f"deemed received {sent['deemed_receipt']}"
+        )
     if newest and newest["state"] != "sent":
-        lines.append(f"  letter: {newest['kind']} letter {newest['id']} waiting to be sent; the appeal window "
-                     "runs from its deemed receipt")
+        lines.append(
+            f"  letter: {newest['kind']} letter {newest['id']} waiting to be sent; the appeal window "
+            "runs from its deemed receipt"
+        )
     for a in data["appeals"]:
         late = f" (late: window closed {a['window_closes_on']})" if a["late"] else ""
         if a["state"] == "lodged":
-            lines.append(f"  appeal: appeal {a['id']} received {a['received_on']}{late}; decision due "
-                         f"{a['decision_due']}")
+            lines.append(
+                f"  appeal: appeal {a['id']} received {a['received_on']}{late}; decision due {a['decision_due']}"
+            )
         else:
-            lines.append(f"  appeal: appeal {a['id']} received {a['received_on']}{late}; {a['outcome']} on "
-                         f"{a['decided_on']}")
+            lines.append(
+                f"  appeal: appeal {a['id']} received {a['received_on']}{late}; {a['outcome']} on {a['decided_on']}"
+            )
     deadline = data["appeal_deadline"]
     if data["appeal_window_open"]:
         lines.append(f"  appeal: the customer may appeal until {deadline}")
@@ -380,6 +457,7 @@ def _letter_and_appeal_lines(ctx, r, data: dict) -> list[str]:
 
 
 # -- appeals, reviews, letters, what is due -------------------------------------------------
+
 
 @cli.group()
 def appeals() -> None:
@@ -438,16 +516,23 @@ def appeals_list(state, ctx):
 
 def _appeal_data(a) -> dict:
     data = present.appeal(a)
-    data.update({"customer": a.customer.reference, "late": bool(a.late), "late_reason": a.late_reason,
-                 "window_closes_on": a.window_closes_on})
+    data.update(
+        {
+            "customer": a.customer.reference,
+            "late": bool(a.late),
+            "late_reason": a.late_reason,
+            "window_closes_on": a.window_closes_on,
+        }
+    )
     return data
 
 
 def _appeal_line(a) -> str:
     subject = f"{a.kind} {a.restriction_id or a.warning_id}"
     late = f" LATE (window closed {a.window_closes_on}; accepted: {a.late_reason})" if a.late else ""
-    return (f"{a.id:5} {subject:16} {a.customer.reference:10} received {a.received_on}{late}; "
-            f"decision due {a.decision_due}")
+    return (
+        f"{a.id:5} {subject:16} {a.customer.reference:10} received {a.received_on}{late}; decision due {a.decision_due}"
+    )
 
 
 @cli.group(invoke_without_command=True)
@@ -465,10 +550,12 @@ def _reviews_list(state, ctx, overdue, within):
     today = ctx.today()
     rows = rv.overdue(ctx, today) if overdue else rv.due(ctx, today, within)
     record_read(ctx, "reviews", "restrictions", [r.id for r in rows], [r.customer_id for r in rows])
-    text = "\n".join(f"{r.id:5} {r.customer.reference:10} review due {r.review_due}"
-                     f"{' (' + str((today - r.review_due).days) + ' days overdue)' if r.review_due < today else ''}"
-                     f"{'; waits for the appeal decision' if r.state not in REVIEWABLE else ''}"
-                     for r in rows)
+    text = "\n".join(
+        f"{r.id:5} {r.customer.reference:10} review due {r.review_due}"
+        f"{' (' + str((today - r.review_due).days) + ' days overdue)' if r.review_due < today else ''}"
+        f"{'; waits for the appeal decision' if r.state not in REVIEWABLE else ''}"
+        for r in rows
+    )
     empty = "no overdue reviews" if overdue else f"no reviews due within {within} days"
     return text or empty, [present.restriction(r) for r in rows]
 
@@ -483,8 +570,12 @@ def _reviews_list(state, ctx, overdue, within):
 def reviews_hold(state, ctx, restriction_id, outcome, reasons, next_review, **kw):
     """Hold the review of a restriction (senior officers)."""
     terms = collect_terms(kw)
-    data = {"outcome": outcome, "reasons": reasons, "terms": terms or None,
-            "next_review_due": next_review.date().isoformat() if next_review else None}
+    data = {
+        "outcome": outcome,
+        "reasons": reasons,
+        "terms": terms or None,
+        "next_review_due": next_review.date().isoformat() if next_review else None,
+    }
     v = rv.hold(ctx, restriction_id, data)
     return f"review held: {v.outcome}; next review {v.next_review_due or '-'}", present.review(v)
 
@@ -504,17 +595,21 @@ def letters_list(state, ctx, show_all):
     else:
         rows = sorted(lt.unsent(ctx) + lt.open_appeal_windows(ctx, ctx.today()), key=lambda x: x.id)
     record_read(ctx, "letters list", "letters", [x.id for x in rows], [x.customer_id for x in rows])
-    return ("\n".join(_letter_line(ctx, x) for x in rows) or "no letters waiting",
-            [_letter_data(ctx, x) for x in rows])
+    return ("\n".join(_letter_line(ctx, x) for x in rows) or "no letters waiting", [_letter_data(ctx, x) for x in rows])
 
 
 def _letter_data(ctx, x) -> dict:
     """A letter for output: the customer's reference, its deemed receipt and the appeal deadline (R36, R41)."""
     data = present.letter(x)
     window = lt.appeal_window(ctx, x)
-    data.update({"customer": x.customer.reference, "decided_on": lt.decision_date(x),
-                 "appeal_deadline": lt.appeal_deadline(ctx, x),
-                 "appeal_working_days": window.working_days if window else None})
+    data.update(
+        {
+            "customer": x.customer.reference,
+            "decided_on": lt.decision_date(x),
+            "appeal_deadline": lt.appeal_deadline(ctx, x),
+            "appeal_working_days": window.working_days if window else None,
+        }
+    )
     return data
 
 
@@ -524,8 +619,9 @@ def _letter_line(ctx, x) -> str:
         later = "; appeal window starts on deemed receipt" if lt.appeal_window(ctx, x) else ""
         return f"{head} waiting to be sent{later}"
     deadline = lt.appeal_deadline(ctx, x)
-    return (f"{head} sent {x.sent_on} by {x.delivery_method}; deemed received {x.deemed_receipt}"
-            + (f"; appeal by {deadline}" if deadline else ""))
+    return f"{head} sent {x.sent_on} by {x.delivery_method}; deemed received {x.deemed_receipt}" + (
+        f"; appeal by {deadline}" if deadline else ""
+    )
 
 
 @letters.command("sent")
@@ -540,8 +636,11 @@ def letters_sent(state, ctx, letter_id, method, sent_on):
         data["sent_on"] = sent_on.date().isoformat()
     x = lt.mark_sent(ctx, letter_id, data)
     deadline = lt.appeal_deadline(ctx, x)
-    return (f"letter {x.id} sent by {x.delivery_method}; deemed received {x.deemed_receipt}"
-            + (f"; appeal by {deadline}" if deadline else ""), _letter_data(ctx, x))
+    return (
+        f"letter {x.id} sent by {x.delivery_method}; deemed received {x.deemed_receipt}"
+        + (f"; appeal by {deadline}" if deadline else ""),
+        _letter_data(ctx, x),
+    )
 
 
 @cli.command()
@@ -552,37 +651,53 @@ def due(state, ctx, within):
     found = dashboard.what_is_due(ctx, within)
     today = found.today
     lines = [f"reviews due within {within} days: {len(found.reviews)}"]
-    lines += [f"  restriction {r.id} ({r.customer.reference}) review {r.review_due}"
-              + (" OVERDUE" if r.review_due < today else "") for r in found.reviews]
+    lines += [
+        f"  restriction {r.id} ({r.customer.reference}) review {r.review_due}"
+        + (" OVERDUE" if r.review_due < today else "")
+        for r in found.reviews
+    ]
     lines += [f"interim actions to confirm: {len(found.interims)}"]
     lines += [f"  restriction {r.id} ({r.customer.reference}) confirm by {r.confirm_by}" for r in found.interims]
     lines += [f"appeals awaiting decision: {len(found.appeals)}"]
-    lines += [f"  appeal {a.id} ({a.kind} {a.restriction_id or a.warning_id}, {a.customer.reference}) decision due "
-              f"{a.decision_due}" + (" LATE" if a.decision_due < today else "")
-              + (" (lodged after the window closed)" if a.late else "") for a in found.appeals]
+    lines += [
+        f"  appeal {a.id} ({a.kind} {a.restriction_id or a.warning_id}, {a.customer.reference}) decision due "
+        f"{a.decision_due}"
+        + (" LATE" if a.decision_due < today else "")
+        + (" (lodged after the window closed)" if a.late else "")
+        for a in found.appeals
+    ]
     lines += [f"appeal windows open: {len(found.appeal_windows)}"]
-    lines += [f"  {x.kind} letter {x.id} ({x.customer.reference}) deemed received {x.deemed_receipt}; "
-              f"appeal by {lt.appeal_deadline(ctx, x)}" for x in found.appeal_windows]
+    lines += [
+        f"  {x.kind} letter {x.id} ({x.customer.reference}) deemed received {x.deemed_receipt}; "
+        f"appeal by {lt.appeal_deadline(ctx, x)}"
+        for x in found.appeal_windows
+    ]
     lines += [f"letters waiting to be sent: {len(found.letters)}"]
     lines += [f"  {x.kind} letter {x.id} ({x.customer.reference})" for x in found.letters]
     lines += _dead_actions(found)
-    data = {"reviews": [present.restriction(r) for r in found.reviews],
-            "interims": [present.restriction(r) for r in found.interims],
-            "appeals": [_appeal_data(a) for a in found.appeals],
-            "appeal_windows": [_letter_data(ctx, x) for x in found.appeal_windows],
-            "letters": [_letter_data(ctx, x) for x in found.letters],
-            "dead_actions": {"count": found.dead_count, "first": found.dead}}
+    data = {
+        "reviews": [present.restriction(r) for r in found.reviews],
+        "interims": [present.restriction(r) for r in found.interims],
+        "appeals": [_appeal_data(a) for a in found.appeals],
+        "appeal_windows": [_letter_data(ctx, x) for x in found.appeal_windows],
+        "letters": [_letter_data(ctx, x) for x in found.letters],
+        "dead_actions": {"count": found.dead_count, "first": found.dead},
+    }
     return "\n".join(lines), data
 
 
 def _dead_actions(found) -> list[str]:
     """Helpdesk actions given up on after every retry (plugin/services/dashboard.py): the count and the first few."""
     dead_count, dead = found.dead_count, found.dead
-    lines = [f"helpdesk actions dead-lettered: {dead_count}"
-             + (" (see `contactguard outbox dead`; `contactguard outbox retry` queues them again)"
-                if dead_count else "")]
-    lines += [f"  action {d['id']} {d['kind']} on ticket {d['ticket'] or '-'} via {d['connection']}: "
-              f"{_one_line(d['last_error'])}" for d in dead]
+    lines = [
+        f"helpdesk actions dead-lettered: {dead_count}"
+        + (" (see `contactguard outbox dead`; `contactguard outbox retry` queues them again)" if dead_count else "")
+    ]
+    lines += [
+        f"  action {d['id']} {d['kind']} on ticket {d['ticket'] or '-'} via {d['connection']}: "
+        f"{_one_line(d['last_error'])}"
+        for d in dead
+    ]
     if dead_count > len(dead):
         lines.append(f"  ... and {dead_count - len(dead)} more")
     return lines
@@ -590,4 +705,4 @@ def _dead_actions(found) -> list[str]:
 
 def _one_line(text: str | None, limit: int = 160) -> str:
     flat = " ".join((text or "-").split())
-    return flat if len(flat) <= limit else flat[:limit - 3] + "..."
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."

@@ -4,6 +4,7 @@ Each UK nation has its own public services ombudsman; the letters name the one f
 jurisdiction and give its web address, which a council can extend (telephone, address) in its own copy
 of the letter templates (docs/letters.md).
 """
+
 from __future__ import annotations
 
 OMBUDSMEN = {

@@ -4,6 +4,7 @@ Templates are looked up first in `<INSTANCE_PATH>/letters/` (a council's edited 
 base.html included) and then in this package's `templates/`. StrictUndefined makes a template that uses
 a name we do not supply fail loudly, as a refusal, instead of printing a blank.
 """
+
 from __future__ import annotations
 
 import base64
@@ -12,8 +13,15 @@ import warnings
 from pathlib import Path
 
 from jinja2 import (
-    ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError, TemplateSyntaxError,
-    UndefinedError, select_autoescape,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    UndefinedError,
+    select_autoescape,
 )
 
 from ..services.errors import InvalidInput
@@ -28,10 +36,16 @@ def environment(instance_path: str) -> Environment:
 
     Built for each letter (letters are few), so an override added or edited takes effect at once.
     """
-    loader = ChoiceLoader([FileSystemLoader(str(Path(instance_path) / OVERRIDE_DIR)),
-                           PackageLoader("plugin.letters", "templates")])
-    env = Environment(loader=loader, undefined=StrictUndefined, autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+    loader = ChoiceLoader(
+        [FileSystemLoader(str(Path(instance_path) / OVERRIDE_DIR)), PackageLoader("plugin.letters", "templates")]
+    )
+    env = Environment(
+        loader=loader,
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(FILTERS)
     return env
 
@@ -43,8 +57,9 @@ def logo_data_uri(path: str | None) -> str | None:
     try:
         content = Path(path).read_bytes()
     except OSError as exc:
-        raise LetterIncomplete(f"the council logo cannot be read ({path}): {exc.strerror or exc}",
-                               errors={"COUNCIL_LOGO": ["missing"]}) from None
+        raise LetterIncomplete(
+            f"the council logo cannot be read ({path}): {exc.strerror or exc}", errors={"COUNCIL_LOGO": ["missing"]}
+        ) from None
     mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
     return f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
 
@@ -57,16 +72,23 @@ def render_html(kind: str, variables: dict, instance_path: str) -> str:
         template = env.get_template(f"{kind}.html")
         return template.render(**variables, logo=logo)
     except UndefinedError as exc:
-        raise LetterIncomplete(f"the {kind} letter's template uses something not supplied: {exc.message}",
-                               errors={"template": [exc.message or "undefined"]}) from None
+        raise LetterIncomplete(
+            f"the {kind} letter's template uses something not supplied: {exc.message}",
+            errors={"template": [exc.message or "undefined"]},
+        ) from None
     except TemplateSyntaxError as exc:
         where = f"{exc.filename or exc.name}, line {exc.lineno}"
-        raise InvalidInput(f"the {kind} letter's template cannot be read: {exc.message} ({where})",
-                           errors={"template": [exc.message or "syntax error"]},
-                           code="letter_template_invalid") from None
+        raise InvalidInput(
+            f"the {kind} letter's template cannot be read: {exc.message} ({where})",
+            errors={"template": [exc.message or "syntax error"]},
+            code="letter_template_invalid",
+        ) from None
     except TemplateError as exc:
-        raise InvalidInput(f"the {kind} letter's template failed: {exc.message}",
-                           errors={"template": [exc.message or "error"]}, code="letter_template_invalid") from None
+        raise InvalidInput(
+            f"the {kind} letter's template failed: {exc.message}",
+            errors={"template": [exc.message or "error"]},
+            code="letter_template_invalid",
+        ) from None
 
 
 def _weasyprint():
@@ -78,8 +100,10 @@ def _weasyprint():
         try:
             import weasyprint
         except OSError as exc:  # Pango or its fonts missing from the system
-            raise InvalidInput("PDF letters need the Pango libraries (Debian: libpango-1.0-0 libpangoft2-1.0-0); "
-                               f"HTML works without them: {exc}") from None
+            raise InvalidInput(
+                "PDF letters need the Pango libraries (Debian: libpango-1.0-0 libpangoft2-1.0-0); "
+                f"HTML works without them: {exc}"
+            ) from None
     return weasyprint
 
 

@@ -5,6 +5,7 @@ description; the pre-restriction checks (social work, health, adjustments, other
 here at all. Each kind's builder adds its own section to the variables every letter shares (docs/letters.md
 lists them).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,13 +28,20 @@ ADDRESS_LINES = re.compile(r"\s*(?:\n|;)\s*")
 def letter_variables(ctx: Context, letter: Letter) -> dict:
     """Every variable the letter's template may use."""
     variables = {
-        "letter": {"id": letter.id, "kind": letter.kind, "sent": letter.state == "sent",
-                   "date": letter.sent_on or ctx.today(), "decided_on": lt.decision_date(letter),
-                   "reference": f"{letter.customer.reference}/{letter.id}"},
+        "letter": {
+            "id": letter.id,
+            "kind": letter.kind,
+            "sent": letter.state == "sent",
+            "date": letter.sent_on or ctx.today(),
+            "decided_on": lt.decision_date(letter),
+            "reference": f"{letter.customer.reference}/{letter.id}",
+        },
         "customer": {"name": letter.customer.name, "reference": letter.customer.reference},
         "council": council(ctx.settings),
-        "signatory": {"name": ctx.settings.get("LETTER_SIGNATORY"),
-                      "title": ctx.settings.get("LETTER_SIGNATORY_TITLE")},
+        "signatory": {
+            "name": ctx.settings.get("LETTER_SIGNATORY"),
+            "title": ctx.settings.get("LETTER_SIGNATORY_TITLE"),
+        },
         "ombudsman": ombudsman_for(ctx.settings.get("JURISDICTION", "SCT")),
         "appeal": appeal_route(ctx, letter),
         "policy_enclosed": True,
@@ -45,9 +53,11 @@ def letter_variables(ctx: Context, letter: Letter) -> dict:
 def council(settings: dict) -> dict:
     """The letterhead: name, address lines and the logo file (if any)."""
     address = settings.get("COUNCIL_ADDRESS") or ""
-    return {"name": settings.get("COUNCIL_NAME"),
-            "address": [line for line in ADDRESS_LINES.split(address.strip()) if line],
-            "logo": settings.get("COUNCIL_LOGO")}
+    return {
+        "name": settings.get("COUNCIL_NAME"),
+        "address": [line for line in ADDRESS_LINES.split(address.strip()) if line],
+        "logo": settings.get("COUNCIL_LOGO"),
+    }
 
 
 def appeal_route(ctx: Context, letter: Letter) -> dict | None:
@@ -55,17 +65,19 @@ def appeal_route(ctx: Context, letter: Letter) -> dict | None:
     window = lt.appeal_window(ctx, letter)
     if window is None:
         return None
-    return {"working_days": window.working_days, "deadline": lt.appeal_deadline(ctx, letter),
-            "deemed_receipt": letter.deemed_receipt,
-            "factual_inaccuracy_only": letter.kind == LetterKind.WARNING.value,
-            "decision_working_days": ctx.settings.get("APPEAL_DECISION_WORKING_DAYS", 10)}
+    return {
+        "working_days": window.working_days,
+        "deadline": lt.appeal_deadline(ctx, letter),
+        "deemed_receipt": letter.deemed_receipt,
+        "factual_inaccuracy_only": letter.kind == LetterKind.WARNING.value,
+        "decision_working_days": ctx.settings.get("APPEAL_DECISION_WORKING_DAYS", 10),
+    }
 
 
 def incidents(rows) -> list[dict]:
     """What happened, as dates and categories only (R51): never the description or who was involved."""
     ordered = sorted(rows, key=lambda i: (i.occurred_at, i.id))
-    return [{"date": i.occurred_at.astimezone(LOCAL_ZONE).date(), "category": category(i.category)}
-            for i in ordered]
+    return [{"date": i.occurred_at.astimezone(LOCAL_ZONE).date(), "category": category(i.category)} for i in ordered]
 
 
 def _date(value) -> dt.date | None:
@@ -79,7 +91,9 @@ def restriction_terms(ctx: Context, r: Restriction, facts: dict | None) -> dict:
     terms = facts if facts and "allowed_channels" in facts else describe(r)
     premises, subjects = terms.get("premises") or {}, terms.get("subjects") or {}
     return {
-        "id": r.id, "path": r.path, "reasons": r.why_necessary,
+        "id": r.id,
+        "path": r.path,
+        "reasons": r.why_necessary,
         "contact": sole_point_of_contact(ctx, r, terms.get("sole_point_of_contact") or {}),
         "channels": [channel(c) for c in terms.get("allowed_channels") or []],
         "time_windows": [time_window(w) for w in terms.get("time_windows") or []],
@@ -88,8 +102,10 @@ def restriction_terms(ctx: Context, r: Restriction, facts: dict | None) -> dict:
         "subjects_allowed": list(subjects.get("allowed") or []),
         "subjects_excluded": list(subjects.get("excluded") or []),
         "scope": _service_name(ctx, terms.get("scope")),
-        "starts_on": r.starts_on, "ends_on": _date(terms.get("ends_on")),
-        "review_due": _date(terms.get("review_due")), "confirm_by": r.confirm_by,
+        "starts_on": r.starts_on,
+        "ends_on": _date(terms.get("ends_on")),
+        "review_due": _date(terms.get("review_due")),
+        "confirm_by": r.confirm_by,
     }
 
 
@@ -99,13 +115,23 @@ def sole_point_of_contact(ctx: Context, r: Restriction, spoc: dict) -> dict | No
     if kind == SpocKind.OFFICER.value and spoc.get("officer"):
         officer = _officer(ctx, spoc["officer"])
         deputy = _officer(ctx, spoc.get("deputy"))
-        return {"name": officer.name if officer else None, "email": spoc["officer"], "phone": None, "role": None,
-                "deputy": deputy.name if deputy else None}
+        return {
+            "name": officer.name if officer else None,
+            "email": spoc["officer"],
+            "phone": None,
+            "role": None,
+            "deputy": deputy.name if deputy else None,
+        }
     if kind == SpocKind.SHARED_INBOX.value and spoc.get("inbox"):
         return {"name": None, "email": spoc["inbox"], "phone": None, "role": None, "deputy": None}
     if kind in (SpocKind.EXTERNAL_WORKER.value, SpocKind.REPRESENTATIVE.value) and spoc.get("external"):
-        return {"name": spoc["external"], "email": r.spoc_external_email, "phone": r.spoc_external_phone,
-                "role": r.spoc_external_role, "deputy": None}
+        return {
+            "name": spoc["external"],
+            "email": r.spoc_external_email,
+            "phone": r.spoc_external_phone,
+            "role": r.spoc_external_role,
+            "deputy": None,
+        }
     return None
 
 
@@ -135,9 +161,16 @@ def for_warning(ctx: Context, letter: Letter) -> dict:
     w = ctx.session.get(FormalWarning, letter.warning_id) if letter.warning_id else None
     if w is None:
         return {"warning": None, "incidents": []}
-    return {"warning": {"issued_on": w.issued_on, "behaviour": w.behaviour, "why_unacceptable": w.why_unacceptable,
-                        "change_requested": w.change_requested, "consequences": w.consequences},
-            "incidents": incidents(w.incidents)}
+    return {
+        "warning": {
+            "issued_on": w.issued_on,
+            "behaviour": w.behaviour,
+            "why_unacceptable": w.why_unacceptable,
+            "change_requested": w.change_requested,
+            "consequences": w.consequences,
+        },
+        "incidents": incidents(w.incidents),
+    }
 
 
 def for_restriction(ctx: Context, letter: Letter) -> dict:
@@ -147,8 +180,11 @@ def for_restriction(ctx: Context, letter: Letter) -> dict:
         return {"restriction": None, "incidents": [], "warning_issued_on": None}
     warning = ctx.session.get(FormalWarning, r.warning_id) if r.warning_id else None
     rows = {i.id: i for i in [*(warning.incidents if warning else []), *r.incidents]}  # what it rests on
-    return {"restriction": restriction_terms(ctx, r, letter.facts), "incidents": incidents(rows.values()),
-            "warning_issued_on": warning.issued_on if warning else None}
+    return {
+        "restriction": restriction_terms(ctx, r, letter.facts),
+        "incidents": incidents(rows.values()),
+        "warning_issued_on": warning.issued_on if warning else None,
+    }
 
 
 def for_review(ctx: Context, letter: Letter) -> dict:
@@ -159,9 +195,15 @@ def for_review(ctx: Context, letter: Letter) -> dict:
     if letter.decided_on is not None:
         query = query.where(Review.held_on <= letter.decided_on)
     review = ctx.session.scalars(query.order_by(Review.held_on.desc(), Review.id.desc())).first()
-    found["review"] = None if review is None else {
-        "held_on": review.held_on, "outcome": (letter.facts or {}).get("outcome") or review.outcome,
-        "reasons": review.reasons}
+    found["review"] = (
+        None
+        if review is None
+        else {
+            "held_on": review.held_on,
+            "outcome": (letter.facts or {}).get("outcome") or review.outcome,
+            "reasons": review.reasons,
+        }
+    )
     return found
 
 
@@ -171,11 +213,18 @@ def for_appeal(ctx: Context, letter: Letter) -> dict:
     if appeal is None:
         return {"appeal_decision": None, "restriction": None, "warning_issued_on": None}
     r = ctx.session.get(Restriction, appeal.restriction_id) if appeal.restriction_id else None
-    in_force = r is not None and appeal.outcome != "quashed"
-    return {"appeal_decision": {"kind": appeal.kind, "received_on": appeal.received_on, "outcome": appeal.outcome,
-                                "reasons": appeal.outcome_reasons, "decided_on": appeal.decided_on},
-            "restriction": restriction_terms(ctx, r, None) if in_force else None,
-            "warning_issued_on": _warning_issued_on(ctx, appeal.warning_id)}
+    in_force = r if appeal.outcome != "quashed" else None
+    return {
+        "appeal_decision": {
+            "kind": appeal.kind,
+            "received_on": appeal.received_on,
+            "outcome": appeal.outcome,
+            "reasons": appeal.outcome_reasons,
+            "decided_on": appeal.decided_on,
+        },
+        "restriction": restriction_terms(ctx, in_force, None) if in_force else None,
+        "warning_issued_on": _warning_issued_on(ctx, appeal.warning_id),
+    }
 
 
 def for_lifting(ctx: Context, letter: Letter) -> dict:
@@ -184,8 +233,13 @@ def for_lifting(ctx: Context, letter: Letter) -> dict:
     if r is None:
         return {"lifting": None}
     ended = r.ended_at.astimezone(LOCAL_ZONE).date() if r.ended_at else None
-    return {"lifting": {"on": ended or letter.decided_on, "lapsed": bool((letter.facts or {}).get("lapsed")),
-                        "starts_on": r.starts_on}}
+    return {
+        "lifting": {
+            "on": ended or letter.decided_on,
+            "lapsed": bool((letter.facts or {}).get("lapsed")),
+            "starts_on": r.starts_on,
+        }
+    }
 
 
 BUILDERS = {

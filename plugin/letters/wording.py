@@ -3,24 +3,40 @@
 Codes (channels, incident categories, days) are stable identifiers in the database; a customer reads
 these words instead. Kept in one table each so a council's own templates can use the same filters.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
 CHANNELS = {
-    "email": "e-mail", "telephone": "telephone", "letter": "letter", "in_person": "in person",
-    "web_form": "the online contact form", "chat": "web chat", "sms": "text message (SMS)",
+    "email": "e-mail",
+    "telephone": "telephone",
+    "letter": "letter",
+    "in_person": "in person",
+    "web_form": "the online contact form",
+    "chat": "web chat",
+    "sms": "text message (SMS)",
     "social_media": "social media",
 }
 
 CATEGORIES = {
-    "verbal_abuse": "verbal abuse", "written_abuse": "abusive correspondence", "threat": "a threat",
-    "physical_violence": "physical violence", "unreasonable_persistence": "unreasonably persistent contact",
+    "verbal_abuse": "verbal abuse",
+    "written_abuse": "abusive correspondence",
+    "threat": "a threat",
+    "physical_violence": "physical violence",
+    "unreasonable_persistence": "unreasonably persistent contact",
     "vexatious": "vexatious contact",
 }
 
-DAYS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
-        "sat": "Saturday", "sun": "Sunday"}
+DAYS = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
 
 
 def channel(code: str) -> str:
@@ -59,5 +75,11 @@ def time_window(window: dict) -> str:
     return f"{text} ({listing(channel(c) for c in channels)})" if channels else text
 
 
-FILTERS = {"channel": channel, "category": category, "long_date": long_date, "day_and_date": day_and_date,
-           "listing": listing, "time_window": time_window}
+FILTERS = {
+    "channel": channel,
+    "category": category,
+    "long_date": long_date,
+    "day_and_date": day_and_date,
+    "listing": listing,
+    "time_window": time_window,
+}

@@ -1,4 +1,5 @@
 """Alembic environment: the URL comes from contactguard's settings, never from a file."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -15,7 +16,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database to migrate: pass a connection or set sqlalchemy.url")
+    engine = make_engine(url)
     with engine.connect() as conn:
         _run(conn)
         conn.commit()

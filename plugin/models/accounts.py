@@ -5,6 +5,7 @@ deactivating them changes what their account may do at once. Nothing here is a s
 the password is an argon2 hash, the TOTP secret is sealed with the instance key (plugin/secretbox.py)
 and an API token is kept as its SHA-256 with a short prefix people can recognise.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,9 @@ class Account(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     officer: Mapped[Officer] = relationship()
-    tokens: Mapped[list[ApiToken]] = relationship(back_populates="account", cascade="all, delete-orphan",
-                                                  order_by="ApiToken.id")
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="account", cascade="all, delete-orphan", order_by="ApiToken.id"
+    )
 
 
 class ApiToken(Base):

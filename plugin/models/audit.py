@@ -13,6 +13,7 @@ The hash is not keyed: anyone able to rewrite rows can rewrite the whole chain. 
 evidence against a role that can only append (docs/operations-database.md), and against anyone at all
 once the head has been recorded somewhere they cannot reach (`contactguard audit verify`).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -66,20 +67,48 @@ def canonical_details(details) -> dict:
     return json.loads(json.dumps(details if details is not None else {}))
 
 
-def entry_hash(prev_hash: str, at: dt.datetime, actor: str, actor_officer_id: int | None, action: str,
-               entity_type: str, entity_id: int | None, customer_id: int | None, details: dict) -> str:
+def entry_hash(
+    prev_hash: str,
+    at: dt.datetime,
+    actor: str,
+    actor_officer_id: int | None,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    customer_id: int | None,
+    details: dict,
+) -> str:
     """SHA-256 (hex) of one entry's canonical serialisation, chained to `prev_hash`."""
     when = at.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
-    payload = [HASH_VERSION, prev_hash, when, actor, actor_officer_id, action, entity_type, entity_id,
-               customer_id, canonical_details(details)]
+    payload = [
+        HASH_VERSION,
+        prev_hash,
+        when,
+        actor,
+        actor_officer_id,
+        action,
+        entity_type,
+        entity_id,
+        customer_id,
+        canonical_details(details),
+    ]
     data = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 def hash_of(entry) -> str:
     """The hash `entry` (an AuditEntry or a row with the same fields) should carry."""
-    return entry_hash(entry.prev_hash, entry.at, entry.actor, entry.actor_officer_id, entry.action,
-                      entry.entity_type, entry.entity_id, entry.customer_id, entry.details)
+    return entry_hash(
+        entry.prev_hash,
+        entry.at,
+        entry.actor,
+        entry.actor_officer_id,
+        entry.action,
+        entry.entity_type,
+        entry.entity_id,
+        entry.customer_id,
+        entry.details,
+    )
 
 
 def lock_chain(connection) -> None:
@@ -94,10 +123,10 @@ def _chain_new_entries(session: Session, _flush_context, _instances) -> None:
     new = [obj for obj in session.new if isinstance(obj, AuditEntry)]
     if not new:
         return
-    new.sort(key=lambda obj: inspect(obj).insert_order)
+    new.sort(key=lambda obj: inspect(obj).insert_order or 0)  # pending objects always have one
     connection = session.connection()
     lock_chain(connection)
-    head = AuditHead.__table__
+    head = AuditHead.metadata.tables[AuditHead.__tablename__]  # the Table, typed as one
     row = connection.execute(select(head.c.entries, head.c.last_hash).where(head.c.id == HEAD_ID)).first()
     entries, last = (row.entries, row.last_hash) if row else (0, GENESIS)
     for entry in new:

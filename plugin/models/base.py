@@ -1,4 +1,5 @@
 """Declarative base and the column types shared by every table."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,4 +37,4 @@ class Base(DeclarativeBase):
     """Base of every contactguard table."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dt.datetime: UTCDateTime, dict: JSON, list: JSON}
+    type_annotation_map = {dt.datetime: UTCDateTime, dict: JSON, list: JSON}  # noqa: RUF012 - SQLAlchemy's own hook, read once

@@ -1,4 +1,5 @@
 """The policy's records: incidents, warnings, restrictions, checks, appeals, reviews, letters."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,10 +54,10 @@ class FormalWarning(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     issued_on: Mapped[dt.date] = mapped_column(Date)
-    behaviour: Mapped[str] = mapped_column(Text)          # Describe: what happened
-    why_unacceptable: Mapped[str] = mapped_column(Text)   # Explain: its impact
-    change_requested: Mapped[str] = mapped_column(Text)   # Suggest: what should change
-    consequences: Mapped[str] = mapped_column(Text)       # Consequences: what may follow
+    behaviour: Mapped[str] = mapped_column(Text)  # Describe: what happened
+    why_unacceptable: Mapped[str] = mapped_column(Text)  # Explain: its impact
+    change_requested: Mapped[str] = mapped_column(Text)  # Suggest: what should change
+    consequences: Mapped[str] = mapped_column(Text)  # Consequences: what may follow
     policy_enclosed: Mapped[bool] = mapped_column(Boolean, default=True)
     state: Mapped[str] = mapped_column(String(16), default="issued")  # issued | withdrawn
     followup_until: Mapped[dt.date] = mapped_column(Date, index=True)
@@ -111,7 +112,7 @@ class Restriction(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own hook, read once
 
     customer: Mapped[Customer] = relationship()
     spoc_officer: Mapped[Officer | None] = relationship(foreign_keys=[spoc_officer_id])

@@ -1,4 +1,5 @@
 """What the policy's clock has already done: one row per reminder, escalation, lapse or alert."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Who is who: services, officers, customers and the identities that find them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,9 +37,7 @@ class Officer(Base):
 
     service: Mapped[Service | None] = relationship()
     deputy: Mapped[Officer | None] = relationship(remote_side=[id])
-    helpdesk_ids: Mapped[list[OfficerHelpdeskId]] = relationship(
-        back_populates="officer", cascade="all, delete-orphan"
-    )
+    helpdesk_ids: Mapped[list[OfficerHelpdeskId]] = relationship(back_populates="officer", cascade="all, delete-orphan")
     absences: Mapped[list[OfficerAbsence]] = relationship(
         back_populates="officer", cascade="all, delete-orphan", order_by="OfficerAbsence.starts_on"
     )

@@ -1,4 +1,5 @@
 """Helpdesk connections, received events and the durable outbox of actions for the helpdesk."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,9 +31,15 @@ class WebhookEvent(Base):
     """One contact received from a helpdesk, the decision taken on it, and why."""
 
     __tablename__ = "webhook_events"
-    __table_args__ = (UniqueConstraint("connection_id", "delivery_key"),
-                      Index("ix_webhook_events_pending", "id", postgresql_where=text("outcome = 'pending'"),
-                            sqlite_where=text("outcome = 'pending'")))
+    __table_args__ = (
+        UniqueConstraint("connection_id", "delivery_key"),
+        Index(
+            "ix_webhook_events_pending",
+            "id",
+            postgresql_where=text("outcome = 'pending'"),
+            sqlite_where=text("outcome = 'pending'"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
     delivery_key: Mapped[str] = mapped_column(String(128))

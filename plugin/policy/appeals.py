@@ -1,4 +1,5 @@
 """Appeals (Glasgow article 6120; R35-R38): windows, grounds and who may hear them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,8 @@ class Grounds(str, enum.Enum):
 class Outcome(str, enum.Enum):
     """What the hearing officer decides."""
 
-    UPHELD = "upheld"    # the decision stands
-    VARIED = "varied"    # a different course agreed: terms amended
+    UPHELD = "upheld"  # the decision stands
+    VARIED = "varied"  # a different course agreed: terms amended
     QUASHED = "quashed"  # the restriction is lifted / the warning withdrawn
 
 
@@ -48,20 +49,34 @@ class AppealWindow:
 
 
 def lodging_problems(
-    *, kind: str, grounds: Grounds, received_on: dt.date, window: AppealWindow,
-    calendar: WorkingCalendar, late_reason: str | None,
+    *,
+    kind: str,
+    grounds: Grounds,
+    received_on: dt.date,
+    window: AppealWindow,
+    calendar: WorkingCalendar,
+    late_reason: str | None,
 ) -> list[Problem]:
     """Refuse a warning appeal on other grounds, and a late appeal without an exceptional reason."""
     problems = []
     if kind == "warning" and Grounds(grounds) != Grounds.FACTUAL_INACCURACY:
-        problems.append(Problem("grounds", "warning_grounds",
-                                "a warning can be appealed only on grounds of factual inaccuracy", "R35"))
+        problems.append(
+            Problem(
+                "grounds", "warning_grounds", "a warning can be appealed only on grounds of factual inaccuracy", "R35"
+            )
+        )
     closes = window.closes_on(calendar)
     if window.is_late(received_on, calendar) and not (late_reason and late_reason.strip()):
-        problems.append(Problem("received_on", "appeal_out_of_time",
-                                f"the appeal window closed on {closes.isoformat()} ({window.working_days} working "
-                                f"days after deemed receipt on {window.deemed_receipt.isoformat()}); a late appeal "
-                                "is accepted only with a recorded exceptional reason", "R36"))
+        problems.append(
+            Problem(
+                "received_on",
+                "appeal_out_of_time",
+                f"the appeal window closed on {closes} ({window.working_days} working "
+                f"days after deemed receipt on {window.deemed_receipt}); a late appeal "
+                "is accepted only with a recorded exceptional reason",
+                "R36",
+            )
+        )
     return problems
 
 
@@ -71,9 +86,14 @@ def hearing_problems(*, hearer_id: int, hearer_role: Role, involved_ids: set[int
     if Role(hearer_role) != Role.SENIOR:
         problems.append(Problem("heard_by", "senior_required", "an appeal is heard by a senior officer", "R36"))
     if hearer_id in involved_ids:
-        problems.append(Problem("heard_by", "hearer_involved",
-                                "the hearing officer was involved in the original decision; choose a senior "
-                                "officer who was not", "R36"))
+        problems.append(
+            Problem(
+                "heard_by",
+                "hearer_involved",
+                "the hearing officer was involved in the original decision; choose a senior officer who was not",
+                "R36",
+            )
+        )
     return problems
 
 

@@ -4,6 +4,7 @@ Deadlines such as "10 working days of receipt" (Glasgow article 6120) are counte
 working days of the council's jurisdiction, using that jurisdiction's bank holidays from
 the `holidays` package, from the date a letter is deemed received.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -90,13 +91,25 @@ def sending_problems(sent_on: dt.date, *, decided_on: dt.date | None, today: dt.
     """
     problems = []
     if sent_on > today:
-        problems.append(Problem("sent_on", "sent_in_future",
-                                f"the letter cannot be recorded as sent on {sent_on.isoformat()}, which is after "
-                                f"today ({today.isoformat()}): record it once it has gone", "R41"))
+        problems.append(
+            Problem(
+                "sent_on",
+                "sent_in_future",
+                f"the letter cannot be recorded as sent on {sent_on.isoformat()}, which is after "
+                f"today ({today.isoformat()}): record it once it has gone",
+                "R41",
+            )
+        )
     if decided_on is not None and sent_on < decided_on:
-        problems.append(Problem("sent_on", "sent_before_decision",
-                                f"the letter cannot have been sent on {sent_on.isoformat()}, before the decision "
-                                f"it reports was made on {decided_on.isoformat()}", "R32"))
+        problems.append(
+            Problem(
+                "sent_on",
+                "sent_before_decision",
+                f"the letter cannot have been sent on {sent_on.isoformat()}, before the decision "
+                f"it reports was made on {decided_on.isoformat()}",
+                "R32",
+            )
+        )
     return problems
 
 

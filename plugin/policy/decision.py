@@ -7,6 +7,7 @@ outside of the restriction will be disregarded." Disregarded still means read (R
 escalates safeguarding and new information instead, and information requests are never
 disregarded (R28).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,6 +19,7 @@ from .screen import DEFAULT_SCREEN, Screen, screen_for  # noqa: F401 - re-export
 from .vocabulary import SpocKind
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LONDON = ZoneInfo("Europe/London")  # the policy's clock, unless the caller names another zone
 
 
 class Outcome(str, enum.Enum):
@@ -37,8 +39,8 @@ class Contact:
     at: dt.datetime
     channel: str | None = None
     assigned_officer_id: int | None = None  # addressed or assigned to this officer
-    addressed_inbox: str | None = None      # sent to this mailbox
-    sender_email: str | None = None         # who actually wrote (a representative?)
+    addressed_inbox: str | None = None  # sent to this mailbox
+    sender_email: str | None = None  # who actually wrote (a representative?)
     service_id: int | None = None
     premises: str | None = None
     subject: str = ""
@@ -72,8 +74,9 @@ class Decision:
     screen_hits: tuple[str, ...] = ()
 
 
-def decide(contact: Contact, restrictions: list[Terms], screen: Screen = DEFAULT_SCREEN,
-           zone: ZoneInfo = ZoneInfo("Europe/London")) -> Decision:
+def decide(
+    contact: Contact, restrictions: list[Terms], screen: Screen = DEFAULT_SCREEN, zone: ZoneInfo = LONDON
+) -> Decision:
     """The policy's answer for this contact."""
     applicable = [t for t in restrictions if _in_scope(t, contact)]
     if not applicable:
@@ -85,15 +88,24 @@ def decide(contact: Contact, restrictions: list[Terms], screen: Screen = DEFAULT
     if screen.is_information_request(contact.subject, contact.text):
         hits = tuple(screen.hits(contact.subject, contact.text))
         also = f"; the screen also found {', '.join(hits)}: read it for risk now" if hits else ""
-        return Decision(Outcome.STATUTORY, "information request (FOI, EIR or subject access): never disregarded; "
-                        f"routed to the information-rights team{also}", terms.id, hits)
+        return Decision(
+            Outcome.STATUTORY,
+            "information request (FOI, EIR or subject access): never disregarded; "
+            f"routed to the information-rights team{also}",
+            terms.id,
+            hits,
+        )
     breach = _outside_arrangement(terms, contact, zone)
     if breach is None:
         return Decision(Outcome.FLAG, "restricted customer contacting within the arrangement", terms.id)
     hits = tuple(screen.hits(contact.subject, contact.text))
     if hits:
-        return Decision(Outcome.ESCALATE, f"{breach}; escalated, not disregarded: the screen found "
-                        f"{', '.join(hits)}", terms.id, hits)
+        return Decision(
+            Outcome.ESCALATE,
+            f"{breach}; escalated, not disregarded: the screen found {', '.join(hits)}",
+            terms.id,
+            hits,
+        )
     return Decision(Outcome.DISREGARD, breach, terms.id)
 
 

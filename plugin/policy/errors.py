@@ -1,4 +1,5 @@
 """The one error type a policy rule raises when it refuses."""
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 An illegal move fails with a message naming both states and the moves that are allowed,
 and the caller changes nothing.
 """
+
 from __future__ import annotations
 
 import enum
@@ -13,13 +14,13 @@ from .errors import PolicyViolation
 class State(str, enum.Enum):
     """Where a restriction stands."""
 
-    INTERIM = "interim"            # immediate frontline action, awaiting senior confirmation
-    PROPOSED = "proposed"          # considered restriction drafted, not yet in force
-    ACTIVE = "active"              # in force
+    INTERIM = "interim"  # immediate frontline action, awaiting senior confirmation
+    PROPOSED = "proposed"  # considered restriction drafted, not yet in force
+    ACTIVE = "active"  # in force
     UNDER_APPEAL = "under_appeal"  # in force while an appeal is heard
-    LAPSED = "lapsed"              # ended by the clock (end date, or interim not confirmed)
-    LIFTED = "lifted"              # ended by a senior officer (review, appeal quashed, behaviour changed)
-    WITHDRAWN = "withdrawn"        # proposal not taken forward
+    LAPSED = "lapsed"  # ended by the clock (end date, or interim not confirmed)
+    LIFTED = "lifted"  # ended by a senior officer (review, appeal quashed, behaviour changed)
+    WITHDRAWN = "withdrawn"  # proposal not taken forward
 
 
 class Action(str, enum.Enum):

@@ -3,6 +3,7 @@
 Each check returns the problems it finds; `activation_problems` gathers them all so a
 senior officer sees everything missing at once rather than one refusal at a time.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -89,20 +90,44 @@ def check_path(facts: ActivationFacts) -> list[Problem]:
     """A warning comes first, unless the behaviour is particularly vexatious or a serious threat (R4, R5, R61)."""
     path = Path(facts.path)
     if path == Path.AFTER_WARNING and not facts.has_standing_warning:
-        return [Problem("path", "warning_required",
-                        "no standing warning has been issued to this customer: issue a warning first, or record "
-                        "the path 'without_warning' with a justification, or 'serious_threat'", "R4")]
+        return [
+            Problem(
+                "path",
+                "warning_required",
+                "no standing warning has been issued to this customer: issue a warning first, or record "
+                "the path 'without_warning' with a justification, or 'serious_threat'",
+                "R4",
+            )
+        ]
     if path == Path.WITHOUT_WARNING and not _text_given(facts.path_justification):
-        return [Problem("path_justification", "justification_required",
-                        f"restricting without a warning needs a justification of why the behaviour is "
-                        f"particularly vexatious or unreasonable (at least {MIN_REASON_LENGTH} characters)", "R5")]
+        return [
+            Problem(
+                "path_justification",
+                "justification_required",
+                f"restricting without a warning needs a justification of why the behaviour is "
+                f"particularly vexatious or unreasonable (at least {MIN_REASON_LENGTH} characters)",
+                "R5",
+            )
+        ]
     if path == Path.SERIOUS_THREAT and not facts.has_violent_incident:
-        return [Problem("path", "threat_incident_required",
-                        "the serious-threat path needs a recorded incident of threat or physical violence", "R61")]
+        return [
+            Problem(
+                "path",
+                "threat_incident_required",
+                "the serious-threat path needs a recorded incident of threat or physical violence",
+                "R61",
+            )
+        ]
     if path == Path.INTERIM:
-        return [Problem("path", "interim_not_considered",
-                        "an interim action is confirmed by choosing the considered path it now follows "
-                        "(after_warning, without_warning or serious_threat)", "R1")]
+        return [
+            Problem(
+                "path",
+                "interim_not_considered",
+                "an interim action is confirmed by choosing the considered path it now follows "
+                "(after_warning, without_warning or serious_threat)",
+                "R1",
+            )
+        ]
     return []
 
 
@@ -110,40 +135,76 @@ def check_prerequisites(facts: ActivationFacts) -> list[Problem]:
     """Social Work Services and adjustments asked about; the necessity explained (R6, R9)."""
     problems = []
     if not _text_given(facts.why_necessary):
-        problems.append(Problem("why_necessary", "why_necessary_required",
-                                f"explain why the restriction is necessary (at least {MIN_REASON_LENGTH} characters)",
-                                "R6"))
+        problems.append(
+            Problem(
+                "why_necessary",
+                "why_necessary_required",
+                f"explain why the restriction is necessary (at least {MIN_REASON_LENGTH} characters)",
+                "R6",
+            )
+        )
     checks = facts.checks
     if checks is None or checks.social_work_known is None:
-        problems.append(Problem("checks.social_work_known", "checks_incomplete",
-                                "record whether the customer is known to Social Work Services (yes, no or unknown)",
-                                "R9"))
+        problems.append(
+            Problem(
+                "checks.social_work_known",
+                "checks_incomplete",
+                "record whether the customer is known to Social Work Services (yes, no or unknown)",
+                "R9",
+            )
+        )
     elif checks.social_work_known == Tristate.UNKNOWN and not (
         checks.social_work_enquiry_to and checks.social_work_enquiry_to.strip() and checks.social_work_enquired_on
     ):
-        problems.append(Problem("checks.social_work_enquiry", "social_work_enquiry_required",
-                                "whether the customer is known to Social Work Services is 'unknown': record who "
-                                "was asked and when (--social-work-asked, --social-work-asked-on) before the "
-                                "restriction comes into force", "R9"))
+        problems.append(
+            Problem(
+                "checks.social_work_enquiry",
+                "social_work_enquiry_required",
+                "whether the customer is known to Social Work Services is 'unknown': record who "
+                "was asked and when (--social-work-asked, --social-work-asked-on) before the "
+                "restriction comes into force",
+                "R9",
+            )
+        )
     if checks is None or checks.adjustments_needed is None:
-        problems.append(Problem("checks.adjustments_needed", "checks_incomplete",
-                                "record whether reasonable adjustments are needed", "R9"))
+        problems.append(
+            Problem(
+                "checks.adjustments_needed",
+                "checks_incomplete",
+                "record whether reasonable adjustments are needed",
+                "R9",
+            )
+        )
     elif checks.adjustments_needed and not checks.adjustments:
-        problems.append(Problem("checks.adjustments", "checks_incomplete",
-                                "adjustments are needed: record which", "R9"))
+        problems.append(
+            Problem("checks.adjustments", "checks_incomplete", "adjustments are needed: record which", "R9")
+        )
     if checks is None or checks.other_services is None:
-        problems.append(Problem("checks.other_services", "checks_incomplete",
-                                "record which other services are involved ('none' if none)", "R9"))
+        problems.append(
+            Problem(
+                "checks.other_services",
+                "checks_incomplete",
+                "record which other services are involved ('none' if none)",
+                "R9",
+            )
+        )
     return problems
 
 
-def check_arrangement(arr: Arrangement, checks: Checks | None,
-                      min_weekly_contact_minutes: int = DEFAULT_MIN_WEEKLY_CONTACT_MINUTES) -> list[Problem]:
+def check_arrangement(
+    arr: Arrangement, checks: Checks | None, min_weekly_contact_minutes: int = DEFAULT_MIN_WEEKLY_CONTACT_MINUTES
+) -> list[Problem]:
     """The terms leave contact open, name who, and carry the dates (R12-R15, R42-R44)."""
     problems = _check_who(arr, checks)
     if not arr.allowed_channels:
-        problems.append(Problem("allowed_channels", "no_channel_open",
-                                "at least one way of contacting the council must stay open", "R12"))
+        problems.append(
+            Problem(
+                "allowed_channels",
+                "no_channel_open",
+                "at least one way of contacting the council must stay open",
+                "R12",
+            )
+        )
     else:
         problems += _check_contact_time(arr, min_weekly_contact_minutes)
     problems += _check_dates(arr)
@@ -156,8 +217,11 @@ def _check_who(arr: Arrangement, checks: Checks | None) -> list[Problem]:
     if kind is None:
         return [Problem("spoc", "spoc_required", "name the sole point of contact", "R13")]
     if kind == SpocKind.OFFICER and not arr.spoc_officer_active:
-        return [Problem("spoc_officer", "spoc_officer_inactive",
-                        "the sole point of contact must be an active officer", "R13")]
+        return [
+            Problem(
+                "spoc_officer", "spoc_officer_inactive", "the sole point of contact must be an active officer", "R13"
+            )
+        ]
     if kind == SpocKind.SHARED_INBOX and not arr.spoc_inbox:
         return [Problem("spoc_inbox", "spoc_required", "give the shared inbox's address", "R13")]
     if kind in (SpocKind.EXTERNAL_WORKER, SpocKind.REPRESENTATIVE):
@@ -170,14 +234,26 @@ def _check_external(kind: SpocKind, arr: Arrangement, checks: Checks | None) -> 
     if not arr.spoc_external_name:
         problems.append(Problem("spoc_external_name", "spoc_required", "name the external contact", "R14"))
     if not arr.consent_basis:
-        problems.append(Problem("consent_basis", "consent_required",
-                                "record the customer's consent or other lawful basis for this contact", "R59"))
+        problems.append(
+            Problem(
+                "consent_basis",
+                "consent_required",
+                "record the customer's consent or other lawful basis for this contact",
+                "R59",
+            )
+        )
     if kind == SpocKind.EXTERNAL_WORKER and not (
         checks and checks.social_work_known == Tristate.YES and checks.mental_health_client
     ):
-        problems.append(Problem("spoc_kind", "external_worker_not_eligible",
-                                "a social or care worker may be the sole point of contact only for a customer with "
-                                "mental health issues who is a client of Social Work Services", "G4"))
+        problems.append(
+            Problem(
+                "spoc_kind",
+                "external_worker_not_eligible",
+                "a social or care worker may be the sole point of contact only for a customer with "
+                "mental health issues who is a client of Social Work Services",
+                "G4",
+            )
+        )
     return problems
 
 
@@ -195,8 +271,13 @@ def _check_dates(arr: Arrangement) -> list[Problem]:
     return problems
 
 
-def review_date_problems(review_due: dt.date | None, *, ends_on: dt.date | None = None,
-                         today: dt.date | None = None, field: str = "review_due") -> list[Problem]:
+def review_date_problems(
+    review_due: dt.date | None,
+    *,
+    ends_on: dt.date | None = None,
+    today: dt.date | None = None,
+    field: str = "review_due",
+) -> list[Problem]:
     """A review date is set from today on (R42), and not after the restriction has ended (R42, R44).
 
     `today` is given only where the date is being set now: a review date that has since passed is
@@ -206,14 +287,26 @@ def review_date_problems(review_due: dt.date | None, *, ends_on: dt.date | None 
         return []
     problems = []
     if today is not None and review_due < today:
-        problems.append(Problem(field, "review_in_past",
-                                f"the review date {review_due.isoformat()} is in the past (today is "
-                                f"{today.isoformat()}): give a date from today on", "R42"))
+        problems.append(
+            Problem(
+                field,
+                "review_in_past",
+                f"the review date {review_due.isoformat()} is in the past (today is "
+                f"{today.isoformat()}): give a date from today on",
+                "R42",
+            )
+        )
     if ends_on is not None and review_due > ends_on:
-        problems.append(Problem(field, "review_after_end",
-                                f"the review date {review_due.isoformat()} is after the restriction ends on "
-                                f"{ends_on.isoformat()}: review it on or before its end date, or extend the "
-                                "end date", "R44"))
+        problems.append(
+            Problem(
+                field,
+                "review_after_end",
+                f"the review date {review_due.isoformat()} is after the restriction ends on "
+                f"{ends_on.isoformat()}: review it on or before its end date, or extend the "
+                "end date",
+                "R44",
+            )
+        )
     return problems
 
 
@@ -248,9 +341,15 @@ def _check_contact_time(arr: Arrangement, minimum: int) -> list[Problem]:
     best = max(weekly_open_minutes(arr.time_windows, c) for c in arr.allowed_channels)
     if best >= minimum:
         return []
-    return [Problem("time_windows", "too_little_contact_time",
-                    f"the time windows leave at most {best} minutes a week on any open channel; at least "
-                    f"{minimum} minutes a week must stay open (CONTACTGUARD_MIN_WEEKLY_CONTACT_MINUTES)", "R12")]
+    return [
+        Problem(
+            "time_windows",
+            "too_little_contact_time",
+            f"the time windows leave at most {best} minutes a week on any open channel; at least "
+            f"{minimum} minutes a week must stay open (CONTACTGUARD_MIN_WEEKLY_CONTACT_MINUTES)",
+            "R12",
+        )
+    ]
 
 
 def _check_adjustments(arr: Arrangement, checks: Checks | None) -> list[Problem]:
@@ -259,13 +358,25 @@ def _check_adjustments(arr: Arrangement, checks: Checks | None) -> list[Problem]
         return []
     problems = []
     if arr.spoc_kind == SpocKind.SHARED_INBOX:
-        problems.append(Problem("spoc_kind", "named_officer_required",
-                                "reasonable adjustments are recorded: the arrangement must name a sole officer "
-                                "(or the customer's social or care worker), not a shared inbox", "G4"))
+        problems.append(
+            Problem(
+                "spoc_kind",
+                "named_officer_required",
+                "reasonable adjustments are recorded: the arrangement must name a sole officer "
+                "(or the customer's social or care worker), not a shared inbox",
+                "G4",
+            )
+        )
     if Adjustment.CANNOT_READ_OR_WRITE in checks.adjustments and Channel.TELEPHONE not in arr.allowed_channels:
-        problems.append(Problem("allowed_channels", "telephone_required",
-                                "the customer cannot read or write: keep telephone open to the named sole point of "
-                                "contact, or they may be denied legitimate access to the service", "G4"))
+        problems.append(
+            Problem(
+                "allowed_channels",
+                "telephone_required",
+                "the customer cannot read or write: keep telephone open to the named sole point of "
+                "contact, or they may be denied legitimate access to the service",
+                "G4",
+            )
+        )
     return problems
 
 
@@ -274,9 +385,4 @@ def activation_problems(facts: ActivationFacts) -> list[Problem]:
     arrangement_problems = check_arrangement(facts.arrangement, facts.checks, facts.min_weekly_contact_minutes)
     if facts.today is not None and not any(p.field == "review_due" for p in arrangement_problems):
         arrangement_problems += review_date_problems(facts.arrangement.review_due, today=facts.today)
-    return (
-        check_senior(facts.actor_role)
-        + check_path(facts)
-        + check_prerequisites(facts)
-        + arrangement_problems
-    )
+    return check_senior(facts.actor_role) + check_path(facts) + check_prerequisites(facts) + arrangement_problems

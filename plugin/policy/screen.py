@@ -22,6 +22,7 @@ Pattern language (one phrase per entry, matched against normalised text, whole w
     a-b         words in sequence (so an alternative   "no heating|hot-water" -> "no hot water"
                 can be several words)
 """
+
 from __future__ import annotations
 
 import functools
@@ -49,9 +50,9 @@ _REFLEXIVE = re.compile(r"\b(my|your|him|her|it|our|them|one) (self|selves)\b")
 
 
 def normalise(text: str | None) -> str:
-    """Lower case, accents, quotes, hyphens, punctuation and spacing folded: "Self‑Harm!!" -> "self harm".
+    """Lower case, accents, quotes, hyphens, punctuation and spacing folded: "Self\u2011Harm!!" -> "self harm".
 
-    Apostrophes are dropped ("I'm" -> "im", "can’t" -> "cant"); every other non-letter, non-digit
+    Apostrophes are dropped ("I'm" -> "im", "can\u2019t" -> "cant"); every other non-letter, non-digit
     character (hyphens, dashes, punctuation, emoji, line breaks) separates words; invisible
     characters (zero-width spaces, soft hyphens) are removed so they cannot split a word.
     """
@@ -67,11 +68,25 @@ def normalise(text: str | None) -> str:
 # -- patterns --------------------------------------------------------------------------------------
 
 _IRREGULAR = {
-    "beat": ("beaten",), "break": ("broke", "broken"), "burn": ("burnt",), "cut": ("cutting",),
-    "die": ("died", "dying"), "do": ("did", "done"), "fight": ("fought",), "get": ("got", "gotten"),
-    "give": ("gave", "given"), "go": ("went", "gone"), "hang": ("hung", "hanged"), "hit": ("hitting",),
-    "leave": ("left",), "lose": ("lost", "losing"), "shoot": ("shot",), "sleep": ("slept",),
-    "take": ("took", "taken", "taking"), "throw": ("threw", "thrown"), "run": ("ran", "running"),
+    "beat": ("beaten",),
+    "break": ("broke", "broken"),
+    "burn": ("burnt",),
+    "cut": ("cutting",),
+    "die": ("died", "dying"),
+    "do": ("did", "done"),
+    "fight": ("fought",),
+    "get": ("got", "gotten"),
+    "give": ("gave", "given"),
+    "go": ("went", "gone"),
+    "hang": ("hung", "hanged"),
+    "hit": ("hitting",),
+    "leave": ("left",),
+    "lose": ("lost", "losing"),
+    "shoot": ("shot",),
+    "sleep": ("slept",),
+    "take": ("took", "taken", "taking"),
+    "throw": ("threw", "thrown"),
+    "run": ("ran", "running"),
 }
 _VOWELS = set("aeiou")
 
@@ -125,7 +140,7 @@ def compile_pattern(pattern: str) -> re.Pattern:
                 raise ScreenConfigError(f"pattern {pattern!r}: '...' must sit between two words")
             gap = True
             continue
-        alternatives = [a for a in token.split("|")]
+        alternatives = token.split("|")
         if any(not a for a in alternatives):
             raise ScreenConfigError(f"pattern {pattern!r}: empty alternative in {token!r}")
         body = "(?:" + "|".join(_alternative(a, pattern) for a in alternatives) + ")"
@@ -140,83 +155,211 @@ def compile_pattern(pattern: str) -> re.Pattern:
 
 # -- the default list ------------------------------------------------------------------------------
 
-_OTHERS = ("you|u|ya|yous|yourself|yourselves|him|her|them|someone|somebody|anyone|anybody|everyone|everybody|"
-           "people|staff|officer*|councillor*|worker*|manager*|neighbour*|family|wife|husband|partner")
-_CHILD = ("child|children|childs|kid|kids|baby|babies|son|sons|daughter|daughters|grandchild|grandchildren|"
-          "grandson|granddaughter|toddler|infant|teenager|boy|girl|boys|girls|youngster*|bairn|bairns|wean|weans")
-_SPOC = ("officer|officers|contact|contact-officer|spoc|caseworker|case-worker|worker|handler|manager|person|"
-         "him|her|them|you|staff|named")
+_OTHERS = (
+    "you|u|ya|yous|yourself|yourselves|him|her|them|someone|somebody|anyone|anybody|everyone|everybody|"
+    "people|staff|officer*|councillor*|worker*|manager*|neighbour*|family|wife|husband|partner"
+)
+_CHILD = (
+    "child|children|childs|kid|kids|baby|babies|son|sons|daughter|daughters|grandchild|grandchildren|"
+    "grandson|granddaughter|toddler|infant|teenager|boy|girl|boys|girls|youngster*|bairn|bairns|wean|weans"
+)
+_SPOC = (
+    "officer|officers|contact|contact-officer|spoc|caseworker|case-worker|worker|handler|manager|person|"
+    "him|her|them|you|staff|named"
+)
 _SPOC_ROLE = "officer|contact-officer|caseworker|case-worker|worker|spoc|point-of-contact|contact-person"
 
 # Hyphenated words inside a pattern are words in sequence: "case-worker" matches "case worker" (and
 # "case-worker"), so an alternative can be several words.
 DEFAULT_PATTERNS: dict[str, tuple[str, ...]] = {
     "threat": (
-        "kill+", "murder+", "stab+", "shoot+", "strangle+", "batter+", "punch+", "slash+",
-        f"hurt+ ... {_OTHERS}", f"harm+ ... {_OTHERS}", f"hit+ ... {_OTHERS}", f"beat+ ... {_OTHERS}",
-        "beat+ ... up", "smash+ ... face|head|heads|teeth|skull|place|windows|up",
-        "attack+", "assault+", "bomb+", "weapon+", "knife|knives", "gun|guns|firearm*|shotgun*",
-        "threat|threats|threaten+", "violence|violent", "revenge", "burn+ ... down", "set ... on-fire",
-        "set fire", "petrol ... through|letterbox|door", "acid", "know where you ... live+",
-        "watch your back", "you ... regret", "you ... be sorry", "make you|yous|them|him|her pay", "youll pay",
-        "you will pay for", "you ... die+", "deserve+ to die", "come+ ... after|for you",
-        "sort you out", "do you in", "get+ hurt+|harm+|kill+|stab+|shot",
+        "kill+",
+        "murder+",
+        "stab+",
+        "shoot+",
+        "strangle+",
+        "batter+",
+        "punch+",
+        "slash+",
+        f"hurt+ ... {_OTHERS}",
+        f"harm+ ... {_OTHERS}",
+        f"hit+ ... {_OTHERS}",
+        f"beat+ ... {_OTHERS}",
+        "beat+ ... up",
+        "smash+ ... face|head|heads|teeth|skull|place|windows|up",
+        "attack+",
+        "assault+",
+        "bomb+",
+        "weapon+",
+        "knife|knives",
+        "gun|guns|firearm*|shotgun*",
+        "threat|threats|threaten+",
+        "violence|violent",
+        "revenge",
+        "burn+ ... down",
+        "set ... on-fire",
+        "set fire",
+        "petrol ... through|letterbox|door",
+        "acid",
+        "know where you ... live+",
+        "watch your back",
+        "you ... regret",
+        "you ... be sorry",
+        "make you|yous|them|him|her pay",
+        "youll pay",
+        "you will pay for",
+        "you ... die+",
+        "deserve+ to die",
+        "come+ ... after|for you",
+        "sort you out",
+        "do you in",
+        "get+ hurt+|harm+|kill+|stab+|shot",
     ),
     "self_harm": (
-        "suicid*", "kill+ ... myself|me", "end+ ... my ... life", "end+ ... it all", "end+ everything",
-        "take+ ... my ... life", "self-harm*", "selfharm*", "hurt+ ... myself", "harm+ ... myself",
-        "cut+ ... myself", "hang+ ... myself", "kill+ ... self", "overdos*", "od",
-        "jump+ ... off|from|in-front", "want+ ... to-die", "wish ... dead|die", "better off dead",
-        "better off without me", "no reason ... to-live|living", "not worth living",
+        "suicid*",
+        "kill+ ... myself|me",
+        "end+ ... my ... life",
+        "end+ ... it all",
+        "end+ everything",
+        "take+ ... my ... life",
+        "self-harm*",
+        "selfharm*",
+        "hurt+ ... myself",
+        "harm+ ... myself",
+        "cut+ ... myself",
+        "hang+ ... myself",
+        "kill+ ... self",
+        "overdos*",
+        "od",
+        "jump+ ... off|from|in-front",
+        "want+ ... to-die",
+        "wish ... dead|die",
+        "better off dead",
+        "better off without me",
+        "no reason ... to-live|living",
+        "not worth living",
         "no point ... living|in-living|going-on|in-life|anymore|carrying-on",
         "cant|cannot|can-not ... go-on|cope|carry-on|take-it|take-any-more|take-anymore",
         "dont|do-not want ... to-live|be-alive|be-here|wake-up|exist|live",
-        "give+ up on life", "be-here|be-around|last much-longer", "wont be here|around",
-        "finish+ ... myself", "do something stupid",
+        "give+ up on life",
+        "be-here|be-around|last much-longer",
+        "wont be here|around",
+        "finish+ ... myself",
+        "do something stupid",
     ),
     "child_at_risk": (
         f"{_CHILD} ... at-risk|in-danger|unsafe|danger|not-safe|isnt-safe",
-        (f"{_CHILD} ... abus*|neglect*|bully|bullied|bullying|groom*|exploit*|missing|scared|frightened|afraid|"
-         "terrified"),
+        (
+            f"{_CHILD} ... abus*|neglect*|bully|bullied|bullying|groom*|exploit*|missing|scared|frightened|afraid|"
+            "terrified"
+        ),
         f"{_CHILD} ... hurt+|harm+|beat+|hit+|attack+|assault+|starv*|locked",
         f"abus*|neglect*|hurt+|harm+|hit+|beat+|groom*|exploit*|attack+|assault+|batter+|punch+|kick+ ... {_CHILD}",
-        "children at risk", "child protection", "safeguard*",
+        "children at risk",
+        "child protection",
+        "safeguard*",
         "my|our child|childs|kid|kids|son|sons|daughter|daughters|baby|babys is|isnt|are|arent",
-        "kids are not safe", "social work* ... take|took|taking|remove* ... child*|kids|baby|son|daughter",
+        "kids are not safe",
+        "social work* ... take|took|taking|remove* ... child*|kids|baby|son|daughter",
     ),
     "homelessness": (
-        "homeless*", "evict*", "sleep+ rough", "rough sleep*", "nowhere ... live|stay|sleep|go",
-        "no where ... live|stay|sleep|go", "no fixed abode", "no home", "lose+|lost ... home|house|flat|tenancy",
-        "kick+|turf+|chuck+ ... out", "thrown|threw ... me|us|them ... out", "thrown out", "throw+ me|us out",
-        "put+ ... me|us ... on-the-street|out", "sofa surf*", "sofasurf*",
-        "sleep+ ... car|tent|street|streets|park|van|doorway", "on the streets",
-        "live+ ... on-the-street|streets", "notice to quit", "section 21", "repossess*", "possession order",
-        "temporary accommodation", "roof over ... head", "out on the street",
+        "homeless*",
+        "evict*",
+        "sleep+ rough",
+        "rough sleep*",
+        "nowhere ... live|stay|sleep|go",
+        "no where ... live|stay|sleep|go",
+        "no fixed abode",
+        "no home",
+        "lose+|lost ... home|house|flat|tenancy",
+        "kick+|turf+|chuck+ ... out",
+        "thrown|threw ... me|us|them ... out",
+        "thrown out",
+        "throw+ me|us out",
+        "put+ ... me|us ... on-the-street|out",
+        "sofa surf*",
+        "sofasurf*",
+        "sleep+ ... car|tent|street|streets|park|van|doorway",
+        "on the streets",
+        "live+ ... on-the-street|streets",
+        "notice to quit",
+        "section 21",
+        "repossess*",
+        "possession order",
+        "temporary accommodation",
+        "roof over ... head",
+        "out on the street",
     ),
     "spoc_complaint": (
-        f"complain* ... about|against|regarding|over|of ... {_SPOC}", f"complain* ... {_SPOC}",
-        "point of contact", "single point", "sole point", "spoc", "my contact officer",
-        f"different|another|new {_SPOC_ROLE}", f"change+|replace* ... {_SPOC_ROLE}",
-        (f"{_SPOC_ROLE} ... rude|abus*|harass*|bully*|bullied|lie+|lying|lied|racist|discriminat*|unfair|"
-         "useless|incompetent"),
-        "harass* ... me", "bully|bullied|bullies|bullying ... me", "victimi*",
+        f"complain* ... about|against|regarding|over|of ... {_SPOC}",
+        f"complain* ... {_SPOC}",
+        "point of contact",
+        "single point",
+        "sole point",
+        "spoc",
+        "my contact officer",
+        f"different|another|new {_SPOC_ROLE}",
+        f"change+|replace* ... {_SPOC_ROLE}",
+        (
+            f"{_SPOC_ROLE} ... rude|abus*|harass*|bully*|bullied|lie+|lying|lied|racist|discriminat*|unfair|"
+            "useless|incompetent"
+        ),
+        "harass* ... me",
+        "bully|bullied|bullies|bullying ... me",
+        "victimi*",
     ),
     "emergency": (
-        "emergency|emergencies", "urgent*", "flood+", "gas leak*", "smell+ ... gas", "gas smell*",
-        "carbon monoxide", "no heat*", "no heating|hot-water|electric*|power|water|gas", "on fire",
-        "fire brigade|service|engine", "house fire", "fire in", "smoke", "burning", "collaps*",
-        "ceiling ... fall*|fell|came-down|caved|coming-down", "sewage", "burst", "electric shock",
-        "exposed|live|bare wires", "sparking", "ambulance", "999", "police", "life threatening", "danger*",
-        "unsafe", "injur*", "trapped", "locked out", "asap",
+        "emergency|emergencies",
+        "urgent*",
+        "flood+",
+        "gas leak*",
+        "smell+ ... gas",
+        "gas smell*",
+        "carbon monoxide",
+        "no heat*",
+        "no heating|hot-water|electric*|power|water|gas",
+        "on fire",
+        "fire brigade|service|engine",
+        "house fire",
+        "fire in",
+        "smoke",
+        "burning",
+        "collaps*",
+        "ceiling ... fall*|fell|came-down|caved|coming-down",
+        "sewage",
+        "burst",
+        "electric shock",
+        "exposed|live|bare wires",
+        "sparking",
+        "ambulance",
+        "999",
+        "police",
+        "life threatening",
+        "danger*",
+        "unsafe",
+        "injur*",
+        "trapped",
+        "locked out",
+        "asap",
     ),
     INFORMATION_REQUEST: (
-        "freedom of information|info", "foi", "foisa", "environmental information", "eir request",
-        "subject access", "dsar", "sar", "sar request", "right of access", "article 15",
+        "freedom of information|info",
+        "foi",
+        "foisa",
+        "environmental information",
+        "eir request",
+        "subject access",
+        "dsar",
+        "sar",
+        "sar request",
+        "right of access",
+        "article 15",
     ),
 }
 
 
 # -- the screen -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Screen:

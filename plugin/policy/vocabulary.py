@@ -1,4 +1,5 @@
 """The policy's vocabulary: roles, paths, channels and categories, as stable codes."""
+
 from __future__ import annotations
 
 import enum
@@ -18,8 +19,8 @@ class Path(str, enum.Enum):
 
     AFTER_WARNING = "after_warning"
     WITHOUT_WARNING = "without_warning"  # "particularly vexatious or unreasonable"
-    SERIOUS_THREAT = "serious_threat"    # "a warning letter is not necessary"
-    INTERIM = "interim"                  # immediate action by the staff member at the time
+    SERIOUS_THREAT = "serious_threat"  # "a warning letter is not necessary"
+    INTERIM = "interim"  # immediate action by the staff member at the time
 
 
 class Channel(str, enum.Enum):
@@ -38,10 +39,10 @@ class Channel(str, enum.Enum):
 class SpocKind(str, enum.Enum):
     """Who the sole point of contact is (R13, R14)."""
 
-    OFFICER = "officer"                  # a named officer, covered by a deputy
-    SHARED_INBOX = "shared_inbox"        # a generic mailbox (LGSCO)
+    OFFICER = "officer"  # a named officer, covered by a deputy
+    SHARED_INBOX = "shared_inbox"  # a generic mailbox (LGSCO)
     EXTERNAL_WORKER = "external_worker"  # the customer's social or care worker
-    REPRESENTATIVE = "representative"    # an advocate or other representative, with consent
+    REPRESENTATIVE = "representative"  # an advocate or other representative, with consent
 
 
 class IncidentCategory(str, enum.Enum):

@@ -2,6 +2,7 @@
 
 The figures come from the service layer (plugin/services/reports.py); this package only renders them.
 """
+
 from .render import FORMATS, render_report
 
 __all__ = ["FORMATS", "render_report"]

@@ -4,6 +4,7 @@ A chart never stands alone (the GOV.UK pattern): the SVG carries a <title> and a
 figure in words, and `render.to_html` puts the data table beside it. pygal's tooltip script is removed,
 so the SVG is static: safe to inline in a page or a PDF, and the same on every screen reader.
 """
+
 from __future__ import annotations
 
 import sys
@@ -21,19 +22,34 @@ sys.meta_path[:] = [finder for finder in sys.meta_path if not isinstance(finder,
 SVG_NS = "http://www.w3.org/2000/svg"
 
 # GOV.UK Design System colours: blue, red, green, orange, purple, dark grey; white behind for print.
-STYLE = Style(background="#ffffff", plot_background="#ffffff", foreground="#0b0c0c", foreground_strong="#0b0c0c",
-              foreground_subtle="#b1b4b6", font_family="Arial, Helvetica, sans-serif", opacity="1",
-              colors=("#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#505a5f"))
+STYLE = Style(
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#0b0c0c",
+    foreground_strong="#0b0c0c",
+    foreground_subtle="#b1b4b6",
+    font_family="Arial, Helvetica, sans-serif",
+    opacity="1",
+    colors=("#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#505a5f"),
+)
 KINDS = {"bar": pygal.Bar, "line": pygal.Line}
 
 
 def chart_svg(report: Report) -> str:
     """The report's chart as a standalone SVG document (no XML declaration, so it can be inlined)."""
     chart = KINDS[report.chart](
-        js=[], style=STYLE, width=800, height=420, title=report.title, legend_at_bottom=True,
+        js=[],
+        style=STYLE,
+        width=800,
+        height=420,
+        title=report.title,
+        legend_at_bottom=True,
         show_legend=len(report.chart_series) > 1,
-        truncate_legend=-1, x_label_rotation=45 if len(report.rows) > 6 else 0, no_data_text="No data",
-        disable_xml_declaration=True)
+        truncate_legend=-1,
+        x_label_rotation=45 if len(report.rows) > 6 else 0,
+        no_data_text="No data",
+        disable_xml_declaration=True,
+    )
     chart.x_labels = [str(row[0]) for row in report.rows]
     labels = {c.key: c.label for c in report.columns}
     keys = [c.key for c in report.columns]
@@ -56,10 +72,10 @@ def describe(report: Report) -> str:
     keys = [c.key for c in report.columns]
     figures = "; ".join(
         f"{row[0]}: " + ", ".join(f"{labels[key]} {row[keys.index(key)]}" for key in report.chart_series)
-        for row in report.rows)
+        for row in report.rows
+    )
     kind = "Line chart" if report.chart == "line" else "Bar chart"
-    return (f"{kind}. {report.description}, {report.start.isoformat()} to {report.end.isoformat()}. "
-            f"{figures}.")
+    return f"{kind}. {report.description}, {report.start.isoformat()} to {report.end.isoformat()}. {figures}."
 
 
 def _accessible(svg: str, report: Report) -> str:

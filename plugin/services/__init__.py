@@ -1,4 +1,5 @@
 """The service layer: the one place each rule is enforced, whoever calls (CLI, API, web, worker)."""
+
 from .context import Actor, Context
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, Refused, ServiceError
 

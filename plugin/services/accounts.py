@@ -8,11 +8,13 @@ locked for LOCKOUT; the failed attempt is committed before the error is raised, 
 whatever the caller then does with its transaction. The audit trail records sign-ins by account and
 officer id, never the address typed or the password.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import secrets
+from typing import NoReturn, TypeGuard
 
 import pyotp
 from argon2 import PasswordHasher
@@ -68,6 +70,7 @@ def officer_actor(officer: Officer) -> Actor:
 
 # -- accounts ---------------------------------------------------------------------------------------------
 
+
 def create_account(ctx: Context, officer_email: str, password: str) -> Account:
     """Give an existing officer an account with this password (an admin, or the server's shell)."""
     require_admin(ctx, "creating an account")
@@ -103,11 +106,15 @@ def account_for_email(ctx: Context, email: str) -> Account:
 
 def _check_password(password: str) -> None:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long",
-                           errors={"password": [f"at least {MIN_PASSWORD_LENGTH} characters"]})
+        raise InvalidInput(
+            f"the password must be at least {MIN_PASSWORD_LENGTH} characters long",
+            errors={"password": [f"at least {MIN_PASSWORD_LENGTH} characters"]},
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidInput(f"the password must be at most {MAX_PASSWORD_LENGTH} characters long",
-                           errors={"password": [f"at most {MAX_PASSWORD_LENGTH} characters"]})
+        raise InvalidInput(
+            f"the password must be at most {MAX_PASSWORD_LENGTH} characters long",
+            errors={"password": [f"at most {MAX_PASSWORD_LENGTH} characters"]},
+        )
 
 
 def _account(ctx: Context, account_id: int) -> Account:
@@ -118,6 +125,7 @@ def _account(ctx: Context, account_id: int) -> Account:
 
 
 # -- TOTP -------------------------------------------------------------------------------------------------
+
 
 def enrol_totp(ctx: Context, account_id: int) -> str:
     """Give an account a new TOTP secret (sealed at rest); returns the otpauth:// URI to scan, once."""
@@ -152,20 +160,26 @@ def _accept_totp(ctx: Context, account: Account, secret: str, code: str) -> bool
 
 # -- signing in -------------------------------------------------------------------------------------------
 
+
 def authenticate(ctx: Context, email: str, password: str, totp_code: str | None = None) -> Actor:
     """The officer signing in with this e-mail and password (and TOTP code when enrolled), as an Actor."""
     account = _signable_account(ctx, email)
     now = ctx.now()
     if account is not None and account.locked_until is not None and account.locked_until > now:
-        _fail(ctx, account, "locked", AccountLocked(
-            "too many failed sign-in attempts: try again in 15 minutes, or ask an admin to reset the password"))
+        _fail(
+            ctx,
+            account,
+            "locked",
+            AccountLocked(
+                "too many failed sign-in attempts: try again in 15 minutes, or ask an admin to reset the password"
+            ),
+        )
     if not _password_matches(account, password):
         _count_failure(ctx, account, now)
     secret = _totp_secret(ctx, account)
     if secret is not None:
         if not totp_code:
-            raise TotpRequired("enter the 6-digit code from your authenticator app",
-                               errors={"totp_code": ["required"]})
+            raise TotpRequired("enter the 6-digit code from your authenticator app", errors={"totp_code": ["required"]})
         if not _accept_totp(ctx, account, secret, totp_code):
             _count_failure(ctx, account, now)
     return _signed_in(ctx, account, now, "password")
@@ -178,8 +192,14 @@ def sign_in_officer(ctx: Context, email: str, method: str) -> Actor:
     """
     account = _signable_account(ctx, email)
     if account is None:
-        _fail(ctx, None, "unknown", InvalidCredentials(
-            "that account cannot sign in to contactguard: ask an admin to give your officer record an account"))
+        _fail(
+            ctx,
+            None,
+            "unknown",
+            InvalidCredentials(
+                "that account cannot sign in to contactguard: ask an admin to give your officer record an account"
+            ),
+        )
     return _signed_in(ctx, account, ctx.now(), method)
 
 
@@ -187,12 +207,15 @@ def _signable_account(ctx: Context, email: str) -> Account | None:
     """The account of an active officer with this e-mail, or None (which of the two is never said)."""
     if not isinstance(email, str) or not email.strip():
         return None
-    query = (select(Account).join(Officer, Officer.id == Account.officer_id)
-             .where(Officer.email == email.strip().lower(), Officer.active.is_(True)))
+    query = (
+        select(Account)
+        .join(Officer, Officer.id == Account.officer_id)
+        .where(Officer.email == email.strip().lower(), Officer.active.is_(True))
+    )
     return ctx.session.scalar(query)
 
 
-def _password_matches(account: Account | None, password) -> bool:
+def _password_matches(account: Account | None, password) -> TypeGuard[Account]:
     if not isinstance(password, str) or not password or len(password) > MAX_PASSWORD_LENGTH:
         return False
     try:
@@ -201,24 +224,35 @@ def _password_matches(account: Account | None, password) -> bool:
         return False
 
 
-def _count_failure(ctx: Context, account: Account | None, now: dt.datetime) -> None:
+def _count_failure(ctx: Context, account: Account | None, now: dt.datetime) -> NoReturn:
     """One more wrong password or code: lock the account after MAX_FAILED_ATTEMPTS in a row."""
     if account is not None:
         account.failed_attempts = (account.failed_attempts or 0) + 1
         if account.failed_attempts >= MAX_FAILED_ATTEMPTS:
             account.locked_until, account.failed_attempts = now + LOCKOUT, 0
-    _fail(ctx, account, "wrong_password" if account else "unknown", InvalidCredentials(
-        "the e-mail address, password or code is not right", errors={"password": ["not right"]}))
+    _fail(
+        ctx,
+        account,
+        "wrong_password" if account else "unknown",
+        InvalidCredentials("the e-mail address, password or code is not right", errors={"password": ["not right"]}),
+    )
 
 
-def _fail(ctx: Context, account: Account | None, reason: str, error: ServiceError):
+def _fail(ctx: Context, account: Account | None, reason: str, error: ServiceError) -> NoReturn:
     """Audit the failed sign-in, commit it (the lockout must count it), and raise `error`."""
     details = {"reason": reason}
     if account is not None and account.locked_until is not None and reason != "locked":
         details["locked_until"] = account.locked_until.isoformat()
-    ctx.session.add(AuditEntry(
-        actor=ctx.actor.label, actor_officer_id=None, action="account.sign_in_failed", entity_type="accounts",
-        entity_id=account.id if account else None, details=details))
+    ctx.session.add(
+        AuditEntry(
+            actor=ctx.actor.label,
+            actor_officer_id=None,
+            action="account.sign_in_failed",
+            entity_type="accounts",
+            entity_id=account.id if account else None,
+            details=details,
+        )
+    )
     ctx.session.commit()
     raise error
 
@@ -226,9 +260,16 @@ def _fail(ctx: Context, account: Account | None, reason: str, error: ServiceErro
 def _signed_in(ctx: Context, account: Account, now: dt.datetime, method: str) -> Actor:
     actor = officer_actor(account.officer)
     account.failed_attempts, account.locked_until, account.last_sign_in_at = 0, None, now
-    ctx.session.add(AuditEntry(
-        actor=actor.label, actor_officer_id=actor.officer_id, action="account.signed_in", entity_type="accounts",
-        entity_id=account.id, details={"method": method}))
+    ctx.session.add(
+        AuditEntry(
+            actor=actor.label,
+            actor_officer_id=actor.officer_id,
+            action="account.signed_in",
+            entity_type="accounts",
+            entity_id=account.id,
+            details={"method": method},
+        )
+    )
     return actor
 
 
@@ -249,6 +290,7 @@ def actor_for_account(session, account_id: int) -> Actor | None:
 
 # -- API tokens -------------------------------------------------------------------------------------------
 
+
 def issue_token(ctx: Context, account_id: int, name: str, expires_days: int | None = 90) -> str:
     """A new personal API token for the account; the raw token is returned once and never stored."""
     account = _account(ctx, account_id)
@@ -259,8 +301,13 @@ def issue_token(ctx: Context, account_id: int, name: str, expires_days: int | No
     if expires_days is not None and not 1 <= expires_days <= 366:
         raise InvalidInput("a token expires after 1 to 366 days", errors={"expires_days": ["1 to 366"]})
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(account_id=account.id, name=name, prefix=raw[:TOKEN_SHOWN_CHARS], token_hash=_digest(raw),
-                     expires_at=ctx.now() + dt.timedelta(days=expires_days) if expires_days else None)
+    token = ApiToken(
+        account_id=account.id,
+        name=name,
+        prefix=raw[:TOKEN_SHOWN_CHARS],
+        token_hash=_digest(raw),
+        expires_at=ctx.now() + dt.timedelta(days=expires_days) if expires_days else None,
+    )
     ctx.session.add(token)
     ctx.audit("api_token.issued", token, account_id=account.id, expires_at=token.expires_at)
     return raw

@@ -1,4 +1,5 @@
 """Appeals: lodged within the window, heard by an uninvolved senior officer, decided in time (R35-R38)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -6,6 +7,7 @@ from sqlalchemy import select
 from ..models import Appeal, FormalWarning, Restriction
 from ..policy.appeals import AppealWindow, Grounds, Outcome, decision_due, hearing_problems, lodging_problems
 from ..policy.lifecycle import Action, State
+from ..policy.restrictions import review_date_problems
 from ..policy.vocabulary import LetterKind, Role
 from ..schemas import AppealDecisionInput, AppealInput
 from . import ticket_flags
@@ -15,7 +17,6 @@ from .letters import latest_sent, queue_letter
 from .lookup import get, load, officer_by_email, require_staff
 from .restrictions import _move
 from .terms import apply_terms, arrangement_problems, describe
-from ..policy.restrictions import review_date_problems
 
 RESTRICTION_LETTERS = (LetterKind.RESTRICTION, LetterKind.AMENDMENT)
 
@@ -26,24 +27,44 @@ def lodge(ctx: Context, data: dict) -> Appeal:
     data = load(AppealInput(), data)
     received_on = data["received_on"] or ctx.today()
     kind, subject, window = _subject_and_window(ctx, data)
-    problems = lodging_problems(kind=kind, grounds=Grounds(data["grounds"]), received_on=received_on,
-                                window=window, calendar=ctx.calendar, late_reason=data["late_reason"])
+    problems = lodging_problems(
+        kind=kind,
+        grounds=Grounds(data["grounds"]),
+        received_on=received_on,
+        window=window,
+        calendar=ctx.calendar,
+        late_reason=data["late_reason"],
+    )
     if problems:
         raise Refused.from_problems("the appeal cannot be accepted", problems)
     _refuse_second_open_appeal(ctx, kind, subject.id)
     late = window.is_late(received_on, ctx.calendar)
-    appeal = Appeal(kind=kind, customer_id=subject.customer_id, received_on=received_on,
-                    grounds=data["grounds"], statement=data["statement"], late_reason=data["late_reason"],
-                    late=late, window_closes_on=window.closes_on(ctx.calendar),
-                    decision_due=decision_due(received_on, _decide_days(ctx), ctx.calendar),
-                    recorded_by_id=ctx.actor.officer_id, **{f"{kind}_id": subject.id})
+    appeal = Appeal(
+        kind=kind,
+        customer_id=subject.customer_id,
+        received_on=received_on,
+        grounds=data["grounds"],
+        statement=data["statement"],
+        late_reason=data["late_reason"],
+        late=late,
+        window_closes_on=window.closes_on(ctx.calendar),
+        decision_due=decision_due(received_on, _decide_days(ctx), ctx.calendar),
+        recorded_by_id=ctx.actor.officer_id,
+        **{f"{kind}_id": subject.id},
+    )
     if kind == "restriction":
         _move(ctx, subject, Action.LODGE_APPEAL, State.UNDER_APPEAL)
     ctx.session.add(appeal)
     if data["heard_by"]:
         _assign(ctx, appeal, data["heard_by"])
-    ctx.audit("appeal.lodged", appeal, kind=kind, late=late, window_closes_on=appeal.window_closes_on,
-              decision_due=appeal.decision_due)
+    ctx.audit(
+        "appeal.lodged",
+        appeal,
+        kind=kind,
+        late=late,
+        window_closes_on=appeal.window_closes_on,
+        decision_due=appeal.decision_due,
+    )
     return appeal
 
 
@@ -66,8 +87,9 @@ def _subject_and_window(ctx: Context, data: dict):
 
 def restriction_appeal_window(ctx: Context, letter=None) -> AppealWindow:
     """The window to appeal a restriction, from the newest restriction or amendment letter sent (R36, R41)."""
-    return AppealWindow(letter.deemed_receipt if letter else None,
-                        ctx.settings.get("RESTRICTION_APPEAL_WORKING_DAYS", 10))
+    return AppealWindow(
+        letter.deemed_receipt if letter else None, ctx.settings.get("RESTRICTION_APPEAL_WORKING_DAYS", 10)
+    )
 
 
 def _refuse_second_open_appeal(ctx: Context, kind: str, subject_id: int) -> None:
@@ -78,16 +100,15 @@ def _refuse_second_open_appeal(ctx: Context, kind: str, subject_id: int) -> None
 
 def _involved(ctx: Context, appeal: Appeal) -> set[int]:
     if appeal.kind == "restriction":
-        r = ctx.session.get(Restriction, appeal.restriction_id)
+        r = get(ctx, Restriction, appeal.restriction_id)
         return {i for i in (r.proposed_by_id, r.activated_by_id) if i is not None}
-    warning = ctx.session.get(FormalWarning, appeal.warning_id)
+    warning = get(ctx, FormalWarning, appeal.warning_id)
     return {warning.issued_by_id}
 
 
 def _assign(ctx: Context, appeal: Appeal, email: str) -> None:
     hearer = officer_by_email(ctx, email, "heard_by")
-    problems = hearing_problems(hearer_id=hearer.id, hearer_role=Role(hearer.role),
-                                involved_ids=_involved(ctx, appeal))
+    problems = hearing_problems(hearer_id=hearer.id, hearer_role=Role(hearer.role), involved_ids=_involved(ctx, appeal))
     if problems:
         raise Refused.from_problems("that officer cannot hear this appeal", problems)
     appeal.heard_by_id = hearer.id
@@ -120,19 +141,27 @@ def decide(ctx: Context, appeal_id: int, data: dict) -> Appeal:
     appeal.state, appeal.outcome, appeal.outcome_reasons = "decided", outcome.value, data["reasons"]
     appeal.decided_on = data["decided_on"] or ctx.today()
     ctx.audit("appeal.decided", appeal, outcome=outcome, late=appeal.decided_on > appeal.decision_due)
-    queue_letter(ctx, LetterKind.APPEAL_OUTCOME, appeal.customer_id, appeal_id=appeal.id, decided_on=appeal.decided_on,
-                 restriction_id=appeal.restriction_id, warning_id=appeal.warning_id,
-                 facts={"outcome": outcome.value, "ombudsman": True})
+    queue_letter(
+        ctx,
+        LetterKind.APPEAL_OUTCOME,
+        appeal.customer_id,
+        appeal_id=appeal.id,
+        decided_on=appeal.decided_on,
+        restriction_id=appeal.restriction_id,
+        warning_id=appeal.warning_id,
+        facts={"outcome": outcome.value, "ombudsman": True},
+    )
     return appeal
 
 
 def _email_of(ctx: Context, officer_id: int) -> str:
     from ..models import Officer
-    return ctx.session.get(Officer, officer_id).email
+
+    return get(ctx, Officer, officer_id).email
 
 
 def _apply_restriction_outcome(ctx: Context, appeal: Appeal, outcome: Outcome, data: dict) -> None:
-    r = ctx.session.get(Restriction, appeal.restriction_id)
+    r = get(ctx, Restriction, appeal.restriction_id)
     if outcome == Outcome.QUASHED:
         _move(ctx, r, Action.DECIDE_APPEAL, State.LIFTED)
         r.ended_by_id, r.ended_at, r.end_reason = ctx.actor.officer_id, ctx.now(), data["reasons"]
@@ -146,28 +175,35 @@ def _apply_restriction_outcome(ctx: Context, appeal: Appeal, outcome: Outcome, d
         problems = arrangement_problems(ctx, r)
         if {"review_due", "ends_on"} & set(changed):
             today = ctx.today() if "review_due" in changed else None
-            problems += [p for p in review_date_problems(r.review_due, ends_on=r.ends_on, today=today)
-                         if p not in problems]
+            problems += [
+                p for p in review_date_problems(r.review_due, ends_on=r.ends_on, today=today) if p not in problems
+            ]
         if problems:
             raise Refused.from_problems("the varied terms are not allowed", problems)
         ctx.audit("restriction.varied_on_appeal", r, appeal=appeal.id)
         ticket_flags.terms_changed(ctx, r)
-        queue_letter(ctx, LetterKind.AMENDMENT, r.customer_id, restriction_id=r.id, decided_on=data["decided_on"],
-                     facts=describe(r))
+        queue_letter(
+            ctx,
+            LetterKind.AMENDMENT,
+            r.customer_id,
+            restriction_id=r.id,
+            decided_on=data["decided_on"],
+            facts=describe(r),
+        )
 
 
 def _apply_warning_outcome(ctx: Context, appeal: Appeal, outcome: Outcome) -> None:
     if outcome == Outcome.VARIED:
         raise InvalidInput("a warning appeal is upheld or quashed, not varied", errors={"outcome": ["not varied"]})
     if outcome == Outcome.QUASHED:
-        warning = ctx.session.get(FormalWarning, appeal.warning_id)
+        warning = get(ctx, FormalWarning, appeal.warning_id)
         warning.state = "withdrawn"
         ctx.audit("warning.withdrawn", warning, appeal=appeal.id)
 
 
 def appeals_against(ctx: Context, **subject) -> list[Appeal]:
     """Every appeal against one restriction or warning, oldest first."""
-    (column, value), = subject.items()
+    ((column, value),) = subject.items()
     return list(ctx.session.scalars(select(Appeal).where(getattr(Appeal, column) == value).order_by(Appeal.id)))
 
 

@@ -12,6 +12,7 @@
 - a rewritten history (every hash recomputed by someone who can write the table): only against a
   head recorded elsewhere, `expect_head`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,10 +39,17 @@ def record_read(ctx: Context, view: str, entity_type: str, ids, customer_ids=())
     details = {"view": view, "count": len(ids), "ids": ids[:MAX_IDS_PER_READ]}
     if len(customers) > 1:
         details["customers"] = customers[:MAX_IDS_PER_READ]
-    ctx.session.add(AuditEntry(
-        actor=ctx.actor.label, actor_officer_id=ctx.actor.officer_id, action=READ_ACTION,
-        entity_type=entity_type, entity_id=ids[0] if len(ids) == 1 else None,
-        customer_id=customers[0] if len(customers) == 1 else None, details=details))
+    ctx.session.add(
+        AuditEntry(
+            actor=ctx.actor.label,
+            actor_officer_id=ctx.actor.officer_id,
+            action=READ_ACTION,
+            entity_type=entity_type,
+            entity_id=ids[0] if len(ids) == 1 else None,
+            customer_id=customers[0] if len(customers) == 1 else None,
+            details=details,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -75,10 +83,13 @@ class Verification:
         return next((p.entry_id for p in self.problems if p.entry_id is not None), None)
 
     def as_dict(self) -> dict:
-        return {"ok": self.ok, "entries": self.entries, "head": self.head,
-                "first_bad_entry": self.first_bad_entry,
-                "problems": [{"entry_id": p.entry_id, "kind": p.kind, "message": p.message}
-                             for p in self.problems]}
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "head": self.head,
+            "first_bad_entry": self.first_bad_entry,
+            "problems": [{"entry_id": p.entry_id, "kind": p.kind, "message": p.message} for p in self.problems],
+        }
 
 
 def parse_head(text: str) -> tuple[int | None, str]:
@@ -94,13 +105,14 @@ def parse_head(text: str) -> tuple[int | None, str]:
     return int(count), digest
 
 
-def verify(connection, expect_head: str | None = None, tolerance: dt.timedelta = DEFAULT_TOLERANCE,
-           batch: int = 1000) -> Verification:
+def verify(
+    connection, expect_head: str | None = None, tolerance: dt.timedelta = DEFAULT_TOLERANCE, batch: int = 1000
+) -> Verification:
     """Recompute the chain over `connection` (one snapshot: see `snapshot_options`)."""
     expected = parse_head(expect_head) if expect_head else None
     result = Verification()
     table = AuditEntry.__table__
-    previous = None  # (id, hash, at) of the entry before
+    previous: tuple[int, str, dt.datetime] | None = None  # (id, hash, at) of the entry before
     expected_seen = expected is not None and expected[0] == 0 and expected[1] == GENESIS
     rows = connection.execution_options(yield_per=batch).execute(select(table).order_by(table.c.id))
     for row in rows:
@@ -108,17 +120,38 @@ def verify(connection, expect_head: str | None = None, tolerance: dt.timedelta =
         prev_id, prev_hash, prev_at = previous if previous else (None, GENESIS, None)
         if row.prev_hash != prev_hash:
             where = f"entry {prev_id}" if prev_id else "the start of the trail"
-            result.problems.append(Problem(row.id, "chain_broken", (
-                f"entry {row.id} does not follow {where}: an entry between them was deleted, "
-                f"or entry {row.id} was inserted out of chain")))
+            result.problems.append(
+                Problem(
+                    row.id,
+                    "chain_broken",
+                    (
+                        f"entry {row.id} does not follow {where}: an entry between them was deleted, "
+                        f"or entry {row.id} was inserted out of chain"
+                    ),
+                )
+            )
         if row.hash is None or row.hash != hash_of(row):
-            result.problems.append(Problem(row.id, "changed", (
-                f"entry {row.id} does not match its hash: it was changed after it was written, "
-                "or inserted by hand")))
+            result.problems.append(
+                Problem(
+                    row.id,
+                    "changed",
+                    (
+                        f"entry {row.id} does not match its hash: it was changed after it was written, "
+                        "or inserted by hand"
+                    ),
+                )
+            )
         if prev_at is not None and row.at < prev_at - tolerance:
-            result.problems.append(Problem(row.id, "backdated", (
-                f"entry {row.id} is dated {row.at.isoformat()}, before entry {prev_id} "
-                f"({prev_at.isoformat()}): it was back-dated or inserted out of order")))
+            result.problems.append(
+                Problem(
+                    row.id,
+                    "backdated",
+                    (
+                        f"entry {row.id} is dated {row.at.isoformat()}, before entry {prev_id} "
+                        f"({prev_at.isoformat()}): it was back-dated or inserted out of order"
+                    ),
+                )
+            )
         if expected and not expected_seen and row.hash == expected[1]:
             expected_seen = expected[0] is None or expected[0] == result.entries
         previous = (row.id, row.hash, row.at)
@@ -127,9 +160,16 @@ def verify(connection, expect_head: str | None = None, tolerance: dt.timedelta =
     if expected and not expected_seen:
         count, digest = expected
         at = f" as entry number {count}" if count is not None else ""
-        result.problems.append(Problem(None, "expected_head_missing", (
-            f"the recorded head {digest}{at} is not in the trail: the history up to it was "
-            "rewritten, or entries up to it were removed")))
+        result.problems.append(
+            Problem(
+                None,
+                "expected_head_missing",
+                (
+                    f"the recorded head {digest}{at} is not in the trail: the history up to it was "
+                    "rewritten, or entries up to it were removed"
+                ),
+            )
+        )
     return result
 
 
@@ -137,19 +177,41 @@ def _check_head(connection, result: Verification, last) -> None:
     head = connection.execute(select(AuditHead.__table__).where(AuditHead.__table__.c.id == HEAD_ID)).first()
     if head is None:
         if result.entries:
-            result.problems.append(Problem(None, "head_missing", (
-                f"the trail has {result.entries} entries but no head (audit_head was emptied)")))
+            result.problems.append(
+                Problem(
+                    None,
+                    "head_missing",
+                    (f"the trail has {result.entries} entries but no head (audit_head was emptied)"),
+                )
+            )
         return
     if head.entries != result.entries:
         after = f" after entry {last[0]}" if last else ""
-        result.problems.append(Problem(None, "truncated" if head.entries > result.entries else "head_behind", (
-            f"the head records {head.entries} entries but the trail has {result.entries}: "
-            + (f"entries{after} were deleted or the trail was emptied" if head.entries > result.entries
-               else "entries were added outside the chain"))))
+        result.problems.append(
+            Problem(
+                None,
+                "truncated" if head.entries > result.entries else "head_behind",
+                (
+                    f"the head records {head.entries} entries but the trail has {result.entries}: "
+                    + (
+                        f"entries{after} were deleted or the trail was emptied"
+                        if head.entries > result.entries
+                        else "entries were added outside the chain"
+                    )
+                ),
+            )
+        )
     elif head.last_hash != result.head_hash:
-        result.problems.append(Problem(last[0] if last else None, "head_mismatch", (
-            f"the newest entry{' ' + str(last[0]) if last else ''} is not the one the head records: "
-            "the newest entries were replaced")))
+        result.problems.append(
+            Problem(
+                last[0] if last else None,
+                "head_mismatch",
+                (
+                    f"the newest entry{' ' + str(last[0]) if last else ''} is not the one the head records: "
+                    "the newest entries were replaced"
+                ),
+            )
+        )
 
 
 def snapshot_options(dialect_name: str) -> dict:
@@ -157,8 +219,9 @@ def snapshot_options(dialect_name: str) -> dict:
     return {"isolation_level": "REPEATABLE READ"} if dialect_name == "postgresql" else {}
 
 
-def entries(ctx: Context, customer_id: int | None = None, before_id: int | None = None,
-            limit: int = 100) -> list[AuditEntry]:
+def entries(
+    ctx: Context, customer_id: int | None = None, before_id: int | None = None, limit: int = 100
+) -> list[AuditEntry]:
     """The newest audit entries first (of one customer; older than `before_id` to page back)."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if customer_id is not None:

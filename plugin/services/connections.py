@@ -1,4 +1,5 @@
 """Helpdesk connections: registered by an admin, tested before saving, secrets sealed and masked."""
+
 from __future__ import annotations
 
 import secrets as token_source
@@ -20,16 +21,18 @@ def _validate(schema_cls, data: dict, what: str) -> dict:
     try:
         return schema_cls().load(data)
     except ValidationError as exc:
-        raise InvalidInput(f"invalid {what}: check {', '.join(sorted(map(str, exc.messages)))}",
-                           errors={what: exc.messages}) from None
+        raise InvalidInput(
+            f"invalid {what}: check {', '.join(sorted(map(str, exc.messages)))}", errors={what: exc.messages}
+        ) from None
 
 
 def _check(adapter, settings: dict, secrets: dict) -> None:
     try:
         adapter.client(settings, secrets).test_connection()
     except ConnectionCheckFailed as exc:
-        raise InvalidInput(f"connection test failed ({exc.code}): {exc.message}",
-                           errors={exc.field: [exc.code]}, code=exc.code) from None
+        raise InvalidInput(
+            f"connection test failed ({exc.code}): {exc.message}", errors={exc.field: [exc.code]}, code=exc.code
+        ) from None
 
 
 def _new_id() -> str:
@@ -41,16 +44,23 @@ def add(ctx: Context, adapter_key: str, name: str, settings: dict, secrets: dict
     """Register a helpdesk; the helpdesk is called once with the credentials unless test=False."""
     require_admin(ctx, "adding a helpdesk connection")
     if adapter_key not in REGISTRY:
-        raise InvalidInput(f"unknown adapter {adapter_key}; known: {', '.join(sorted(REGISTRY))}",
-                           errors={"adapter": ["unknown"]})
+        raise InvalidInput(
+            f"unknown adapter {adapter_key}; known: {', '.join(sorted(REGISTRY))}", errors={"adapter": ["unknown"]}
+        )
     adapter = get_adapter(adapter_key)
     settings = _validate(adapter.settings_schema, settings, "settings")
     secrets = {k: v for k, v in _validate(adapter.secrets_schema, secrets, "secrets").items() if v is not None}
     if test:
         _check(adapter, settings, secrets)
     new_id = _new_id()
-    connection = Connection(id=new_id, url_token=new_id, adapter=adapter_key, name=name,
-                            settings=settings, secrets_encrypted=SecretBox(ctx.settings).seal(secrets))
+    connection = Connection(
+        id=new_id,
+        url_token=new_id,
+        adapter=adapter_key,
+        name=name,
+        settings=settings,
+        secrets_encrypted=SecretBox(ctx.settings).seal(secrets),
+    )
     ctx.session.add(connection)
     ctx.session.flush()
     ctx.session.add(_audit_entry(ctx, connection, "connection.added"))
@@ -60,9 +70,14 @@ def add(ctx: Context, adapter_key: str, name: str, settings: dict, secrets: dict
 def _audit_entry(ctx: Context, connection: Connection, action: str, **details):
     from ..models import AuditEntry
 
-    return AuditEntry(actor=ctx.actor.label, actor_officer_id=ctx.actor.officer_id, action=action,
-                      entity_type="connections", entity_id=None,
-                      details={"connection": connection.id[:6] + "…", "adapter": connection.adapter, **details})
+    return AuditEntry(
+        actor=ctx.actor.label,
+        actor_officer_id=ctx.actor.officer_id,
+        action=action,
+        entity_type="connections",
+        entity_id=None,
+        details={"connection": connection.id[:6] + "…", "adapter": connection.adapter, **details},
+    )
 
 
 def get(ctx: Context, connection_id: str) -> Connection:
@@ -80,9 +95,15 @@ def secrets_of(ctx: Context, connection: Connection) -> dict:
 
 def describe(ctx: Context, connection: Connection) -> dict:
     """What an admin may see: settings, and secret names with their values masked."""
-    return {"id": connection.id, "adapter": connection.adapter, "name": connection.name,
-            "active": connection.active, "settings": connection.settings,
-            "secrets": mask(secrets_of(ctx, connection)), "webhook_url": webhook_url(ctx, connection)}
+    return {
+        "id": connection.id,
+        "adapter": connection.adapter,
+        "name": connection.name,
+        "active": connection.active,
+        "settings": connection.settings,
+        "secrets": mask(secrets_of(ctx, connection)),
+        "webhook_url": webhook_url(ctx, connection),
+    }
 
 
 def webhook_url(ctx: Context, connection: Connection) -> str:

@@ -1,4 +1,5 @@
 """Who is acting, in which unit of work, under which settings and calendar."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -64,12 +65,17 @@ class Context:
         self.session.flush()
         if customer_id is None and type(entity).__tablename__ == "customers":
             customer_id = entity.id
-        self.session.add(AuditEntry(
-            actor=self.actor.label, actor_officer_id=self.actor.officer_id, action=action,
-            entity_type=type(entity).__tablename__, entity_id=entity.id,
-            customer_id=customer_id if customer_id is not None else getattr(entity, "customer_id", None),
-            details=_jsonable(details),
-        ))
+        self.session.add(
+            AuditEntry(
+                actor=self.actor.label,
+                actor_officer_id=self.actor.officer_id,
+                action=action,
+                entity_type=type(entity).__tablename__,
+                entity_id=entity.id,
+                customer_id=customer_id if customer_id is not None else getattr(entity, "customer_id", None),
+                details=_jsonable(details),
+            )
+        )
 
 
 def _jsonable(value):

@@ -8,6 +8,7 @@
 
 Anyone else (no role: an operator at the shell acting for nobody) gets the agent's view.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -43,90 +44,175 @@ def customer_view(ctx: Context, customer: Customer, role: Role | str | None = No
     s, cid = ctx.session, customer.id
     data = {
         "view": level,
-        "id": customer.id, "reference": customer.reference, "name": customer.name,
-        "identities": [{"kind": i.kind, "value": i.value, "connection": i.connection_id}
-                       for i in sorted(customer.identities, key=lambda i: i.id)],
+        "id": customer.id,
+        "reference": customer.reference,
+        "name": customer.name,
+        "identities": [
+            {"kind": i.kind, "value": i.value, "connection": i.connection_id}
+            for i in sorted(customer.identities, key=lambda i: i.id)
+        ],
     }
     in_force = in_force_for(ctx, cid)
     if level == "agent":
         data["restrictions"] = [arrangement(r) for r in in_force]
         return data
     # Officers see in-force restrictions with the path taken, as the policy workflow shows them.
-    data["restrictions"] = [{**arrangement(r), "path": r.path, "customer": customer.reference,
-                             "starts_on": _iso(r.starts_on), "activated_at": _iso(r.activated_at)}
-                            for r in in_force]
-    data["incidents"] = [{
-        "id": i.id, "occurred_at": _iso(i.occurred_at), "channel": i.channel, "category": i.category,
-        "description": i.description, "immediate_action": i.immediate_action,
-        "experienced_by": i.experienced_by.email, "violence_at_work_ref": i.violence_at_work_ref,
-    } for i in s.scalars(select(Incident).where(Incident.customer_id == cid).order_by(Incident.id))]
-    data["warnings"] = [{
-        "id": w.id, "issued_on": _iso(w.issued_on), "state": w.state, "issued_by": w.issued_by.email,
-        "behaviour": w.behaviour, "why_unacceptable": w.why_unacceptable, "change_requested": w.change_requested,
-        "consequences": w.consequences, "followup_until": _iso(w.followup_until), "effective": w.effective,
-        "incidents": sorted(x.id for x in w.incidents),
-    } for w in s.scalars(select(FormalWarning).where(FormalWarning.customer_id == cid).order_by(FormalWarning.id))]
+    data["restrictions"] = [
+        {
+            **arrangement(r),
+            "path": r.path,
+            "customer": customer.reference,
+            "starts_on": _iso(r.starts_on),
+            "activated_at": _iso(r.activated_at),
+        }
+        for r in in_force
+    ]
+    data["incidents"] = [
+        {
+            "id": i.id,
+            "occurred_at": _iso(i.occurred_at),
+            "channel": i.channel,
+            "category": i.category,
+            "description": i.description,
+            "immediate_action": i.immediate_action,
+            "experienced_by": i.experienced_by.email,
+            "violence_at_work_ref": i.violence_at_work_ref,
+        }
+        for i in s.scalars(select(Incident).where(Incident.customer_id == cid).order_by(Incident.id))
+    ]
+    data["warnings"] = [
+        {
+            "id": w.id,
+            "issued_on": _iso(w.issued_on),
+            "state": w.state,
+            "issued_by": w.issued_by.email,
+            "behaviour": w.behaviour,
+            "why_unacceptable": w.why_unacceptable,
+            "change_requested": w.change_requested,
+            "consequences": w.consequences,
+            "followup_until": _iso(w.followup_until),
+            "effective": w.effective,
+            "incidents": sorted(x.id for x in w.incidents),
+        }
+        for w in s.scalars(select(FormalWarning).where(FormalWarning.customer_id == cid).order_by(FormalWarning.id))
+    ]
     if level == "officer":
         return data
     every = list(s.scalars(select(Restriction).where(Restriction.customer_id == cid).order_by(Restriction.id)))
-    data["all_restrictions"] = [{
-        **arrangement(r), "path": r.path, "path_justification": r.path_justification,
-        "why_necessary": r.why_necessary, "end_reason": r.end_reason, "starts_on": _iso(r.starts_on),
-        "ended_at": _iso(r.ended_at), "external_contact": {
-            "name": r.spoc_external_name, "role": r.spoc_external_role, "email": r.spoc_external_email,
-            "phone": r.spoc_external_phone, "consent_basis": r.consent_basis},
-    } for r in every]
-    data["checks"] = [{
-        "restriction": r.id, "social_work_known": c.social_work_known,
-        "social_work_enquiry_to": c.social_work_enquiry_to, "social_work_enquired_on": _iso(c.social_work_enquired_on),
-        "mental_health_client": c.mental_health_client, "adjustments_needed": c.adjustments_needed,
-        "adjustments": list(c.adjustments or []), "adjustments_notes": c.adjustments_notes,
-        "other_services": c.other_services,
-    } for r in every if (c := r.checks) is not None]
+    data["all_restrictions"] = [
+        {
+            **arrangement(r),
+            "path": r.path,
+            "path_justification": r.path_justification,
+            "why_necessary": r.why_necessary,
+            "end_reason": r.end_reason,
+            "starts_on": _iso(r.starts_on),
+            "ended_at": _iso(r.ended_at),
+            "external_contact": {
+                "name": r.spoc_external_name,
+                "role": r.spoc_external_role,
+                "email": r.spoc_external_email,
+                "phone": r.spoc_external_phone,
+                "consent_basis": r.consent_basis,
+            },
+        }
+        for r in every
+    ]
+    data["checks"] = [
+        {
+            "restriction": r.id,
+            "social_work_known": c.social_work_known,
+            "social_work_enquiry_to": c.social_work_enquiry_to,
+            "social_work_enquired_on": _iso(c.social_work_enquired_on),
+            "mental_health_client": c.mental_health_client,
+            "adjustments_needed": c.adjustments_needed,
+            "adjustments": list(c.adjustments or []),
+            "adjustments_notes": c.adjustments_notes,
+            "other_services": c.other_services,
+        }
+        for r in every
+        if (c := r.checks) is not None
+    ]
     ids = [r.id for r in every]
-    data["appeals"] = [{
-        "id": a.id, "kind": a.kind, "restriction": a.restriction_id, "warning": a.warning_id,
-        "received_on": _iso(a.received_on), "grounds": a.grounds, "statement": a.statement, "state": a.state,
-        "outcome": a.outcome, "outcome_reasons": a.outcome_reasons, "decided_on": _iso(a.decided_on),
-    } for a in s.scalars(select(Appeal).where(Appeal.customer_id == cid).order_by(Appeal.id))]
-    data["reviews"] = [{
-        "id": v.id, "restriction": v.restriction_id, "held_on": _iso(v.held_on), "outcome": v.outcome,
-        "reasons": v.reasons, "next_review_due": _iso(v.next_review_due),
-    } for v in (s.scalars(select(Review).where(Review.restriction_id.in_(ids)).order_by(Review.id)) if ids else [])]
-    data["letters"] = [{
-        "id": x.id, "kind": x.kind, "restriction": x.restriction_id, "state": x.state, "sent_on": _iso(x.sent_on),
-        "deemed_receipt": _iso(x.deemed_receipt),
-    } for x in s.scalars(select(Letter).where(Letter.customer_id == cid).order_by(Letter.id))]
+    data["appeals"] = [
+        {
+            "id": a.id,
+            "kind": a.kind,
+            "restriction": a.restriction_id,
+            "warning": a.warning_id,
+            "received_on": _iso(a.received_on),
+            "grounds": a.grounds,
+            "statement": a.statement,
+            "state": a.state,
+            "outcome": a.outcome,
+            "outcome_reasons": a.outcome_reasons,
+            "decided_on": _iso(a.decided_on),
+        }
+        for a in s.scalars(select(Appeal).where(Appeal.customer_id == cid).order_by(Appeal.id))
+    ]
+    data["reviews"] = [
+        {
+            "id": v.id,
+            "restriction": v.restriction_id,
+            "held_on": _iso(v.held_on),
+            "outcome": v.outcome,
+            "reasons": v.reasons,
+            "next_review_due": _iso(v.next_review_due),
+        }
+        for v in (s.scalars(select(Review).where(Review.restriction_id.in_(ids)).order_by(Review.id)) if ids else [])
+    ]
+    data["letters"] = [
+        {
+            "id": x.id,
+            "kind": x.kind,
+            "restriction": x.restriction_id,
+            "state": x.state,
+            "sent_on": _iso(x.sent_on),
+            "deemed_receipt": _iso(x.deemed_receipt),
+        }
+        for x in s.scalars(select(Letter).where(Letter.customer_id == cid).order_by(Letter.id))
+    ]
     return data
 
 
 def render_text(data: dict) -> str:
     """The view as lines for a terminal."""
     lines = [f"{data['reference']}  {data['name']}"]
-    lines += [f"  {i['kind']:14} {i['value']}" + (f"  ({i['connection']})" if i["connection"] else "")
-              for i in data["identities"]]
+    lines += [
+        f"  {i['kind']:14} {i['value']}" + (f"  ({i['connection']})" if i["connection"] else "")
+        for i in data["identities"]
+    ]
     for r in data["restrictions"]:
         spoc = r["sole_point_of_contact"]
         who = spoc["officer"] or spoc["inbox"] or spoc["external"] or "-"
-        lines.append(f"  restriction {r['id']}: {r['state']}, contact via {who}, channels "
-                     f"{', '.join(r['allowed_channels']) or '-'}, review due {r['review_due']}")
+        lines.append(
+            f"  restriction {r['id']}: {r['state']}, contact via {who}, channels "
+            f"{', '.join(r['allowed_channels']) or '-'}, review due {r['review_due']}"
+        )
     if not data["restrictions"]:
         lines.append("  no restriction in force")
     for i in data.get("incidents", []):
-        lines.append(f"  incident {i['id']}: {i['occurred_at'][:10]} {i['category']} by {i['channel']}: "
-                     f"{i['description']}")
+        lines.append(
+            f"  incident {i['id']}: {i['occurred_at'][:10]} {i['category']} by {i['channel']}: {i['description']}"
+        )
     for w in data.get("warnings", []):
         lines.append(f"  warning {w['id']}: issued {w['issued_on']} ({w['state']}): {w['behaviour']}")
     for r in data.get("all_restrictions", []):
-        lines.append(f"  restriction {r['id']} ({r['state']}, {r['path']}): why necessary: {r['why_necessary'] or '-'}"
-                     + (f"; ended: {r['end_reason']}" if r["end_reason"] else ""))
+        lines.append(
+            f"  restriction {r['id']} ({r['state']}, {r['path']}): why necessary: {r['why_necessary'] or '-'}"
+            + (f"; ended: {r['end_reason']}" if r["end_reason"] else "")
+        )
     for c in data.get("checks", []):
-        lines.append(f"  checks for restriction {c['restriction']}: social work known {c['social_work_known']}, "
-                     f"mental health client {'yes' if c['mental_health_client'] else 'no'}, adjustments "
-                     f"{', '.join(c['adjustments']) or 'none'}")
+        lines.append(
+            f"  checks for restriction {c['restriction']}: social work known {c['social_work_known']}, "
+            f"mental health client {'yes' if c['mental_health_client'] else 'no'}, adjustments "
+            f"{', '.join(c['adjustments']) or 'none'}"
+        )
     for a in data.get("appeals", []):
-        lines.append(f"  appeal {a['id']}: {a['kind']} received {a['received_on']}, {a['state']}"
-                     + (f" ({a['outcome']})" if a["outcome"] else ""))
+        lines.append(
+            f"  appeal {a['id']}: {a['kind']} received {a['received_on']}, {a['state']}"
+            + (f" ({a['outcome']})" if a["outcome"] else "")
+        )
     for v in data.get("reviews", []):
         lines.append(f"  review {v['id']}: held {v['held_on']}, {v['outcome']}")
     for x in data.get("letters", []):

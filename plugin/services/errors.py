@@ -1,4 +1,5 @@
 """Errors the service layer raises; each maps to one HTTP status and one CLI exit code."""
+
 from __future__ import annotations
 
 

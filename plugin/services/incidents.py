@@ -1,4 +1,5 @@
 """Incidents and warnings: the record a restriction must rest on (R1, R3, R4, R51)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -21,15 +22,21 @@ def record_incident(ctx: Context, data: dict) -> Incident:
     experienced_by = officer_by_email(ctx, data["experienced_by"], "experienced_by")
     service = service_by_slug(ctx, data["service"])
     if data["occurred_at"].tzinfo is None:
-        raise InvalidInput("give the time with its zone, e.g. 2026-03-02T10:15+00:00",
-                           errors={"occurred_at": ["needs a time zone"]})
+        raise InvalidInput(
+            "give the time with its zone, e.g. 2026-03-02T10:15+00:00", errors={"occurred_at": ["needs a time zone"]}
+        )
     if data["occurred_at"] > ctx.now():
         raise InvalidInput("an incident cannot be in the future", errors={"occurred_at": ["in the future"]})
     incident = Incident(
-        customer_id=customer.id, experienced_by_id=experienced_by.id, occurred_at=data["occurred_at"],
-        service_id=service.id if service else (experienced_by.service_id), channel=data["channel"],
-        category=data["category"], description=data["description"],
-        violence_at_work_ref=data["violence_at_work_ref"], immediate_action=data["immediate_action"],
+        customer_id=customer.id,
+        experienced_by_id=experienced_by.id,
+        occurred_at=data["occurred_at"],
+        service_id=service.id if service else (experienced_by.service_id),
+        channel=data["channel"],
+        category=data["category"],
+        description=data["description"],
+        violence_at_work_ref=data["violence_at_work_ref"],
+        immediate_action=data["immediate_action"],
         recorded_by_id=ctx.actor.officer_id,
     )
     ctx.session.add(incident)
@@ -43,29 +50,45 @@ def issue_warning(ctx: Context, data: dict) -> FormalWarning:
     data = load(WarningInput(), data)
     customer = customer_by_ref(ctx, data["customer"])
     if not data["policy_enclosed"]:
-        raise InvalidInput("a warning letter always encloses a copy of the policy (article 6119)",
-                           errors={"policy_enclosed": ["must be true"]})
+        raise InvalidInput(
+            "a warning letter always encloses a copy of the policy (article 6119)",
+            errors={"policy_enclosed": ["must be true"]},
+        )
     incidents = [get(ctx, Incident, i, "incident") for i in data["incidents"]]
     if any(i.customer_id != customer.id for i in incidents):
         raise InvalidInput("every incident must be this customer's", errors={"incidents": ["another customer's"]})
     issued_on = data["issued_on"] or ctx.today()
     months = ctx.settings.get("WARNING_FOLLOWUP_MONTHS", 3)
     warning = FormalWarning(
-        customer_id=customer.id, issued_by_id=ctx.actor.officer_id, issued_on=issued_on,
-        behaviour=data["behaviour"], why_unacceptable=data["why_unacceptable"],
-        change_requested=data["change_requested"], consequences=data["consequences"],
-        policy_enclosed=True, followup_until=add_months(issued_on, months), incidents=incidents,
+        customer_id=customer.id,
+        issued_by_id=ctx.actor.officer_id,
+        issued_on=issued_on,
+        behaviour=data["behaviour"],
+        why_unacceptable=data["why_unacceptable"],
+        change_requested=data["change_requested"],
+        consequences=data["consequences"],
+        policy_enclosed=True,
+        followup_until=add_months(issued_on, months),
+        incidents=incidents,
     )
     ctx.session.add(warning)
     ctx.audit("warning.issued", warning, incidents=[i.id for i in incidents])
-    queue_letter(ctx, LetterKind.WARNING, customer.id, warning_id=warning.id, decided_on=issued_on,
-                 facts={"policy_enclosed": True, "appeal_grounds": "factual_inaccuracy"})
+    queue_letter(
+        ctx,
+        LetterKind.WARNING,
+        customer.id,
+        warning_id=warning.id,
+        decided_on=issued_on,
+        facts={"policy_enclosed": True, "appeal_grounds": "factual_inaccuracy"},
+    )
     return warning
 
 
 def standing_warning(ctx: Context, customer_id: int) -> FormalWarning | None:
     """The newest warning not withdrawn on appeal, if any."""
-    query = (select(FormalWarning).where(FormalWarning.customer_id == customer_id,
-                                         FormalWarning.state == "issued")
-             .order_by(FormalWarning.issued_on.desc(), FormalWarning.id.desc()))
+    query = (
+        select(FormalWarning)
+        .where(FormalWarning.customer_id == customer_id, FormalWarning.state == "issued")
+        .order_by(FormalWarning.issued_on.desc(), FormalWarning.id.desc())
+    )
     return ctx.session.scalars(query).first()

@@ -4,6 +4,7 @@ Only officers, senior officers and admins write letters; an agent sees the arran
 Every rendering is audited as `letter.rendered` with identifiers and the format only, never the text.
 Recording that a letter went, and so starting the appeal clock, stays with letters.mark_sent.
 """
+
 from __future__ import annotations
 
 from ..letters import letter_variables, render_html, render_pdf, require_complete

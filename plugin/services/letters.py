@@ -1,4 +1,5 @@
 """Letters the policy requires: queued when a decision is made, deemed received once sent (R30-R34, R41)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,12 +11,11 @@ from ..models import Appeal, FormalWarning, Letter, Restriction
 from ..policy.appeals import AppealWindow
 from ..policy.calendar import sending_problems
 from ..policy.lifecycle import State
-from ..policy.vocabulary import LetterKind
+from ..policy.vocabulary import LetterKind, Role
 from ..schemas import LetterSentInput
 from .context import Context
 from .errors import Conflict, Refused
 from .lookup import get, load, require_staff
-from ..policy.vocabulary import Role
 
 # Letters a customer may appeal, and the setting that gives the window in working days (R35, R36).
 APPEALABLE = {
@@ -41,15 +41,20 @@ def mark_sent(ctx: Context, letter_id: int, data: dict) -> Letter:
     data = load(LetterSentInput(), data)
     letter = get(ctx, Letter, letter_id, "letter")
     if letter.state == "sent":
-        raise Conflict(f"letter {letter.id} was already sent on {letter.sent_on.isoformat()}")
+        raise Conflict(f"letter {letter.id} was already sent on {letter.sent_on}")
     sent_on = data["sent_on"] or ctx.today()
     problems = sending_problems(sent_on, decided_on=decision_date(letter), today=ctx.today())
     if problems:
         raise Refused.from_problems(f"letter {letter.id} cannot be recorded as sent", problems)
     letter.state, letter.delivery_method, letter.sent_on = "sent", data["method"], sent_on
     letter.deemed_receipt = ctx.calendar.deemed_receipt(sent_on, data["method"])
-    ctx.audit("letter.sent", letter, method=letter.delivery_method, deemed_receipt=letter.deemed_receipt,
-              appeal_deadline=appeal_deadline(ctx, letter))
+    ctx.audit(
+        "letter.sent",
+        letter,
+        method=letter.delivery_method,
+        deemed_receipt=letter.deemed_receipt,
+        appeal_deadline=appeal_deadline(ctx, letter),
+    )
     return letter
 
 
@@ -78,18 +83,23 @@ def appeal_deadline(ctx: Context, letter: Letter) -> dt.date | None:
 
 def latest_sent(ctx: Context, kinds: tuple[LetterKind, ...], **link) -> Letter | None:
     """The most recent sent letter of these kinds for a restriction or warning."""
-    (column, value), = link.items()
-    query = (select(Letter).where(getattr(Letter, column) == value, Letter.state == "sent",
-                                  Letter.kind.in_([k.value for k in kinds]))
-             .order_by(Letter.sent_on.desc(), Letter.id.desc()))
+    ((column, value),) = link.items()
+    query = (
+        select(Letter)
+        .where(getattr(Letter, column) == value, Letter.state == "sent", Letter.kind.in_([k.value for k in kinds]))
+        .order_by(Letter.sent_on.desc(), Letter.id.desc())
+    )
     return ctx.session.scalars(query).first()
 
 
 def latest(ctx: Context, kinds: tuple[LetterKind, ...], **link) -> Letter | None:
     """The most recent letter of these kinds for a restriction or warning, sent or not."""
-    (column, value), = link.items()
-    query = (select(Letter).where(getattr(Letter, column) == value, Letter.kind.in_([k.value for k in kinds]))
-             .order_by(Letter.id.desc()))
+    ((column, value),) = link.items()
+    query = (
+        select(Letter)
+        .where(getattr(Letter, column) == value, Letter.kind.in_([k.value for k in kinds]))
+        .order_by(Letter.id.desc())
+    )
     return ctx.session.scalars(query).first()
 
 
@@ -101,12 +111,20 @@ def open_appeal_windows(ctx: Context, today: dt.date) -> list[Letter]:
     """
     longest = max(ctx.settings.get(setting, 10) for setting in set(APPEALABLE.values()))
     earliest = today - dt.timedelta(days=longest * 2 + 21)
-    query = select(Letter).where(Letter.state == "sent", Letter.kind.in_(list(APPEALABLE)),
-                                 Letter.deemed_receipt >= earliest).order_by(Letter.id)
-    newest = {}  # the window runs from the newest letter about the decision (as `appeals lodge` counts it)
+    query = (
+        select(Letter)
+        .where(Letter.state == "sent", Letter.kind.in_(list(APPEALABLE)), Letter.deemed_receipt >= earliest)
+        .order_by(Letter.id)
+    )
+    newest: dict[
+        tuple[str, int | None], Letter
+    ] = {}  # the window runs from the newest letter about the decision (as `appeals lodge` counts it)
     for letter in ctx.session.scalars(query):
-        subject = ("warning", letter.warning_id) if letter.kind == LetterKind.WARNING.value \
+        subject = (
+            ("warning", letter.warning_id)
+            if letter.kind == LetterKind.WARNING.value
             else ("restriction", letter.restriction_id)
+        )
         if subject not in newest or (letter.sent_on, letter.id) > (newest[subject].sent_on, newest[subject].id):
             newest[subject] = letter
     found = []

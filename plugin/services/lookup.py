@@ -1,5 +1,8 @@
 """Finding things by the names people use, and validating input, for every service module."""
+
 from __future__ import annotations
+
+from typing import TypeVar, overload
 
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
@@ -11,6 +14,7 @@ from .context import Context
 from .errors import Forbidden, InvalidInput, NotFound, Refused
 
 STAFF_RANK = {Role.AGENT: 0, Role.OFFICER: 1, Role.SENIOR: 2}
+Row = TypeVar("Row")
 
 
 def load(schema: Schema, data: dict, partial: bool = False) -> dict:
@@ -19,17 +23,25 @@ def load(schema: Schema, data: dict, partial: bool = False) -> dict:
         return schema.load(data or {}, partial=partial)
     except ValidationError as exc:
         fields_named = ", ".join(sorted(str(k) for k in exc.messages)) if isinstance(exc.messages, dict) else ""
-        raise InvalidInput(f"invalid input: check {fields_named}", errors=exc.messages) from None
+        # A payload that is not an object has no fields: marshmallow's own key for such errors.
+        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise InvalidInput(f"invalid input: check {fields_named}", errors=errors) from None
 
 
-def get(ctx: Context, model, ident: int, what: str | None = None):
+def get(ctx: Context, model: type[Row], ident: int | None, what: str | None = None) -> Row:
     """The row with primary key `ident`, or NotFound naming it."""
     row = ctx.session.get(model, ident) if ident is not None else None
     if row is None:
-        raise NotFound(f"no {what or model.__tablename__.rstrip('s')} with id {ident}")
+        raise NotFound(f"no {what or getattr(model, '__tablename__', 'row').rstrip('s')} with id {ident}")
     return row
 
 
+@overload
+def officer_by_email(ctx: Context, email: str, field: str = ...) -> Officer: ...
+@overload
+def officer_by_email(ctx: Context, email: None, field: str = ...) -> None: ...
+@overload
+def officer_by_email(ctx: Context, email: str | None, field: str = ...) -> Officer | None: ...
 def officer_by_email(ctx: Context, email: str | None, field: str = "officer") -> Officer | None:
     """The officer with this e-mail, None for None, NotFound otherwise."""
     if email is None:
@@ -50,6 +62,12 @@ def customer_by_ref(ctx: Context, reference: str) -> Customer:
     return found
 
 
+@overload
+def service_by_slug(ctx: Context, slug: str, field: str = ...) -> Service: ...
+@overload
+def service_by_slug(ctx: Context, slug: None, field: str = ...) -> None: ...
+@overload
+def service_by_slug(ctx: Context, slug: str | None, field: str = ...) -> Service | None: ...
 def service_by_slug(ctx: Context, slug: str | None, field: str = "service") -> Service | None:
     """The service with this slug, None for None, NotFound otherwise."""
     if slug is None:
@@ -58,6 +76,13 @@ def service_by_slug(ctx: Context, slug: str | None, field: str = "service") -> S
     if found is None:
         raise NotFound(f"no service with slug {slug}", errors={field: ["unknown service"]})
     return found
+
+
+def acting_officer_id(ctx: Context, what: str) -> int:
+    """The id of the officer acting; Forbidden when no officer is (the system cannot do `what`)."""
+    if ctx.actor.officer_id is None:
+        raise Forbidden(f"{what} needs an officer; you are {ctx.actor.label}")
+    return ctx.actor.officer_id
 
 
 def require_staff(ctx: Context, minimum: Role, what: str) -> None:

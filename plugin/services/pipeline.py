@@ -5,12 +5,12 @@ de-duplication) and answers; the worker decides each stored event in arrival ord
 writing the decision, the outbox actions and the audit entry in one transaction. `ingest` does both
 at once for `connections rescan`. The caller commits; nothing here calls the helpdesk.
 """
+
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, fields, replace
-
-import datetime as dt
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, or_, select
@@ -46,8 +46,13 @@ def ingest(ctx: Context, connection, event: InboundEvent) -> IngestResult:
     A delivery seen before fails the caller's commit on the (connection, delivery key) unique key.
     """
     if event.ignore_reason:
-        log.info("event ignored connection=%s delivery=%s type=%s reason=%s", connection.id[:6],
-                 event.delivery_key, event.event_type, event.ignore_reason)
+        log.info(
+            "event ignored connection=%s delivery=%s type=%s reason=%s",
+            connection.id[:6],
+            event.delivery_key,
+            event.event_type,
+            event.ignore_reason,
+        )
         return IngestResult("ignored")
     if event.needs_lookup:
         return _await_lookup(ctx, connection, event)
@@ -56,24 +61,44 @@ def ingest(ctx: Context, connection, event: InboundEvent) -> IngestResult:
     if not restrictions:
         _record_allowed(ctx, connection, event, customer_id)
         return IngestResult("processed", policy.Outcome.ALLOW.value)
-    row = WebhookEvent(connection_id=connection.id, delivery_key=event.delivery_key, event_type=event.event_type,
-                       ticket_id=event.ticket_id)
-    return _decide(ctx, connection, event, row, customer_id, restrictions)
+    row = WebhookEvent(
+        connection_id=connection.id,
+        delivery_key=event.delivery_key,
+        event_type=event.event_type,
+        ticket_id=event.ticket_id,
+    )
+    outcome = _decide(ctx, connection, event, row, customer_id, restrictions)
+    return IngestResult("processed", outcome, row.id)
 
 
-def _decide(ctx: Context, connection, event: InboundEvent, row: WebhookEvent, customer_id: int,
-            restrictions: list[Restriction]) -> IngestResult:
+def _decide(
+    ctx: Context,
+    connection,
+    event: InboundEvent,
+    row: WebhookEvent,
+    customer_id: int | None,
+    restrictions: list[Restriction],
+) -> str:
+    """Decide, record the event and queue its helpdesk actions; the outcome."""
     contact = policy.Contact(
-        at=event.at or ctx.now(), channel=event.channel,
+        at=event.at or ctx.now(),
+        channel=event.channel,
         assigned_officer_id=_officer_for_agent(ctx, connection.id, event.assigned_agent_id),
-        addressed_inbox=event.addressed_inbox, sender_email=event.emails[0] if event.emails else None,
-        service_id=_service_id(ctx, connection), subject=event.subject, text=event.text)
+        addressed_inbox=event.addressed_inbox,
+        sender_email=event.emails[0] if event.emails else None,
+        service_id=_service_id(ctx, connection),
+        subject=event.subject,
+        text=event.text,
+    )
     terms = [_terms(r) for r in restrictions]
     # SPOC continuity: the officer's standing deputy covers them unless the restriction names another, so a
     # ticket routed to that deputy while the SPOC is away is within the arrangement, not disregarded.
-    terms = [replace(t, deputy_officer_id=r.spoc_officer.deputy_id)
-             if t.deputy_officer_id is None and r.spoc_officer is not None and r.spoc_officer.deputy_id else t
-             for t, r in zip(terms, restrictions)]
+    terms = [
+        replace(t, deputy_officer_id=r.spoc_officer.deputy_id)
+        if t.deputy_officer_id is None and r.spoc_officer is not None and r.spoc_officer.deputy_id
+        else t
+        for t, r in zip(terms, restrictions, strict=True)
+    ]
     screen = policy.screen_for(ctx.settings.get("SAFEGUARDING_SCREEN"))
     decision = policy.decide(contact, terms, screen=screen)
     row.customer_id, row.restriction_id = customer_id, decision.restriction_id
@@ -83,11 +108,22 @@ def _decide(ctx: Context, connection, event: InboundEvent, row: WebhookEvent, cu
     restriction = next((r for r in restrictions if r.id == decision.restriction_id), None)
     _queue_actions(ctx, connection, row, restriction, decision, event)
     if restriction is not None:
-        ctx.audit("contact." + decision.outcome.value, row, customer_id=customer_id,
-                  restriction=restriction.id, ticket=event.ticket_id, reason=decision.reason)
-    log.info("event processed connection=%s delivery=%s type=%s outcome=%s", connection.id[:6],
-             event.delivery_key, event.event_type, decision.outcome.value)
-    return IngestResult("processed", decision.outcome.value, row.id)
+        ctx.audit(
+            "contact." + decision.outcome.value,
+            row,
+            customer_id=customer_id,
+            restriction=restriction.id,
+            ticket=event.ticket_id,
+            reason=decision.reason,
+        )
+    log.info(
+        "event processed connection=%s delivery=%s type=%s outcome=%s",
+        connection.id[:6],
+        event.delivery_key,
+        event.event_type,
+        decision.outcome.value,
+    )
+    return decision.outcome.value
 
 
 PENDING = "pending"
@@ -101,17 +137,32 @@ def accept(connection, connection_id: str, event: InboundEvent, now: dt.datetime
     One insert on `connection` (plugin.db.single_write); a delivery seen before fails it on the (connection,
     delivery key) unique key (IntegrityError), so retries and concurrent twins are stored once."""
     if event.ignore_reason:
-        log.info("event ignored connection=%s delivery=%s type=%s reason=%s", connection_id[:6],
-                 event.delivery_key, event.event_type, event.ignore_reason)
+        log.info(
+            "event ignored connection=%s delivery=%s type=%s reason=%s",
+            connection_id[:6],
+            event.delivery_key,
+            event.event_type,
+            event.ignore_reason,
+        )
         return "ignored"
-    connection.execute(STORE_EVENT, {
-        "connection_id": connection_id, "delivery_key": event.delivery_key, "event_type": event.event_type,
-        "ticket_id": event.ticket_id, "outcome": PENDING, "reason": RECEIVED, "screen_hits": [],
-        "received_at": now, "inbound": inbound_of(event)})
+    connection.execute(
+        STORE_EVENT,
+        {
+            "connection_id": connection_id,
+            "delivery_key": event.delivery_key,
+            "event_type": event.event_type,
+            "ticket_id": event.ticket_id,
+            "outcome": PENDING,
+            "reason": RECEIVED,
+            "screen_hits": [],
+            "received_at": now,
+            "inbound": inbound_of(event),
+        },
+    )
     return "accepted"
 
 
-STORE_EVENT = insert(WebhookEvent.__table__)
+STORE_EVENT = insert(WebhookEvent.metadata.tables[WebhookEvent.__tablename__])  # the Table, typed as one
 
 
 def inbound_of(event: InboundEvent) -> dict:
@@ -122,8 +173,10 @@ def inbound_of(event: InboundEvent) -> dict:
     return stored
 
 
-def event_from(inbound: dict) -> InboundEvent:
+def event_from(inbound: dict | None) -> InboundEvent:
     """The stored event back as an InboundEvent."""
+    if inbound is None:
+        raise ValueError("the stored event has no content left: it was decided already")
     known = {f.name for f in fields(InboundEvent)}
     values = {k: v for k, v in inbound.items() if k in known}
     values["at"] = dt.datetime.fromisoformat(values["at"]) if values.get("at") else None
@@ -143,18 +196,27 @@ def decide_stored(ctx: Context, connection, row: WebhookEvent) -> str:
     restrictions = _load(ctx, restriction_ids)
     if not restrictions:
         row.customer_id, row.outcome, row.reason = customer_id, policy.Outcome.ALLOW.value, "not restricted"
-        log.info("event processed connection=%s delivery=%s type=%s outcome=allow", connection.id[:6],
-                 event.delivery_key, event.event_type)
-        return row.outcome
-    return _decide(ctx, connection, event, row, customer_id, restrictions).outcome
-
+        log.info(
+            "event processed connection=%s delivery=%s type=%s outcome=allow",
+            connection.id[:6],
+            event.delivery_key,
+            event.event_type,
+        )
+        return policy.Outcome.ALLOW.value
+    return _decide(ctx, connection, event, row, customer_id, restrictions)
 
 
 def _await_lookup(ctx: Context, connection, event: InboundEvent) -> IngestResult:
     """The payload does not say who wrote: record the event and ask the worker to find out, then decide."""
-    row = WebhookEvent(connection_id=connection.id, delivery_key=event.delivery_key, event_type=event.event_type,
-                       ticket_id=event.ticket_id, outcome=PENDING, reason="waiting to learn who wrote",
-                       screen_hits=[])
+    row = WebhookEvent(
+        connection_id=connection.id,
+        delivery_key=event.delivery_key,
+        event_type=event.event_type,
+        ticket_id=event.ticket_id,
+        outcome=PENDING,
+        reason="waiting to learn who wrote",
+        screen_hits=[],
+    )
     ctx.session.add(row)
     ctx.session.flush()
     _queue_lookup(ctx, connection, event, row)
@@ -163,18 +225,28 @@ def _await_lookup(ctx: Context, connection, event: InboundEvent) -> IngestResult
 
 def _queue_lookup(ctx: Context, connection, event: InboundEvent, row: WebhookEvent) -> None:
     key = f"{connection.id[:12]}:{row.id}:lookup"
-    ctx.session.add(OutboxAction(connection_id=connection.id, event_id=row.id, ticket_id=event.ticket_id,
-                                 kind="lookup", idempotency_key=key, payload={
-                                     "kind": "lookup", "event": {f: getattr(event, f) for f in LOOKUP_FIELDS}}))
+    ctx.session.add(
+        OutboxAction(
+            connection_id=connection.id,
+            event_id=row.id,
+            ticket_id=event.ticket_id,
+            kind="lookup",
+            idempotency_key=key,
+            payload={"kind": "lookup", "event": {f: getattr(event, f) for f in LOOKUP_FIELDS}},
+        )
+    )
 
 
-def decide_after_lookup(ctx: Context, connection, event_id: int, found: dict) -> str:
+def decide_after_lookup(ctx: Context, connection, event_id: int | None, found: dict) -> str:
     """The worker learnt who wrote: decide now, once (a repeated lookup finds the event decided)."""
-    row = ctx.session.get(WebhookEvent, event_id)
+    row = ctx.session.get(WebhookEvent, event_id) if event_id is not None else None
     if row is None or row.outcome != PENDING:
         return row.outcome if row else "missing"
-    payload = ctx.session.scalar(select(OutboxAction.payload).where(OutboxAction.event_id == event_id,
-                                                                  OutboxAction.kind == "lookup"))
+    payload = ctx.session.scalar(
+        select(OutboxAction.payload).where(OutboxAction.event_id == event_id, OutboxAction.kind == "lookup")
+    )
+    if payload is None:
+        raise LookupError(f"event {event_id} is waiting for a lookup that was never queued")
     fields = {**payload["event"], **found}
     fields["emails"], fields["phones"] = tuple(fields.get("emails", ())), tuple(fields.get("phones", ()))
     event = InboundEvent(**fields)
@@ -185,18 +257,31 @@ def decide_after_lookup(ctx: Context, connection, event_id: int, found: dict) ->
     restrictions = _load(ctx, restriction_ids)
     if not restrictions:
         row.customer_id, row.outcome, row.reason = customer_id, policy.Outcome.ALLOW.value, "not restricted"
-        return row.outcome
-    return _decide(ctx, connection, event, row, customer_id, restrictions).outcome
+        return policy.Outcome.ALLOW.value
+    return _decide(ctx, connection, event, row, customer_id, restrictions)
 
 
 def _record_allowed(ctx: Context, connection, event: InboundEvent, customer_id: int | None) -> None:
     """The common case, kept lean: one insert, no actions."""
-    ctx.session.execute(insert(WebhookEvent).values(
-        connection_id=connection.id, delivery_key=event.delivery_key, event_type=event.event_type,
-        ticket_id=event.ticket_id, customer_id=customer_id, outcome=policy.Outcome.ALLOW.value,
-        reason="not restricted", screen_hits=[], received_at=ctx.now()))
-    log.info("event processed connection=%s delivery=%s type=%s outcome=allow", connection.id[:6],
-             event.delivery_key, event.event_type)
+    ctx.session.execute(
+        insert(WebhookEvent).values(
+            connection_id=connection.id,
+            delivery_key=event.delivery_key,
+            event_type=event.event_type,
+            ticket_id=event.ticket_id,
+            customer_id=customer_id,
+            outcome=policy.Outcome.ALLOW.value,
+            reason="not restricted",
+            screen_hits=[],
+            received_at=ctx.now(),
+        )
+    )
+    log.info(
+        "event processed connection=%s delivery=%s type=%s outcome=allow",
+        connection.id[:6],
+        event.delivery_key,
+        event.event_type,
+    )
 
 
 def _wanted(connection_id: str, event: InboundEvent) -> list[tuple[str, str, str]]:
@@ -219,8 +304,12 @@ def _match(ctx: Context, connection_id: str, event: InboundEvent) -> tuple[int |
         return None, []
     clauses = [(Identity.kind == k) & (Identity.value == v) & (Identity.connection_id == c) for k, v, c in wanted]
     in_force = (Restriction.customer_id == Identity.customer_id) & Restriction.state.in_(IN_FORCE_STATES)
-    rows = ctx.session.execute(select(Identity.customer_id, Restriction.id).outerjoin(Restriction, in_force)
-                               .where(or_(*clauses)).order_by(Identity.id, Restriction.id)).all()
+    rows = ctx.session.execute(
+        select(Identity.customer_id, Restriction.id)
+        .outerjoin(Restriction, in_force)
+        .where(or_(*clauses))
+        .order_by(Identity.id, Restriction.id)
+    ).all()
     if not rows:
         return None, []
     customer_id = rows[0][0]
@@ -230,8 +319,12 @@ def _match(ctx: Context, connection_id: str, event: InboundEvent) -> tuple[int |
 def _load(ctx: Context, restriction_ids: list[int]) -> list[Restriction]:
     if not restriction_ids:
         return []
-    query = (select(Restriction).where(Restriction.id.in_(restriction_ids)).order_by(Restriction.id)
-             .options(joinedload(Restriction.spoc_officer), joinedload(Restriction.deputy_officer)))
+    query = (
+        select(Restriction)
+        .where(Restriction.id.in_(restriction_ids))
+        .order_by(Restriction.id)
+        .options(joinedload(Restriction.spoc_officer), joinedload(Restriction.deputy_officer))
+    )
     return list(ctx.session.scalars(query))
 
 
@@ -239,7 +332,8 @@ def _officer_for_agent(ctx: Context, connection_id: str, agent_id: str | None) -
     if agent_id is None:
         return None
     query = select(OfficerHelpdeskId.officer_id).where(
-        OfficerHelpdeskId.agent_id == agent_id, OfficerHelpdeskId.connection_id.in_([connection_id, ""]))
+        OfficerHelpdeskId.agent_id == agent_id, OfficerHelpdeskId.connection_id.in_([connection_id, ""])
+    )
     found = ctx.session.scalar(query.order_by(OfficerHelpdeskId.connection_id.desc()).limit(1))
     return found if found is not None else -1  # an agent we do not know is still not the SPOC
 
@@ -248,7 +342,8 @@ def _agent_for_officer(ctx: Context, connection_id: str, officer_id: int | None)
     if officer_id is None:
         return None
     query = select(OfficerHelpdeskId.agent_id).where(
-        OfficerHelpdeskId.officer_id == officer_id, OfficerHelpdeskId.connection_id.in_([connection_id, ""]))
+        OfficerHelpdeskId.officer_id == officer_id, OfficerHelpdeskId.connection_id.in_([connection_id, ""])
+    )
     return ctx.session.scalar(query.order_by(OfficerHelpdeskId.connection_id.desc()).limit(1))
 
 
@@ -259,10 +354,18 @@ def _service_id(ctx: Context, connection) -> int | None:
 
 def _terms(r: Restriction) -> policy.Terms:
     return policy.Terms(
-        id=r.id, spoc_kind=r.spoc_kind, spoc_officer_id=r.spoc_officer_id, deputy_officer_id=r.deputy_officer_id,
-        spoc_inbox=r.spoc_inbox, external_email=r.spoc_external_email,
-        allowed_channels=tuple(r.allowed_channels or ()), time_windows=tuple(r.time_windows or ()),
-        premises=dict(r.premises or {}), subjects=dict(r.subjects or {}), scope_service_id=r.scope_service_id)
+        id=r.id,
+        spoc_kind=r.spoc_kind,
+        spoc_officer_id=r.spoc_officer_id,
+        deputy_officer_id=r.deputy_officer_id,
+        spoc_inbox=r.spoc_inbox,
+        external_email=r.spoc_external_email,
+        allowed_channels=tuple(r.allowed_channels or ()),
+        time_windows=tuple(r.time_windows or ()),
+        premises=dict(r.premises or {}),
+        subjects=dict(r.subjects or {}),
+        scope_service_id=r.scope_service_id,
+    )
 
 
 def _queue_actions(ctx, connection, row, restriction, decision, event) -> None:
@@ -275,13 +378,26 @@ def _queue_actions(ctx, connection, row, restriction, decision, event) -> None:
     actions = plan(decision, restriction, connection.settings, spoc_agent, event.assigned_agent_id)
     if away is not None:
         assigned = any(a["kind"] == "assign" for a in actions)
-        cover_note = notes.render("deputy_cover", spoc=away.name, day=day.isoformat(), assigned=assigned,
-                                  deputy=f"{cover.name} <{cover.email}>" if cover is not None else None)
+        cover_note = notes.render(
+            "deputy_cover",
+            spoc=away.name,
+            day=day.isoformat(),
+            assigned=assigned,
+            deputy=f"{cover.name} <{cover.email}>" if cover is not None else None,
+        )
         actions = [{**a, "text": f"{a['text']}\n{cover_note}"} if a["kind"] == "add_note" else a for a in actions]
     for index, action in enumerate(actions):
         key = f"{connection.id[:12]}:{row.id}:{index}:{action['kind']}"
-        ctx.session.add(OutboxAction(connection_id=connection.id, event_id=row.id, ticket_id=event.ticket_id,
-                                     kind=action["kind"], payload=with_marker(action, key), idempotency_key=key))
+        ctx.session.add(
+            OutboxAction(
+                connection_id=connection.id,
+                event_id=row.id,
+                ticket_id=event.ticket_id,
+                kind=action["kind"],
+                payload=with_marker(action, key),
+                idempotency_key=key,
+            )
+        )
 
 
 ROUTED_OUTCOMES = (policy.Outcome.FLAG, policy.Outcome.DISREGARD, policy.Outcome.ESCALATE)
@@ -293,12 +409,19 @@ def _cover(ctx: Context, restriction: Restriction, day: dt.date) -> tuple[Office
     spoc = restriction.spoc_officer
     if spoc is None:
         return None, None
-    candidates = [o for o in (restriction.deputy_officer,
-                              ctx.session.get(Officer, spoc.deputy_id) if spoc.deputy_id else None)
-                  if o is not None and o.id != spoc.id]
+    candidates = [
+        o
+        for o in (restriction.deputy_officer, ctx.session.get(Officer, spoc.deputy_id) if spoc.deputy_id else None)
+        if o is not None and o.id != spoc.id
+    ]
     ids = [spoc.id, *(o.id for o in candidates)]
-    absent = set(ctx.session.scalars(select(OfficerAbsence.officer_id).where(
-        OfficerAbsence.officer_id.in_(ids), OfficerAbsence.starts_on <= day, OfficerAbsence.ends_on >= day)))
+    absent = set(
+        ctx.session.scalars(
+            select(OfficerAbsence.officer_id).where(
+                OfficerAbsence.officer_id.in_(ids), OfficerAbsence.starts_on <= day, OfficerAbsence.ends_on >= day
+            )
+        )
+    )
     if spoc.active and spoc.id not in absent:
         return None, None
     return spoc, next((o for o in candidates if o.active and o.id not in absent), None)

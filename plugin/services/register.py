@@ -1,4 +1,5 @@
 """The register's people: services, officers, customers and their identities."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,11 +23,20 @@ def add_service(ctx: Context, data: dict) -> Service:
     if ctx.session.scalar(select(Service).where(Service.slug == data["slug"])):
         raise Conflict(f"a service with slug {data['slug']} exists already", errors={"slug": ["taken"]})
     parent = service_by_slug(ctx, data["parent"], "parent")
-    service = Service(slug=data["slug"], name=data["name"], parent_id=parent.id if parent else None,
-                      is_organisation=data["is_organisation"])
+    service = Service(
+        slug=data["slug"],
+        name=data["name"],
+        parent_id=parent.id if parent else None,
+        is_organisation=data["is_organisation"],
+    )
     ctx.session.add(service)
     ctx.audit("service.added", service, slug=service.slug)
     return service
+
+
+def active_officers(ctx: Context) -> list[Officer]:
+    """Officers still in post, by name: who may be chosen as a sole point of contact, a deputy or a hearer."""
+    return list(ctx.session.scalars(select(Officer).where(Officer.active.is_(True)).order_by(Officer.name, Officer.id)))
 
 
 def add_officer(ctx: Context, data: dict) -> Officer:
@@ -66,8 +76,9 @@ def _apply_officer_fields(ctx: Context, officer: Officer, data: dict) -> None:
             raise InvalidInput("an officer cannot be their own deputy", errors={"deputy": ["same officer"]})
         officer.deputy_id = deputy.id if deputy else None
     if "helpdesk_ids" in data:
-        officer.helpdesk_ids = [OfficerHelpdeskId(connection_id=h["connection"], agent_id=h["agent_id"])
-                                for h in data["helpdesk_ids"]]
+        officer.helpdesk_ids = [
+            OfficerHelpdeskId(connection_id=h["connection"], agent_id=h["agent_id"]) for h in data["helpdesk_ids"]
+        ]
     ctx.session.flush()
 
 
@@ -92,8 +103,9 @@ def add_absence(ctx: Context, email: str, data: dict) -> OfficerAbsence:
     absence = OfficerAbsence(starts_on=data["starts_on"], ends_on=data["ends_on"], note=data["note"])
     officer.absences.append(absence)
     ctx.session.flush()
-    ctx.audit("officer.absence_added", officer, absence_id=absence.id, starts_on=absence.starts_on,
-              ends_on=absence.ends_on)
+    ctx.audit(
+        "officer.absence_added", officer, absence_id=absence.id, starts_on=absence.starts_on, ends_on=absence.ends_on
+    )
     return absence
 
 
@@ -112,8 +124,9 @@ def remove_absence(ctx: Context, absence_id: int) -> None:
     require_admin(ctx, "removing an officer's absence")
     absence = get(ctx, OfficerAbsence, absence_id, "absence")
     officer = absence.officer
-    ctx.audit("officer.absence_removed", officer, absence_id=absence.id, starts_on=absence.starts_on,
-              ends_on=absence.ends_on)
+    ctx.audit(
+        "officer.absence_removed", officer, absence_id=absence.id, starts_on=absence.starts_on, ends_on=absence.ends_on
+    )
     officer.absences.remove(absence)
     ctx.session.flush()
 
@@ -152,12 +165,17 @@ def remove_identity(ctx: Context, reference: str, kind: str, value: str, connect
 
 def _add_identity(ctx: Context, customer: Customer, data: dict, field: str) -> Identity:
     value = _normalise(data["kind"], data["value"], field)
-    existing = ctx.session.scalar(select(Identity).where(
-        Identity.kind == data["kind"], Identity.value == value, Identity.connection_id == data["connection"]))
+    existing = ctx.session.scalar(
+        select(Identity).where(
+            Identity.kind == data["kind"], Identity.value == value, Identity.connection_id == data["connection"]
+        )
+    )
     if existing is not None:
-        owner = ctx.session.get(Customer, existing.customer_id)
-        raise Conflict(f"{data['kind']} {value} already identifies customer {owner.reference}",
-                       errors={field: ["belongs to another customer"]})
+        owner = get(ctx, Customer, existing.customer_id, "customer")
+        raise Conflict(
+            f"{data['kind']} {value} already identifies customer {owner.reference}",
+            errors={field: ["belongs to another customer"]},
+        )
     ident = Identity(kind=data["kind"], value=value, connection_id=data["connection"])
     customer.identities.append(ident)
     ctx.session.flush()
@@ -181,8 +199,14 @@ def find_customers(ctx: Context, text: str) -> list[Customer]:
     """Customers whose reference, name or identity matches `text`."""
     like = f"%{text.strip().lower()}%"
     by_identity = select(Identity.customer_id).where(func.lower(Identity.value).like(like))
-    query = select(Customer).where(
-        (func.lower(Customer.reference).like(like)) | (func.lower(Customer.name).like(like))
-        | Customer.id.in_(by_identity)
-    ).order_by(Customer.reference).limit(200)
+    query = (
+        select(Customer)
+        .where(
+            (func.lower(Customer.reference).like(like))
+            | (func.lower(Customer.name).like(like))
+            | Customer.id.in_(by_identity)
+        )
+        .order_by(Customer.reference)
+        .limit(200)
+    )
     return list(ctx.session.scalars(query))

@@ -8,6 +8,7 @@ text, CSV, JSON, SVG or HTML. Only senior officers and admins read them, and eve
 (`report.viewed`, with the report id and range: identifiers, no content). Months are calendar months
 in the council's zone (plugin/clock.py); the default range is the last 12 of them, this one included.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,7 +52,7 @@ class Report:
     end: dt.date
     columns: list[Column]
     rows: list[list]
-    chart: str = "bar"                      # bar | line
+    chart: str = "bar"  # bar | line
     chart_series: list[str] = field(default_factory=list)
     summary: list[tuple[str, str]] = field(default_factory=list)
 
@@ -62,10 +63,17 @@ class Report:
 
     def as_dict(self) -> dict:
         """The report as JSON-ready data."""
-        return {"id": self.id, "title": self.title, "description": self.description,
-                "from": self.start.isoformat(), "to": self.end.isoformat(),
-                "columns": [c.key for c in self.columns], "labels": [c.label for c in self.columns],
-                "rows": self.rows, "summary": [{"label": k, "value": v} for k, v in self.summary]}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "columns": [c.key for c in self.columns],
+            "labels": [c.label for c in self.columns],
+            "rows": self.rows,
+            "summary": [{"label": k, "value": v} for k, v in self.summary],
+        }
 
 
 @dataclass(frozen=True)
@@ -88,14 +96,19 @@ def run(ctx: Context, report_id: str, start=None, end=None, fmt: str = "data") -
     require_reader(ctx)
     spec = REPORTS.get(report_id)
     if spec is None:
-        raise NotFound(f"no report {report_id!r}; reports: {', '.join(REPORTS)}",
-                       errors={"report": ["unknown report"]})
+        raise NotFound(f"no report {report_id!r}; reports: {', '.join(REPORTS)}", errors={"report": ["unknown report"]})
     start, end = report_range(ctx.today(), start, end)
     report = spec.build(ctx, start, end)
-    ctx.session.add(AuditEntry(actor=ctx.actor.label, actor_officer_id=ctx.actor.officer_id,
-                               action="report.viewed", entity_type="report", entity_id=None, details={
-                                   "report": report_id, "from": start.isoformat(), "to": end.isoformat(),
-                                   "format": fmt}))
+    ctx.session.add(
+        AuditEntry(
+            actor=ctx.actor.label,
+            actor_officer_id=ctx.actor.officer_id,
+            action="report.viewed",
+            entity_type="report",
+            entity_id=None,
+            details={"report": report_id, "from": start.isoformat(), "to": end.isoformat(), "format": fmt},
+        )
+    )
     return report
 
 
@@ -111,8 +124,9 @@ def report_range(today: dt.date, start=None, end=None) -> tuple[dt.date, dt.date
     end = _as_date(end, "to") or today
     start = _as_date(start, "from") or add_months(end.replace(day=1), 1 - DEFAULT_MONTHS)
     if start > end:
-        raise InvalidInput(f"the range starts ({start.isoformat()}) after it ends ({end.isoformat()})",
-                           errors={"from": ["after to"]})
+        raise InvalidInput(
+            f"the range starts ({start.isoformat()}) after it ends ({end.isoformat()})", errors={"from": ["after to"]}
+        )
     if len(months(start, end)) > MAX_MONTHS:
         raise InvalidInput(f"a report covers at most {MAX_MONTHS} months", errors={"from": ["range too long"]})
     return start, end
@@ -124,8 +138,9 @@ def _as_date(value, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise InvalidInput(f"{name} must be a date like 2026-01-31, not {value!r}",
-                           errors={name: ["not a date"]}) from None
+        raise InvalidInput(
+            f"{name} must be a date like 2026-01-31, not {value!r}", errors={name: ["not a date"]}
+        ) from None
 
 
 def months(start: dt.date, end: dt.date) -> list[str]:
@@ -160,29 +175,45 @@ def _share(part: int, whole: int) -> str:
 
 # --- warnings ---------------------------------------------------------------------------------------
 
-WARNING_COLUMNS = [Column("month", "Month"), Column("issued", "Warnings issued"),
-                   Column("followed_by_restriction", "Followed by a restriction"),
-                   Column("no_restriction", "No restriction"), Column("in_follow_up", "Still in follow-up"),
-                   Column("withdrawn", "Withdrawn on appeal")]
+WARNING_COLUMNS = [
+    Column("month", "Month"),
+    Column("issued", "Warnings issued"),
+    Column("followed_by_restriction", "Followed by a restriction"),
+    Column("no_restriction", "No restriction"),
+    Column("in_follow_up", "Still in follow-up"),
+    Column("withdrawn", "Withdrawn on appeal"),
+]
 
 
 def warnings_report(ctx: Context, start: dt.date, end: dt.date) -> Report:
     """Warnings issued per month, and whether a restriction of the same customer followed (R10)."""
     in_range = (FormalWarning.issued_on >= start, FormalWarning.issued_on <= end)
-    rows = ctx.session.execute(select(
-        FormalWarning.customer_id, FormalWarning.issued_on, FormalWarning.followup_until, FormalWarning.state)
-        .where(*in_range)).all()
+    rows = ctx.session.execute(
+        select(
+            FormalWarning.customer_id, FormalWarning.issued_on, FormalWarning.followup_until, FormalWarning.state
+        ).where(*in_range)
+    ).all()
     began = _restrictions_began(ctx, select(FormalWarning.customer_id).where(*in_range))
     counts: dict[str, Counter] = defaultdict(Counter)
     for w in rows:
         counts[_month(w.issued_on)].update(["issued", _warning_outcome(w, began[w.customer_id], ctx.today())])
-    report = Report("warnings", *_about("warnings"), start, end, WARNING_COLUMNS,
-                    _monthly(start, end, WARNING_COLUMNS, counts), "bar", ["issued", "followed_by_restriction"])
+    report = Report(
+        "warnings",
+        *_about("warnings"),
+        start,
+        end,
+        WARNING_COLUMNS,
+        _monthly(start, end, WARNING_COLUMNS, counts),
+        "bar",
+        ["issued", "followed_by_restriction"],
+    )
     followed, judged = report.total("followed_by_restriction"), report.total("no_restriction")
-    report.summary = [("Warnings issued", str(report.total("issued"))),
-                      ("Followed by a restriction", str(followed)),
-                      ("Share followed by a restriction (follow-up over)", _share(followed, followed + judged)),
-                      ("Share with no restriction (policy expects about half)", _share(judged, followed + judged))]
+    report.summary = [
+        ("Warnings issued", str(report.total("issued"))),
+        ("Followed by a restriction", str(followed)),
+        ("Share followed by a restriction (follow-up over)", _share(followed, followed + judged)),
+        ("Share with no restriction (policy expects about half)", _share(judged, followed + judged)),
+    ]
     return report
 
 
@@ -199,7 +230,8 @@ def _restrictions_began(ctx: Context, customer_ids) -> dict[int, list[dt.date]]:
     began: dict[int, list[dt.date]] = defaultdict(list)
     query = select(Restriction.customer_id, Restriction.activated_at, Restriction.path, Restriction.starts_on).where(
         Restriction.customer_id.in_(customer_ids),
-        or_(Restriction.activated_at.is_not(None), Restriction.path == Path.INTERIM.value))
+        or_(Restriction.activated_at.is_not(None), Restriction.path == Path.INTERIM.value),
+    )
     for r in ctx.session.execute(query):
         began[r.customer_id].append(_came_into_force(r))
     return began
@@ -212,15 +244,20 @@ def _came_into_force(r) -> dt.date:
 
 # --- restrictions in force --------------------------------------------------------------------------
 
+
 def _in_force_on(ctx: Context, day: dt.date) -> list:
     """Restrictions in force at the end of `day`: brought into force by then, and not ended by then."""
     query = select(Restriction.path, Restriction.starts_on, Restriction.activated_at, Restriction.ended_at).where(
         Restriction.state.notin_([State.PROPOSED.value, State.WITHDRAWN.value]),
         or_(Restriction.activated_at.is_not(None), Restriction.path == Path.INTERIM.value),
         Restriction.starts_on <= day,
-        or_(Restriction.ended_at.is_(None), Restriction.ended_at >= _local_midnight_utc(day)))
-    return [r for r in ctx.session.execute(query)
-            if _came_into_force(r) <= day and (r.ended_at is None or _local_date(r.ended_at) > day)]
+        or_(Restriction.ended_at.is_(None), Restriction.ended_at >= _local_midnight_utc(day)),
+    )
+    return [
+        r
+        for r in ctx.session.execute(query)
+        if _came_into_force(r) <= day and (r.ended_at is None or _local_date(r.ended_at) > day)
+    ]
 
 
 def restrictions_by_type_report(ctx: Context, start: dt.date, end: dt.date) -> Report:
@@ -229,8 +266,16 @@ def restrictions_by_type_report(ctx: Context, start: dt.date, end: dt.date) -> R
     counts = Counter(r.path for r in _in_force_on(ctx, as_at))
     paths = values(Path) + sorted(set(counts) - set(values(Path)))
     columns = [Column("type", "Type"), Column("in_force", "In force")]
-    report = Report("restrictions-by-type", *_about("restrictions-by-type"), start, end, columns,
-                    [[path, counts[path]] for path in paths], "bar", ["in_force"])
+    report = Report(
+        "restrictions-by-type",
+        *_about("restrictions-by-type"),
+        start,
+        end,
+        columns,
+        [[path, counts[path]] for path in paths],
+        "bar",
+        ["in_force"],
+    )
     report.summary = [("In force on", as_at.isoformat()), ("Restrictions in force", str(sum(counts.values())))]
     return report
 
@@ -240,14 +285,22 @@ def restrictions_by_age_report(ctx: Context, start: dt.date, end: dt.date) -> Re
     as_at = min(end, ctx.today())
     counts = Counter(_age_band(r.starts_on, as_at) for r in _in_force_on(ctx, as_at))
     columns = [Column("age", "Running for"), Column("in_force", "In force")]
-    report = Report("restrictions-by-age", *_about("restrictions-by-age"), start, end, columns,
-                    [[band, counts[band]] for band in AGE_BANDS], "bar", ["in_force"])
+    report = Report(
+        "restrictions-by-age",
+        *_about("restrictions-by-age"),
+        start,
+        end,
+        columns,
+        [[band, counts[band]] for band in AGE_BANDS],
+        "bar",
+        ["in_force"],
+    )
     report.summary = [("In force on", as_at.isoformat()), ("Restrictions in force", str(sum(counts.values())))]
     return report
 
 
 def _age_band(started: dt.date, as_at: dt.date) -> str:
-    for band, months_back in zip(AGE_BANDS, (3, 6, 12)):
+    for band, months_back in zip(AGE_BANDS, (3, 6, 12), strict=False):  # the last band has no bound
         if started > add_months(as_at, -months_back):
             return band
     return AGE_BANDS[-1]
@@ -261,34 +314,62 @@ REVIEW_COLUMNS = [Column("month", "Month"), Column("on_time", "Held on time"), C
 def reviews_report(ctx: Context, start: dt.date, end: dt.date) -> Report:
     """Reviews held per month: on or before their due date, or after it (R42, R47)."""
     counts: dict[str, Counter] = defaultdict(Counter)
-    for held_on, due_on in ctx.session.execute(select(Review.held_on, Review.due_on).where(
-            Review.held_on >= start, Review.held_on <= end)):
+    for held_on, due_on in ctx.session.execute(
+        select(Review.held_on, Review.due_on).where(Review.held_on >= start, Review.held_on <= end)
+    ):
         counts[_month(held_on)]["late" if due_on is not None and held_on > due_on else "on_time"] += 1
-    report = Report("reviews", *_about("reviews"), start, end, REVIEW_COLUMNS,
-                    _monthly(start, end, REVIEW_COLUMNS, counts), "bar", ["on_time", "late"])
+    report = Report(
+        "reviews",
+        *_about("reviews"),
+        start,
+        end,
+        REVIEW_COLUMNS,
+        _monthly(start, end, REVIEW_COLUMNS, counts),
+        "bar",
+        ["on_time", "late"],
+    )
     on_time, late = report.total("on_time"), report.total("late")
-    overdue = ctx.session.scalar(select(func.count(Restriction.id)).where(
-        Restriction.state.in_([State.ACTIVE.value, State.UNDER_APPEAL.value]), Restriction.review_due < ctx.today()))
-    report.summary = [("Reviews held", str(on_time + late)), ("Held on time", _share(on_time, on_time + late)),
-                      ("Reviews overdue today", str(overdue))]
+    overdue = ctx.session.scalar(
+        select(func.count(Restriction.id)).where(
+            Restriction.state.in_([State.ACTIVE.value, State.UNDER_APPEAL.value]), Restriction.review_due < ctx.today()
+        )
+    )
+    report.summary = [
+        ("Reviews held", str(on_time + late)),
+        ("Held on time", _share(on_time, on_time + late)),
+        ("Reviews overdue today", str(overdue)),
+    ]
     return report
 
 
 def appeals_report(ctx: Context, start: dt.date, end: dt.date) -> Report:
     """Appeals lodged per month, by the outcome recorded so far (R36, R37)."""
-    rows = ctx.session.execute(select(Appeal.received_on, Appeal.outcome).where(
-        Appeal.received_on >= start, Appeal.received_on <= end)).all()
+    rows = ctx.session.execute(
+        select(Appeal.received_on, Appeal.outcome).where(Appeal.received_on >= start, Appeal.received_on <= end)
+    ).all()
     outcomes = values(Outcome) + sorted({o for _, o in rows if o} - set(values(Outcome)))
-    columns = ([Column("month", "Month"), Column("lodged", "Appeals lodged")]
-               + [Column(o, o.capitalize()) for o in outcomes] + [Column("undecided", "Not yet decided")])
+    columns = (
+        [Column("month", "Month"), Column("lodged", "Appeals lodged")]
+        + [Column(o, o.capitalize()) for o in outcomes]
+        + [Column("undecided", "Not yet decided")]
+    )
     counts: dict[str, Counter] = defaultdict(Counter)
     for received_on, outcome in rows:
         counts[_month(received_on)].update(["lodged", outcome or "undecided"])
-    report = Report("appeals", *_about("appeals"), start, end, columns, _monthly(start, end, columns, counts),
-                    "bar", ["lodged"] + outcomes)
+    report = Report(
+        "appeals",
+        *_about("appeals"),
+        start,
+        end,
+        columns,
+        _monthly(start, end, columns, counts),
+        "bar",
+        ["lodged"] + outcomes,
+    )
     decided = sum(report.total(o) for o in outcomes)
     report.summary = [("Appeals lodged", str(report.total("lodged")))] + [
-        (f"{o.capitalize()} (of those decided)", _share(report.total(o), decided)) for o in outcomes]
+        (f"{o.capitalize()} (of those decided)", _share(report.total(o), decided)) for o in outcomes
+    ]
     return report
 
 
@@ -298,15 +379,28 @@ CONTACT_COLUMNS = [Column("month", "Month"), Column("disregard", "Disregarded"),
 def contacts_report(ctx: Context, start: dt.date, end: dt.date) -> Report:
     """Contacts disregarded or escalated per month, from the helpdesk events decided (R23-R25)."""
     counts: dict[str, Counter] = defaultdict(Counter)
-    for received_at, outcome in ctx.session.execute(select(WebhookEvent.received_at, WebhookEvent.outcome).where(
+    for received_at, outcome in ctx.session.execute(
+        select(WebhookEvent.received_at, WebhookEvent.outcome).where(
             WebhookEvent.outcome.in_(["disregard", "escalate"]),
             WebhookEvent.received_at >= _local_midnight_utc(start),
-            WebhookEvent.received_at < _local_midnight_utc(end + dt.timedelta(days=1)))):
+            WebhookEvent.received_at < _local_midnight_utc(end + dt.timedelta(days=1)),
+        )
+    ):
         counts[_month(_local_date(received_at))][outcome] += 1
-    report = Report("contacts", *_about("contacts"), start, end, CONTACT_COLUMNS,
-                    _monthly(start, end, CONTACT_COLUMNS, counts), "line", ["disregard", "escalate"])
-    report.summary = [("Contacts disregarded", str(report.total("disregard"))),
-                      ("Contacts escalated", str(report.total("escalate")))]
+    report = Report(
+        "contacts",
+        *_about("contacts"),
+        start,
+        end,
+        CONTACT_COLUMNS,
+        _monthly(start, end, CONTACT_COLUMNS, counts),
+        "line",
+        ["disregard", "escalate"],
+    )
+    report.summary = [
+        ("Contacts disregarded", str(report.total("disregard"))),
+        ("Contacts escalated", str(report.total("escalate"))),
+    ]
     return report
 
 
@@ -315,16 +409,35 @@ def _about(report_id: str) -> tuple[str, str]:
     return spec.title, spec.description
 
 
-REPORTS: dict[str, ReportSpec] = {spec.id: spec for spec in (
-    ReportSpec("warnings", "Warnings and what followed",
-               "Warnings issued per month, and how many were followed by a restriction of the same customer "
-               "within the warning's follow-up window", warnings_report),
-    ReportSpec("restrictions-by-type", "Restrictions in force by type",
-               "Restrictions in force at the end of the range, by how they came about", restrictions_by_type_report),
-    ReportSpec("restrictions-by-age", "Restrictions in force by age",
-               "Restrictions in force at the end of the range, by how long they have run", restrictions_by_age_report),
-    ReportSpec("reviews", "Reviews held on time", "Reviews held per month, on time or late", reviews_report),
-    ReportSpec("appeals", "Appeals and their outcomes", "Appeals lodged per month, by outcome", appeals_report),
-    ReportSpec("contacts", "Disregarded and escalated contacts",
-               "Helpdesk contacts disregarded or escalated per month", contacts_report),
-)}
+REPORTS: dict[str, ReportSpec] = {
+    spec.id: spec
+    for spec in (
+        ReportSpec(
+            "warnings",
+            "Warnings and what followed",
+            "Warnings issued per month, and how many were followed by a restriction of the same customer "
+            "within the warning's follow-up window",
+            warnings_report,
+        ),
+        ReportSpec(
+            "restrictions-by-type",
+            "Restrictions in force by type",
+            "Restrictions in force at the end of the range, by how they came about",
+            restrictions_by_type_report,
+        ),
+        ReportSpec(
+            "restrictions-by-age",
+            "Restrictions in force by age",
+            "Restrictions in force at the end of the range, by how long they have run",
+            restrictions_by_age_report,
+        ),
+        ReportSpec("reviews", "Reviews held on time", "Reviews held per month, on time or late", reviews_report),
+        ReportSpec("appeals", "Appeals and their outcomes", "Appeals lodged per month, by outcome", appeals_report),
+        ReportSpec(
+            "contacts",
+            "Disregarded and escalated contacts",
+            "Helpdesk contacts disregarded or escalated per month",
+            contacts_report,
+        ),
+    )
+}

@@ -3,6 +3,7 @@
 The helpdesk's client turns them into the InboundEvents its webhooks would have sent, with the same
 delivery keys, so a contact contactguard already received counts as known and is not checked twice.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,8 +63,9 @@ def parse_since(value: str) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput(f"--since {value!r}: use an ISO date and time, e.g. 2026-11-27T09:00",
-                           errors={"since": ["invalid"]}) from None
+        raise InvalidInput(
+            f"--since {value!r}: use an ISO date and time, e.g. 2026-11-27T09:00", errors={"since": ["invalid"]}
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_ZONE)
 
 
@@ -72,8 +74,11 @@ def rescan(sessions, settings: dict, actor: Actor, connection_id: str, since: dt
     connection, secrets = _load(sessions, settings, actor, connection_id)
     client = get_adapter(connection.adapter).client(connection.settings, secrets)
     if not hasattr(client, "events_since"):
-        raise InvalidInput(f"the {connection.adapter} adapter cannot read tickets back; "
-                           "only django_helpdesk connections can be rescanned", errors={"adapter": ["no_rescan"]})
+        raise InvalidInput(
+            f"the {connection.adapter} adapter cannot read tickets back; "
+            "only django_helpdesk connections can be rescanned",
+            errors={"adapter": ["no_rescan"]},
+        )
     try:
         events = client.events_since(since)
     except (RetryLater, PermanentFailure) as exc:
@@ -83,16 +88,23 @@ def rescan(sessions, settings: dict, actor: Actor, connection_id: str, since: dt
         try:
             event = check_event(event)  # the same checks as the receiver: NUL characters, lengths, types
         except PayloadError as exc:
-            log.warning("rescan: unreadable event connection=%s ticket=%.64s: %s", connection.id[:6],
-                        event.ticket_id, exc)
+            log.warning(
+                "rescan: unreadable event connection=%s ticket=%.64s: %s", connection.id[:6], event.ticket_id, exc
+            )
             report.unreadable.append(str(event.ticket_id)[:64])
             continue
         status = _ingest_one(sessions, settings, connection, event)
         report.checked += status == "processed"
         report.known += status == "duplicate"
         report.ignored += status == "ignored"
-    log.info("rescan connection=%s tickets=%d events=%d checked=%d known=%d", connection.id[:6], report.tickets,
-             report.events, report.checked, report.known)
+    log.info(
+        "rescan connection=%s tickets=%d events=%d checked=%d known=%d",
+        connection.id[:6],
+        report.tickets,
+        report.events,
+        report.checked,
+        report.known,
+    )
     return report
 
 

@@ -3,6 +3,7 @@
 Every change goes through the lifecycle (policy.lifecycle) and, where it brings a restriction
 into force, through the activation rules (policy.restrictions). A refusal changes nothing.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,19 +13,24 @@ from sqlalchemy import select
 
 from ..models import FormalWarning, Incident, PreRestrictionCheck, Restriction
 from ..policy.calendar import add_months
+from ..policy.errors import PolicyViolation
 from ..policy.lifecycle import IN_FORCE, Action, State, check_transition
 from ..policy.restrictions import ActivationFacts, Problem, activation_problems, review_date_problems
-from ..policy.errors import PolicyViolation
 from ..policy.vocabulary import VIOLENT_CATEGORIES, LetterKind, Path, Role
 from ..schemas import (
-    AmendInput, ChecksInput, ConfirmInterimInput, EndInput, InterimInput, ProposalInput,
+    AmendInput,
+    ChecksInput,
+    ConfirmInterimInput,
+    EndInput,
+    InterimInput,
+    ProposalInput,
 )
 from . import ticket_flags
 from .context import Context
 from .errors import InvalidInput, Refused
 from .incidents import standing_warning
 from .letters import queue_letter
-from .lookup import customer_by_ref, get, load, require_senior, require_staff
+from .lookup import acting_officer_id, customer_by_ref, get, load, require_senior, require_staff
 from .terms import apply_terms, arrangement_of, arrangement_problems, checks_of, describe, min_weekly_contact_minutes
 
 
@@ -71,10 +77,18 @@ def _draft(ctx: Context, data: dict, checks: dict | None, check_review_date: boo
     require_staff(ctx, Role.OFFICER, "proposing a restriction")
     data = load(ProposalInput(), data)
     customer = customer_by_ref(ctx, data["customer"])
-    r = Restriction(customer_id=customer.id, state=State.PROPOSED.value, path=data["path"],
-                    path_justification=data["path_justification"], why_necessary=data["why_necessary"],
-                    proposed_by_id=ctx.actor.officer_id, allowed_channels=[], time_windows=[],
-                    premises={}, subjects={})
+    r = Restriction(
+        customer_id=customer.id,
+        state=State.PROPOSED.value,
+        path=data["path"],
+        path_justification=data["path_justification"],
+        why_necessary=data["why_necessary"],
+        proposed_by_id=ctx.actor.officer_id,
+        allowed_channels=[],
+        time_windows=[],
+        premises={},
+        subjects={},
+    )
     ctx.session.add(r)
     _link(ctx, r, customer.id, data.get("warning"), data["incidents"])
     changed = apply_terms(ctx, r, data)
@@ -107,21 +121,31 @@ def record_checks(ctx: Context, restriction_id: int, data: dict) -> PreRestricti
     data = load(RecordedChecksInput(), data)
     r = get(ctx, Restriction, restriction_id, "restriction")
     if r.state not in (State.PROPOSED.value, State.INTERIM.value):
-        raise Refused(f"checks are recorded before a restriction comes into force; this one is {r.state}",
-                      code="illegal_transition")
+        raise Refused(
+            f"checks are recorded before a restriction comes into force; this one is {r.state}",
+            code="illegal_transition",
+        )
     for field in ("social_work_enquired_on", "social_work_checked_on"):
         if data[field] is not None and data[field] > ctx.today():
-            raise Refused(f"{field} cannot be in the future ({data[field].isoformat()})",
-                          errors={field: ["in the future [R9]"]}, code="date_in_future")
+            raise Refused(
+                f"{field} cannot be in the future ({data[field].isoformat()})",
+                errors={field: ["in the future [R9]"]},
+                code="date_in_future",
+            )
     row = r.checks or PreRestrictionCheck(restriction_id=r.id)
     for key, value in data.items():
         setattr(row, key, value)
     row.social_work_checked_on = data["social_work_checked_on"] or ctx.today()
-    row.social_work_checked_by_id = row.recorded_by_id = ctx.actor.officer_id
+    row.social_work_checked_by_id = row.recorded_by_id = acting_officer_id(ctx, "recording pre-restriction checks")
     row.recorded_at = ctx.now()
     r.checks = row
-    ctx.audit("restriction.checks_recorded", r, social_work_known=row.social_work_known,
-              social_work_enquired_on=row.social_work_enquired_on, adjustments_needed=row.adjustments_needed)
+    ctx.audit(
+        "restriction.checks_recorded",
+        r,
+        social_work_known=row.social_work_known,
+        social_work_enquired_on=row.social_work_enquired_on,
+        adjustments_needed=row.adjustments_needed,
+    )
     return row
 
 
@@ -129,11 +153,16 @@ def _facts(ctx: Context, r: Restriction) -> ActivationFacts:
     warning = standing_warning(ctx, r.customer_id)
     violent = {c.value for c in VIOLENT_CATEGORIES}
     return ActivationFacts(
-        actor_role=ctx.actor.role or Role.AGENT, path=Path(r.path), path_justification=r.path_justification,
+        actor_role=ctx.actor.role or Role.AGENT,
+        path=Path(r.path),
+        path_justification=r.path_justification,
         has_standing_warning=warning is not None and warning.issued_on <= ctx.today(),
         has_violent_incident=any(i.category in violent for i in r.incidents),
-        why_necessary=r.why_necessary, checks=checks_of(r.checks), arrangement=arrangement_of(r),
-        today=ctx.today(), min_weekly_contact_minutes=min_weekly_contact_minutes(ctx),
+        why_necessary=r.why_necessary,
+        checks=checks_of(r.checks),
+        arrangement=arrangement_of(r),
+        today=ctx.today(),
+        min_weekly_contact_minutes=min_weekly_contact_minutes(ctx),
     )
 
 
@@ -143,7 +172,8 @@ def _bring_into_force(ctx: Context, r: Restriction, action: Action, summary: str
         raise Refused.from_problems(summary, problems)
     _move(ctx, r, action, State.ACTIVE)
     if r.path == Path.AFTER_WARNING.value and r.warning_id is None:
-        r.warning_id = standing_warning(ctx, r.customer_id).id
+        warning = standing_warning(ctx, r.customer_id)  # activation_problems refused a path without one
+        r.warning_id = warning.id if warning else None
     r.activated_by_id, r.activated_at = ctx.actor.officer_id, ctx.now()
     ctx.audit(f"restriction.{action.value}", r, path=r.path, review_due=r.review_due)
     queue_letter(ctx, LetterKind.RESTRICTION, r.customer_id, restriction_id=r.id, facts=describe(r))
@@ -180,11 +210,20 @@ def import_active(ctx: Context, data: dict, checks: dict) -> Restriction:
     require_senior(ctx, "import a restriction in force")
     r = _draft(ctx, data, checks, check_review_date=False)  # the date rules are all gathered below
     facts = dataclasses.replace(_facts(ctx, r), today=None)  # a legacy review date may already be overdue (R47)
-    problems = [p for p in activation_problems(facts) if p.field not in ("path", "path_justification")
-                and p.code not in LEGACY_EXEMPT]
+    problems = [
+        p
+        for p in activation_problems(facts)
+        if p.field not in ("path", "path_justification") and p.code not in LEGACY_EXEMPT
+    ]
     if r.ends_on is not None and r.ends_on <= ctx.today():
-        problems.append(Problem("ends_on", "already_ended",
-                                f"the restriction ended on {r.ends_on.isoformat()}; it is no longer in force", "R30"))
+        problems.append(
+            Problem(
+                "ends_on",
+                "already_ended",
+                f"the restriction ended on {r.ends_on.isoformat()}; it is no longer in force",
+                "R30",
+            )
+        )
     if problems:
         raise Refused.from_problems("the restriction cannot be imported", problems)
     _move(ctx, r, Action.ACTIVATE, State.ACTIVE)
@@ -200,10 +239,18 @@ def record_interim(ctx: Context, data: dict) -> Restriction:
     incident = get(ctx, Incident, data["incident"], "incident")
     days = ctx.settings.get("INTERIM_CONFIRM_WORKING_DAYS", 5)
     occurred = incident.occurred_at.date()
-    r = Restriction(customer_id=incident.customer_id, state=State.INTERIM.value, path=Path.INTERIM.value,
-                    why_necessary=data["note"], proposed_by_id=ctx.actor.officer_id,
-                    allowed_channels=[], time_windows=[], premises={}, subjects={},
-                    confirm_by=ctx.calendar.add_working_days(occurred, days))
+    r = Restriction(
+        customer_id=incident.customer_id,
+        state=State.INTERIM.value,
+        path=Path.INTERIM.value,
+        why_necessary=data["note"],
+        proposed_by_id=ctx.actor.officer_id,
+        allowed_channels=[],
+        time_windows=[],
+        premises={},
+        subjects={},
+        confirm_by=ctx.calendar.add_working_days(occurred, days),
+    )
     ctx.session.add(r)
     r.incidents.append(incident)
     changed = apply_terms(ctx, r, data)
@@ -219,8 +266,11 @@ def confirm_interim(ctx: Context, restriction_id: int, data: dict) -> Restrictio
     data = load(ConfirmInterimInput(), data)
     r = get(ctx, Restriction, restriction_id, "restriction")
     if r.state == State.INTERIM.value and r.confirm_by and ctx.today() > r.confirm_by:
-        raise Refused(f"the interim action had to be confirmed by {r.confirm_by.isoformat()}; it has lapsed "
-                      "and a new, considered restriction must be proposed", code="confirmation_too_late")
+        raise Refused(
+            f"the interim action had to be confirmed by {r.confirm_by.isoformat()}; it has lapsed "
+            "and a new, considered restriction must be proposed",
+            code="confirmation_too_late",
+        )
     with ctx.session.no_autoflush:
         r.path, r.path_justification = data["path"], data["path_justification"]
         r.why_necessary = data["why_necessary"]
@@ -229,8 +279,9 @@ def confirm_interim(ctx: Context, restriction_id: int, data: dict) -> Restrictio
         r.starts_on = ctx.today()
         r.review_due = data.get("review_due")
         _defaults(ctx, r)
-    _refuse_bad_review_date(ctx, r, [k for k in ("review_due", "ends_on") if data.get(k)],
-                            f"interim action {r.id} cannot be confirmed")
+    _refuse_bad_review_date(
+        ctx, r, [k for k in ("review_due", "ends_on") if data.get(k)], f"interim action {r.id} cannot be confirmed"
+    )
     _bring_into_force(ctx, r, Action.CONFIRM_INTERIM, f"interim action {r.id} cannot be confirmed")
     return r
 
@@ -295,8 +346,9 @@ def _end(ctx: Context, r: Restriction, action: Action, target: State, reasons: s
 
 def in_force_for(ctx: Context, customer_id: int) -> list[Restriction]:
     """The customer's restrictions currently in force."""
-    query = select(Restriction).where(Restriction.customer_id == customer_id,
-                                      Restriction.state.in_([s.value for s in IN_FORCE]))
+    query = select(Restriction).where(
+        Restriction.customer_id == customer_id, Restriction.state.in_([s.value for s in IN_FORCE])
+    )
     return list(ctx.session.scalars(query.order_by(Restriction.id)))
 
 

@@ -1,4 +1,5 @@
 """Reviews: continue with reasons and a next date, amend, or lift; the customer is told (R42-R45, R47)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,11 +27,18 @@ def hold(ctx: Context, restriction_id: int, data: dict) -> Review:
     data = load(ReviewInput(), data)
     r = get(ctx, Restriction, restriction_id, "restriction")
     if r.state != State.ACTIVE.value:
-        raise Refused(f"restriction {r.id} is {r.state}; only an active restriction is reviewed",
-                      code="illegal_transition")
+        raise Refused(
+            f"restriction {r.id} is {r.state}; only an active restriction is reviewed", code="illegal_transition"
+        )
     held_on = data["held_on"] or ctx.today()
-    review = Review(restriction_id=r.id, due_on=r.review_due, held_on=held_on, held_by_id=ctx.actor.officer_id,
-                    outcome=data["outcome"], reasons=data["reasons"])
+    review = Review(
+        restriction_id=r.id,
+        due_on=r.review_due,
+        held_on=held_on,
+        held_by_id=ctx.actor.officer_id,
+        outcome=data["outcome"],
+        reasons=data["reasons"],
+    )
     if data["outcome"] == "lift":
         _move(ctx, r, Action.REVIEW, State.LIFTED)
         r.ended_by_id, r.ended_at, r.end_reason = ctx.actor.officer_id, ctx.now(), data["reasons"]
@@ -40,8 +48,14 @@ def hold(ctx: Context, restriction_id: int, data: dict) -> Review:
     ctx.session.add(review)
     ctx.audit("restriction.reviewed", r, outcome=review.outcome, next_review_due=review.next_review_due)
     kind = LetterKind.LIFTING if data["outcome"] == "lift" else LetterKind.REVIEW_OUTCOME
-    queue_letter(ctx, kind, r.customer_id, restriction_id=r.id, decided_on=held_on,
-                 facts={**describe(r), "outcome": review.outcome})
+    queue_letter(
+        ctx,
+        kind,
+        r.customer_id,
+        restriction_id=r.id,
+        decided_on=held_on,
+        facts={**describe(r), "outcome": review.outcome},
+    )
     return review
 
 
@@ -69,13 +83,15 @@ def _continue(ctx: Context, r: Restriction, review: Review, data: dict, held_on:
 def due(ctx: Context, on: dt.date, within_days: int = 30) -> list[Restriction]:
     """Restrictions in force whose review falls due by `on` + `within_days` (overdue ones too), oldest first."""
     horizon = on + dt.timedelta(days=within_days)
-    query = select(Restriction).where(Restriction.state.in_([State.ACTIVE.value, State.UNDER_APPEAL.value]),
-                                      Restriction.review_due <= horizon)
+    query = select(Restriction).where(
+        Restriction.state.in_([State.ACTIVE.value, State.UNDER_APPEAL.value]), Restriction.review_due <= horizon
+    )
     return list(ctx.session.scalars(query.order_by(Restriction.review_due, Restriction.id)))
 
 
 def overdue(ctx: Context, on: dt.date) -> list[Restriction]:
     """Restrictions in force whose review date has passed without a review (R47)."""
     query = select(Restriction).where(
-        Restriction.state.in_([State.ACTIVE.value, State.UNDER_APPEAL.value]), Restriction.review_due < on)
+        Restriction.state.in_([State.ACTIVE.value, State.UNDER_APPEAL.value]), Restriction.review_due < on
+    )
     return list(ctx.session.scalars(query.order_by(Restriction.review_due, Restriction.id)))

@@ -11,6 +11,7 @@ is nothing), records are in id order, dates are ISO 8601. The PDF is rendered fr
 through plugin/templates/export/subject_access.html, so the two never disagree. Making an export is
 itself audited (`customer.exported`, with the format and the section counts, never the content).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,17 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlalchemy import or_, select
 
 from ..models import (
-    Appeal, AuditEntry, Connection, FormalWarning, Incident, Letter, Officer, PreRestrictionCheck, Restriction,
-    Review, WebhookEvent,
+    Appeal,
+    AuditEntry,
+    Connection,
+    FormalWarning,
+    Incident,
+    Letter,
+    Officer,
+    PreRestrictionCheck,
+    Restriction,
+    Review,
+    WebhookEvent,
 )
 from ..policy.vocabulary import Role
 from .context import Context
@@ -33,8 +43,18 @@ from .lookup import customer_by_ref
 from .terms import describe
 
 SCHEMA = "contactguard.subject-access/1"
-SECTIONS = ("identities", "incidents", "warnings", "restrictions", "checks", "appeals", "reviews", "letters",
-            "webhook_events", "audit_entries")
+SECTIONS = (
+    "identities",
+    "incidents",
+    "warnings",
+    "restrictions",
+    "checks",
+    "appeals",
+    "reviews",
+    "letters",
+    "webhook_events",
+    "audit_entries",
+)
 FORMATS = ("json", "pdf")
 
 
@@ -68,120 +88,262 @@ def collect(ctx: Context, reference: str) -> dict:
     def flag(section: str, record_id, fields: list[str], why: str) -> None:
         review.append({"section": section, "record": record_id, "fields": fields, "why": why})
 
-    identities = [{"id": i.id, "kind": i.kind, "value": i.value, "connection": i.connection_id or None,
-                   "added_at": _iso(i.created_at)} for i in sorted(customer.identities, key=lambda i: i.id)]
+    identities = [
+        {
+            "id": i.id,
+            "kind": i.kind,
+            "value": i.value,
+            "connection": i.connection_id or None,
+            "added_at": _iso(i.created_at),
+        }
+        for i in sorted(customer.identities, key=lambda i: i.id)
+    ]
 
     incidents = []
     for i in s.scalars(select(Incident).where(Incident.customer_id == cid).order_by(Incident.id)):
-        incidents.append({
-            "id": i.id, "occurred_at": _iso(i.occurred_at), "channel": i.channel, "category": i.category,
-            "description": i.description, "immediate_action": i.immediate_action,
-            "violence_at_work_ref": i.violence_at_work_ref, "service_id": i.service_id,
-            "experienced_by": _officer(officers, i.experienced_by_id),
-            "recorded_by": _officer(officers, i.recorded_by_id), "recorded_at": _iso(i.recorded_at)})
-        flag("incidents", i.id, ["experienced_by", "recorded_by", "description", "immediate_action"],
-             "names the member of staff who experienced it; the account may name or describe other people")
+        incidents.append(
+            {
+                "id": i.id,
+                "occurred_at": _iso(i.occurred_at),
+                "channel": i.channel,
+                "category": i.category,
+                "description": i.description,
+                "immediate_action": i.immediate_action,
+                "violence_at_work_ref": i.violence_at_work_ref,
+                "service_id": i.service_id,
+                "experienced_by": _officer(officers, i.experienced_by_id),
+                "recorded_by": _officer(officers, i.recorded_by_id),
+                "recorded_at": _iso(i.recorded_at),
+            }
+        )
+        flag(
+            "incidents",
+            i.id,
+            ["experienced_by", "recorded_by", "description", "immediate_action"],
+            "names the member of staff who experienced it; the account may name or describe other people",
+        )
 
     warnings_ = []
     for w in s.scalars(select(FormalWarning).where(FormalWarning.customer_id == cid).order_by(FormalWarning.id)):
-        warnings_.append({
-            "id": w.id, "issued_on": _iso(w.issued_on), "issued_by": _officer(officers, w.issued_by_id),
-            "behaviour": w.behaviour, "why_unacceptable": w.why_unacceptable,
-            "change_requested": w.change_requested, "consequences": w.consequences,
-            "policy_enclosed": w.policy_enclosed, "state": w.state, "followup_until": _iso(w.followup_until),
-            "effective": w.effective, "incidents": sorted(x.id for x in w.incidents)})
+        warnings_.append(
+            {
+                "id": w.id,
+                "issued_on": _iso(w.issued_on),
+                "issued_by": _officer(officers, w.issued_by_id),
+                "behaviour": w.behaviour,
+                "why_unacceptable": w.why_unacceptable,
+                "change_requested": w.change_requested,
+                "consequences": w.consequences,
+                "policy_enclosed": w.policy_enclosed,
+                "state": w.state,
+                "followup_until": _iso(w.followup_until),
+                "effective": w.effective,
+                "incidents": sorted(x.id for x in w.incidents),
+            }
+        )
 
     restrictions, checks, reviews = [], [], []
-    restriction_rows = list(s.scalars(select(Restriction).where(Restriction.customer_id == cid)
-                                      .order_by(Restriction.id)))
+    restriction_rows = list(
+        s.scalars(select(Restriction).where(Restriction.customer_id == cid).order_by(Restriction.id))
+    )
     for r in restriction_rows:
-        restrictions.append({
-            "id": r.id, "state": r.state, "path": r.path, "path_justification": r.path_justification,
-            "why_necessary": r.why_necessary, "warning": r.warning_id,
-            "incidents": sorted(x.id for x in r.incidents), "terms": _jsonable(describe(r)),
-            "external_contact": {"name": r.spoc_external_name, "role": r.spoc_external_role,
-                                 "email": r.spoc_external_email, "phone": r.spoc_external_phone,
-                                 "consent_basis": r.consent_basis},
-            "starts_on": _iso(r.starts_on), "ends_on": _iso(r.ends_on), "review_due": _iso(r.review_due),
-            "confirm_by": _iso(r.confirm_by), "proposed_by": _officer(officers, r.proposed_by_id),
-            "activated_by": _officer(officers, r.activated_by_id), "activated_at": _iso(r.activated_at),
-            "ended_by": _officer(officers, r.ended_by_id), "ended_at": _iso(r.ended_at),
-            "end_reason": r.end_reason, "created_at": _iso(r.created_at)})
+        restrictions.append(
+            {
+                "id": r.id,
+                "state": r.state,
+                "path": r.path,
+                "path_justification": r.path_justification,
+                "why_necessary": r.why_necessary,
+                "warning": r.warning_id,
+                "incidents": sorted(x.id for x in r.incidents),
+                "terms": _jsonable(describe(r)),
+                "external_contact": {
+                    "name": r.spoc_external_name,
+                    "role": r.spoc_external_role,
+                    "email": r.spoc_external_email,
+                    "phone": r.spoc_external_phone,
+                    "consent_basis": r.consent_basis,
+                },
+                "starts_on": _iso(r.starts_on),
+                "ends_on": _iso(r.ends_on),
+                "review_due": _iso(r.review_due),
+                "confirm_by": _iso(r.confirm_by),
+                "proposed_by": _officer(officers, r.proposed_by_id),
+                "activated_by": _officer(officers, r.activated_by_id),
+                "activated_at": _iso(r.activated_at),
+                "ended_by": _officer(officers, r.ended_by_id),
+                "ended_at": _iso(r.ended_at),
+                "end_reason": r.end_reason,
+                "created_at": _iso(r.created_at),
+            }
+        )
         if r.spoc_external_name or r.spoc_external_email or r.spoc_external_phone:
-            flag("restrictions", r.id, ["external_contact"],
-                 "names a representative or worker (third party): disclose only with their consent or if reasonable")
+            flag(
+                "restrictions",
+                r.id,
+                ["external_contact"],
+                "names a representative or worker (third party): disclose only with their consent or if reasonable",
+            )
     ids = [r.id for r in restriction_rows]
     if ids:
-        for c in s.scalars(select(PreRestrictionCheck).where(PreRestrictionCheck.restriction_id.in_(ids))
-                           .order_by(PreRestrictionCheck.id)):
-            checks.append({
-                "id": c.id, "restriction": c.restriction_id, "social_work_known": c.social_work_known,
-                "social_work_checked_on": _iso(c.social_work_checked_on),
-                "social_work_checked_by": _officer(officers, c.social_work_checked_by_id),
-                "social_work_enquiry_to": c.social_work_enquiry_to,
-                "social_work_enquired_on": _iso(c.social_work_enquired_on),
-                "mental_health_client": c.mental_health_client, "adjustments_needed": c.adjustments_needed,
-                "adjustments": list(c.adjustments or []), "adjustments_notes": c.adjustments_notes,
-                "other_services": c.other_services, "recorded_by": _officer(officers, c.recorded_by_id),
-                "recorded_at": _iso(c.recorded_at)})
-            flag("checks", c.id, ["social_work_known", "social_work_enquiry_to", "mental_health_client",
-                                  "adjustments_notes", "other_services"],
-                 "social-work and health details, and the people asked about them: apply the serious-harm "
-                 "test and the third-party rules before disclosure")
+        for c in s.scalars(
+            select(PreRestrictionCheck)
+            .where(PreRestrictionCheck.restriction_id.in_(ids))
+            .order_by(PreRestrictionCheck.id)
+        ):
+            checks.append(
+                {
+                    "id": c.id,
+                    "restriction": c.restriction_id,
+                    "social_work_known": c.social_work_known,
+                    "social_work_checked_on": _iso(c.social_work_checked_on),
+                    "social_work_checked_by": _officer(officers, c.social_work_checked_by_id),
+                    "social_work_enquiry_to": c.social_work_enquiry_to,
+                    "social_work_enquired_on": _iso(c.social_work_enquired_on),
+                    "mental_health_client": c.mental_health_client,
+                    "adjustments_needed": c.adjustments_needed,
+                    "adjustments": list(c.adjustments or []),
+                    "adjustments_notes": c.adjustments_notes,
+                    "other_services": c.other_services,
+                    "recorded_by": _officer(officers, c.recorded_by_id),
+                    "recorded_at": _iso(c.recorded_at),
+                }
+            )
+            flag(
+                "checks",
+                c.id,
+                [
+                    "social_work_known",
+                    "social_work_enquiry_to",
+                    "mental_health_client",
+                    "adjustments_notes",
+                    "other_services",
+                ],
+                "social-work and health details, and the people asked about them: apply the serious-harm "
+                "test and the third-party rules before disclosure",
+            )
         for v in s.scalars(select(Review).where(Review.restriction_id.in_(ids)).order_by(Review.id)):
-            reviews.append({
-                "id": v.id, "restriction": v.restriction_id, "due_on": _iso(v.due_on), "held_on": _iso(v.held_on),
-                "held_by": _officer(officers, v.held_by_id), "outcome": v.outcome, "reasons": v.reasons,
-                "next_review_due": _iso(v.next_review_due)})
+            reviews.append(
+                {
+                    "id": v.id,
+                    "restriction": v.restriction_id,
+                    "due_on": _iso(v.due_on),
+                    "held_on": _iso(v.held_on),
+                    "held_by": _officer(officers, v.held_by_id),
+                    "outcome": v.outcome,
+                    "reasons": v.reasons,
+                    "next_review_due": _iso(v.next_review_due),
+                }
+            )
 
     appeals = []
     for a in s.scalars(select(Appeal).where(Appeal.customer_id == cid).order_by(Appeal.id)):
-        appeals.append({
-            "id": a.id, "kind": a.kind, "restriction": a.restriction_id, "warning": a.warning_id,
-            "received_on": _iso(a.received_on), "grounds": a.grounds, "statement": a.statement,
-            "late": a.late, "late_reason": a.late_reason, "window_closes_on": _iso(a.window_closes_on),
-            "heard_by": _officer(officers, a.heard_by_id), "decision_due": _iso(a.decision_due),
-            "state": a.state, "outcome": a.outcome, "outcome_reasons": a.outcome_reasons,
-            "decided_on": _iso(a.decided_on)})
+        appeals.append(
+            {
+                "id": a.id,
+                "kind": a.kind,
+                "restriction": a.restriction_id,
+                "warning": a.warning_id,
+                "received_on": _iso(a.received_on),
+                "grounds": a.grounds,
+                "statement": a.statement,
+                "late": a.late,
+                "late_reason": a.late_reason,
+                "window_closes_on": _iso(a.window_closes_on),
+                "heard_by": _officer(officers, a.heard_by_id),
+                "decision_due": _iso(a.decision_due),
+                "state": a.state,
+                "outcome": a.outcome,
+                "outcome_reasons": a.outcome_reasons,
+                "decided_on": _iso(a.decided_on),
+            }
+        )
 
     letters = []
     for x in s.scalars(select(Letter).where(Letter.customer_id == cid).order_by(Letter.id)):
-        letters.append({
-            "id": x.id, "kind": x.kind, "restriction": x.restriction_id, "warning": x.warning_id,
-            "appeal": x.appeal_id, "state": x.state, "decided_on": _iso(x.decided_on),
-            "generated_at": _iso(x.generated_at), "delivery_method": x.delivery_method,
-            "sent_on": _iso(x.sent_on), "deemed_receipt": _iso(x.deemed_receipt), "facts": _jsonable(x.facts)})
+        letters.append(
+            {
+                "id": x.id,
+                "kind": x.kind,
+                "restriction": x.restriction_id,
+                "warning": x.warning_id,
+                "appeal": x.appeal_id,
+                "state": x.state,
+                "decided_on": _iso(x.decided_on),
+                "generated_at": _iso(x.generated_at),
+                "delivery_method": x.delivery_method,
+                "sent_on": _iso(x.sent_on),
+                "deemed_receipt": _iso(x.deemed_receipt),
+                "facts": _jsonable(x.facts),
+            }
+        )
 
     connections = {row.id: row.name for row in s.execute(select(Connection.id, Connection.name))}
     events = []
     for e in s.scalars(select(WebhookEvent).where(WebhookEvent.customer_id == cid).order_by(WebhookEvent.id)):
-        events.append({
-            "id": e.id, "received_at": _iso(e.received_at), "helpdesk": connections.get(e.connection_id),
-            "event_type": e.event_type, "ticket": e.ticket_id, "outcome": e.outcome, "reason": e.reason,
-            "restriction": e.restriction_id, "screen_hits": list(e.screen_hits or [])})
+        events.append(
+            {
+                "id": e.id,
+                "received_at": _iso(e.received_at),
+                "helpdesk": connections.get(e.connection_id),
+                "event_type": e.event_type,
+                "ticket": e.ticket_id,
+                "outcome": e.outcome,
+                "reason": e.reason,
+                "restriction": e.restriction_id,
+                "screen_hits": list(e.screen_hits or []),
+            }
+        )
 
     audit = []
-    query = select(AuditEntry).where(or_(
-        AuditEntry.customer_id == cid,
-        (AuditEntry.entity_type == "customers") & (AuditEntry.entity_id == cid))).order_by(AuditEntry.id)
+    query = (
+        select(AuditEntry)
+        .where(
+            or_(AuditEntry.customer_id == cid, (AuditEntry.entity_type == "customers") & (AuditEntry.entity_id == cid))
+        )
+        .order_by(AuditEntry.id)
+    )
     for entry in s.scalars(query):
-        audit.append({"id": entry.id, "at": _iso(entry.at), "actor": entry.actor,
-                      "actor_officer": _officer(officers, entry.actor_officer_id), "action": entry.action,
-                      "entity_type": entry.entity_type, "entity_id": entry.entity_id,
-                      "details": _jsonable(entry.details)})
+        audit.append(
+            {
+                "id": entry.id,
+                "at": _iso(entry.at),
+                "actor": entry.actor,
+                "actor_officer": _officer(officers, entry.actor_officer_id),
+                "action": entry.action,
+                "entity_type": entry.entity_type,
+                "entity_id": entry.entity_id,
+                "details": _jsonable(entry.details),
+            }
+        )
     if audit:
-        flag("audit_entries", None, ["actor", "actor_officer"],
-             "names the staff who read or changed the record (usually disclosable in their professional role)")
+        flag(
+            "audit_entries",
+            None,
+            ["actor", "actor_officer"],
+            "names the staff who read or changed the record (usually disclosable in their professional role)",
+        )
 
     data = {
         "schema": SCHEMA,
         "generated_at": _iso(ctx.now()),
         "generated_by": ctx.actor.label,
-        "customer": {"id": customer.id, "reference": customer.reference, "name": customer.name,
-                     "created_at": _iso(customer.created_at)},
-        "identities": identities, "incidents": incidents, "warnings": warnings_, "restrictions": restrictions,
-        "checks": checks, "appeals": appeals, "reviews": reviews, "letters": letters,
-        "webhook_events": events, "audit_entries": audit,
+        "customer": {
+            "id": customer.id,
+            "reference": customer.reference,
+            "name": customer.name,
+            "created_at": _iso(customer.created_at),
+        },
+        "identities": identities,
+        "incidents": incidents,
+        "warnings": warnings_,
+        "restrictions": restrictions,
+        "checks": checks,
+        "appeals": appeals,
+        "reviews": reviews,
+        "letters": letters,
+        "webhook_events": events,
+        "audit_entries": audit,
         "review_before_disclosure": review,
     }
     data["counts"] = {name: len(data[name]) for name in SECTIONS}
@@ -207,8 +369,13 @@ def export(ctx: Context, reference: str, fmt: str, out: str | Path) -> dict:
     except OSError as exc:
         raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
     customer = customer_by_ref(ctx, reference)
-    ctx.audit("customer.exported", customer, format=fmt, counts=data["counts"],
-              review_items=len(data["review_before_disclosure"]))
+    ctx.audit(
+        "customer.exported",
+        customer,
+        format=fmt,
+        counts=data["counts"],
+        review_items=len(data["review_before_disclosure"]),
+    )
     return data
 
 
@@ -217,20 +384,27 @@ def render_json(data: dict) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-_env = Environment(loader=PackageLoader("plugin", "templates"), undefined=StrictUndefined,
-                   autoescape=select_autoescape(["html"]))
+_env = Environment(
+    loader=PackageLoader("plugin", "templates"), undefined=StrictUndefined, autoescape=select_autoescape(["html"])
+)
 
 SECTION_TITLES = {
-    "identities": "Identities", "incidents": "Incidents", "warnings": "Warnings", "restrictions": "Restrictions",
-    "checks": "Pre-restriction checks", "appeals": "Appeals", "reviews": "Reviews", "letters": "Letters",
-    "webhook_events": "Helpdesk contacts (webhook events)", "audit_entries": "Audit trail",
+    "identities": "Identities",
+    "incidents": "Incidents",
+    "warnings": "Warnings",
+    "restrictions": "Restrictions",
+    "checks": "Pre-restriction checks",
+    "appeals": "Appeals",
+    "reviews": "Reviews",
+    "letters": "Letters",
+    "webhook_events": "Helpdesk contacts (webhook events)",
+    "audit_entries": "Audit trail",
 }
 
 
 def render_html(data: dict) -> str:
     """The export as an HTML page (the PDF's source)."""
-    return _env.get_template("export/subject_access.html").render(data=data, sections=SECTIONS,
-                                                                  titles=SECTION_TITLES)
+    return _env.get_template("export/subject_access.html").render(data=data, sections=SECTIONS, titles=SECTION_TITLES)
 
 
 def _weasyprint():
@@ -240,8 +414,10 @@ def _weasyprint():
         try:
             import weasyprint
         except OSError as exc:  # Pango or its fonts missing from the system
-            raise InvalidInput("PDF export needs the Pango libraries (Debian: libpango-1.0-0 libpangoft2-1.0-0); "
-                               f"JSON works without them: {exc}") from None
+            raise InvalidInput(
+                "PDF export needs the Pango libraries (Debian: libpango-1.0-0 libpangoft2-1.0-0); "
+                f"JSON works without them: {exc}"
+            ) from None
     return weasyprint
 
 

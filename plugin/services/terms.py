@@ -1,20 +1,36 @@
 """Applying typed terms to a restriction, and reading them back as plain policy data."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import object_session
 
 from ..models import PreRestrictionCheck, Restriction
 from ..policy.restrictions import (
-    DEFAULT_MIN_WEEKLY_CONTACT_MINUTES, Arrangement, Checks, Problem, check_arrangement,
+    DEFAULT_MIN_WEEKLY_CONTACT_MINUTES,
+    Arrangement,
+    Checks,
+    Problem,
+    check_arrangement,
 )
 from ..policy.vocabulary import Adjustment, Channel, SpocKind, Tristate
 from .context import Context
 from .lookup import officer_by_email, service_by_slug
 
 PLAIN_TERMS = (
-    "spoc_kind", "spoc_inbox", "spoc_external_name", "spoc_external_role", "spoc_external_email",
-    "spoc_external_phone", "consent_basis", "allowed_channels", "time_windows", "premises", "subjects",
-    "starts_on", "ends_on", "review_due",
+    "spoc_kind",
+    "spoc_inbox",
+    "spoc_external_name",
+    "spoc_external_role",
+    "spoc_external_email",
+    "spoc_external_phone",
+    "consent_basis",
+    "allowed_channels",
+    "time_windows",
+    "premises",
+    "subjects",
+    "starts_on",
+    "ends_on",
+    "review_due",
 )
 
 
@@ -54,9 +70,11 @@ def _default_deputy(restriction: Restriction) -> None:
     """An officer's standing deputy covers their absence unless another is named (SPOC continuity)."""
     if restriction.spoc_kind == SpocKind.OFFICER.value and restriction.deputy_officer_id is None:
         officer = restriction.spoc_officer
-        if officer is None and restriction.spoc_officer_id is not None:
+        session = object_session(restriction)
+        if officer is None and restriction.spoc_officer_id is not None and session is not None:
             from ..models import Officer
-            officer = object_session(restriction).get(Officer, restriction.spoc_officer_id)
+
+            officer = session.get(Officer, restriction.spoc_officer_id)
         if officer is not None:
             restriction.deputy_officer_id = officer.deputy_id
 
@@ -100,8 +118,9 @@ def min_weekly_contact_minutes(ctx: Context) -> int:
 
 def arrangement_problems(ctx: Context, restriction: Restriction) -> list[Problem]:
     """The restriction's terms checked against the arrangement rules, under this council's settings."""
-    return check_arrangement(arrangement_of(restriction), checks_of(restriction.checks),
-                             min_weekly_contact_minutes(ctx))
+    return check_arrangement(
+        arrangement_of(restriction), checks_of(restriction.checks), min_weekly_contact_minutes(ctx)
+    )
 
 
 def describe(restriction: Restriction) -> dict:

@@ -3,6 +3,7 @@
 Need to know (Clift v Slough, R50): the ticket shows the arrangement, never the reasons,
 incidents or health and social-work details.
 """
+
 from __future__ import annotations
 
 from adapters.base import NOTE_MARKER
@@ -12,8 +13,12 @@ from ..models import Restriction
 from ..policy.decision import Decision, Outcome
 from ..policy.vocabulary import SpocKind
 
-DEFAULT_TAGS = {"restricted": "cg-restricted", "disregarded": "cg-disregarded", "escalated": "cg-escalated",
-                "information_request": "cg-information-request"}
+DEFAULT_TAGS = {
+    "restricted": "cg-restricted",
+    "disregarded": "cg-disregarded",
+    "escalated": "cg-escalated",
+    "information_request": "cg-information-request",
+}
 
 
 def tag_names(connection_settings: dict) -> dict:
@@ -34,7 +39,8 @@ def _who(r: Restriction) -> tuple[str, str | None]:
     """
     if r.spoc_officer is not None:
         return f"{r.spoc_officer.name} <{r.spoc_officer.email}>", (
-            f"{r.deputy_officer.name} <{r.deputy_officer.email}>" if r.deputy_officer else None)
+            f"{r.deputy_officer.name} <{r.deputy_officer.email}>" if r.deputy_officer else None
+        )
     if r.spoc_inbox:
         return r.spoc_inbox, None
     label = "representative" if r.spoc_kind == SpocKind.REPRESENTATIVE.value else "external contact"
@@ -47,20 +53,33 @@ def flag_action(restriction: Restriction) -> dict:
     """The arrangement as the ticket's flag field shows it (the projection agents and triggers read)."""
     who, _deputy = _who(restriction)
     channels = ", ".join(restriction.allowed_channels or []) or "none"
-    return {"kind": "set_flag", "value": notes.render(
-        "flag_field", who=who, channels=channels,
-        review=restriction.review_due.isoformat() if restriction.review_due else None)}
+    return {
+        "kind": "set_flag",
+        "value": notes.render(
+            "flag_field",
+            who=who,
+            channels=channels,
+            review=restriction.review_due.isoformat() if restriction.review_due else None,
+        ),
+    }
 
 
 def unflag_actions(connection_settings: dict) -> list[dict]:
     """Take contactguard's flag and tags off a ticket (the restriction ended)."""
     tags = tag_names(connection_settings)
-    return [{"kind": "clear_flag"},
-            {"kind": "remove_tags", "tags": [tags["restricted"], tags["disregarded"], tags["escalated"]]}]
+    return [
+        {"kind": "clear_flag"},
+        {"kind": "remove_tags", "tags": [tags["restricted"], tags["disregarded"], tags["escalated"]]},
+    ]
 
 
-def plan(decision: Decision, restriction: Restriction | None, connection_settings: dict,
-         spoc_agent_id: str | None, assigned_agent_id: str | None) -> list[dict]:
+def plan(
+    decision: Decision,
+    restriction: Restriction | None,
+    connection_settings: dict,
+    spoc_agent_id: str | None,
+    assigned_agent_id: str | None,
+) -> list[dict]:
     """The actions, in order, for this decision on this ticket."""
     if decision.outcome == Outcome.ALLOW or restriction is None:
         return []
@@ -79,15 +98,26 @@ def plan(decision: Decision, restriction: Restriction | None, connection_setting
         return actions
     if outcome == Outcome.FLAG:
         actions.append({"kind": "add_tags", "tags": [tags["restricted"]]})
-        note = _note("flag", who=who, deputy=deputy, channels=channels, windows=_windows(restriction),
-                     routed=route and assigned_agent_id is None)
+        note = _note(
+            "flag",
+            who=who,
+            deputy=deputy,
+            channels=channels,
+            windows=_windows(restriction),
+            routed=route and assigned_agent_id is None,
+        )
     elif outcome == Outcome.DISREGARD:
         actions.append({"kind": "add_tags", "tags": [tags["restricted"], tags["disregarded"]]})
         note = _note("disregard", reason=decision.reason, who=who, routed=route)
     else:
         actions.append({"kind": "add_tags", "tags": [tags["restricted"], tags["escalated"]]})
-        note = _note("escalate", reason=decision.reason.split(";")[0], hits=", ".join(decision.screen_hits),
-                     who=who, routed=route)
+        note = _note(
+            "escalate",
+            reason=decision.reason.split(";")[0],
+            hits=", ".join(decision.screen_hits),
+            who=who,
+            routed=route,
+        )
     if route and (outcome != Outcome.FLAG or assigned_agent_id is None):
         actions.append({"kind": "assign", "agent_id": spoc_agent_id})
     actions.append(note)

@@ -5,6 +5,7 @@ flag and tags come off every ticket contactguard put them on; when its terms cha
 varied on appeal, amended at review), the arrangement on those tickets is rewritten. If the
 customer still has another restriction in force, its arrangement is shown instead.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -22,11 +23,16 @@ def flagged_tickets(ctx: Context, customer_id: int) -> list[tuple[Connection, st
     """Every (active connection, ticket) contactguard flagged for this customer."""
     rows = ctx.session.execute(
         select(WebhookEvent.connection_id, WebhookEvent.ticket_id)
-        .where(WebhookEvent.customer_id == customer_id, WebhookEvent.outcome.in_(WROTE_TO_TICKET),
-               WebhookEvent.ticket_id.is_not(None))
-        .distinct().order_by(WebhookEvent.connection_id, WebhookEvent.ticket_id))
+        .where(
+            WebhookEvent.customer_id == customer_id,
+            WebhookEvent.outcome.in_(WROTE_TO_TICKET),
+            WebhookEvent.ticket_id.is_not(None),
+        )
+        .distinct()
+        .order_by(WebhookEvent.connection_id, WebhookEvent.ticket_id)
+    )
     connections = {c.id: c for c in ctx.session.scalars(select(Connection).where(Connection.active.is_(True)))}
-    return [(connections[cid], ticket) for cid, ticket in rows if cid in connections]
+    return [(connections[cid], ticket) for cid, ticket in rows if cid in connections and ticket is not None]
 
 
 def restriction_ended(ctx: Context, r: Restriction) -> int:
@@ -44,9 +50,16 @@ def terms_changed(ctx: Context, r: Restriction) -> int:
 
 
 def _other_in_force(ctx: Context, r: Restriction) -> Restriction | None:
-    query = (select(Restriction).where(Restriction.customer_id == r.customer_id, Restriction.id != r.id,
-                                       Restriction.state.in_([s.value for s in IN_FORCE]))
-             .order_by(Restriction.id).limit(1))
+    query = (
+        select(Restriction)
+        .where(
+            Restriction.customer_id == r.customer_id,
+            Restriction.id != r.id,
+            Restriction.state.in_([s.value for s in IN_FORCE]),
+        )
+        .order_by(Restriction.id)
+        .limit(1)
+    )
     return ctx.session.scalar(query)
 
 
@@ -58,8 +71,15 @@ def _queue(ctx: Context, r: Restriction, why: str, audit_action: str, actions: l
     for connection, ticket_id in flagged_tickets(ctx, r.customer_id):
         for index, action in enumerate(actions if actions is not None else unflag_actions(connection.settings)):
             key = f"{why}:{r.id}:{stamp}:{connection.id[:12]}:{ticket_id}:{index}"[:128]
-            ctx.session.add(OutboxAction(connection_id=connection.id, ticket_id=ticket_id, kind=action["kind"],
-                                         payload=action, idempotency_key=key))
+            ctx.session.add(
+                OutboxAction(
+                    connection_id=connection.id,
+                    ticket_id=ticket_id,
+                    kind=action["kind"],
+                    payload=action,
+                    idempotency_key=key,
+                )
+            )
             count += 1
     if count:
         ctx.audit(audit_action, r, customer_id=r.customer_id, actions=count)

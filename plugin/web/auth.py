@@ -6,33 +6,31 @@ behind https) naming the account, which ends after SESSION_IDLE_MINUTES without 
 sends `Authorization: Bearer <token>` instead, and is exempt from CSRF (a browser never adds that
 header by itself); every form in a browser carries a CSRF token (Flask-WTF).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import logging
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from joserfc.errors import JoseError
-from urllib.parse import urlsplit
-
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, session,
-                   url_for)
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from joserfc.errors import JoseError
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..clock import utcnow
 from ..policy.vocabulary import Role
 from ..secretbox import _key_from_settings
-from ..services import Actor, Context, ServiceError
-from ..services import accounts
+from ..services import Actor, Context, ServiceError, accounts
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +46,27 @@ BEARER = "bearer "
 class SignInForm(FlaskForm):
     """E-mail, password and (for accounts enrolled in TOTP) the authenticator code."""
 
-    email = StringField("E-mail address", widget=GovTextInput(),
-                        validators=[InputRequired(message="Enter your e-mail address"), Length(max=320)])
-    password = PasswordField("Password", widget=GovPasswordInput(),
-                             validators=[InputRequired(message="Enter your password"), Length(max=1024)])
-    totp_code = StringField("Code from your authenticator app", widget=GovTextInput(),
-                            description="Only if you set up an authenticator app for contactguard",
-                            validators=[Optional(), Length(max=12)])
+    email = StringField(
+        "E-mail address",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter your e-mail address"), Length(max=320)],
+    )
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password"), Length(max=1024)],
+    )
+    totp_code = StringField(
+        "Code from your authenticator app",
+        widget=GovTextInput(),
+        description="Only if you set up an authenticator app for contactguard",
+        validators=[Optional(), Length(max=12)],
+    )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
 # -- set-up -----------------------------------------------------------------------------------------------
+
 
 def init_app(app) -> None:
     """Session cookies, CSRF on every form (not on webhooks or Bearer requests) and OpenID Connect."""
@@ -66,12 +74,16 @@ def init_app(app) -> None:
     idle = dt.timedelta(minutes=settings["SESSION_IDLE_MINUTES"])
     app.secret_key = session_key(settings)
     app.config.update(
-        SESSION_COOKIE_NAME="contactguard_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="contactguard_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=(settings.get("PUBLIC_URL") or "").lower().startswith("https://"),
         # The server ends an idle session (_session_actor); the cookie outlives that by a day so the sign-in
         # page can say why the officer was signed out, instead of the browser silently dropping it.
         PERMANENT_SESSION_LIFETIME=idle + dt.timedelta(days=1),
-        WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=int(idle.total_seconds()))
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=int(idle.total_seconds()),
+    )
     csrf.init_app(app)
     from webhooks import receiver
 
@@ -86,8 +98,7 @@ def session_key(settings: dict) -> bytes:
     HKDF with its own label, so the cookie key tells nothing about the key that encrypts connection secrets.
     """
     material = _key_from_settings(settings)
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=b"contactguard web session v1").derive(material)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"contactguard web session v1").derive(material)
 
 
 def _protect_forms() -> None:
@@ -98,11 +109,20 @@ def _protect_forms() -> None:
 
 # -- who is acting ----------------------------------------------------------------------------------------
 
+
 def current_actor() -> Actor | None:
     """The officer making this request: from a Bearer token if one is sent, else from the session cookie."""
     if "contactguard_actor" not in g:
         g.contactguard_actor = _bearer_actor() if has_bearer() else _session_actor()
     return g.contactguard_actor
+
+
+def signed_in_actor() -> Actor:
+    """The signed-in officer, for views behind `login_required` (401 if somehow there is none)."""
+    actor = current_actor()
+    if actor is None:
+        abort(401)
+    return actor
 
 
 def has_bearer() -> bool:
@@ -111,7 +131,7 @@ def has_bearer() -> bool:
 
 
 def _bearer_actor() -> Actor | None:
-    raw = request.headers.get("Authorization", "")[len(BEARER):].strip()
+    raw = request.headers.get("Authorization", "")[len(BEARER) :].strip()
     with current_app.extensions["contactguard.sessions"]() as db, db.begin():
         return accounts.actor_for_token(db, raw)  # commits the token's last use
 
@@ -149,6 +169,7 @@ def login_required(*roles: Role):
 
     With no roles, any signed-in officer may open the page.
     """
+
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
@@ -158,14 +179,19 @@ def login_required(*roles: Role):
             if roles and actor.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
+
         return wrapper
+
     return decorate
 
 
 def unit_of_work(actor: Actor | None = None):
     """A Context for a page: one transaction as the signed-in officer (committed by the caller's `with`)."""
+    actor = actor or current_actor()
+    if actor is None:
+        abort(401)
     db = current_app.extensions["contactguard.sessions"]()
-    return _Unit(db, Context(db, actor or current_actor(), current_app.config["CONTACTGUARD"]))
+    return _Unit(db, Context(db, actor, current_app.config["CONTACTGUARD"]))
 
 
 class _Unit:
@@ -178,16 +204,16 @@ class _Unit:
         self.db.begin()
         return self.ctx
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None and self.db.in_transaction():
             self.db.commit()
         elif self.db.in_transaction():
             self.db.rollback()
-        self.db.close()
-        return False
+        self.db.close()  # and the error, if any, goes on up
 
 
 # -- pages ------------------------------------------------------------------------------------------------
+
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
@@ -218,8 +244,9 @@ def _show_refusal(form: SignInForm, exc: ServiceError) -> None:
 
 def _sign_in_page(form: SignInForm, status: int = 200):
     expired = session.pop(SESSION_EXPIRED, False)
-    return render_template("sign_in.html", form=form, oidc_enabled=oidc_enabled(current_app),
-                           next_page=_next_page(), expired=expired), status
+    return render_template(
+        "sign_in.html", form=form, oidc_enabled=oidc_enabled(current_app), next_page=_next_page(), expired=expired
+    ), status
 
 
 def _next_page() -> str:
@@ -298,9 +325,12 @@ def init_oidc(app) -> None:
     settings = app.config["CONTACTGUARD"]
     oauth = OAuth(app)
     oauth.register(
-        "council", client_id=settings["OIDC_CLIENT_ID"], client_secret=settings["OIDC_CLIENT_SECRET"],
+        "council",
+        client_id=settings["OIDC_CLIENT_ID"],
+        client_secret=settings["OIDC_CLIENT_SECRET"],
         server_metadata_url=settings["OIDC_ISSUER"].rstrip("/") + "/.well-known/openid-configuration",
-        client_kwargs={"scope": "openid email profile"})
+        client_kwargs={"scope": "openid email profile"},
+    )
     app.extensions["contactguard.oidc"] = oauth.council
 
 
@@ -325,6 +355,8 @@ def _oidc_verified_email() -> str:
         raise OidcRefused("the sign-in service did not confirm who you are: try signing in again") from None
     claims = token.get("userinfo") or {}
     if not claims.get("email") or claims.get("email_verified") is not True:
-        raise OidcRefused("your sign-in service did not give a verified e-mail address, so contactguard cannot "
-                          "tell which officer you are: sign in with your password, or ask an admin")
+        raise OidcRefused(
+            "your sign-in service did not give a verified e-mail address, so contactguard cannot "
+            "tell which officer you are: sign in with your password, or ask an admin"
+        )
     return claims["email"]

@@ -12,6 +12,7 @@ WEB_WORKERS, WEB_THREADS, WEB_TIMEOUT, and HOST:PORT for the address unless `--b
 The request line, header count and header size are bounded here; the webhook body's size is bounded
 by the receiver itself (it reads at most its limit, whatever the server in front of it allows).
 """
+
 from __future__ import annotations
 
 import os

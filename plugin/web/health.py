@@ -1,4 +1,5 @@
 """Liveness and readiness for load balancers and the operator on call."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,8 +8,8 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from .. import __version__
-from ..secretbox import KeyLost, check_key
 from ..clock import utcnow
+from ..secretbox import KeyLost, check_key
 from ..worker import decisions, outbox
 
 UNDECIDED_TOO_LONG = dt.timedelta(minutes=2)  # the worker decides within a second; this long means it is not
@@ -43,10 +44,15 @@ def readyz():
         return jsonify(status="unavailable", reason=f"database: {type(exc).__name__}"), 503
     attention = []
     if undecided:
-        attention.append(f"{undecided} webhook event(s) waiting over {UNDECIDED_TOO_LONG.seconds // 60} minutes "
-                         "for a decision: is `contactguard worker` running? (its log names any event it cannot decide)")
+        attention.append(
+            f"{undecided} webhook event(s) waiting over {UNDECIDED_TOO_LONG.seconds // 60} minutes "
+            "for a decision: is `contactguard worker` running? (its log names any event it cannot decide)"
+        )
     if queue["dead"]:
-        attention.append(f"{queue['dead']} helpdesk action(s) gave up and need a person: "
-                         "`contactguard outbox dead`, then `contactguard outbox retry`")
-    return jsonify(status="ready", detail={"database": "ok", "outbox": queue, "undecided_events": undecided},
-                   attention=attention)
+        attention.append(
+            f"{queue['dead']} helpdesk action(s) gave up and need a person: "
+            "`contactguard outbox dead`, then `contactguard outbox retry`"
+        )
+    return jsonify(
+        status="ready", detail={"database": "ok", "outbox": queue, "undecided_events": undecided}, attention=attention
+    )

@@ -1,4 +1,5 @@
 """GET /metrics: Prometheus text format (plugin/metrics.py says what is counted and how)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
@@ -14,7 +15,8 @@ def scrape():
     registry = current_app.extensions.get("contactguard.metrics")
     if registry is None:
         registry = current_app.extensions["contactguard.metrics"] = metrics.registry_for(
-            current_app.extensions["contactguard.sessions"])
+            current_app.extensions["contactguard.sessions"]
+        )
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 

@@ -4,6 +4,7 @@ Pages are server-rendered with the GOV.UK Design System (govuk-frontend-jinja ma
 form widgets), so they work without JavaScript and from the keyboard. Every page shows the signed-in
 officer only what their role needs; the data comes from the service layer (plugin/services/dashboard.py).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,11 +41,17 @@ ERROR_PAGES = {
 
 def init_app(app) -> None:
     """Templates (ours, then the GOV.UK macros), error pages for people, and headers that keep pages private."""
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(str(TEMPLATES)),
-        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
-                      "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf")}),
-    ])
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(TEMPLATES)),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
     app.jinja_env.globals["govukRebrand"] = False  # GOV.UK's 2025 brand is for GOV.UK itself, not councils
     WTFormsHelpers(app)
     app.context_processor(_layout_context)
@@ -58,8 +65,11 @@ def _layout_context() -> dict:
     if actor is None:
         return {"signed_in": None, "navigation": []}
     officer = _officer_summary(actor)
-    items = [{"text": label, "href": url_for(endpoint), "active": request.endpoint == endpoint}
-             for label, endpoint, roles in NAVIGATION if not roles or actor.role in roles]
+    items = [
+        {"text": label, "href": url_for(endpoint), "active": request.endpoint == endpoint}
+        for label, endpoint, roles in NAVIGATION
+        if not roles or actor.role in roles
+    ]
     return {"signed_in": officer, "navigation": items}
 
 
@@ -88,15 +98,20 @@ def _csrf_refused(exc: CSRFError):
     if not _wants_page():
         return {"code": "csrf_failed", "status": 400, "message": exc.description, "errors": {}}, 400
     title, advice = ERROR_PAGES[400]
-    return render_template("error.html", title=title, code=400,
-                           advice=f"{advice} (The form had expired or did not come from contactguard.)"), 400
+    return render_template(
+        "error.html",
+        title=title,
+        code=400,
+        advice=f"{advice} (The form had expired or did not come from contactguard.)",
+    ), 400
 
 
 def _private_headers(response):
     """Pages may hold personal data: never cached, never framed, no referrer to other sites."""
     if response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not request.path.startswith("/sidebar/"):  # the helpdesk frames the panel (its CSP frame-ancestors)
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
@@ -125,6 +140,14 @@ def reviews():
         today = ctx.today()
         due = rv.due(ctx, today, 30)
         record_read(ctx, "reviews page", "restrictions", [r.id for r in due], [r.customer_id for r in due])
-        rows = [{"restriction": r.id, "customer": r.customer.reference, "customer_name": r.customer.name,
-                 "review_due": r.review_due.isoformat(), "overdue": r.review_due < today} for r in due]
+        rows = [
+            {
+                "restriction": r.id,
+                "customer": r.customer.reference,
+                "customer_name": r.customer.name,
+                "review_due": r.review_due.isoformat(),
+                "overdue": r.review_due < today,
+            }
+            for r in due
+        ]
     return render_template("reviews.html", rows=rows, today=today.isoformat())

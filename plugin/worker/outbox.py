@@ -11,6 +11,7 @@ another worker), the later ones for that ticket wait behind it; a dead-lettered 
 Within a pass, different tickets are worked on at the same time (OUTBOX_THREADS on PostgreSQL; one at a
 time on SQLite, which has a single writer), each ticket's actions one after another in a single thread.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,8 +59,8 @@ class DrainStats:
 
 def backoff_seconds(attempts: int, rng: random.Random | None = None) -> float:
     """Exponential backoff with full jitter: up to 5 s, 10 s, 20 s ... capped at an hour."""
-    rng = rng or random
-    return rng.uniform(BASE_DELAY / 2, min(MAX_DELAY, BASE_DELAY * 2 ** (attempts - 1)))
+    uniform = rng.uniform if rng is not None else random.uniform
+    return uniform(BASE_DELAY / 2, min(MAX_DELAY, BASE_DELAY * 2 ** (attempts - 1)))
 
 
 def lease_of(settings: dict) -> dt.timedelta:
@@ -72,12 +73,17 @@ def claim(sessions, limit: int, now: dt.datetime, token: str = "", lease: dt.tim
     return [action_id for action_id, _ticket in _claim(sessions, limit, now, token, lease)]
 
 
-def _claim(sessions, limit: int, now: dt.datetime, token: str,
-           lease: dt.timedelta) -> list[tuple[int, tuple[str, str] | None]]:
+def _claim(
+    sessions, limit: int, now: dt.datetime, token: str, lease: dt.timedelta
+) -> list[tuple[int, tuple[str, str] | None]]:
     """The leased actions in queue order, each with its (connection, ticket) when it has one."""
     with sessions() as session, session.begin():
-        query = (select(OutboxAction).where(OutboxAction.state == "pending", OutboxAction.next_attempt_at <= now)
-                 .order_by(OutboxAction.id).limit(limit))
+        query = (
+            select(OutboxAction)
+            .where(OutboxAction.state == "pending", OutboxAction.next_attempt_at <= now)
+            .order_by(OutboxAction.id)
+            .limit(limit)
+        )
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = _in_ticket_order(session, list(session.scalars(query)))
@@ -93,10 +99,16 @@ def _in_ticket_order(session, rows: list[OutboxAction]) -> list[OutboxAction]:
     if not tickets:
         return rows
     batch = {r.id for r in rows}
-    earlier = session.execute(select(OutboxAction.connection_id, OutboxAction.ticket_id, func.min(OutboxAction.id))
-                              .where(OutboxAction.state == "pending", OutboxAction.ticket_id.in_(tickets),
-                                     OutboxAction.id.not_in(batch), OutboxAction.id < max(batch))
-                              .group_by(OutboxAction.connection_id, OutboxAction.ticket_id))
+    earlier = session.execute(
+        select(OutboxAction.connection_id, OutboxAction.ticket_id, func.min(OutboxAction.id))
+        .where(
+            OutboxAction.state == "pending",
+            OutboxAction.ticket_id.in_(tickets),
+            OutboxAction.id.not_in(batch),
+            OutboxAction.id < max(batch),
+        )
+        .group_by(OutboxAction.connection_id, OutboxAction.ticket_id)
+    )
     blocked_from = {(cid, tid): first for cid, tid, first in earlier}
     return [r for r in rows if r.id < blocked_from.get((r.connection_id, r.ticket_id), r.id + 1)]
 
@@ -110,13 +122,18 @@ def drain_once(sessions, settings: dict, limit: int = 50, now: dt.datetime | Non
     groups = _by_ticket(_claim(sessions, limit, now, token, lease))
     threads = _threads(sessions, settings, len(groups))
     if threads == 1:
-        held_back = [a for group in groups for a in _work_ticket(sessions, settings, group, token, now, lease,
-                                                                 clients, stats)]
+        held_back = [
+            a for group in groups for a in _work_ticket(sessions, settings, group, token, now, lease, clients, stats)
+        ]
     else:
         with ThreadPoolExecutor(threads, thread_name_prefix="outbox") as pool:
-            held_back = [a for done in pool.map(lambda group: _work_ticket(sessions, settings, group, token, now,
-                                                                           lease, clients, stats), groups)
-                         for a in done]
+            held_back = [
+                a
+                for done in pool.map(
+                    lambda group: _work_ticket(sessions, settings, group, token, now, lease, clients, stats), groups
+                )
+                for a in done
+            ]
     _release(sessions, held_back, token)
     return stats
 
@@ -138,15 +155,23 @@ def _threads(sessions, settings: dict, groups: int) -> int:
     return max(1, min(groups, int(settings.get("OUTBOX_THREADS") or DEFAULT_THREADS)))
 
 
-def _work_ticket(sessions, settings: dict, action_ids: list[int], token: str, now: dt.datetime,
-                 lease: dt.timedelta, clients, stats: DrainStats) -> list[int]:
+def _work_ticket(
+    sessions,
+    settings: dict,
+    action_ids: list[int],
+    token: str,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    clients,
+    stats: DrainStats,
+) -> list[int]:
     """One ticket's claimed actions in order; once one does not go through, the rest wait (returned)."""
     for position, action_id in enumerate(action_ids):
         if not _renew(sessions, action_id, token, max(now, utcnow()) + lease):
             log.warning("outbox action id=%s was claimed by another worker after its lease ran out", action_id)
-            return action_ids[position + 1:]  # that worker has this ticket's later actions too
+            return action_ids[position + 1 :]  # that worker has this ticket's later actions too
         if _perform(sessions, settings, action_id, clients, stats) == "retry":
-            return action_ids[position + 1:]
+            return action_ids[position + 1 :]
     return []
 
 
@@ -154,7 +179,8 @@ class _Clients:
     """One helpdesk client per connection for the pass, shared by its threads."""
 
     def __init__(self, settings: dict):
-        self.settings, self.made, self.lock = settings, {}, threading.Lock()
+        self.settings, self.lock = settings, threading.Lock()
+        self.made: dict[str, object] = {}
 
     def get(self, session, connection_id: str):
         with self.lock:
@@ -166,9 +192,12 @@ class _Clients:
 def _renew(sessions, action_id: int, token: str, until: dt.datetime) -> bool:
     """Extend this worker's lease on one action just before calling the helpdesk; False if it is not ours."""
     with sessions() as session, session.begin():
-        renewed = session.execute(update(OutboxAction).where(
-            OutboxAction.id == action_id, OutboxAction.claimed_by == token, OutboxAction.state == "pending"
-        ).values(next_attempt_at=until).execution_options(synchronize_session=False))
+        renewed = session.execute(
+            update(OutboxAction)
+            .where(OutboxAction.id == action_id, OutboxAction.claimed_by == token, OutboxAction.state == "pending")
+            .values(next_attempt_at=until)
+            .execution_options(synchronize_session=False)
+        )
         return renewed.rowcount == 1
 
 
@@ -177,8 +206,12 @@ def _release(sessions, action_ids: list[int], token: str) -> None:
     if not action_ids:
         return
     with sessions() as session, session.begin():
-        session.execute(update(OutboxAction).where(OutboxAction.id.in_(action_ids), OutboxAction.claimed_by == token)
-                        .values(next_attempt_at=utcnow()).execution_options(synchronize_session=False))
+        session.execute(
+            update(OutboxAction)
+            .where(OutboxAction.id.in_(action_ids), OutboxAction.claimed_by == token)
+            .values(next_attempt_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _perform(sessions, settings: dict, action_id: int, clients: dict, stats: DrainStats) -> str:
@@ -194,8 +227,9 @@ def _perform(sessions, settings: dict, action_id: int, clients: dict, stats: Dra
             # The key goes with the action: clients that can send one (Idempotency-Key) let the helpdesk dedupe.
             client.apply(action.ticket_id, {**action.payload, "idempotency_key": action.idempotency_key})
     except RetryLater as exc:
-        return _record(sessions, settings, action_id, stats, error=str(exc), after=exc.after_seconds,
-                       counted=exc.counts_as_attempt)
+        return _record(
+            sessions, settings, action_id, stats, error=str(exc), after=exc.after_seconds, counted=exc.counts_as_attempt
+        )
     except PermanentFailure as exc:
         return _record(sessions, settings, action_id, stats, error=str(exc), permanent=True)
     except Exception as exc:  # noqa: BLE001 - an adapter bug must not stop the drain; keep the action
@@ -211,8 +245,9 @@ def _lookup_then_decide(sessions, settings: dict, client, action: OutboxAction) 
     found = client.lookup(action.ticket_id, action.payload["event"]["lookup"])
     with sessions() as session, session.begin():
         connection = session.get(Connection, action.connection_id)
-        outcome = decide_after_lookup(Context(session, Actor.system("worker"), settings), connection,
-                                      action.event_id, found)
+        outcome = decide_after_lookup(
+            Context(session, Actor.system("worker"), settings), connection, action.event_id, found
+        )
     log.info("looked up event=%s outcome=%s", action.event_id, outcome)
 
 
@@ -222,8 +257,7 @@ def _client(session, settings: dict, connection_id: str):
     return get_adapter(connection.adapter).client(connection.settings, secrets)
 
 
-def _record(sessions, settings, action_id, stats, error=None, after=None, permanent=False,
-            counted=True) -> str:
+def _record(sessions, settings, action_id, stats, error=None, after=None, permanent=False, counted=True) -> str:
     with sessions() as session, session.begin():
         action = session.get(OutboxAction, action_id)
         now = utcnow()
@@ -241,8 +275,9 @@ def _record(sessions, settings, action_id, stats, error=None, after=None, perman
         delay = max(after or 0.0, backoff_seconds(action.attempts) if counted else 0.0)
         action.next_attempt_at = now + dt.timedelta(seconds=delay)
         stats.count("retried", error)
-        log.warning("outbox action retry id=%s kind=%s attempts=%s in=%.0fs", action.id, action.kind,
-                    action.attempts, delay)
+        log.warning(
+            "outbox action retry id=%s kind=%s attempts=%s in=%.0fs", action.id, action.kind, action.attempts, delay
+        )
         return "retry"
 
 
@@ -256,11 +291,19 @@ def pending(session, connection_id: str | None = None, limit: int = 100) -> list
 
 def summary(session) -> dict:
     """Counts for the operator: how much waits, how much gave up, and since when."""
-    counts = dict(session.execute(select(OutboxAction.state, func.count()).where(
-        OutboxAction.state.in_(("pending", "dead"))).group_by(OutboxAction.state)).all())
+    counts = dict(
+        session.execute(
+            select(OutboxAction.state, func.count())
+            .where(OutboxAction.state.in_(("pending", "dead")))
+            .group_by(OutboxAction.state)
+        ).all()
+    )
     oldest = session.scalar(select(func.min(OutboxAction.created_at)).where(OutboxAction.state == "pending"))
-    return {"pending": counts.get("pending", 0), "dead": counts.get("dead", 0),
-            "oldest_pending_at": _aware(oldest).isoformat() if oldest else None}
+    return {
+        "pending": counts.get("pending", 0),
+        "dead": counts.get("dead", 0),
+        "oldest_pending_at": _aware(oldest).isoformat() if oldest else None,
+    }
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

@@ -8,13 +8,14 @@ at once when it starts. On PostgreSQL a session-level advisory lock elects the s
 worker holding it schedules; the others try again every few seconds and take over when its
 connection (and so its lock) goes away.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from ..db import make_engine
 from ..secretbox import check_key
@@ -31,7 +32,7 @@ def run_sweeps_job(sessions, settings: dict) -> None:
     """The periodic sweep job; a failure is logged and the next run tries again."""
     try:
         sweeps.run_sweeps(sessions, settings)
-    except Exception:  # noqa: BLE001 - keep the scheduler alive
+    except Exception:  # keep the scheduler alive
         log.exception("sweep pass failed")
 
 
@@ -40,7 +41,7 @@ class Election:
 
     def __init__(self, url: str):
         self.engine = make_engine(url)
-        self.connection = None
+        self.connection: Connection | None = None
 
     def try_lead(self) -> bool:
         """True when this worker holds (or just took) the scheduler lock."""
@@ -67,10 +68,12 @@ class Election:
 
 def make_scheduler(sessions, settings: dict) -> BackgroundScheduler:
     """A scheduler with the sweep job in memory (never in the database); stop it with `stop_scheduler`."""
-    scheduler = BackgroundScheduler(timezone="UTC",
-                                    job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
-    scheduler.add_job(run_sweeps_job, "interval", minutes=SWEEP_MINUTES, args=[sessions, settings], id="sweeps",
-                      replace_existing=True)
+    scheduler = BackgroundScheduler(
+        timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+    )
+    scheduler.add_job(
+        run_sweeps_job, "interval", minutes=SWEEP_MINUTES, args=[sessions, settings], id="sweeps", replace_existing=True
+    )
     return scheduler
 
 
@@ -98,7 +101,7 @@ def run_worker(sessions, settings: dict, stop: threading.Event, interval: float 
             try:
                 decided = decisions.decide_pending(sessions, settings)  # the webhook stored them; decide first
                 stats = outbox.drain_once(sessions, settings, limit=DRAIN_BATCH)
-            except Exception:  # noqa: BLE001 - keep the worker alive; the next pass retries
+            except Exception:  # keep the worker alive; the next pass retries
                 log.exception("worker pass failed")
                 decided, stats = 0, None
             busy = stats is not None and stats.done + stats.retried + stats.dead >= DRAIN_BATCH

@@ -5,12 +5,14 @@ impossible: a sweep run twice, a worker restarted mid-sweep, a worker down for a
 catches up, or two workers at once all end with each act done once. The act and its notice are
 written in one transaction.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from ..clock import local_today
 from ..metrics import record_sweep_run
 from ..models import (
-    Appeal, ClockNotice, Connection, FormalWarning, Incident, Letter, OutboxAction, Restriction,
+    Appeal,
+    ClockNotice,
+    Connection,
+    FormalWarning,
+    Incident,
+    Letter,
+    OutboxAction,
+    Restriction,
 )
 from ..policy.lifecycle import REVIEWABLE, State
 from ..services import Actor, Context, ServiceError
@@ -38,13 +47,27 @@ class SweepReport:
         self.counts[kind] = self.counts.get(kind, 0) + 1
 
 
-def _once(ctx: Context, kind: str, subject, key: str, act: Callable[[], None], report: SweepReport,
-          officer_id: int | None = None) -> None:
+def _once(
+    ctx: Context,
+    kind: str,
+    subject,
+    key: str,
+    act: Callable[[], object],
+    report: SweepReport,
+    officer_id: int | None = None,
+) -> None:
     """Do `act` and record it, unless a notice with this key exists (then do nothing)."""
     try:
         with ctx.session.begin_nested():
-            ctx.session.add(ClockNotice(kind=kind, subject_type=type(subject).__tablename__,
-                                        subject_id=subject.id, key=key, officer_id=officer_id))
+            ctx.session.add(
+                ClockNotice(
+                    kind=kind,
+                    subject_type=type(subject).__tablename__,
+                    subject_id=subject.id,
+                    key=key,
+                    officer_id=officer_id,
+                )
+            )
             ctx.session.flush()
             act()
     except IntegrityError:
@@ -60,9 +83,14 @@ def _not_done(ctx: Context, kind: str, candidates: list, key_of: Callable) -> li
     """(subject, key) pairs whose act has not happened yet: one query per thousand, not one per row."""
     pending = []
     for start in range(0, len(candidates), 1000):
-        chunk = candidates[start:start + 1000]
-        done = set(ctx.session.execute(select(ClockNotice.subject_id, ClockNotice.key).where(
-            ClockNotice.kind == kind, ClockNotice.subject_id.in_([c.id for c in chunk]))).all())
+        chunk = candidates[start : start + 1000]
+        done = set(
+            ctx.session.execute(
+                select(ClockNotice.subject_id, ClockNotice.key).where(
+                    ClockNotice.kind == kind, ClockNotice.subject_id.in_([c.id for c in chunk])
+                )
+            ).all()
+        )
         pending += [(c, key_of(c)) for c in chunk if (c.id, key_of(c)) not in done]
     return pending
 
@@ -71,28 +99,44 @@ def review_reminders(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """Remind before a review is due (default 30 and 7 days); the nearest threshold only when catching up."""
     thresholds = sorted(ctx.settings.get("REVIEW_REMINDER_DAYS", [30, 7]))
     horizon = today + dt.timedelta(days=max(thresholds))
-    query = select(Restriction).where(Restriction.state == State.ACTIVE.value,
-                                      Restriction.review_due >= today, Restriction.review_due <= horizon)
+    query = select(Restriction).where(
+        Restriction.state == State.ACTIVE.value, Restriction.review_due >= today, Restriction.review_due <= horizon
+    )
+
     def key_of(r):
         return f"{r.review_due.isoformat()}:{min(t for t in thresholds if (r.review_due - today).days <= t)}"
 
     candidates = list(ctx.session.scalars(query.order_by(Restriction.review_due)))
     for r, key in _not_done(ctx, "review_reminder", candidates, key_of):
-        _once(ctx, "review_reminder", r, key,
-              lambda r=r, t=key.split(":")[1]: _review_task(ctx, r, f"Review due in {t} days or fewer"), report,
-              r.activated_by_id)
+        days = key.split(":")[1]
+        _once(
+            ctx,
+            "review_reminder",
+            r,
+            key,
+            partial(_review_task, ctx, r, f"Review due in {days} days or fewer"),
+            report,
+            r.activated_by_id,
+        )
 
 
 def overdue_reviews(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """Escalate each overdue review once a day until it is held (R47); not while an appeal is heard, when the
     review itself is refused (REVIEWABLE): it escalates again from the day after the appeal is decided."""
-    query = select(Restriction).where(Restriction.state.in_([s.value for s in REVIEWABLE]),
-                                      Restriction.review_due < today)
+    query = select(Restriction).where(
+        Restriction.state.in_([s.value for s in REVIEWABLE]), Restriction.review_due < today
+    )
     candidates = list(ctx.session.scalars(query.order_by(Restriction.review_due)))
     for r, _key in _not_done(ctx, "review_overdue", candidates, lambda r: today.isoformat()):
-        _once(ctx, "review_overdue", r, today.isoformat(),
-              lambda r=r: _review_task(ctx, r, f"OVERDUE review (due {r.review_due.isoformat()})"), report,
-              r.activated_by_id)
+        _once(
+            ctx,
+            "review_overdue",
+            r,
+            today.isoformat(),
+            partial(_review_task, ctx, r, f"OVERDUE review (due {r.review_due})"),
+            report,
+            r.activated_by_id,
+        )
 
 
 def expiry(ctx: Context, today: dt.date, report: SweepReport) -> None:
@@ -101,19 +145,31 @@ def expiry(ctx: Context, today: dt.date, report: SweepReport) -> None:
     hold = ctx.settings.get("EXPIRY_MODE", "sunset") == "hold_until_reviewed"
     for r in ctx.session.scalars(query.order_by(Restriction.ends_on)):
         if hold:
-            _once(ctx, "expiry_held", r, today.isoformat(),
-                  lambda r=r: _review_task(ctx, r, "End date reached: held until a senior officer reviews it"),
-                  report, r.activated_by_id)
+            _once(
+                ctx,
+                "expiry_held",
+                r,
+                today.isoformat(),
+                partial(_review_task, ctx, r, "End date reached: held until a senior officer reviews it"),
+                report,
+                r.activated_by_id,
+            )
         else:
-            _once(ctx, "lapse", r, r.ends_on.isoformat(), lambda r=r: _lapse(ctx, r, "end date reached"), report)
+            _once(ctx, "lapse", r, str(r.ends_on), partial(_lapse, ctx, r, "end date reached"), report)
 
 
 def unconfirmed_interims(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """Immediate actions not confirmed by a senior officer in time lapse (R1)."""
     query = select(Restriction).where(Restriction.state == State.INTERIM.value, Restriction.confirm_by < today)
     for r in ctx.session.scalars(query.order_by(Restriction.confirm_by)):
-        _once(ctx, "lapse", r, f"interim:{r.confirm_by.isoformat()}",
-              lambda r=r: _lapse(ctx, r, "not confirmed by a senior officer in time"), report)
+        _once(
+            ctx,
+            "lapse",
+            r,
+            f"interim:{r.confirm_by}",
+            partial(_lapse, ctx, r, "not confirmed by a senior officer in time"),
+            report,
+        )
 
 
 def appeal_deadlines(ctx: Context, today: dt.date, report: SweepReport) -> None:
@@ -126,34 +182,46 @@ def appeal_deadlines(ctx: Context, today: dt.date, report: SweepReport) -> None:
 
 def appeal_windows(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """Record when a letter's appeal window closes unused, so the file shows the decision stands (R36)."""
-    days = {"restriction": ctx.settings.get("RESTRICTION_APPEAL_WORKING_DAYS", 10),
-            "warning": ctx.settings.get("WARNING_APPEAL_WORKING_DAYS", 10)}
+    days = {
+        "restriction": ctx.settings.get("RESTRICTION_APPEAL_WORKING_DAYS", 10),
+        "warning": ctx.settings.get("WARNING_APPEAL_WORKING_DAYS", 10),
+    }
     earliest = today - dt.timedelta(days=max(days.values()) * 2 + 14)
-    query = select(Letter).where(Letter.state == "sent", Letter.kind.in_(list(days)),
-                                 Letter.deemed_receipt >= earliest)
-    letters = [x for x in ctx.session.scalars(query)
-               if ctx.calendar.add_working_days(x.deemed_receipt, days[x.kind]) < today]
-    for letter, _key in _not_done(ctx, "appeal_window_closed", letters, lambda x: x.deemed_receipt.isoformat()):
+    query = select(Letter).where(Letter.state == "sent", Letter.kind.in_(list(days)), Letter.deemed_receipt >= earliest)
+    letters = [
+        x
+        for x in ctx.session.scalars(query)
+        if x.deemed_receipt and ctx.calendar.add_working_days(x.deemed_receipt, days[x.kind]) < today
+    ]
+    for letter, _key in _not_done(ctx, "appeal_window_closed", letters, lambda x: str(x.deemed_receipt)):
         column = Appeal.restriction_id if letter.kind == "restriction" else Appeal.warning_id
         subject = letter.restriction_id if letter.kind == "restriction" else letter.warning_id
         if ctx.session.scalar(select(Appeal.id).where(column == subject)) is None:
-            _once(ctx, "appeal_window_closed", letter, letter.deemed_receipt.isoformat(),
-                  lambda x=letter: ctx.audit("appeal.window_closed", x, kind=x.kind), report)
+            _once(
+                ctx,
+                "appeal_window_closed",
+                letter,
+                str(letter.deemed_receipt),
+                partial(ctx.audit, "appeal.window_closed", letter, kind=letter.kind),
+                report,
+            )
 
 
 def warning_followups(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """After the follow-up window, a warning with no further incident counts as effective (R10)."""
-    query = select(FormalWarning).where(FormalWarning.state == "issued", FormalWarning.effective.is_(None),
-                                        FormalWarning.followup_until < today)
+    query = select(FormalWarning).where(
+        FormalWarning.state == "issued", FormalWarning.effective.is_(None), FormalWarning.followup_until < today
+    )
     for warning in ctx.session.scalars(query):
-        _once(ctx, "warning_followup", warning, warning.followup_until.isoformat(),
-              lambda w=warning: _judge_warning(ctx, w), report)
+        _once(
+            ctx, "warning_followup", warning, str(warning.followup_until), partial(_judge_warning, ctx, warning), report
+        )
 
 
 def retention(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """Anonymise customers past the retention period, once each; delete old allowed events (UK GDPR 5(1)(e))."""
     for customer in rt.due_for_anonymisation(ctx, today, limit=rt.BATCH):
-        _once(ctx, rt.NOTICE_KIND, customer, rt.NOTICE_KEY, lambda c=customer: rt.anonymise(ctx, c), report)
+        _once(ctx, rt.NOTICE_KIND, customer, rt.NOTICE_KEY, partial(rt.anonymise, ctx, customer), report)
     purged = rt.purge_unrestricted_events(ctx, today)
     if purged:
         report.counts["events_purged"] = report.counts.get("events_purged", 0) + purged
@@ -162,8 +230,11 @@ def retention(ctx: Context, today: dt.date, report: SweepReport) -> None:
 def _judge_warning(ctx: Context, warning: FormalWarning) -> None:
     start = dt.datetime.combine(warning.issued_on, dt.time.max, tzinfo=dt.timezone.utc)
     end = dt.datetime.combine(warning.followup_until, dt.time.max, tzinfo=dt.timezone.utc)
-    later = ctx.session.scalar(select(Incident.id).where(
-        Incident.customer_id == warning.customer_id, Incident.occurred_at > start, Incident.occurred_at <= end))
+    later = ctx.session.scalar(
+        select(Incident.id).where(
+            Incident.customer_id == warning.customer_id, Incident.occurred_at > start, Incident.occurred_at <= end
+        )
+    )
     warning.effective = later is None
     ctx.audit("warning.followup_judged", warning, effective=warning.effective)
 
@@ -180,17 +251,34 @@ def _review_task(ctx: Context, r: Restriction, title: str) -> None:
         if queue is None:
             continue
         key = f"task:{r.id}:{title[:20]}:{ctx.today().isoformat()}:{connection.id[:12]}"
-        ctx.session.add(OutboxAction(connection_id=connection.id, ticket_id=None, kind="create_task",
-                                     idempotency_key=key, payload={
-                                         "kind": "create_task", "queue": queue,
-                                         "title": f"contactguard: {title}: restriction {r.id}",
-                                         "text": f"Restriction {r.id} (customer {r.customer.reference}) needs its "
-                                                 f"review. Review date: {r.review_due.isoformat()}. Hold it with "
-                                                 f"`contactguard reviews hold {r.id}`."}))
+        ctx.session.add(
+            OutboxAction(
+                connection_id=connection.id,
+                ticket_id=None,
+                kind="create_task",
+                idempotency_key=key,
+                payload={
+                    "kind": "create_task",
+                    "queue": queue,
+                    "title": f"contactguard: {title}: restriction {r.id}",
+                    "text": f"Restriction {r.id} (customer {r.customer.reference}) needs its "
+                    f"review. Review date: {r.review_due}. Hold it with "
+                    f"`contactguard reviews hold {r.id}`.",
+                },
+            )
+        )
 
 
-SWEEPS = (unconfirmed_interims, expiry, review_reminders, overdue_reviews, appeal_deadlines, appeal_windows,
-          warning_followups, retention)
+SWEEPS = (
+    unconfirmed_interims,
+    expiry,
+    review_reminders,
+    overdue_reviews,
+    appeal_deadlines,
+    appeal_windows,
+    warning_followups,
+    retention,
+)
 
 
 def run_sweeps(sessions, settings: dict, today: dt.date | None = None) -> SweepReport:
@@ -202,5 +290,3 @@ def run_sweeps(sessions, settings: dict, today: dt.date | None = None) -> SweepR
             sweep(Context(session, Actor.system("clock"), settings), today, report)
     record_sweep_run(sessions)  # the "no sweep for 30 minutes" alert reads it
     return report
-
-

@@ -1,13 +1,15 @@
 """Wake the workers when there is new outbox work, instead of waiting for the next poll.
 
 On PostgreSQL every transaction that adds an outbox action (or puts a dead one back) sends
-`NOTIFY contactguard_outbox` (plugin/models/webhooks.py); PostgreSQL delivers it when, and only if, the transaction commits, so a
-worker never wakes for an action it cannot see yet, and a rolled-back webhook wakes no one. Each worker
+`NOTIFY contactguard_outbox` (plugin/models/webhooks.py); PostgreSQL delivers it when, and only if, the
+transaction commits, so a worker never wakes for an action it cannot see yet, and a rolled-back webhook
+wakes no one. Each worker
 LISTENs on its own connection and waits for a notification or the poll interval, whichever comes first:
 the poll stays as the safety net (a lost listening connection, actions whose backoff has expired).
 
 SQLite has no notifications: the worker polls at its interval (`make run` starts it with a short one).
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,8 +29,11 @@ class Waker:
     def __init__(self, database_url: str, stop: threading.Event):
         self.stop = stop
         url = make_url(database_url)
-        self.dsn = url.set(drivername="postgresql").render_as_string(hide_password=False) \
-            if url.get_backend_name() == "postgresql" else None
+        self.dsn = (
+            url.set(drivername="postgresql").render_as_string(hide_password=False)
+            if url.get_backend_name() == "postgresql"
+            else None
+        )
         self.connection: psycopg.Connection | None = None
 
     def wait(self, timeout: float) -> bool:
@@ -37,7 +42,7 @@ class Waker:
             self.stop.wait(timeout)
             return False
         try:
-            connection = self._listening()
+            connection = self._listening(self.dsn)
             woken = any(True for _ in connection.notifies(timeout=timeout, stop_after=1))
             self._drain(connection)
             return woken
@@ -47,9 +52,9 @@ class Waker:
             self.stop.wait(timeout)
             return False
 
-    def _listening(self) -> psycopg.Connection:
+    def _listening(self, dsn: str) -> psycopg.Connection:
         if self.connection is None or self.connection.closed:
-            self.connection = psycopg.connect(self.dsn, autocommit=True, connect_timeout=5)
+            self.connection = psycopg.connect(dsn, autocommit=True, connect_timeout=5)
             self.connection.execute(f"LISTEN {CHANNEL}")
         return self.connection
 

@@ -1,4 +1,5 @@
 """The contract every adapter passes (Apprise's practice): one table-driven suite over the registry."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,11 @@ from marshmallow import ValidationError
 
 from adapters import REGISTRY
 from adapters.errors import (
-    ConnectionCheckFailed, PermanentFailure, RetryLater, SignatureError, UnhandledEvent,
+    ConnectionCheckFailed,
+    PermanentFailure,
+    RetryLater,
+    SignatureError,
+    UnhandledEvent,
 )
 from plugin.secretbox import mask
 from plugin.services import InvalidInput
@@ -99,11 +104,19 @@ def test_signature_good_bad_tampered_and_rotated(key):
     wrong = {**secrets, spec.rotation_secret: "another-secret-0123456789"}
     with pytest.raises(SignatureError):
         adapter.verify(spec.sign(raw, wrong, NOW), raw, secrets, settings, NOW)
-    rotating = {**secrets, spec.rotation_secret: "the-new-secret-0123456789",
-                f"{spec.rotation_secret}_previous": secrets[spec.rotation_secret]}
+    rotating = {
+        **secrets,
+        spec.rotation_secret: "the-new-secret-0123456789",
+        f"{spec.rotation_secret}_previous": secrets[spec.rotation_secret],
+    }
     adapter.verify(spec.sign(raw, secrets, NOW), raw, rotating, settings, NOW)
-    adapter.verify(spec.sign(raw, {**secrets, spec.rotation_secret: "the-new-secret-0123456789"}, NOW),
-                   raw, rotating, settings, NOW)
+    adapter.verify(
+        spec.sign(raw, {**secrets, spec.rotation_secret: "the-new-secret-0123456789"}, NOW),
+        raw,
+        rotating,
+        settings,
+        NOW,
+    )
 
 
 @pytest.mark.parametrize("key", [k for k in KEYS if spec_of(k).stale_after])
@@ -124,8 +137,9 @@ def test_each_declared_event_fixture_parses(key, stem, event_type):
     assert [e.event_type for e in events] == [event_type]
     assert events[0].ticket_id == spec.ticket_ids[stem]
     assert events[0].delivery_key and events[0].delivery_key == adapter.parse(raw, {}, settings)[0].delivery_key
-    assert events[0].emails or events[0].phones or events[0].helpdesk_user_id or events[0].needs_lookup, \
+    assert events[0].emails or events[0].phones or events[0].helpdesk_user_id or events[0].needs_lookup, (
         "the requester is identified, or looked up by the worker"
+    )
 
 
 @pytest.mark.parametrize("key", [k for k in KEYS if spec_of(k).unhandled_fixture])
@@ -144,8 +158,12 @@ def test_duplicates_through_the_real_receiver_are_answered_once(key, stem, event
     counts, replies = [], []
     for _ in range(2):
         now = dt.datetime.now(dt.timezone.utc)
-        response = client.post(f"/webhooks/{connection.id}", data=raw, content_type="application/json",
-                               headers=spec.sign(raw, secrets, now))
+        response = client.post(
+            f"/webhooks/{connection.id}",
+            data=raw,
+            content_type="application/json",
+            headers=spec.sign(raw, secrets, now),
+        )
         assert response.status_code == 200, response.get_json()
         counts.append(event_count(sessions))
         replies.append(response.get_json())
@@ -166,8 +184,11 @@ def subset(expected, actual) -> bool:
     if isinstance(expected, dict):
         return isinstance(actual, dict) and all(k in actual and subset(v, actual[k]) for k, v in expected.items())
     if isinstance(expected, list):
-        return isinstance(actual, list) and len(expected) == len(actual) and all(
-            subset(e, a) for e, a in zip(expected, actual))
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(subset(e, a) for e, a in zip(expected, actual, strict=True))
+        )
     return expected == actual
 
 
@@ -181,14 +202,16 @@ def test_each_outbound_action_makes_exactly_the_declared_calls(key, index):
     adapter.client(settings, secrets).apply(spec.ticket_id, case.action)
     made = [(c.request.method, c.request.url) for c in responses.calls]
     assert made == [(c.method, c.url) for c in case.calls]
-    for call, sent in zip(case.calls, responses.calls):
+    for call, sent in zip(case.calls, responses.calls, strict=True):
         if call.body is not None:
             assert subset(call.body, json.loads(sent.request.body)), (call.body, sent.request.body)
 
 
 @pytest.mark.parametrize("key", KEYS)
-@pytest.mark.parametrize("status, error", [(429, RetryLater), (500, RetryLater), (503, RetryLater),
-                                           (404, PermanentFailure), (400, PermanentFailure)])
+@pytest.mark.parametrize(
+    "status, error",
+    [(429, RetryLater), (500, RetryLater), (503, RetryLater), (404, PermanentFailure), (400, PermanentFailure)],
+)
 @responses.activate
 def test_http_errors_map_to_retry_or_dead_letter(key, status, error):
     spec, adapter, settings, secrets = loaded(key)
@@ -211,8 +234,10 @@ def test_network_failure_is_retried_later(key):
 
 
 @pytest.mark.parametrize("key", KEYS)
-@pytest.mark.parametrize("status, code", [(200, None), (401, "invalid_auth"), (403, "invalid_auth"),
-                                          (404, "not_found"), ("down", "cannot_connect")])
+@pytest.mark.parametrize(
+    "status, code",
+    [(200, None), (401, "invalid_auth"), (403, "invalid_auth"), (404, "not_found"), ("down", "cannot_connect")],
+)
 # A 403 may mean the token lacks a scope rather than being wrong: insufficient_scope is the better answer.
 @responses.activate
 def test_test_before_save_gives_keyed_codes(key, status, code):
@@ -237,7 +262,7 @@ def test_test_before_save_gives_keyed_codes(key, status, code):
 def test_settings_the_service_layer_reads_have_the_same_names_everywhere(key):
     """ticket_actions.plan reads info_rights_queue and tags; the pipeline reads service."""
     names = set(REGISTRY[key].settings_schema().fields)
-    assert {"info_rights_queue", "tags", "service"} <= names or key == "generic" and {"tags", "service"} <= names
+    assert {"info_rights_queue", "tags", "service"} <= names or (key == "generic" and {"tags", "service"} <= names)
 
 
 @pytest.mark.parametrize("key", KEYS)

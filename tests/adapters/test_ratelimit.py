@@ -1,4 +1,5 @@
 """One token bucket per helpdesk account: calls beyond it are rescheduled, not made (no retry storm)."""
+
 import pytest
 
 from adapters.errors import RetryLater

@@ -1,5 +1,6 @@
 """A restricted customer's ticket, replayed as each helpdesk's documented payload through the receiver
 served over real HTTP, produces the right outbound calls for that helpdesk, asserted request by request."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,7 +49,9 @@ def test_restricted_customer_ticket_through_real_http(key, served, cast, session
     with time_machine.travel(DAY - dt.timedelta(days=2), tick=False):
         with cast.act() as ctx:
             reg.remove_identity(ctx, "C1", "email", "jane.customer@example.com")  # free the fixtures' address
-            reg.update_officer(ctx, "officer@council.example", {"helpdesk_ids": [{"connection": "", "agent_id": agent}]})
+            reg.update_officer(
+                ctx, "officer@council.example", {"helpdesk_ids": [{"connection": "", "agent_id": agent}]}
+            )
             identities = [{"kind": "email", "value": e} for e in event.emails]
             identities += [{"kind": "phone", "value": p} for p in event.phones]
             if not identities and event.helpdesk_user_id:
@@ -60,12 +63,16 @@ def test_restricted_customer_ticket_through_real_http(key, served, cast, session
         if event.helpdesk_user_id and not (event.emails or event.phones):
             with cast.act() as ctx:
                 reg.remove_identity(ctx, "R1", "helpdesk_user", event.helpdesk_user_id)
-                reg.add_identity(ctx, "R1", {"kind": "helpdesk_user", "value": event.helpdesk_user_id,
-                                              "connection": connection.id})
+                reg.add_identity(
+                    ctx, "R1", {"kind": "helpdesk_user", "value": event.helpdesk_user_id, "connection": connection.id}
+                )
         active_restriction(cast, customer="R1", review_due="2027-05-24")
-    response = requests.post(f"{served}/webhooks/{connection.id}", data=raw, timeout=10,
-                             headers={"Content-Type": "application/json",
-                                      **spec.sign(raw, secrets, dt.datetime.now(dt.timezone.utc))})
+    response = requests.post(
+        f"{served}/webhooks/{connection.id}",
+        data=raw,
+        timeout=10,
+        headers={"Content-Type": "application/json", **spec.sign(raw, secrets, dt.datetime.now(dt.timezone.utc))},
+    )
     assert response.status_code == 200, response.text
     assert response.json() == {"status": "accepted", "events": 1}, "the reply never tells the outcome"
     assert last_outcome(sessions) == "pending", "the request stores the event; the worker decides"
@@ -79,7 +86,7 @@ def test_restricted_customer_ticket_through_real_http(key, served, cast, session
             pass
         made = [(c.request.method, c.request.url) for c in mock.calls]
         assert made == [(c.method, c.url) for c in spec.restricted_calls]
-        for call, sent in zip(spec.restricted_calls, mock.calls):
+        for call, sent in zip(spec.restricted_calls, mock.calls, strict=True):
             if call.body is not None:
                 assert subset(call.body, json.loads(sent.request.body)), (call.body, sent.request.body)
     assert stats.dead == 0 and stats.retried == 0

@@ -1,4 +1,5 @@
 """The API's test client: a Bearer token per person of the cast, issued through the accounts service."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,9 @@ def tokens(cast, monkeypatch):
     """`tokens("senior")`: that officer's raw token (an account and a token made on first use).
 
     Passwords are hashed with a cheap argon2 here: the API never sees them, and the matrix makes many accounts."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
-                        raising=False)
+    monkeypatch.setattr(
+        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1), raising=False
+    )
     issued = {}
 
     def token_for(who: str) -> str:
@@ -27,6 +29,7 @@ def tokens(cast, monkeypatch):
                 account = accounts.create_account(ctx, email_of(who), PASSWORD)
                 issued[who] = accounts.issue_token(ctx, account.id, f"api tests ({who})")
         return issued[who]
+
     return token_for
 
 

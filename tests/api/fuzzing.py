@@ -1,6 +1,7 @@
 """Generated requests for every operation in the OpenAPI document, shared by tests/api/test_fuzz.py and
 `python -m benchmarks.api_fuzz`: schemathesis builds each request from the document, the app answers in-process,
 and each answer must be no 5xx, a documented status and content type, and a body matching its schema."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -12,7 +13,9 @@ from hypothesis import seed as fixed_seed
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance, response_schema_conformance, status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
 )
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -50,11 +53,13 @@ def fuzz(app, token: str, examples: int, modes=("positive",), seed: int | None =
 
 def _run(strategy, headers: dict, examples: int, seed: int | None, report: Report) -> None:
     @given(case=strategy)
-    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck),
-              print_blob=False)
+    @settings(
+        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck), print_blob=False
+    )
     def call(case):
         report.cases += 1
         response = case.call(headers=headers)
         report.statuses[response.status_code] += 1
         case.validate_response(response, checks=CHECKS)
+
     (fixed_seed(seed)(call) if seed is not None else call)()

@@ -4,6 +4,7 @@ MATRIX is the contract: a role listed gets past the door (its reply is never 401
 input earns it); a role not listed gets 403 with the envelope; no credentials get 401. The app's url_map is
 enumerated, so an endpoint added without a line here fails `test_every_endpoint_is_in_the_matrix`.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Admins over the API: connections (tested before saving, secrets never shown), events, the outbox."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,12 @@ from tests.webhooks.conftest import connection_id, fixture_body  # noqa: F401 - 
 
 HELPDESK_API = "http://helpdesk.test/helpdesk/api/"
 SECRETS = {"username": "cg-api-user", "password": "pa55-never-shown-anywhere"}
-CONNECTION = {"adapter": "django_helpdesk", "name": "Housing helpdesk", "settings": {"base_url": HELPDESK_API},
-              "secrets": SECRETS}
+CONNECTION = {
+    "adapter": "django_helpdesk",
+    "name": "Housing helpdesk",
+    "settings": {"base_url": HELPDESK_API},
+    "secrets": SECRETS,
+}
 
 
 @responses.activate
@@ -45,8 +50,10 @@ def test_secrets_never_appear_in_any_reply(api, cast, client):
     rotated = ok(api.post(f"/connections/{cid}/rotate-url", as_="admin"))
     assert rotated["webhook_url"] != added["webhook_url"]
     replies += [rotated, ok(api.post(f"/connections/{cid}/deactivate", as_="admin"))]
-    replies += [ok(api.get(path, as_="admin")) for path in ("/events", "/audit", "/outbox/pending", "/outbox/dead",
-                                                            "/openapi.json", "/due")]
+    replies += [
+        ok(api.get(path, as_="admin"))
+        for path in ("/events", "/audit", "/outbox/pending", "/outbox/dead", "/openapi.json", "/due")
+    ]
     text = json.dumps(replies)
     assert set(ok(api.get(f"/connections/{cid}", as_="admin"))["secrets"]) == set(SECRETS)
     for value in SECRETS.values():
@@ -72,9 +79,18 @@ def test_recent_webhook_decisions(api, cast, client, connection_id):  # noqa: F8
 
 def test_dead_actions_are_listed_and_retried(api, cast, sessions, connection_id):  # noqa: F811 - the fixture
     with sessions() as s, s.begin():
-        s.add(OutboxAction(connection_id=connection_id, ticket_id="44", kind="set_flag", state="dead",
-                           payload={"kind": "set_flag", "value": "x"}, idempotency_key="dead-1", attempts=8,
-                           last_error="HTTP 400 from the helpdesk"))
+        s.add(
+            OutboxAction(
+                connection_id=connection_id,
+                ticket_id="44",
+                kind="set_flag",
+                state="dead",
+                payload={"kind": "set_flag", "value": "x"},
+                idempotency_key="dead-1",
+                attempts=8,
+                last_error="HTTP 400 from the helpdesk",
+            )
+        )
     dead = ok(api.get("/outbox/dead", as_="admin"))
     assert [(d["ticket"], d["last_error"]) for d in dead] == [("44", "HTTP 400 from the helpdesk")]
     assert ok(api.post(f"/outbox/dead/{dead[0]['id']}/retry", as_="admin")) == {"requeued": 1}

@@ -2,6 +2,7 @@
 
 A few hundred generated requests in all; `python -m benchmarks.api_fuzz --cases N` is the big run.
 """
+
 from __future__ import annotations
 
 from tests.api.fuzzing import fuzz

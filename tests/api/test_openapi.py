@@ -1,4 +1,5 @@
 """The OpenAPI document: valid OpenAPI 3, behind the same sign-in, with the bearer scheme and the envelope."""
+
 from __future__ import annotations
 
 from openapi_spec_validator import validate
@@ -21,17 +22,23 @@ def test_the_document_needs_a_token_like_everything_else(api, cast):
 def test_it_documents_the_bearer_scheme_for_every_operation(api, cast):
     document = ok(api.get("/openapi.json"))
     assert document["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "description": document["components"]["securitySchemes"][
-            "bearerAuth"]["description"]}
+        "type": "http",
+        "scheme": "bearer",
+        "description": document["components"]["securitySchemes"]["bearerAuth"]["description"],
+    }
     assert document["security"] == [{"bearerAuth": []}]
 
 
 def test_every_endpoint_is_documented_with_the_error_envelope(api, cast):
     document = ok(api.get("/openapi.json"))
-    documented = {(method.upper(), path) for path, item in document["paths"].items() for method in item
-                  if method != "parameters"}
-    expected = {(method, _openapi_path(rule)) for method, rule in MATRIX
-                if not rule.endswith(("/openapi.json", "/api/v1", "/api/v1/", "<path:rest>"))}
+    documented = {
+        (method.upper(), path) for path, item in document["paths"].items() for method in item if method != "parameters"
+    }
+    expected = {
+        (method, _openapi_path(rule))
+        for method, rule in MATRIX
+        if not rule.endswith(("/openapi.json", "/api/v1", "/api/v1/", "<path:rest>"))
+    }
     assert documented == expected
     envelope = document["components"]["schemas"]["ErrorEnvelope"]["properties"]
     assert set(envelope) == {"code", "status", "message", "errors"}

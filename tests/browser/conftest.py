@@ -1,4 +1,5 @@
 """The real app served over HTTP in a thread, and Debian's Chromium driven by Playwright (never `playwright install`)."""
+
 from __future__ import annotations
 
 import threading
@@ -8,8 +9,15 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".cache" / "artifacts" / "browser"
 
 

@@ -2,6 +2,7 @@
 
 What is checked is what a person sees on the screen; each step leaves a screenshot in .cache/artifacts/browser/.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """`contactguard import`: all or nothing, a per-row report, skip-bad-rows, dry run, BOM, UK dates, headers."""
+
 import csv
 import json
 from pathlib import Path
@@ -10,10 +11,14 @@ from sqlalchemy import func, select
 from plugin.cli import cli
 from plugin.models import AuditEntry, Customer, Letter, Restriction
 
-HEADER = ("reference,name,emails,phones,spoc_officer,channels,starts_on,review_due,why_necessary,"
-          "social_work_known,adjustments_needed,other_services\n")
-GOOD = ("R1,Ann One,ann@example.com;ann.one@example.org,07700 900001,officer@council.example,email;letter,"
-        "2026-06-01,2026-12-01,Abusive calls to several officers after a warning,no,no,none\n")
+HEADER = (
+    "reference,name,emails,phones,spoc_officer,channels,starts_on,review_due,why_necessary,"
+    "social_work_known,adjustments_needed,other_services\n"
+)
+GOOD = (
+    "R1,Ann One,ann@example.com;ann.one@example.org,07700 900001,officer@council.example,email;letter,"
+    "2026-06-01,2026-12-01,Abusive calls to several officers after a warning,no,no,none\n"
+)
 PLAIN = "R2,Bob Two,bob@example.com,,,,,,,,,\n"
 BAD = "R3,Cat Three,not-an-email,,officer@council.example,,2026-06-01,,Too short,no,no,none\n"
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "register.csv"
@@ -90,8 +95,9 @@ def test_skip_bad_rows_imports_the_good_ones_and_writes_a_report(runner, tmp_pat
 def test_dry_run_checks_without_importing(runner, tmp_path, cast, sessions):
     clean = _import(runner, tmp_path, HEADER + GOOD + PLAIN, "--dry-run")
     assert clean.exit_code == 0, clean.output
-    assert clean.output.strip() == ("dry run: 2 customers (1 restriction in force) would be imported; "
-                                    "0 rows with errors; nothing changed")
+    assert clean.output.strip() == (
+        "dry run: 2 customers (1 restriction in force) would be imported; 0 rows with errors; nothing changed"
+    )
     dirty = _import(runner, tmp_path, HEADER + GOOD + BAD, "--dry-run", "--skip-bad-rows")
     assert dirty.exit_code == 2 and "row 3 (R3), emails" in dirty.output
     assert _count(sessions, Customer) == 1 and _count(sessions, Restriction) == 0
@@ -104,17 +110,28 @@ def test_json_summary(runner, tmp_path, cast):
     summary = json.loads(result.output)
     assert summary["imported"] == 1 and summary["restrictions"] == 1 and summary["skipped"] == 1
     assert summary["committed"] is True and summary["dry_run"] is False
-    assert {"row": 3, "reference": "R3", "column": "emails",
-            "message": "not an e-mail address: 'not-an-email'"} in summary["errors"]
+    assert {
+        "row": 3,
+        "reference": "R3",
+        "column": "emails",
+        "message": "not an e-mail address: 'not-an-email'",
+    } in summary["errors"]
     refused = json.loads(_import(runner, tmp_path, HEADER + BAD, as_json=True).output)
     assert refused["imported"] == 0 and refused["committed"] is False and refused["errors"]
 
 
 def test_excel_bom_uk_dates_and_spreadsheet_headers(runner, tmp_path, cast):
-    header = HEADER.replace("reference", "Customer reference").replace("review_due", "Review date") \
-        .replace("starts_on", "Start date").replace("spoc_officer", "SPOC officer")
-    row = GOOD.replace("2026-06-01", "01/06/2026").replace("2026-12-01", "1/12/2026").replace("email;letter",
-                                                                                             "Email; Letter")
+    header = (
+        HEADER.replace("reference", "Customer reference")
+        .replace("review_due", "Review date")
+        .replace("starts_on", "Start date")
+        .replace("spoc_officer", "SPOC officer")
+    )
+    row = (
+        GOOD.replace("2026-06-01", "01/06/2026")
+        .replace("2026-12-01", "1/12/2026")
+        .replace("email;letter", "Email; Letter")
+    )
     result = _import(runner, tmp_path, ("\ufeff" + header + row + ",,,,,,,,,,,\n").encode("utf-8"))
     assert result.exit_code == 0, result.output
     (restriction,) = _json(runner, "customers", "show", "R1")["restrictions"]
@@ -146,8 +163,9 @@ def test_missing_unknown_or_doubled_header_is_named(runner, tmp_path, cast):
 
 def test_a_file_not_in_utf8_is_refused_clearly(runner, tmp_path, cast):
     result = _import(runner, tmp_path, "reference,name\nR1,Zo\u00eb\n".encode("cp1252"))
-    assert result.exit_code == 2 and "the file is not UTF-8 (save it from the spreadsheet as 'CSV UTF-8')" \
-        in result.output
+    assert (
+        result.exit_code == 2 and "the file is not UTF-8 (save it from the spreadsheet as 'CSV UTF-8')" in result.output
+    )
 
 
 def test_required_cells_and_extra_cells_are_row_errors(runner, tmp_path, cast):
@@ -191,19 +209,27 @@ def test_restriction_rules_still_apply(runner, tmp_path, cast):
 
 
 def test_an_ended_restriction_is_not_imported_as_in_force(runner, tmp_path, cast):
-    header = "reference,name,spoc_inbox,channels,starts_on,ends_on,why_necessary,social_work_known," \
-             "adjustments_needed,other_services\n"
-    row = "R1,Ann,restricted.contact@council.example,email,2025-01-06,2025-07-06,Abusive calls to several " \
-          "officers,no,no,none\n"
+    header = (
+        "reference,name,spoc_inbox,channels,starts_on,ends_on,why_necessary,social_work_known,"
+        "adjustments_needed,other_services\n"
+    )
+    row = (
+        "R1,Ann,restricted.contact@council.example,email,2025-01-06,2025-07-06,Abusive calls to several "
+        "officers,no,no,none\n"
+    )
     result = _import(runner, tmp_path, header + row)
     assert result.exit_code == 2
-    assert "row 2 (R1), ends_on: the restriction ended on 2025-07-06; it is no longer in force [R30]" \
-        in result.output
+    assert "row 2 (R1), ends_on: the restriction ended on 2025-07-06; it is no longer in force [R30]" in result.output
     inbox = _import(runner, tmp_path, header + row.replace("2025-07-06", "2027-01-06"))
     assert inbox.exit_code == 0, inbox.output
     (shown,) = _json(runner, "restrictions", "list")
-    assert shown["sole_point_of_contact"] == {"kind": "shared_inbox", "officer": None, "deputy": None,
-                                              "inbox": "restricted.contact@council.example", "external": None}
+    assert shown["sole_point_of_contact"] == {
+        "kind": "shared_inbox",
+        "officer": None,
+        "deputy": None,
+        "inbox": "restricted.contact@council.example",
+        "external": None,
+    }
 
 
 def test_a_legacy_restriction_without_review_date_is_overdue(runner, tmp_path, cast):

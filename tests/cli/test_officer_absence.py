@@ -1,4 +1,5 @@
 """`contactguard officers absence add|list|remove` (issue 8 item 13): recorded, listed, removed, audited."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,11 +23,23 @@ def run(runner, *args, code=0, day="2026-11-24"):
 
 
 def test_add_list_and_remove_an_absence_with_audit(runner, cast, sessions):
-    out = run(runner, "officers", "absence", "add", OLLY, "--from", "2026-12-01", "--to", "2026-12-05",
-              "--note", "annual leave")
+    out = run(
+        runner,
+        "officers",
+        "absence",
+        "add",
+        OLLY,
+        "--from",
+        "2026-12-01",
+        "--to",
+        "2026-12-05",
+        "--note",
+        "annual leave",
+    )
     assert "away 2026-12-01 to 2026-12-05" in out
-    added = json.loads(run(runner, "--json", "officers", "absence", "add", OLLY.upper(), "--from", "2027-01-04",
-                           "--to", "2027-01-04"))
+    added = json.loads(
+        run(runner, "--json", "officers", "absence", "add", OLLY.upper(), "--from", "2027-01-04", "--to", "2027-01-04")
+    )
     assert added["officer"] == OLLY and added["starts_on"] == added["ends_on"] == "2027-01-04"
 
     listed = json.loads(run(runner, "--json", "officers", "absence", "list"))
@@ -50,15 +63,47 @@ def test_add_list_and_remove_an_absence_with_audit(runner, cast, sessions):
 def test_bad_input_is_refused_with_a_clear_exit_code(runner, cast):
     err = run(runner, "officers", "absence", "add", OLLY, "--from", "2026-12-05", "--to", "2026-12-01", code=2)
     assert "ends_on" in err
-    run(runner, "officers", "absence", "add", "nobody@council.example", "--from", "2026-12-01", "--to", "2026-12-01",
-        code=3)
+    run(
+        runner,
+        "officers",
+        "absence",
+        "add",
+        "nobody@council.example",
+        "--from",
+        "2026-12-01",
+        "--to",
+        "2026-12-01",
+        code=3,
+    )
     run(runner, "officers", "absence", "add", OLLY, "--from", "1 Dec", "--to", "2026-12-01", code=2)
     run(runner, "officers", "absence", "remove", "999", code=3)
 
 
 def test_only_an_admin_records_absences(runner, cast):
-    run(runner, "--as", "agent@council.example", "officers", "absence", "add", OLLY, "--from", "2026-12-01",
-        "--to", "2026-12-02", code=4)
-    run(runner, "--as", "admin@council.example", "officers", "absence", "add", OLLY, "--from", "2026-12-01",
-        "--to", "2026-12-02")
-
+    run(
+        runner,
+        "--as",
+        "agent@council.example",
+        "officers",
+        "absence",
+        "add",
+        OLLY,
+        "--from",
+        "2026-12-01",
+        "--to",
+        "2026-12-02",
+        code=4,
+    )
+    run(
+        runner,
+        "--as",
+        "admin@council.example",
+        "officers",
+        "absence",
+        "add",
+        OLLY,
+        "--from",
+        "2026-12-01",
+        "--to",
+        "2026-12-02",
+    )

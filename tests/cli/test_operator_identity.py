@@ -1,5 +1,6 @@
 """The CLI is an operator tool (issue 9 item 3): every entry it writes names the operating-system user
 and host as well as the officer named by `--as`, and reads of the register are audited by id."""
+
 from __future__ import annotations
 
 import getpass
@@ -38,8 +39,18 @@ def entries(sessions, **where) -> list[AuditEntry]:
 
 
 def test_administration_records_the_operating_system_user_and_host(runner, cast, sessions):
-    run(runner, "officers", "add", "new.senior@council.example", "--name", "New Senior", "--role", "senior",
-        "--service", "housing")
+    run(
+        runner,
+        "officers",
+        "add",
+        "new.senior@council.example",
+        "--name",
+        "New Senior",
+        "--role",
+        "senior",
+        "--service",
+        "housing",
+    )
     run(runner, "officers", "update", email_of("officer"), "--role", "admin")
     (added,) = entries(sessions, action="officer.added", actor=OPERATOR)
     (changed,) = entries(sessions, action="officer.changed")
@@ -70,6 +81,7 @@ def test_the_as_option_says_who_the_operator_acts_for():
 
 def run_help() -> str:
     from click.testing import CliRunner
+
     return CliRunner().invoke(cli, ["--help"]).output
 
 
@@ -82,16 +94,20 @@ def _reads(sessions) -> list[AuditEntry]:
     return entries(sessions, action=READ_ACTION)
 
 
-@pytest.mark.parametrize("args, view, entity_type", [
-    (["customers", "show", "C1"], "customers show", "customers"),
-    (["customers", "find", "Jane"], "customers find", "customers"),
-    (["restrictions", "show", "{rid}"], "restrictions show", "restrictions"),
-    (["restrictions", "list"], "restrictions list", "restrictions"),
-    (["appeals", "list"], "appeals list", "appeals"),
-    (["reviews", "--within", "400"], "reviews", "restrictions"),
-])
-def test_reads_of_the_register_are_audited_by_id_without_content(args, view, entity_type, runner, cast, sessions,
-                                                                    restricted):
+@pytest.mark.parametrize(
+    "args, view, entity_type",
+    [
+        (["customers", "show", "C1"], "customers show", "customers"),
+        (["customers", "find", "Jane"], "customers find", "customers"),
+        (["restrictions", "show", "{rid}"], "restrictions show", "restrictions"),
+        (["restrictions", "list"], "restrictions list", "restrictions"),
+        (["appeals", "list"], "appeals list", "appeals"),
+        (["reviews", "--within", "400"], "reviews", "restrictions"),
+    ],
+)
+def test_reads_of_the_register_are_audited_by_id_without_content(
+    args, view, entity_type, runner, cast, sessions, restricted
+):
     before = len(_reads(sessions))
     out = run(runner, *[a.format(rid=restricted) for a in args], who="officer")
     reads = _reads(sessions)[before:]
@@ -99,8 +115,10 @@ def test_reads_of_the_register_are_audited_by_id_without_content(args, view, ent
     (read,) = reads
     with sessions() as s:
         customer_id = s.scalar(select(Customer.id).where(Customer.reference == "C1"))
-    assert (read.actor, read.actor_officer_id) == (f"{OPERATOR} as officer:{cast.ids['officer'][0]}",
-                                                   cast.ids["officer"][0])
+    assert (read.actor, read.actor_officer_id) == (
+        f"{OPERATOR} as officer:{cast.ids['officer'][0]}",
+        cast.ids["officer"][0],
+    )
     assert (read.entity_type, read.details["view"]) == (entity_type, view)
     if entity_type == "restrictions":
         assert read.details["ids"] == [restricted] and read.customer_id == customer_id
@@ -121,7 +139,9 @@ def test_letters_list_is_audited_with_the_letter_ids(runner, cast, sessions, res
     run(runner, "letters", "list", "--all")
     reads = _reads(sessions)
     assert [(r.actor, r.details["view"], r.details["ids"]) for r in reads] == [
-        (OPERATOR, "letters list", letter_ids), (OPERATOR, "letters list", letter_ids)]
+        (OPERATOR, "letters list", letter_ids),
+        (OPERATOR, "letters list", letter_ids),
+    ]
 
 
 def test_a_long_listing_keeps_the_count_and_the_first_ids(runner, cast, sessions, monkeypatch):

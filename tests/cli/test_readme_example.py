@@ -1,4 +1,5 @@
 """The README's worked example, run command by command exactly as written there."""
+
 import re
 import shlex
 from pathlib import Path
@@ -35,8 +36,10 @@ def test_the_worked_example_runs_as_written(runner, settings):
     assert "restriction 1 active until review on 2027-05-24; letter queued" in text
     assert "sole point of contact: olly.officer@council.example (officer), deputy dee.deputy@council.example" in text
     assert "letter 2 sent by post_first_class; deemed received 2026-11-26" in text
-    assert "    2 restriction          C1001      sent 2026-11-24 by post_first_class; deemed received 2026-11-26; " \
-           "appeal by 2026-12-11" in text, "letters list: the customer's reference, deemed receipt, appeal deadline"
+    assert (
+        "    2 restriction          C1001      sent 2026-11-24 by post_first_class; deemed received 2026-11-26; "
+        "appeal by 2026-12-11" in text
+    ), "letters list: the customer's reference, deemed receipt, appeal deadline"
     assert "appeal windows open: 2" in text and "helpdesk actions dead-lettered: 0" in text
 
 

@@ -1,4 +1,5 @@
 """Need-to-know (R50, Clift v Slough): each role sees only what its work needs."""
+
 import json
 
 import pytest
@@ -66,7 +67,10 @@ def test_senior_officers_and_admins_see_everything(runner, restricted, who):
     assert r["why_necessary"] == REASON
     (checks,) = data["checks"]
     assert (checks["social_work_known"], checks["other_services"], checks["adjustments"]) == (
-        "yes", CHECKS, ["large_print"])
+        "yes",
+        CHECKS,
+        ["large_print"],
+    )
     text = _show(runner, who, as_json=False)
     assert REASON in text and "social work known yes" in text and INCIDENT in text
 

@@ -1,4 +1,5 @@
 """Retention (UK GDPR 5(1)(e)): a file is anonymised a set time after its restriction ended; allowed contacts go."""
+
 import datetime as dt
 import json
 
@@ -7,8 +8,16 @@ from sqlalchemy import func, select
 
 from plugin.cli import cli
 from plugin.models import (
-    AuditEntry, ClockNotice, Customer, FormalWarning, Identity, Incident, Letter, PreRestrictionCheck,
-    Restriction, WebhookEvent,
+    AuditEntry,
+    ClockNotice,
+    Customer,
+    FormalWarning,
+    Identity,
+    Incident,
+    Letter,
+    PreRestrictionCheck,
+    Restriction,
+    WebhookEvent,
 )
 from plugin.services import audit as audit_service
 from plugin.services import incidents as inc
@@ -43,8 +52,14 @@ def _add_customer(cast, reference: str, name: str, email: str, day: dt.date = ST
     """A customer on the register since `day` (the cast's own C1 is added today, whatever today is)."""
     phone = f"07700 900{400 + int(reference[1:]):03d}"
     with _at(day), cast.act() as ctx:
-        reg.add_customer(ctx, {"reference": reference, "name": name, "identities": [
-            {"kind": "email", "value": email}, {"kind": "phone", "value": phone}]})
+        reg.add_customer(
+            ctx,
+            {
+                "reference": reference,
+                "name": name,
+                "identities": [{"kind": "email", "value": email}, {"kind": "phone", "value": phone}],
+            },
+        )
 
 
 def _lifted_file(cast, client, connection_id) -> int:
@@ -87,8 +102,9 @@ def test_nothing_changes_before_the_period_ends(cast, sessions, settings, client
     assert _count(sessions, AuditEntry, AuditEntry.action == "customer.anonymised") == 0
 
 
-def test_after_the_period_the_customer_is_anonymised_once_and_no_longer_matched(cast, sessions, settings, client,
-                                                                               connection_id):
+def test_after_the_period_the_customer_is_anonymised_once_and_no_longer_matched(
+    cast, sessions, settings, client, connection_id
+):
     rid = _lifted_file(cast, client, connection_id)
     with sessions() as s:
         customer_id = s.scalar(select(Customer.id).where(Customer.reference == "R1"))
@@ -105,8 +121,9 @@ def test_after_the_period_the_customer_is_anonymised_once_and_no_longer_matched(
         assert incident.description == rt.REDACTED
         assert (incident.category, incident.channel) == ("verbal_abuse", "telephone"), "the shape stays"
         warning = s.scalar(select(FormalWarning))
-        assert {warning.behaviour, warning.why_unacceptable, warning.change_requested,
-                warning.consequences} == {rt.REDACTED}
+        assert {warning.behaviour, warning.why_unacceptable, warning.change_requested, warning.consequences} == {
+            rt.REDACTED
+        }
         assert warning.issued_on == STARTED
         restriction = s.get(Restriction, rid)
         assert (restriction.state, restriction.path) == ("lifted", "after_warning")
@@ -134,16 +151,25 @@ def test_after_the_period_the_customer_is_anonymised_once_and_no_longer_matched(
         assert audit_service.verify(conn, tolerance=dt.timedelta(days=3650)).ok, "the trail still verifies"
 
 
-def test_a_restriction_in_force_an_open_appeal_or_a_recent_incident_keeps_the_file(cast, sessions, settings,
-                                                                                  client, connection_id):
+def test_a_restriction_in_force_an_open_appeal_or_a_recent_incident_keeps_the_file(
+    cast, sessions, settings, client, connection_id
+):
     _lifted_file(cast, client, connection_id)
     _add_customer(cast, "R2", "Still Restricted", "still@example.com")
     with _at(STARTED):
         active_restriction(cast, customer="R2")
     with _at(dt.date(2026, 9, 1)), cast.act("officer") as ctx:  # after R1's lifting: the period runs from here
-        inc.record_incident(ctx, {"customer": "R1", "experienced_by": email_of("officer"),
-                                  "occurred_at": "2026-09-01T09:00:00+00:00", "channel": "letter",
-                                  "category": "written_abuse", "description": "Abusive letter after lifting"})
+        inc.record_incident(
+            ctx,
+            {
+                "customer": "R1",
+                "experienced_by": email_of("officer"),
+                "occurred_at": "2026-09-01T09:00:00+00:00",
+                "channel": "letter",
+                "category": "written_abuse",
+                "description": "Abusive letter after lifting",
+            },
+        )
     run_sweeps(sessions, _settings(settings), today=FIRST_GONE)
     assert _customer(sessions, "R1")[1:] == ("Rita Retained", 2)
     assert _customer(sessions, "R2")[1:] == ("Still Restricted", 2)
@@ -152,16 +178,15 @@ def test_a_restriction_in_force_an_open_appeal_or_a_recent_incident_keeps_the_fi
     assert _customer(sessions, "R2")[1:] == ("Still Restricted", 2), "never while a restriction is in force"
 
 
-def test_allowed_events_go_after_their_days_and_restricted_ones_stay(cast, sessions, settings, client,
-                                                                     connection_id):
+def test_allowed_events_go_after_their_days_and_restricted_ones_stay(cast, sessions, settings, client, connection_id):
     _add_customer(cast, "R1", "Rita Retained", "rita@example.com")
     with _at(STARTED):
         active_restriction(cast, customer="R1")
     _add_customer(cast, "R2", "Not Restricted", "r2@example.com")
     day = dt.date(2026, 2, 2)
     with _at(day):
-        _post(client, connection_id, 44)                                   # R1: restricted, flagged
-        _post(client, connection_id, 45, email="r2@example.com")           # R2: on the register, not restricted
+        _post(client, connection_id, 44)  # R1: restricted, flagged
+        _post(client, connection_id, 45, email="r2@example.com")  # R2: on the register, not restricted
         _post(client, connection_id, 46, email="someone.else@example.com")  # nobody we know
     with sessions() as s:
         assert sorted(s.scalars(select(WebhookEvent.outcome))) == ["allow", "allow", "flag"]
@@ -170,15 +195,18 @@ def test_allowed_events_go_after_their_days_and_restricted_ones_stay(cast, sessi
     report = run_sweeps(sessions, settings, today=day + dt.timedelta(days=31))
     assert report.counts.get("events_purged") == 2
     with sessions() as s:
-        assert [tuple(row) for row in s.execute(select(WebhookEvent.ticket_id, WebhookEvent.outcome))] == [("44", "flag")]
+        assert [tuple(row) for row in s.execute(select(WebhookEvent.ticket_id, WebhookEvent.outcome))] == [
+            ("44", "flag")
+        ]
         (entry,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "webhook_events.purged"))
         assert entry.details["count"] == 2
     assert _customer(sessions, "R2")[1:] == ("Not Restricted", 2), "the customers themselves stay"
     assert run_sweeps(sessions, settings, today=day + dt.timedelta(days=32)).counts.get("events_purged") is None
 
 
-def test_the_cli_dry_run_prints_what_would_go_and_changes_nothing(cast, sessions, settings, client, connection_id,
-                                                                  runner, monkeypatch):
+def test_the_cli_dry_run_prints_what_would_go_and_changes_nothing(
+    cast, sessions, settings, client, connection_id, runner, monkeypatch
+):
     _lifted_file(cast, client, connection_id)
     monkeypatch.setenv("CONTACTGUARD_RETENTION_AFTER_END_MONTHS", str(MONTHS))
     with _at(FIRST_GONE):

@@ -1,4 +1,5 @@
 """Subject access (UK GDPR Art. 15): everything held about a customer, as JSON or PDF, flagged for review."""
+
 import io
 import json
 import os
@@ -16,8 +17,16 @@ from plugin.services import subject_access as sar
 from tests.helpers import active_restriction, email_of
 from tests.webhooks.conftest import fixture_body
 
-EXPECTED = {"identities": 2, "incidents": 1, "warnings": 1, "restrictions": 1, "checks": 1, "appeals": 1,
-            "reviews": 1, "webhook_events": 1}
+EXPECTED = {
+    "identities": 2,
+    "incidents": 1,
+    "warnings": 1,
+    "restrictions": 1,
+    "checks": 1,
+    "appeals": 1,
+    "reviews": 1,
+    "webhook_events": 1,
+}
 
 
 @pytest.fixture
@@ -27,8 +36,15 @@ def full_file(cast, client, connection_id, sessions):
     with cast.act("senior") as ctx:
         rv.hold(ctx, rid, {"outcome": "continue", "reasons": "Behaviour unchanged since the warning"})
     with cast.act("officer") as ctx:
-        ap.lodge(ctx, {"restriction": rid, "grounds": "disproportionate", "statement": "I only phoned twice",
-                       "heard_by": email_of("senior2")})
+        ap.lodge(
+            ctx,
+            {
+                "restriction": rid,
+                "grounds": "disproportionate",
+                "statement": "I only phoned twice",
+                "heard_by": email_of("senior2"),
+            },
+        )
     for ticket, email in ((44, "jane.customer@example.com"), (45, "someone.else@example.com")):
         body = fixture_body("django-helpdesk-ticket-created", id=ticket, submitter_email=email)
         assert client.post(f"/webhooks/{connection_id}", json=body).status_code == 200
@@ -40,15 +56,25 @@ def full_file(cast, client, connection_id, sessions):
 
 def _audit_about(sessions, customer_id):
     with sessions() as s:
-        return list(s.scalars(select(AuditEntry).where(or_(
-            AuditEntry.customer_id == customer_id,
-            (AuditEntry.entity_type == "customers") & (AuditEntry.entity_id == customer_id))).order_by(AuditEntry.id)))
+        return list(
+            s.scalars(
+                select(AuditEntry)
+                .where(
+                    or_(
+                        AuditEntry.customer_id == customer_id,
+                        (AuditEntry.entity_type == "customers") & (AuditEntry.entity_id == customer_id),
+                    )
+                )
+                .order_by(AuditEntry.id)
+            )
+        )
 
 
 def _export(runner, tmp_path, fmt, who="senior", reference="C1"):
     out = tmp_path / f"export.{fmt}"
-    result = runner.invoke(cli, ["--as", email_of(who), "customers", "export", reference, "--format", fmt,
-                                 "--out", str(out)])
+    result = runner.invoke(
+        cli, ["--as", email_of(who), "customers", "export", reference, "--format", fmt, "--out", str(out)]
+    )
     return result, out
 
 
@@ -59,8 +85,15 @@ def test_the_json_export_has_every_section_with_the_right_counts(runner, tmp_pat
     assert "exported C1" in result.output and "to review before disclosure" in result.output
     data = json.loads(out.read_text())
     assert data["schema"] == sar.SCHEMA
-    assert set(data) == {"schema", "generated_at", "generated_by", "customer", *sar.SECTIONS,
-                         "review_before_disclosure", "counts"}
+    assert set(data) == {
+        "schema",
+        "generated_at",
+        "generated_by",
+        "customer",
+        *sar.SECTIONS,
+        "review_before_disclosure",
+        "counts",
+    }
     assert data["customer"]["reference"] == "C1" and data["customer"]["name"] == "Jane Customer"
     expected = {**EXPECTED, "letters": full_file["letters"], "audit_entries": len(before)}
     assert data["counts"] == expected
@@ -90,7 +123,8 @@ def test_the_json_schema_is_stable_for_an_empty_file(runner, tmp_path, cast):
     assert data["counts"]["identities"] == 2
     assert all(data[name] == [] for name in sar.SECTIONS if name not in ("identities", "audit_entries"))
     assert data["review_before_disclosure"] == [] or {i["section"] for i in data["review_before_disclosure"]} == {
-        "audit_entries"}
+        "audit_entries"
+    }
 
 
 def test_the_pdf_export_is_a_pdf_with_the_reference_and_every_heading(runner, tmp_path, full_file, sessions):
@@ -116,8 +150,9 @@ def test_only_a_senior_officer_or_admin_may_export(runner, tmp_path, cast, sessi
     assert result.exit_code == 4 and "senior officer or an admin" in result.output
     assert not out.exists()
     with sessions() as s:
-        assert s.scalar(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "customer.exported")) == 0
+        assert (
+            s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "customer.exported")) == 0
+        )
 
 
 def test_an_unknown_customer_is_not_found(runner, tmp_path, cast):

@@ -4,6 +4,7 @@ The helpdesk venv is built once (about a minute) under .cache/ and reused while
 tests/e2e/djsite/requirements.txt is unchanged. The helpdesk reads its webhook URL from a file on
 every event, so each test points it at its own connection without a restart.
 """
+
 from __future__ import annotations
 
 import email
@@ -61,8 +62,15 @@ class Helpdesk:
         self.ids = {}
 
     def manage(self, *args) -> str:
-        done = subprocess.run([str(self.python), "manage.py", *args], cwd=SITE, env=self.env, check=True,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [str(self.python), "manage.py", *args],
+            cwd=SITE,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         return done.stdout
 
     def bootstrap(self) -> None:
@@ -73,7 +81,11 @@ class Helpdesk:
         with (self.data_dir / "server.log").open("ab") as log:
             self.process = subprocess.Popen(
                 [str(self.python), "manage.py", "runserver", "--noreload", "--nothreading", f"127.0.0.1:{self.port}"],
-                cwd=SITE, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                cwd=SITE,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -94,8 +106,13 @@ class Helpdesk:
         (self.data_dir / "webhook-url").write_text(url)
 
     def create_ticket(self, title: str, description: str, email: str, assigned_to: int | None = None) -> dict:
-        body = {"queue": self.ids["queue:housing"], "title": title, "description": description,
-                "submitter_email": email, "priority": 3}
+        body = {
+            "queue": self.ids["queue:housing"],
+            "title": title,
+            "description": description,
+            "submitter_email": email,
+            "priority": 3,
+        }
         if assigned_to is not None:
             body["assigned_to"] = assigned_to
         response = requests.post(self.api + "tickets/", json=body, auth=self.auth, timeout=10)
@@ -121,7 +138,8 @@ class Helpdesk:
         name = f"{time.monotonic_ns()}.eml"
         (self.data_dir / "maildrop" / name).write_text(
             f"From: {sender}\nTo: housing@council.example\nSubject: {subject}\n"
-            f"Message-ID: <{name}@mail.example>\nContent-Type: text/plain; charset=utf-8\n\n{body}\n")
+            f"Message-ID: <{name}@mail.example>\nContent-Type: text/plain; charset=utf-8\n\n{body}\n"
+        )
         self.manage("get_email", "--quiet")
         (created,) = [t for t in self.tickets() if t["id"] not in before]
         return created
@@ -132,9 +150,19 @@ class Helpdesk:
         web = requests.Session()
         url = f"http://127.0.0.1:{self.port}/helpdesk/tickets/submit/"
         web.get(url, timeout=10).raise_for_status()
-        answer = web.post(url, timeout=10, allow_redirects=False, data={
-            "csrfmiddlewaretoken": web.cookies["csrftoken"], "queue": self.ids["queue:housing"], "title": title,
-            "body": body, "priority": 3, "submitter_email": email_address})
+        answer = web.post(
+            url,
+            timeout=10,
+            allow_redirects=False,
+            data={
+                "csrfmiddlewaretoken": web.cookies["csrftoken"],
+                "queue": self.ids["queue:housing"],
+                "title": title,
+                "body": body,
+                "priority": 3,
+                "submitter_email": email_address,
+            },
+        )
         assert answer.status_code == 302, answer.text[-2000:]
         (created,) = [t for t in self.tickets() if t["id"] not in before]
         return created
@@ -155,8 +183,12 @@ class Helpdesk:
         if on:
             self.manage("loaddata", "emailtemplate", "--verbosity", "0")
         else:
-            self.manage("shell", "-c", "from helpdesk.models import EmailTemplate; "
-                        "EmailTemplate.objects.filter(template_name__iexact='newticket_submitter').delete()")
+            self.manage(
+                "shell",
+                "-c",
+                "from helpdesk.models import EmailTemplate; "
+                "EmailTemplate.objects.filter(template_name__iexact='newticket_submitter').delete()",
+            )
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """End to end against a real django-helpdesk: tickets made through its API, webhooks to contactguard over
 HTTP, actions applied through its API by the outbox worker, and checked as an agent would see them."""
+
 import datetime as dt
 import json
 
@@ -25,14 +26,25 @@ JANE = "jane.customer@example.com"
 def wired(helpdesk, contactguard_url, cast, sessions):
     """Officers mapped to helpdesk users, a django_helpdesk connection, the helpdesk's webhooks pointed at it."""
     with cast.act() as ctx:
-        reg.update_officer(ctx, "officer@council.example",
-                           {"helpdesk_ids": [{"connection": "", "agent_id": str(helpdesk.ids["alice"])}]})
-        reg.update_officer(ctx, "senior2@council.example",
-                           {"helpdesk_ids": [{"connection": "", "agent_id": str(helpdesk.ids["bob"])}]})
-        connection = conns.add(ctx, "django_helpdesk", "Housing helpdesk",
-                               {"base_url": helpdesk.api, "info_rights_queue": helpdesk.ids["queue:info-rights"],
-                                "allow_private_network": True},  # django-helpdesk runs on 127.0.0.1
-                               {"username": "cgadmin", "password": "cgadmin-pass"})  # tested before saving
+        reg.update_officer(
+            ctx,
+            "officer@council.example",
+            {"helpdesk_ids": [{"connection": "", "agent_id": str(helpdesk.ids["alice"])}]},
+        )
+        reg.update_officer(
+            ctx, "senior2@council.example", {"helpdesk_ids": [{"connection": "", "agent_id": str(helpdesk.ids["bob"])}]}
+        )
+        connection = conns.add(
+            ctx,
+            "django_helpdesk",
+            "Housing helpdesk",
+            {
+                "base_url": helpdesk.api,
+                "info_rights_queue": helpdesk.ids["queue:info-rights"],
+                "allow_private_network": True,
+            },  # django-helpdesk runs on 127.0.0.1
+            {"username": "cgadmin", "password": "cgadmin-pass"},
+        )  # tested before saving
     helpdesk.point_webhooks_at(f"{contactguard_url}/webhooks/{connection.id}")
     yield connection.id
     helpdesk.point_webhooks_at("")
@@ -111,8 +123,9 @@ def test_customer_email_reply_is_decided_again(helpdesk, wired, cast, sessions, 
     assert outcomes == ["flag", "flag"], "a reply to the sole point of contact's ticket is within the arrangement"
 
 
-def test_helpdesk_api_down_for_a_while_then_every_action_applied_exactly_once(helpdesk, wired, cast, sessions,
-                                                                               settings):
+def test_helpdesk_api_down_for_a_while_then_every_action_applied_exactly_once(
+    helpdesk, wired, cast, sessions, settings
+):
     active_restriction(cast)
     ticket = helpdesk.create_ticket("Repair", "Broken boiler", JANE, assigned_to=helpdesk.ids["bob"])
     helpdesk.stop()
@@ -134,8 +147,11 @@ README_ARRANGEMENT = {"allowed_channels": ["email", "letter"]}  # the README's e
 
 def _outcome(sessions, ticket_id) -> str:
     with sessions() as s:
-        return s.scalar(select(WebhookEvent.outcome).where(WebhookEvent.ticket_id == str(ticket_id),
-                                                           WebhookEvent.delivery_key.startswith(f"ticket:{ticket_id}:")))
+        return s.scalar(
+            select(WebhookEvent.outcome).where(
+                WebhookEvent.ticket_id == str(ticket_id), WebhookEvent.delivery_key.startswith(f"ticket:{ticket_id}:")
+            )
+        )
 
 
 def _client(helpdesk, **settings):
@@ -144,8 +160,9 @@ def _client(helpdesk, **settings):
     return adapter.client(loaded, {"username": "cgadmin", "password": "cgadmin-pass"})
 
 
-def test_a_note_leaves_the_customers_title_alone_and_sends_the_customer_nothing(helpdesk, wired, cast, sessions,
-                                                                                settings):
+def test_a_note_leaves_the_customers_title_alone_and_sends_the_customer_nothing(
+    helpdesk, wired, cast, sessions, settings
+):
     active_restriction(cast)
     ticket = helpdesk.create_ticket("Leaking roof in bedroom", "Water coming through", JANE)
     mail_before = helpdesk.mail_to(JANE)
@@ -159,8 +176,7 @@ def test_a_note_leaves_the_customers_title_alone_and_sends_the_customer_nothing(
     assert not any("contactguard" in (m["Subject"] or "") for m in mail_after)
 
 
-def test_with_the_readme_arrangement_how_the_ticket_came_decides_its_channel(helpdesk, wired, cast, sessions,
-                                                                             settings):
+def test_with_the_readme_arrangement_how_the_ticket_came_decides_its_channel(helpdesk, wired, cast, sessions, settings):
     """email, letter open: staff/API tickets are not judged on channel, e-mail is open, the web form is not."""
     active_restriction(cast, **README_ARRANGEMENT)
     by_api = helpdesk.create_ticket("Repair", "Boiler broken", JANE, assigned_to=helpdesk.ids["alice"])
@@ -191,8 +207,16 @@ def test_clearing_the_flag_and_the_last_tags_on_the_real_helpdesk(helpdesk, wire
 
 def test_a_review_task_is_created_in_the_review_queue(helpdesk):
     client = _client(helpdesk, review_queue=helpdesk.ids["queue:reviews"], task_submitter="reviews@council.example")
-    client.apply(None, {"kind": "create_task", "queue": helpdesk.ids["queue:reviews"], "title": "Review due: C1",
-                        "text": "Hold the review of restriction 1", "agent_id": str(helpdesk.ids["alice"])})
+    client.apply(
+        None,
+        {
+            "kind": "create_task",
+            "queue": helpdesk.ids["queue:reviews"],
+            "title": "Review due: C1",
+            "text": "Hold the review of restriction 1",
+            "agent_id": str(helpdesk.ids["alice"]),
+        },
+    )
     (task,) = [t for t in helpdesk.tickets() if t["title"] == "Review due: C1"]
     assert task["queue"] == helpdesk.ids["queue:reviews"] and task["priority"] == 3
     assert task["assigned_to"] == helpdesk.ids["alice"]
@@ -213,14 +237,24 @@ def test_with_the_acknowledgement_templates_removed_the_customer_gets_no_acknowl
     assert len(helpdesk.mail_to(customer)) == 1, "with the templates back, the acknowledgement goes out again"
 
 
-def test_after_an_outage_a_rescan_checks_the_ticket_the_webhook_never_delivered(helpdesk, wired, cast, sessions,
-                                                                                settings, runner, contactguard_url):
+def test_after_an_outage_a_rescan_checks_the_ticket_the_webhook_never_delivered(
+    helpdesk, wired, cast, sessions, settings, runner, contactguard_url
+):
     active_restriction(cast)
     since = utcnow().isoformat()  # the helpdesk is shared: earlier tests' tickets are older
     helpdesk.point_webhooks_at("http://127.0.0.1:9/webhooks/down")  # contactguard is down
-    answer = requests.post(helpdesk.api + "tickets/", auth=helpdesk.auth, timeout=10, json={
-        "queue": helpdesk.ids["queue:housing"], "title": "During the outage", "description": "Broken lock",
-        "submitter_email": JANE, "priority": 3})
+    answer = requests.post(
+        helpdesk.api + "tickets/",
+        auth=helpdesk.auth,
+        timeout=10,
+        json={
+            "queue": helpdesk.ids["queue:housing"],
+            "title": "During the outage",
+            "description": "Broken lock",
+            "submitter_email": JANE,
+            "priority": 3,
+        },
+    )
     assert answer.status_code == 500, "django-helpdesk fails the request when the webhook cannot be sent"
     (ticket,) = [t for t in helpdesk.tickets() if t["title"] == "During the outage"]
     assert _drain(sessions, settings).done == 0 and _outcome(sessions, ticket["id"]) is None

@@ -4,6 +4,7 @@ Issue 9, Prove: the webhook stores the event in one transaction; the worker's de
 its audit entry are one transaction. On PostgreSQL the worker's own backend is terminated
 (pg_terminate_backend), as a restart would; on SQLite the last write fails.
 """
+
 import psycopg
 import pytest
 from sqlalchemy import func, select
@@ -20,10 +21,11 @@ from tests.webhooks.conftest import fixture_body
 
 def _counts(sessions) -> dict:
     with sessions() as s:
-        return {"events": s.scalar(select(func.count()).select_from(WebhookEvent)),
-                "actions": s.scalar(select(func.count()).select_from(OutboxAction)),
-                "audit": s.scalar(select(func.count()).select_from(AuditEntry)
-                                  .where(AuditEntry.action.like("contact.%")))}
+        return {
+            "events": s.scalar(select(func.count()).select_from(WebhookEvent)),
+            "actions": s.scalar(select(func.count()).select_from(OutboxAction)),
+            "audit": s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action.like("contact.%"))),
+        }
 
 
 @pytest.fixture
@@ -49,7 +51,8 @@ def database_dies_at_the_audit_entry(monkeypatch, settings):
 
 
 def test_a_decision_cut_off_mid_transaction_leaves_nothing_half_written_and_the_next_pass_writes_it_once(
-        app, cast, fake_connection_id, sessions, settings, database_dies_at_the_audit_entry):
+    app, cast, fake_connection_id, sessions, settings, database_dies_at_the_audit_entry
+):
     """The webhook stores the event and answers; the worker's decision is cut off at its audit entry (the
     event's decision and actions already flushed): nothing of it is kept, the event waits undecided, and
     the next pass writes the decision, its actions and its audit entry once."""
@@ -87,7 +90,8 @@ def test_a_decision_cut_off_mid_transaction_leaves_nothing_half_written_and_the_
 
 
 def test_the_database_down_when_the_webhook_stores_answers_503_and_keeps_nothing(
-        app, cast, fake_connection_id, sessions, monkeypatch):
+    app, cast, fake_connection_id, sessions, monkeypatch
+):
     """Issue 9: while the database is unreachable the webhook answers 503 with Retry-After (not 500), so the
     helpdesk sends it again; nothing was committed, so the retry is stored exactly once."""
     from webhooks import receiver

@@ -3,6 +3,7 @@
 Issue 9, Prove: the killed worker's leased actions come back when the lease ends; an action whose call was
 made but not recorded is done again, and the note marker keeps a note from being posted twice.
 """
+
 import os
 import signal
 import subprocess
@@ -30,14 +31,24 @@ def _pending(sessions) -> int:
 
 def _start_worker(settings, log) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTACTGUARD_")}
-    env.update(CONTACTGUARD_DATABASE_URL=settings["DATABASE_URL"], CONTACTGUARD_INSTANCE_PATH=settings["INSTANCE_PATH"],
-               CONTACTGUARD_OUTBOX_LEASE_SECONDS=str(LEASE), CONTACTGUARD_LOG_LEVEL="ERROR")
-    return subprocess.Popen([sys.executable, "-m", "plugin.cli", "worker", "--interval", "0.1"], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    env.update(
+        CONTACTGUARD_DATABASE_URL=settings["DATABASE_URL"],
+        CONTACTGUARD_INSTANCE_PATH=settings["INSTANCE_PATH"],
+        CONTACTGUARD_OUTBOX_LEASE_SECONDS=str(LEASE),
+        CONTACTGUARD_LOG_LEVEL="ERROR",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "plugin.cli", "worker", "--interval", "0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def test_a_worker_killed_mid_drain_then_another_completes_every_action_exactly_once(
-        client, cast, fake_connection_id, fake_helpdesk, sessions, settings, tmp_path):
+    client, cast, fake_connection_id, fake_helpdesk, sessions, settings, tmp_path
+):
     active_restriction(cast)
     for ticket in range(1, TICKETS + 1):
         body = fixture_body("django-helpdesk-ticket-created", id=ticket)
@@ -56,7 +67,9 @@ def test_a_worker_killed_mid_drain_then_another_completes_every_action_exactly_o
         finally:
             worker.send_signal(signal.SIGKILL)
             worker.wait(10)
-    assert len(fake_helpdesk.state.calls) >= 5, f"the worker never reached the helpdesk:\n{log_path.read_text()[-3000:]}"
+    assert len(fake_helpdesk.state.calls) >= 5, (
+        f"the worker never reached the helpdesk:\n{log_path.read_text()[-3000:]}"
+    )
     left = _pending(sessions)
     assert 0 < left < total, "killed in the middle of the drain"
 
@@ -74,7 +87,7 @@ def test_a_worker_killed_mid_drain_then_another_completes_every_action_exactly_o
     notes, _writes = notes_and_writes(snapshot)
     markers = [a.payload["marker"] for a in actions if a.kind == "add_note"]
     assert len(markers) == TICKETS
-    assert {m: notes.get(m, 0) for m in markers} == {m: 1 for m in markers}, "each note posted exactly once"
+    assert {m: notes.get(m, 0) for m in markers} == dict.fromkeys(markers, 1), "each note posted exactly once"
     for ticket in range(1, TICKETS + 1):
         shown = snapshot["tickets"][str(ticket)]
         assert shown["custom_contact_restriction"].startswith("RESTRICTED"), shown

@@ -4,6 +4,7 @@ Shared by the property tests (tests/hostile, driven by Hypothesis's shrinkable R
 (benchmarks/fuzz.py, driven by a seeded random.Random for volume). Everything is a plain function of a Random,
 so a failing case is reproducible from its seed.
 """
+
 from __future__ import annotations
 
 import copy
@@ -22,24 +23,108 @@ KEYS = sorted(REGISTRY)
 # Values that have broken parsers somewhere: NUL (PostgreSQL refuses it in text), lone surrogates (no UTF-8),
 # numbers beyond 64 bits or a float, strings beyond a column, wrong types, dates without a zone, deep nesting.
 HOSTILE_VALUES = [
-    "", " ", "\x00", "a\x00b", "\ud800", "\udfff", "é" * 3, "\u202e", "ä\u0301", "☃", "𝔘", "\r\n", "<b>x</b>",
-    "[contactguard] ref x", "9" * 70, "x" * 5000, "2026-11-24T12:00:00", "2026-11-24T12:00:00Z", "not a date",
-    "0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59", "jane.customer@example.com", "+447700900123", "@", "+",
-    None, True, False, 0, -1, 1, 2 ** 31, 2 ** 63, 2 ** 64 + 1, 10 ** 30, -(10 ** 30), 1e308, -1e308, 1e-308, 0.5,
-    [], {}, [None], [[[[]]]], {"": None}, {"id": None}, {"\x00": 1}, ["\x00"], [1, "a", None, {}],
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "\udfff",
+    "é" * 3,
+    "\u202e",
+    "ä\u0301",
+    "☃",
+    "𝔘",
+    "\r\n",
+    "<b>x</b>",
+    "[contactguard] ref x",
+    "9" * 70,
+    "x" * 5000,
+    "2026-11-24T12:00:00",
+    "2026-11-24T12:00:00Z",
+    "not a date",
+    "0001-01-01T00:00:00+23:59",
+    "9999-12-31T23:59:59",
+    "jane.customer@example.com",
+    "+447700900123",
+    "@",
+    "+",
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1,
+    2**31,
+    2**63,
+    2**64 + 1,
+    10**30,
+    -(10**30),
+    1e308,
+    -1e308,
+    1e-308,
+    0.5,
+    [],
+    {},
+    [None],
+    [[[[]]]],
+    {"": None},
+    {"id": None},
+    {"\x00": 1},
+    ["\x00"],
+    [1, "a", None, {}],
 ]
 HEADER_NAMES = [
-    "X-Hub-Signature", "X-Zendesk-Webhook-Signature", "X-Zendesk-Webhook-Signature-Timestamp",
-    "X-Zendesk-Webhook-Invocation-Id", "X-Front-Signature", "X-Front-Request-Timestamp", "X-Front-Challenge",
-    "X-HubSpot-Signature", "X-HubSpot-Signature-v3", "X-HubSpot-Signature-Version", "X-HubSpot-Request-Timestamp",
-    "X-HelpScout-Signature", "X-HelpScout-Event", "X-Zammad-Delivery", "X-Signature-SHA256", "Authorization",
-    "X-Contactguard-Secret", "Content-Type",
+    "X-Hub-Signature",
+    "X-Zendesk-Webhook-Signature",
+    "X-Zendesk-Webhook-Signature-Timestamp",
+    "X-Zendesk-Webhook-Invocation-Id",
+    "X-Front-Signature",
+    "X-Front-Request-Timestamp",
+    "X-Front-Challenge",
+    "X-HubSpot-Signature",
+    "X-HubSpot-Signature-v3",
+    "X-HubSpot-Signature-Version",
+    "X-HubSpot-Request-Timestamp",
+    "X-HelpScout-Signature",
+    "X-HelpScout-Event",
+    "X-Zammad-Delivery",
+    "X-Signature-SHA256",
+    "Authorization",
+    "X-Contactguard-Secret",
+    "Content-Type",
 ]
 HEADER_VALUES = [
-    "", "é", "\u00ff" * 44, "sha1=", "sha1=é", "sha256=" + "0" * 64, "Basic ", "Basic é", "Basic Og==", "v1", "v2",
-    "v3", "v9", "²", "٣", "-1", "1e3", "9" * 40, "0", "2026-11-24T12:00:00", "2026-11-24T12:00:00Z", "yesterday",
-    "0001-01-01T00:00:00+23:59", "convo.created", "convo.customer.reply.created", "x" * 300, "\x00", "a\x00b",
-    "application/json", "text/plain", "application/json; charset=utf-16",
+    "",
+    "é",
+    "\u00ff" * 44,
+    "sha1=",
+    "sha1=é",
+    "sha256=" + "0" * 64,
+    "Basic ",
+    "Basic é",
+    "Basic Og==",
+    "v1",
+    "v2",
+    "v3",
+    "v9",
+    "²",
+    "٣",
+    "-1",
+    "1e3",
+    "9" * 40,
+    "0",
+    "2026-11-24T12:00:00",
+    "2026-11-24T12:00:00Z",
+    "yesterday",
+    "0001-01-01T00:00:00+23:59",
+    "convo.created",
+    "convo.customer.reply.created",
+    "x" * 300,
+    "\x00",
+    "a\x00b",
+    "application/json",
+    "text/plain",
+    "application/json; charset=utf-16",
 ]
 
 
@@ -97,14 +182,27 @@ def hostile_value(r: random.Random, depth: int = 0):
     if pick < 0.55:
         return copy.deepcopy(r.choice(HOSTILE_VALUES))  # never the shared list or dict itself
     if pick < 0.7:
-        return "".join(chr(r.choice([r.randrange(0, 0x80), r.randrange(0x80, 0x800), r.randrange(0xD800, 0xE000),
-                                     r.randrange(0xE000, 0x110000)])) for _ in range(r.randrange(0, 12)))
+        return "".join(
+            chr(
+                r.choice(
+                    [
+                        r.randrange(0, 0x80),
+                        r.randrange(0x80, 0x800),
+                        r.randrange(0xD800, 0xE000),
+                        r.randrange(0xE000, 0x110000),
+                    ]
+                )
+            )
+            for _ in range(r.randrange(0, 12))
+        )
     if pick < 0.8:
-        return r.choice([r.randrange(-2 ** 70, 2 ** 70), r.uniform(-1e300, 1e300), r.randrange(-5, 5)])
+        return r.choice([r.randrange(-(2**70), 2**70), r.uniform(-1e300, 1e300), r.randrange(-5, 5)])
     if pick < 0.9 or depth > 3:
         return [hostile_value(r, depth + 1) for _ in range(r.randrange(0, 4))]
-    return {r.choice(["id", "type", "email", "ticket", "x", "\x00", ""]): hostile_value(r, depth + 1)
-            for _ in range(r.randrange(0, 4))}
+    return {
+        r.choice(["id", "type", "email", "ticket", "x", "\x00", ""]): hostile_value(r, depth + 1)
+        for _ in range(r.randrange(0, 4))
+    }
 
 
 def mutate_doc(r: random.Random, doc):
@@ -144,10 +242,10 @@ def mutate_bytes(r: random.Random, raw: bytes) -> bytes:
     """Broken bytes: truncated, a byte flipped, invalid UTF-8, a BOM, another encoding, wrapped or nested deep."""
     action = r.randrange(9)
     if action == 0 and raw:
-        return raw[:r.randrange(len(raw))]
+        return raw[: r.randrange(len(raw))]
     if action == 1 and raw:
         i = r.randrange(len(raw))
-        return raw[:i] + bytes([r.randrange(256)]) + raw[i + 1:]
+        return raw[:i] + bytes([r.randrange(256)]) + raw[i + 1 :]
     if action == 2:
         i = r.randrange(len(raw) + 1)
         return raw[:i] + r.choice([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\x00", b"\\u0000", b"\\ud800"]) + raw[i:]
@@ -164,8 +262,22 @@ def mutate_bytes(r: random.Random, raw: bytes) -> bytes:
         depth = r.choice([10, 100, 999, 1000, 5000, 50000])
         return b"[" * depth + raw + b"]" * depth
     if action == 7:
-        return r.choice([b"", b"null", b"true", b"42", b'"x"', b"[]", b"{}", b"NaN", b"1e999", b"9" * 5000,
-                         b'{"a":' * 2000 + b"1" + b"}" * 2000, b"[" * 100000])
+        return r.choice(
+            [
+                b"",
+                b"null",
+                b"true",
+                b"42",
+                b'"x"',
+                b"[]",
+                b"{}",
+                b"NaN",
+                b"1e999",
+                b"9" * 5000,
+                b'{"a":' * 2000 + b"1" + b"}" * 2000,
+                b"[" * 100000,
+            ]
+        )
     return bytes(r.randrange(256) for _ in range(r.randrange(0, 64)))
 
 
@@ -175,16 +287,38 @@ def random_json(r: random.Random, depth: int = 0):
         return hostile_value(r, 4)
     if r.random() < 0.5:
         return [random_json(r, depth + 1) for _ in range(r.randrange(0, 5))]
-    return {r.choice(["id", "type", "ticket", "payload", "event", "data", "item", "freshdesk_webhook", "detail",
-                      "conversation", "article", "eventId", "topic", "followup_id", "x"]): random_json(r, depth + 1)
-            for _ in range(r.randrange(0, 5))}
+    return {
+        r.choice(
+            [
+                "id",
+                "type",
+                "ticket",
+                "payload",
+                "event",
+                "data",
+                "item",
+                "freshdesk_webhook",
+                "detail",
+                "conversation",
+                "article",
+                "eventId",
+                "topic",
+                "followup_id",
+                "x",
+            ]
+        ): random_json(r, depth + 1)
+        for _ in range(r.randrange(0, 5))
+    }
 
 
 def random_headers(r: random.Random) -> dict:
     """Signature-like headers with hostile values."""
-    return {r.choice(HEADER_NAMES): r.choice(HEADER_VALUES + ["".join(chr(r.randrange(32, 256))
-                                                                      for _ in range(r.randrange(0, 50)))])
-            for _ in range(r.randrange(0, 5))}
+    return {
+        r.choice(HEADER_NAMES): r.choice(
+            HEADER_VALUES + ["".join(chr(r.randrange(32, 256)) for _ in range(r.randrange(0, 50)))]
+        )
+        for _ in range(r.randrange(0, 5))
+    }
 
 
 def delivery(r: random.Random, t: Target, now: dt.datetime) -> tuple[bytes, dict]:

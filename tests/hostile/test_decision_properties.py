@@ -1,4 +1,5 @@
 """The pure decision under random contacts, terms and times across the clock changes (issue 9, "prove")."""
+
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -37,8 +38,9 @@ def test_a_contact_within_the_arrangement_is_never_disregarded(r):
 def test_an_information_request_is_never_disregarded(r, request, in_subject):
     terms = [random_terms(r, i) for i in range(1, r.randrange(2, 4))]
     contact = random_contact(r)
-    contact = contact.__class__(**{**contact.__dict__, "service_id": None,
-                                   "subject" if in_subject else "text": request})
+    contact = contact.__class__(
+        **{**contact.__dict__, "service_id": None, "subject" if in_subject else "text": request}
+    )
     decision = decide(contact, terms)
     assert decision.outcome is Outcome.STATUTORY, (decision, contact)
     assert "never disregarded" in decision.reason

@@ -1,6 +1,7 @@
 """Proof, not examples: hostile deliveries built from every adapter's own fixtures get a 2xx or a 4xx from the
 receiver, never a 5xx, and the receiver never raises. Deterministic (derandomized) and a few hundred cases per
 adapter here; `make fuzz` (benchmarks/fuzz.py) runs the same generators at volume."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,9 +14,13 @@ from plugin.services import connections as conns
 from tests.hostile.corpus import KEYS, delivery, random_headers, target
 
 EXAMPLES = 150
-FAST = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @pytest.fixture
@@ -33,7 +38,7 @@ def connected(cast):
 def answer_is_safe(response) -> None:
     """2xx or 4xx, with a JSON answer; a 4xx always says why."""
     assert response.status_code < 500, response.get_data(as_text=True)
-    assert response.status_code < 300 or 400 <= response.status_code, response.status_code
+    assert response.status_code < 300 or response.status_code >= 400, response.status_code
     body = response.get_json()
     assert isinstance(body, dict), response.get_data()[:200]
     if response.status_code >= 400:
@@ -59,8 +64,10 @@ def test_arbitrary_bytes_signed_as_the_helpdesk_would_never_get_a_5xx(key, clien
     t, path = connected[key]
 
     @FAST
-    @given(raw=st.binary(max_size=2048) | st.text(max_size=512).map(lambda s: s.encode("utf-8", "surrogatepass")),
-           r=st.randoms(use_true_random=False))
+    @given(
+        raw=st.binary(max_size=2048) | st.text(max_size=512).map(lambda s: s.encode("utf-8", "surrogatepass")),
+        r=st.randoms(use_true_random=False),
+    )
     def check(raw, r):
         headers = {"Content-Type": "application/json", **t.spec.sign(raw, t.secrets, dt.datetime.now(dt.timezone.utc))}
         if r.random() < 0.2:
@@ -70,9 +77,11 @@ def test_arbitrary_bytes_signed_as_the_helpdesk_would_never_get_a_5xx(key, clien
     check()
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-                    max_leaves=20)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=20,
+)
 
 
 @pytest.mark.parametrize("key", KEYS)

@@ -1,4 +1,5 @@
 """A council with its letterhead set, a frozen clock, and helpers to render a letter and read it as a customer would."""
+
 from __future__ import annotations
 
 import datetime as dt

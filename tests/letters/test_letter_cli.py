@@ -1,4 +1,5 @@
 """`contactguard letters render LETTER_ID --format html|pdf --out FILE`: what the operator sees."""
+
 from __future__ import annotations
 
 import json
@@ -44,20 +45,34 @@ def test_render_writes_the_pdf_readable_by_its_owner_only(runner, restriction_le
 def test_render_as_html(runner, restriction_letter, tmp_path, monkeypatch):
     _set_council(monkeypatch)
     out = tmp_path / "restriction.html"
-    result = runner.invoke(cli, ["--as", "officer@council.example", "letters", "render", str(restriction_letter),
-                                 "--format", "html", "--out", str(out)])
+    result = runner.invoke(
+        cli,
+        [
+            "--as",
+            "officer@council.example",
+            "letters",
+            "render",
+            str(restriction_letter),
+            "--format",
+            "html",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "<h1>A restriction on your contact with us</h1>" in out.read_text()
 
 
 def test_a_missing_signatory_is_refused_naming_the_setting_and_nothing_is_written(
-        runner, restriction_letter, tmp_path, monkeypatch):
+    runner, restriction_letter, tmp_path, monkeypatch
+):
     _set_council(monkeypatch, LETTER_SIGNATORY=None)
     out = tmp_path / "restriction.pdf"
     result = _render(runner, restriction_letter, out)
     assert result.exit_code == 4
-    assert (f"error: letter {restriction_letter} (restriction) cannot be written: missing LETTER_SIGNATORY"
-            in result.output)
+    assert (
+        f"error: letter {restriction_letter} (restriction) cannot be written: missing LETTER_SIGNATORY" in result.output
+    )
     assert "  LETTER_SIGNATORY: missing" in result.output
     assert not out.exists()
     as_json = _render(runner, restriction_letter, out, "--json")

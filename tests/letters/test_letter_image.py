@@ -1,4 +1,5 @@
 """The PDF as a person sees it: page 1 rendered to PNG (pypdfium2), not blank, letterhead and logo drawn."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -50,6 +51,7 @@ def test_page_one_is_a_printed_letter_with_its_letterhead_and_logo(council, tmp_
     assert _ink(image, (0, 0, width, height // 6)) > 0.005, "the letterhead is drawn at the top"
     assert _ink(image, (0, height // 2, width, height)) > 0.005, "the body runs down the page"
     top_left = image.crop((0, 0, width // 2, height // 6)).tobytes()
-    red = sum(1 for i in range(0, len(top_left), 3)
-              if top_left[i] > 150 and top_left[i + 1] < 80 and top_left[i + 2] < 100)
+    red = sum(
+        1 for i in range(0, len(top_left), 3) if top_left[i] > 150 and top_left[i + 1] < 80 and top_left[i + 2] < 100
+    )
     assert red > 500, "the council's logo is drawn at the top left"

@@ -1,4 +1,5 @@
 """Each kind of letter, built by the services for a realistic case and read back as the customer reads it."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,10 +15,18 @@ from plugin.services.terms import describe
 from tests.helpers import active_restriction, email_of
 from tests.letters.conftest import html_text, letter_ids, read, render
 
-EVERY_LETTER_CARRIES = ("Glenburn City Council", "City Chambers", "1 George Square", "Glenburn G1 1AA",
-                        "Dear Jane Customer", "Morag Signatory", "Head of Customer Care",
-                        "Scottish Public Services Ombudsman (SPSO)", "www.spso.org.uk",
-                        "A copy of the policy is enclosed")
+EVERY_LETTER_CARRIES = (
+    "Glenburn City Council",
+    "City Chambers",
+    "1 George Square",
+    "Glenburn G1 1AA",
+    "Dear Jane Customer",
+    "Morag Signatory",
+    "Head of Customer Care",
+    "Scottish Public Services Ombudsman (SPSO)",
+    "www.spso.org.uk",
+    "A copy of the policy is enclosed",
+)
 
 
 def _carries_the_common_parts(text: str) -> None:
@@ -58,9 +67,12 @@ def test_a_warning_letter_says_what_happened_why_what_to_change_and_how_to_appea
 
 def test_a_restriction_letter_states_reason_arrangement_duration_review_appeal_and_ombudsman(council):
     """R30: the reason, the arrangements, how long, the review date, the appeal and the ombudsman."""
-    restriction_id = _restriction(council, time_windows=[
-        {"days": ["mon", "wed"], "start": "10:00", "end": "12:00", "channels": ["email"]}],
-        premises={"excluded": ["Housing counter"], "appointment_only": True}, scope="housing")
+    restriction_id = _restriction(
+        council,
+        time_windows=[{"days": ["mon", "wed"], "start": "10:00", "end": "12:00", "channels": ["email"]}],
+        premises={"excluded": ["Housing counter"], "appointment_only": True},
+        scope="housing",
+    )
     (letter_id,) = letter_ids(council, "restriction", restriction_id=restriction_id)
     unsent = read(council, letter_id)
     assert "within 10 working days of receiving this letter" in unsent
@@ -86,12 +98,15 @@ def test_a_restriction_letter_states_reason_arrangement_duration_review_appeal_a
     assert "not involved in the decision" in text
 
 
-@pytest.mark.parametrize("jurisdiction, name, web", [
-    ("SCT", "Scottish Public Services Ombudsman (SPSO)", "www.spso.org.uk"),
-    ("ENG", "Local Government and Social Care Ombudsman (LGSCO)", "www.lgo.org.uk"),
-    ("WLS", "Public Services Ombudsman for Wales (PSOW)", "www.ombudsman.wales"),
-    ("NIR", "Northern Ireland Public Services Ombudsman (NIPSO)", "www.nipso.org.uk"),
-])
+@pytest.mark.parametrize(
+    "jurisdiction, name, web",
+    [
+        ("SCT", "Scottish Public Services Ombudsman (SPSO)", "www.spso.org.uk"),
+        ("ENG", "Local Government and Social Care Ombudsman (LGSCO)", "www.lgo.org.uk"),
+        ("WLS", "Public Services Ombudsman for Wales (PSOW)", "www.ombudsman.wales"),
+        ("NIR", "Northern Ireland Public Services Ombudsman (NIPSO)", "www.nipso.org.uk"),
+    ],
+)
 def test_the_ombudsman_named_is_the_jurisdictions(council, jurisdiction, name, web):
     """R30, R39: signposting to the ombudsman for the council's nation."""
     council.settings = {**council.settings, "JURISDICTION": jurisdiction}
@@ -106,15 +121,29 @@ def test_the_ombudsman_named_is_the_jurisdictions(council, jurisdiction, name, w
 def test_an_interim_action_letter_says_what_is_limited_and_when_a_senior_officer_decides(council):
     """R1, R32: an immediate action is confirmed in writing; a senior officer decides within 5 working days."""
     with council.act("agent") as ctx:
-        incident = inc.record_incident(ctx, {
-            "customer": "C1", "experienced_by": email_of("agent"), "channel": "in_person",
-            "occurred_at": ctx.now().isoformat(), "category": "threat", "description": "Threatened the agent"})
-        interim = rs.record_interim(ctx, {"incident": incident.id, "note": "Asked to leave; e-mail only for now",
-                                          "allowed_channels": ["email"]})
+        incident = inc.record_incident(
+            ctx,
+            {
+                "customer": "C1",
+                "experienced_by": email_of("agent"),
+                "channel": "in_person",
+                "occurred_at": ctx.now().isoformat(),
+                "category": "threat",
+                "description": "Threatened the agent",
+            },
+        )
+        interim = rs.record_interim(
+            ctx, {"incident": incident.id, "note": "Asked to leave; e-mail only for now", "allowed_channels": ["email"]}
+        )
     with council.act("officer") as ctx:
         interim = ctx.session.get(Restriction, interim.id)
-        letter = lt.queue_letter(ctx, LetterKind.INTERIM_CONFIRMATION, interim.customer_id,
-                                 restriction_id=interim.id, facts=describe(interim))
+        letter = lt.queue_letter(
+            ctx,
+            LetterKind.INTERIM_CONFIRMATION,
+            interim.customer_id,
+            restriction_id=interim.id,
+            facts=describe(interim),
+        )
     text = read(council, letter.id)
     _carries_the_common_parts(text)
     assert "Action taken after an incident" in text
@@ -128,8 +157,11 @@ def test_a_review_outcome_letter_gives_the_reasons_the_arrangement_and_the_next_
     """R44, R45: the customer is told why it continues, its nature and duration, and the next review date."""
     restriction_id = _restriction(council)
     with council.act("senior") as ctx:
-        rv.hold(ctx, restriction_id, {"outcome": "continue", "next_review_due": "2026-06-01",
-                                      "reasons": "Abusive calls continued in February"})
+        rv.hold(
+            ctx,
+            restriction_id,
+            {"outcome": "continue", "next_review_due": "2026-06-01", "reasons": "Abusive calls continued in February"},
+        )
     (letter_id,) = letter_ids(council, "review_outcome", restriction_id=restriction_id)
     text = read(council, letter_id)
     _carries_the_common_parts(text)
@@ -146,8 +178,9 @@ def test_an_appeal_outcome_letter_gives_the_decision_its_reasons_and_what_stays_
     (letter_id,) = letter_ids(council, "restriction", restriction_id=restriction_id)
     _send(council, letter_id)
     with council.act("officer") as ctx:
-        appeal = ap.lodge(ctx, {"restriction": restriction_id, "grounds": "disproportionate",
-                                "statement": "This is unfair"})
+        appeal = ap.lodge(
+            ctx, {"restriction": restriction_id, "grounds": "disproportionate", "statement": "This is unfair"}
+        )
     with council.act("senior2") as ctx:
         ap.decide(ctx, appeal.id, {"outcome": "upheld", "reasons": "The calls were abusive on three occasions"})
     (outcome_letter,) = letter_ids(council, "appeal_outcome", appeal_id=appeal.id)
@@ -181,8 +214,11 @@ def test_an_amendment_letter_gives_the_new_arrangement_and_a_fresh_appeal_right(
     """R36: changed terms in force are told in writing, and may be appealed."""
     restriction_id = _restriction(council)
     with council.act("senior") as ctx:
-        rs.amend(ctx, restriction_id, {"reasons": "Telephone contact added as an adjustment",
-                                       "allowed_channels": ["letter", "telephone"]})
+        rs.amend(
+            ctx,
+            restriction_id,
+            {"reasons": "Telephone contact added as an adjustment", "allowed_channels": ["letter", "telephone"]},
+        )
     (letter_id,) = letter_ids(council, "amendment", restriction_id=restriction_id)
     text = read(council, letter_id)
     _carries_the_common_parts(text)
@@ -199,8 +235,10 @@ def test_a_warning_appeal_quashed_says_the_warning_is_withdrawn(council):
     with council.sessions() as s:
         warning_id = s.get(Letter, warning_letter).warning_id
     with council.act("officer") as ctx:
-        appeal = ap.lodge(ctx, {"warning": warning_id, "grounds": "factual_inaccuracy",
-                                "statement": "I was not at the office that day"})
+        appeal = ap.lodge(
+            ctx,
+            {"warning": warning_id, "grounds": "factual_inaccuracy", "statement": "I was not at the office that day"},
+        )
     with council.act("senior2") as ctx:
         ap.decide(ctx, appeal.id, {"outcome": "quashed", "reasons": "The call log shows another caller"})
     (letter_id,) = letter_ids(council, "appeal_outcome", appeal_id=appeal.id)
@@ -219,5 +257,6 @@ def test_a_restriction_that_reached_its_end_date_is_told_it_has_ended(council):
         rs.lapse(ctx, ctx.session.get(Restriction, restriction_id), "end date reached")
     (letter_id,) = letter_ids(council, "lifting", restriction_id=restriction_id)
     text = read(council, letter_id, who="admin")
-    assert ("The restriction on your contact with us, in place since 2 March 2026, came to an end on "
-            "2 March 2026.") in text
+    assert (
+        "The restriction on your contact with us, in place since 2 March 2026, came to an end on 2 March 2026."
+    ) in text

@@ -1,4 +1,5 @@
 """A letter missing what the policy requires is refused naming the field; only staff who send letters write them."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,8 +26,9 @@ def test_a_letter_without_signatory_or_council_address_is_refused_naming_both(co
         render(council, letter_id, "pdf")
     assert refused.value.status == 422 and refused.value.code == "letter_incomplete"
     assert refused.value.errors == {"COUNCIL_ADDRESS": ["missing"], "LETTER_SIGNATORY": ["missing"]}
-    assert refused.value.message == (f"letter {letter_id} (restriction) cannot be written: "
-                                     "missing COUNCIL_ADDRESS, LETTER_SIGNATORY")
+    assert refused.value.message == (
+        f"letter {letter_id} (restriction) cannot be written: missing COUNCIL_ADDRESS, LETTER_SIGNATORY"
+    )
 
 
 def test_a_restriction_letter_without_a_review_date_is_refused(council):
@@ -67,8 +69,7 @@ def test_an_agent_may_not_write_a_letter(council):
     with pytest.raises(Forbidden) as refused:
         render(council, letter_id, "html", who="agent")
     assert refused.value.status == 403
-    assert refused.value.message == ("writing a letter needs an officer, a senior officer or an admin; "
-                                     "you are agent")
+    assert refused.value.message == ("writing a letter needs an officer, a senior officer or an admin; you are agent")
 
 
 def test_an_unknown_format_and_an_unknown_letter_are_refused_plainly(council):
@@ -89,7 +90,8 @@ def test_a_councils_own_template_in_the_instance_folder_wins(council, tmp_path):
     (overrides / "restriction.html").write_text(
         '{% extends "base.html" %}{% block title %}Notice of restricted contact{% endblock %}'
         '{% block body %}<p>Our Customer Care Team will be your contact: {{ restriction.contact.name }}.</p>'
-        '<p>Review by {{ restriction.review_due|long_date }}.</p>{% endblock %}')
+        '<p>Review by {{ restriction.review_due|long_date }}.</p>{% endblock %}'
+    )
     text = read(council, letter_id)
     assert "Notice of restricted contact" in text
     assert "Our Customer Care Team will be your contact: Olly Officer." in text
@@ -105,7 +107,8 @@ def test_a_councils_template_using_an_unknown_name_is_refused_not_printed_blank(
     overrides = tmp_path / "instance" / "letters"
     overrides.mkdir(parents=True)
     (overrides / "restriction.html").write_text(
-        '{% extends "base.html" %}{% block body %}<p>{{ customer.address }}</p>{% endblock %}')
+        '{% extends "base.html" %}{% block body %}<p>{{ customer.address }}</p>{% endblock %}'
+    )
     with pytest.raises(LetterIncomplete) as refused:
         render(council, letter_id, "html")
     assert refused.value.status == 422 and "address" in refused.value.errors["template"][0]

@@ -1,4 +1,5 @@
 """Item 10: +tag sub-addresses and Gmail's dotted forms find the registered customer, through the webhook."""
+
 import pytest
 from sqlalchemy import select, text
 
@@ -56,15 +57,26 @@ def test_stored_identities_are_renormalised_once(engine, cast, sessions):
     with engine.begin() as conn:
         conn.execute(text("UPDATE identities SET value = 'jane.customer+old@example.com' WHERE kind = 'email'"))
         cid = conn.execute(text("SELECT customer_id FROM identities WHERE kind = 'email'")).scalar()
-        conn.execute(text("INSERT INTO identities (customer_id, kind, value, connection_id, created_at) VALUES "
-                          "(:c, 'email', 'jane.customer@example.com', '', CURRENT_TIMESTAMP)"), {"c": cid})
+        conn.execute(
+            text(
+                "INSERT INTO identities (customer_id, kind, value, connection_id, created_at) VALUES "
+                "(:c, 'email', 'jane.customer@example.com', '', CURRENT_TIMESTAMP)"
+            ),
+            {"c": cid},
+        )
     with cast.act() as ctx:
-        reg.add_customer(ctx, {"reference": "C2", "name": "Jo Other", "identities": [
-            {"kind": "email", "value": "jo@gmail.com"}]})
+        reg.add_customer(
+            ctx, {"reference": "C2", "name": "Jo Other", "identities": [{"kind": "email", "value": "jo@gmail.com"}]}
+        )
     with engine.begin() as conn:
         conn.execute(text("UPDATE identities SET value = 'j.o@googlemail.com' WHERE value = 'jo@gmail.com'"))
-        conn.execute(text("INSERT INTO identities (customer_id, kind, value, connection_id, created_at) VALUES "
-                          "(:c, 'email', 'jo@gmail.com', '', CURRENT_TIMESTAMP)"), {"c": cid})
+        conn.execute(
+            text(
+                "INSERT INTO identities (customer_id, kind, value, connection_id, created_at) VALUES "
+                "(:c, 'email', 'jo@gmail.com', '', CURRENT_TIMESTAMP)"
+            ),
+            {"c": cid},
+        )
     reported = []
     with engine.begin() as conn:
         changed, left = identity.renormalise_stored(conn, "provider_rules", log=reported.append)

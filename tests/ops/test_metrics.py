@@ -1,4 +1,5 @@
 """/metrics: Prometheus text format, counted from the database at scrape time."""
+
 import datetime as dt
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -14,8 +15,11 @@ def _scrape(client) -> dict:
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(response.get_data(as_text=True)) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(response.get_data(as_text=True))
+        for s in family.samples
+    }
 
 
 def test_metrics_count_events_decisions_outbox_and_sweeps(client, cast, connection_id, sessions):
@@ -26,7 +30,10 @@ def test_metrics_count_events_decisions_outbox_and_sweeps(client, cast, connecti
     ok_before = before.get(("contactguard_webhook_responses_total", (("status_class", "2xx"),)), 0)
 
     active_restriction(cast)
-    assert client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+    assert (
+        client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code
+        == 200
+    )
     unrestricted = fixture_body("django-helpdesk-ticket-created", submitter_email="someone@example.org", id=45)
     assert client.post(f"/webhooks/{connection_id}", json=unrestricted).status_code == 200
     assert client.post("/webhooks/cgnosuchconnection", json={}).status_code == 404
@@ -44,14 +51,18 @@ def test_metrics_count_events_decisions_outbox_and_sweeps(client, cast, connecti
     assert after[("contactguard_outbox_dead_total", ())] == 1
     assert after[("contactguard_outbox_failed_attempts_total", ())] == 8
     assert after[("contactguard_outbox_oldest_pending_age_seconds", ())] >= 0
-    assert after[("contactguard_sweep_last_run_timestamp_seconds", ())] == dt.datetime(
-        2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc).timestamp()
+    assert (
+        after[("contactguard_sweep_last_run_timestamp_seconds", ())]
+        == dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc).timestamp()
+    )
     assert after[("contactguard_webhook_responses_total", (("status_class", "2xx"),))] == ok_before + 2
     assert after[("contactguard_webhook_responses_total", (("status_class", "4xx"),))] >= 1
 
     metrics.record_sweep_run(sessions, at=dt.datetime(2026, 11, 30, 9, 5, tzinfo=dt.timezone.utc))
-    assert _scrape(client)[("contactguard_sweep_last_run_timestamp_seconds", ())] == dt.datetime(
-        2026, 11, 30, 9, 5, tzinfo=dt.timezone.utc).timestamp()
+    assert (
+        _scrape(client)[("contactguard_sweep_last_run_timestamp_seconds", ())]
+        == dt.datetime(2026, 11, 30, 9, 5, tzinfo=dt.timezone.utc).timestamp()
+    )
 
 
 def test_a_scrape_answers_when_the_database_does_not(tmp_path):

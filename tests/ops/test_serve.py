@@ -1,4 +1,5 @@
 """Item 11: `contactguard serve` for real - idle connections that send nothing do not starve the server."""
+
 import os
 import socket
 import subprocess
@@ -25,13 +26,20 @@ def served(tmp_path):
     migrate.upgrade(url)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONTACTGUARD_", "PROMETHEUS_"))}
-    env.update(CONTACTGUARD_DATABASE_URL=url, CONTACTGUARD_INSTANCE_PATH=str(instance), CONTACTGUARD_PORT=str(port),
-               CONTACTGUARD_SECRET_KEY="k" * 32, CONTACTGUARD_WEB_WORKERS="1", CONTACTGUARD_WEB_THREADS="4",
-               CONTACTGUARD_LOG_LEVEL="WARNING")
+    env.update(
+        CONTACTGUARD_DATABASE_URL=url,
+        CONTACTGUARD_INSTANCE_PATH=str(instance),
+        CONTACTGUARD_PORT=str(port),
+        CONTACTGUARD_SECRET_KEY="k" * 32,
+        CONTACTGUARD_WEB_WORKERS="1",
+        CONTACTGUARD_WEB_THREADS="4",
+        CONTACTGUARD_LOG_LEVEL="WARNING",
+    )
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "plugin.cli", "serve"], env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "plugin.cli", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -1,4 +1,5 @@
 """Lifecycle: every move not in the table is refused with a message naming the states (issue 2, item 5)."""
+
 import itertools
 
 import pytest
@@ -9,8 +10,7 @@ from plugin.policy.lifecycle import ENDED, IN_FORCE, TRANSITIONS, Action, State,
 ALL_PAIRS = list(itertools.product(State, Action))
 
 
-@pytest.mark.parametrize("state, action", [p for p in ALL_PAIRS if p not in TRANSITIONS],
-                         ids=lambda v: v.value)
+@pytest.mark.parametrize("state, action", [p for p in ALL_PAIRS if p not in TRANSITIONS], ids=lambda v: v.value)
 def test_moves_not_in_the_table_are_refused_naming_state_and_allowed_moves(state, action):
     with pytest.raises(PolicyViolation) as refused:
         check_transition(state, action, State.ACTIVE)

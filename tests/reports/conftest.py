@@ -13,6 +13,7 @@ Today is 15 December 2026. What happened (customers are named so that any leak i
 - 2026-11-20  E warned (still in its 3-month follow-up).
 - 2026-12-14  an immediate action (interim) for I.
 """
+
 import datetime as dt
 
 import pytest
@@ -55,10 +56,16 @@ def history(cast, sessions, connection_id):  # noqa: F811 - the fixture imported
     """Build the register described in this module's docstring; returns the restriction ids by customer."""
     ids = {}
     with at(dt.date(2025, 11, 3)):
-        for key, (reference, name) in CUSTOMERS.items():
+        for reference, name in CUSTOMERS.values():
             with cast.act("officer") as ctx:
-                reg.add_customer(ctx, {"reference": reference, "name": name, "identities": [
-                    {"kind": "email", "value": f"{reference.lower()}@example.com"}]})
+                reg.add_customer(
+                    ctx,
+                    {
+                        "reference": reference,
+                        "name": name,
+                        "identities": [{"kind": "email", "value": f"{reference.lower()}@example.com"}],
+                    },
+                )
         ids["F"] = _restrict(cast, "F", "serious_threat", category="threat")
     with at(dt.date(2026, 3, 10)):
         ids["A"], ids["B"] = active_restriction(cast, ref("A")), active_restriction(cast, ref("B"))
@@ -75,8 +82,9 @@ def history(cast, sessions, connection_id):  # noqa: F811 - the fixture imported
         rs.lift(ctx, ids["H"], {"reasons": "Behaviour has changed for the better"})
     _review(cast, ids["B"], dt.date(2026, 10, 5))
     with at(dt.date(2026, 11, 2)):
-        ids["G"] = _restrict(cast, "G", "without_warning",
-                             path_justification="Forty calls a day for three weeks to every officer")
+        ids["G"] = _restrict(
+            cast, "G", "without_warning", path_justification="Forty calls a day for three weeks to every officer"
+        )
         _send_letter(cast, ids["G"])
     _lodge(cast, ids["G"], dt.date(2026, 11, 5))
     with at(dt.date(2026, 11, 20)):
@@ -84,35 +92,59 @@ def history(cast, sessions, connection_id):  # noqa: F811 - the fixture imported
     with at(dt.date(2026, 12, 14)):
         incident = _incident(cast, "I", "threat")
         with cast.act("agent") as ctx:
-            ids["I"] = rs.record_interim(ctx, {"incident": incident, "note": "Call ended; e-mail only for now",
-                                               "allowed_channels": ["email"]}).id
+            ids["I"] = rs.record_interim(
+                ctx, {"incident": incident, "note": "Call ended; e-mail only for now", "allowed_channels": ["email"]}
+            ).id
     return ids
 
 
 def _incident(cast, key: str, category: str = "verbal_abuse") -> int:
     with cast.act("officer") as ctx:
-        return inc.record_incident(ctx, {
-            "customer": ref(key), "experienced_by": email_of("officer"), "channel": "telephone",
-            "occurred_at": (ctx.now() - dt.timedelta(hours=2)).isoformat(), "category": category,
-            "description": DESCRIPTION}).id
+        return inc.record_incident(
+            ctx,
+            {
+                "customer": ref(key),
+                "experienced_by": email_of("officer"),
+                "channel": "telephone",
+                "occurred_at": (ctx.now() - dt.timedelta(hours=2)).isoformat(),
+                "category": category,
+                "description": DESCRIPTION,
+            },
+        ).id
 
 
 def _warn(cast, key: str) -> int:
     incident = _incident(cast, key)
     with cast.act("officer") as ctx:
-        return inc.issue_warning(ctx, {
-            "customer": ref(key), "incidents": [incident], "behaviour": "Shouting and swearing on the phone",
-            "why_unacceptable": "Staff must work free of abuse", "change_requested": "Keep calls civil",
-            "consequences": "Your contact may be restricted"}).id
+        return inc.issue_warning(
+            ctx,
+            {
+                "customer": ref(key),
+                "incidents": [incident],
+                "behaviour": "Shouting and swearing on the phone",
+                "why_unacceptable": "Staff must work free of abuse",
+                "change_requested": "Keep calls civil",
+                "consequences": "Your contact may be restricted",
+            },
+        ).id
 
 
 def _restrict(cast, key: str, path: str, category: str = "verbal_abuse", **data) -> int:
     incident = _incident(cast, key, category)
     with cast.act("senior") as ctx:
-        r = rs.propose(ctx, {"customer": ref(key), "path": path, "incidents": [incident],
-                             "why_necessary": "Threats and abuse towards staff", "spoc_officer": email_of("officer"),
-                             "allowed_channels": ["letter", "email"], **data},
-                       checks={"social_work_known": "no", "adjustments_needed": False, "other_services": "none"})
+        r = rs.propose(
+            ctx,
+            {
+                "customer": ref(key),
+                "path": path,
+                "incidents": [incident],
+                "why_necessary": "Threats and abuse towards staff",
+                "spoc_officer": email_of("officer"),
+                "allowed_channels": ["letter", "email"],
+                **data,
+            },
+            checks={"social_work_known": "no", "adjustments_needed": False, "other_services": "none"},
+        )
         rs.activate(ctx, r.id)
         return r.id
 
@@ -125,8 +157,15 @@ def _send_letter(cast, restriction_id: int) -> None:
 
 def _lodge(cast, restriction_id: int, day: dt.date) -> int:
     with at(day), cast.act("officer") as ctx:
-        return ap.lodge(ctx, {"restriction": restriction_id, "grounds": "disproportionate",
-                              "statement": "This is unfair", "heard_by": email_of("senior2")}).id
+        return ap.lodge(
+            ctx,
+            {
+                "restriction": restriction_id,
+                "grounds": "disproportionate",
+                "statement": "This is unfair",
+                "heard_by": email_of("senior2"),
+            },
+        ).id
 
 
 def _review(cast, restriction_id: int, day: dt.date) -> None:
@@ -136,14 +175,24 @@ def _review(cast, restriction_id: int, day: dt.date) -> None:
 
 def _contacts(cast, connection_id: str) -> None:  # noqa: F811
     """Decided helpdesk contacts, as the webhook pipeline records them."""
-    moments = [(dt.datetime(2026, 5, 31, 23, 30, tzinfo=UTC), "disregard"),  # 00:30 on 1 June in London
-               (dt.datetime(2026, 6, 10, 9, tzinfo=UTC), "disregard"),
-               (dt.datetime(2026, 6, 11, 9, tzinfo=UTC), "disregard"),
-               (dt.datetime(2026, 6, 12, 9, tzinfo=UTC), "escalate"),
-               (dt.datetime(2026, 12, 1, 9, tzinfo=UTC), "disregard")]
+    moments = [
+        (dt.datetime(2026, 5, 31, 23, 30, tzinfo=UTC), "disregard"),  # 00:30 on 1 June in London
+        (dt.datetime(2026, 6, 10, 9, tzinfo=UTC), "disregard"),
+        (dt.datetime(2026, 6, 11, 9, tzinfo=UTC), "disregard"),
+        (dt.datetime(2026, 6, 12, 9, tzinfo=UTC), "escalate"),
+        (dt.datetime(2026, 12, 1, 9, tzinfo=UTC), "disregard"),
+    ]
     moments += [(dt.datetime(2026, 6, 1 + n, 9, tzinfo=UTC), "allow") for n in range(5)]
     with at(dt.date(2026, 6, 1)), cast.act() as ctx:
         for n, (received_at, outcome) in enumerate(moments):
-            ctx.session.add(WebhookEvent(connection_id=connection_id, delivery_key=f"d{n}", event_type="ticket.created",
-                                         ticket_id=str(500 + n), received_at=received_at, outcome=outcome,
-                                         reason=f"{outcome}: contact outside the arrangement"))
+            ctx.session.add(
+                WebhookEvent(
+                    connection_id=connection_id,
+                    delivery_key=f"d{n}",
+                    event_type="ticket.created",
+                    ticket_id=str(500 + n),
+                    received_at=received_at,
+                    outcome=outcome,
+                    reason=f"{outcome}: contact outside the arrangement",
+                )
+            )

@@ -1,4 +1,5 @@
 """Who may read reports, the `contactguard reports` commands, their errors, and the audit of each reading."""
+
 import csv
 import json
 
@@ -12,7 +13,6 @@ from plugin.reports import render_report
 from plugin.services import reports
 from plugin.services.errors import Forbidden, InvalidInput, NotFound
 from tests.helpers import email_of
-
 from tests.reports.conftest import TODAY
 
 
@@ -54,12 +54,15 @@ def test_each_reading_is_audited_with_the_report_and_range(cast, sessions, today
     assert entry.details == {"report": "reviews", "from": "2026-06-01", "to": "2026-11-30", "format": "svg"}
 
 
-@pytest.mark.parametrize("start, end, error, message", [
-    (None, None, NotFound, "no report 'nonsense'; reports: warnings, restrictions-by-type"),
-    ("2026-06-01", "2026-05-31", InvalidInput, "the range starts (2026-06-01) after it ends (2026-05-31)"),
-    ("2016-01-01", "2026-05-31", InvalidInput, "a report covers at most 120 months"),
-    ("1 June", None, InvalidInput, "from must be a date like 2026-01-31, not '1 June'"),
-])
+@pytest.mark.parametrize(
+    "start, end, error, message",
+    [
+        (None, None, NotFound, "no report 'nonsense'; reports: warnings, restrictions-by-type"),
+        ("2026-06-01", "2026-05-31", InvalidInput, "the range starts (2026-06-01) after it ends (2026-05-31)"),
+        ("2016-01-01", "2026-05-31", InvalidInput, "a report covers at most 120 months"),
+        ("1 June", None, InvalidInput, "from must be a date like 2026-01-31, not '1 June'"),
+    ],
+)
 def test_bad_requests_get_a_clear_message(start, end, error, message, cast, today):
     report_id = "nonsense" if error is NotFound else "warnings"
     with pytest.raises(error) as bad, cast.act("senior") as ctx:

@@ -1,8 +1,8 @@
 """The figures each report gives for the history in conftest.py (today is 15 December 2026)."""
+
 import datetime as dt
 
 from plugin.services import reports
-
 from tests.reports.conftest import TODAY
 
 
@@ -18,8 +18,14 @@ def _row(report, label):
 def test_warnings_issued_and_how_many_a_restriction_followed(history, cast, today):
     """R10: 'in around half of all cases, a warning letter has the desired effect'."""
     report = _run(cast, "warnings")
-    assert [c.key for c in report.columns] == ["month", "issued", "followed_by_restriction", "no_restriction",
-                                               "in_follow_up", "withdrawn"]
+    assert [c.key for c in report.columns] == [
+        "month",
+        "issued",
+        "followed_by_restriction",
+        "no_restriction",
+        "in_follow_up",
+        "withdrawn",
+    ]
     assert _row(report, "2026-03") == [4, 2, 2, 0, 0], "A and B restricted; C and D not, and their follow-up is over"
     assert _row(report, "2026-07") == [1, 1, 0, 0, 0]
     assert _row(report, "2026-11") == [1, 0, 0, 1, 0], "E is still inside the 3-month follow-up"
@@ -40,8 +46,7 @@ def test_restrictions_in_force_by_type_and_age_today(history, cast, today):
     by_type = _run(cast, "restrictions-by-type")
     assert by_type.rows == [["after_warning", 2], ["without_warning", 1], ["serious_threat", 1], ["interim", 1]]
     by_age = _run(cast, "restrictions-by-age")
-    assert by_age.rows == [["under 3 months", 2], ["3 to 6 months", 0], ["6 to 12 months", 2],
-                           ["over 12 months", 1]]
+    assert by_age.rows == [["under 3 months", 2], ["3 to 6 months", 0], ["6 to 12 months", 2], ["over 12 months", 1]]
     assert ("In force on", "2026-12-15") in by_age.summary
 
 
@@ -51,8 +56,7 @@ def test_restrictions_in_force_as_at_the_end_of_an_earlier_range(history, cast, 
     by_type = _run(cast, "restrictions-by-type", dt.date(2026, 1, 1), end)
     assert by_type.rows == [["after_warning", 3], ["without_warning", 0], ["serious_threat", 1], ["interim", 0]]
     by_age = _run(cast, "restrictions-by-age", dt.date(2026, 1, 1), end)
-    assert by_age.rows == [["under 3 months", 1], ["3 to 6 months", 0], ["6 to 12 months", 3],
-                           ["over 12 months", 0]]
+    assert by_age.rows == [["under 3 months", 1], ["3 to 6 months", 0], ["6 to 12 months", 3], ["over 12 months", 0]]
 
 
 def test_reviews_on_time_and_late_per_month(history, cast, today):

@@ -1,4 +1,5 @@
 """What a report looks like as CSV, SVG, HTML, JSON and text, and that none of them names a customer."""
+
 import csv
 import io
 import json
@@ -32,7 +33,8 @@ def test_csv_has_a_header_row_and_one_row_a_month(history, cast, today):
 
 def test_csv_of_restrictions_by_type(history, cast, today):
     assert _render(cast, "restrictions-by-type", "csv") == (
-        "type,in_force\nafter_warning,2\nwithout_warning,1\nserious_threat,1\ninterim,1\n")
+        "type,in_force\nafter_warning,2\nwithout_warning,1\nserious_threat,1\ninterim,1\n"
+    )
 
 
 def test_bar_chart_is_well_formed_svg_with_a_bar_per_month_and_series(history, cast, today):
@@ -80,10 +82,20 @@ def test_json_and_text_carry_the_same_figures(history, cast, today):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_no_output_names_a_customer_or_says_what_happened(fmt, history, cast, today):
     """Counts only: no name, reference, e-mail address or incident text, in any report or format."""
-    secrets = [text for reference, name in CUSTOMERS.values()
-               for text in (reference, name, name.split()[0], f"{reference.lower()}@example.com")]
-    secrets += ["Jane Customer", "jane.customer@example.com", DESCRIPTION, "Behaviour unchanged",
-                "This is unfair", "Forty calls a day", "outside the arrangement"]
+    secrets = [
+        text
+        for reference, name in CUSTOMERS.values()
+        for text in (reference, name, name.split()[0], f"{reference.lower()}@example.com")
+    ]
+    secrets += [
+        "Jane Customer",
+        "jane.customer@example.com",
+        DESCRIPTION,
+        "Behaviour unchanged",
+        "This is unfair",
+        "Forty calls a day",
+        "outside the arrangement",
+    ]
     for report_id in reports.REPORTS:
         output = _render(cast, report_id, fmt).lower()
         leaked = [s for s in secrets if s.lower() in output]

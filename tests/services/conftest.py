@@ -1,4 +1,5 @@
 """Steps shared by the workflow tests."""
+
 import datetime as dt
 
 import pytest
@@ -31,22 +32,41 @@ class Steps:
 
     def incident(self, category="verbal_abuse", who="officer", days_ago=1, customer="C1"):
         with self.cast.act(who) as ctx:
-            return inc.record_incident(ctx, {
-                "customer": customer, "experienced_by": email_of(who), "channel": "telephone",
-                "occurred_at": (ctx.now() - dt.timedelta(days=days_ago)).isoformat(), "category": category,
-                "description": "Shouted and swore at the officer"}).id
+            return inc.record_incident(
+                ctx,
+                {
+                    "customer": customer,
+                    "experienced_by": email_of(who),
+                    "channel": "telephone",
+                    "occurred_at": (ctx.now() - dt.timedelta(days=days_ago)).isoformat(),
+                    "category": category,
+                    "description": "Shouted and swore at the officer",
+                },
+            ).id
 
     def warning(self, incident_id=None, who="officer"):
         incident_id = incident_id or self.incident()
         with self.cast.act(who) as ctx:
-            return inc.issue_warning(ctx, {
-                "customer": "C1", "incidents": [incident_id], "behaviour": "Shouting and swearing on the phone",
-                "why_unacceptable": "Staff must work free of abuse", "change_requested": "Keep calls civil",
-                "consequences": "Your contact may be restricted"}).id
+            return inc.issue_warning(
+                ctx,
+                {
+                    "customer": "C1",
+                    "incidents": [incident_id],
+                    "behaviour": "Shouting and swearing on the phone",
+                    "why_unacceptable": "Staff must work free of abuse",
+                    "change_requested": "Keep calls civil",
+                    "consequences": "Your contact may be restricted",
+                },
+            ).id
 
     def propose(self, who="officer", **data):
-        base = {"customer": "C1", "path": "after_warning", "why_necessary": "Abuse continued after the warning",
-                "spoc_officer": email_of("officer"), "allowed_channels": ["email", "letter"]}
+        base = {
+            "customer": "C1",
+            "path": "after_warning",
+            "why_necessary": "Abuse continued after the warning",
+            "spoc_officer": email_of("officer"),
+            "allowed_channels": ["email", "letter"],
+        }
         with self.cast.act(who) as ctx:
             return rs.propose(ctx, {**base, **data}).id
 

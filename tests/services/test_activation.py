@@ -1,4 +1,5 @@
 """Activation: only a senior officer brings a considered restriction into force, once every rule is met."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -10,9 +11,11 @@ from tests.helpers import email_of
 
 def _snapshot(sessions, restriction_id):
     with sessions() as s:
-        return (s.get(Restriction, restriction_id).state,
-                s.scalar(select(func.count()).select_from(AuditEntry)),
-                s.scalar(select(func.count()).select_from(Letter).where(Letter.kind == "restriction")))
+        return (
+            s.get(Restriction, restriction_id).state,
+            s.scalar(select(func.count()).select_from(AuditEntry)),
+            s.scalar(select(func.count()).select_from(Letter).where(Letter.kind == "restriction")),
+        )
 
 
 def _refused(steps, sessions, restriction_id, who="senior"):
@@ -38,11 +41,13 @@ def test_senior_activation_sets_review_date_queues_the_letter_and_audits(steps, 
     restriction_id = steps.ready()
     r = steps.activate(restriction_id)
     assert r.state == "active" and r.review_due.isoformat() == "2026-09-02"
-    state, audits, letters = _snapshot(sessions, restriction_id)
+    _state, _audits, letters = _snapshot(sessions, restriction_id)
     assert letters == 1
     with sessions() as s:
-        assert s.scalar(select(AuditEntry.actor).where(AuditEntry.action == "restriction.activate")) \
+        assert (
+            s.scalar(select(AuditEntry.actor).where(AuditEntry.action == "restriction.activate"))
             == f"officer:{steps.cast.ids['senior'][0]}"
+        )
 
 
 def test_review_months_setting_changes_the_default(cast, steps, today):
@@ -66,8 +71,15 @@ def test_a_warning_quashed_on_appeal_no_longer_counts(steps, sessions):
 
     warning_id = steps.warning()
     with steps.cast.act("officer") as ctx:
-        appeal = ap.lodge(ctx, {"warning": warning_id, "grounds": "factual_inaccuracy",
-                                "statement": "It was not me on the phone", "heard_by": email_of("senior2")})
+        appeal = ap.lodge(
+            ctx,
+            {
+                "warning": warning_id,
+                "grounds": "factual_inaccuracy",
+                "statement": "It was not me on the phone",
+                "heard_by": email_of("senior2"),
+            },
+        )
     with steps.cast.act("senior2") as ctx:
         ap.decide(ctx, appeal.id, {"outcome": "quashed", "reasons": "The call log shows another caller"})
     restriction_id = steps.propose()
@@ -81,8 +93,9 @@ def test_without_warning_needs_a_justification(steps, sessions):
     restriction_id = steps.propose(path="without_warning")
     steps.checks(restriction_id)
     assert _refused(steps, sessions, restriction_id).code == "justification_required"
-    ok = steps.propose(path="without_warning",
-                       path_justification="Forty calls a day for three weeks to every officer in the service")
+    ok = steps.propose(
+        path="without_warning", path_justification="Forty calls a day for three weeks to every officer in the service"
+    )
     steps.checks(ok)
     assert steps.activate(ok).state == "active"
 
@@ -95,27 +108,40 @@ def test_serious_threat_restricts_at_once(steps, sessions):
     steps.checks(restriction_id)
     assert _refused(steps, sessions, restriction_id).code == "threat_incident_required"
     threat = steps.incident("threat")
-    with steps.cast.act("senior") as ctx:
-        with pytest.raises(Refused):  # impose still needs the checks, which are per restriction
-            rs.impose(ctx, {"customer": "C1", "path": "serious_threat", "incidents": [threat],
-                            "why_necessary": "Threatened to stab the officer at the counter",
-                            "spoc_officer": email_of("officer"), "allowed_channels": ["letter"]})
-    imposed = steps.propose(path="serious_threat", incidents=[threat],
-                            why_necessary="Threatened to stab the officer at the counter")
+    # impose still needs the checks, which are per restriction
+    with steps.cast.act("senior") as ctx, pytest.raises(Refused):
+        rs.impose(
+            ctx,
+            {
+                "customer": "C1",
+                "path": "serious_threat",
+                "incidents": [threat],
+                "why_necessary": "Threatened to stab the officer at the counter",
+                "spoc_officer": email_of("officer"),
+                "allowed_channels": ["letter"],
+            },
+        )
+    imposed = steps.propose(
+        path="serious_threat", incidents=[threat], why_necessary="Threatened to stab the officer at the counter"
+    )
     steps.checks(imposed)
     assert steps.activate(imposed).state == "active"
 
 
-@pytest.mark.parametrize("field, checks, code", [
-    ("checks.social_work_known", None, "checks_incomplete"),
-    ("why_necessary", {}, "why_necessary_required"),
-])
+@pytest.mark.parametrize(
+    "field, checks, code",
+    [
+        ("checks.social_work_known", None, "checks_incomplete"),
+        ("why_necessary", {}, "why_necessary_required"),
+    ],
+)
 def test_checks_and_necessity_are_required(field, checks, code, steps, sessions):
     """Article 6119: 'we will always try to ascertain if that customer is known to Social Work Services, and
     whether any reasonable adjustments are required' (R9); SPSO 201507810: a thin 'why necessary' (R6)."""
     steps.warning()
-    restriction_id = steps.propose(why_necessary="short" if field == "why_necessary" else
-                                   "Abuse continued after the warning")
+    restriction_id = steps.propose(
+        why_necessary="short" if field == "why_necessary" else "Abuse continued after the warning"
+    )
     if checks is not None:
         steps.checks(restriction_id, **checks)
     refusal = _refused(steps, sessions, restriction_id)
@@ -159,8 +185,11 @@ def test_customer_who_cannot_read_or_write_keeps_telephone_to_the_named_officer(
     steps.checks(restriction_id, adjustments_needed=True, adjustments=["cannot_read_or_write"])
     assert _refused(steps, sessions, restriction_id).code == "telephone_required"
     with steps.cast.act("officer") as ctx:
-        rs.amend(ctx, restriction_id, {"reasons": "Telephone kept open to the named officer",
-                                       "allowed_channels": ["telephone"]})
+        rs.amend(
+            ctx,
+            restriction_id,
+            {"reasons": "Telephone kept open to the named officer", "allowed_channels": ["telephone"]},
+        )
     assert steps.activate(restriction_id).state == "active"
 
 
@@ -171,16 +200,24 @@ def test_adjustments_needed_must_say_which(steps, sessions):
     assert "checks.adjustments" in _refused(steps, sessions, restriction_id).errors
 
 
-EXTERNAL = {"spoc_officer": None, "spoc_kind": "external_worker", "spoc_external_name": "Sam Worker",
-            "spoc_external_role": "social worker", "spoc_external_email": "sam.worker@care.example"}
+EXTERNAL = {
+    "spoc_officer": None,
+    "spoc_kind": "external_worker",
+    "spoc_external_name": "Sam Worker",
+    "spoc_external_role": "social worker",
+    "spoc_external_email": "sam.worker@care.example",
+}
 
 
-@pytest.mark.parametrize("checks, consent, allowed", [
-    ({"social_work_known": "yes", "mental_health_client": True}, "Customer agreed in writing 1 March", True),
-    ({"social_work_known": "yes", "mental_health_client": True}, None, False),
-    ({"social_work_known": "no", "mental_health_client": True}, "Customer agreed", False),
-    ({"social_work_known": "yes", "mental_health_client": False}, "Customer agreed", False),
-])
+@pytest.mark.parametrize(
+    "checks, consent, allowed",
+    [
+        ({"social_work_known": "yes", "mental_health_client": True}, "Customer agreed in writing 1 March", True),
+        ({"social_work_known": "yes", "mental_health_client": True}, None, False),
+        ({"social_work_known": "no", "mental_health_client": True}, "Customer agreed", False),
+        ({"social_work_known": "yes", "mental_health_client": False}, "Customer agreed", False),
+    ],
+)
 def test_social_or_care_worker_as_sole_point_of_contact(checks, consent, allowed, steps, sessions):
     """Article 6119: 'Where a customer has mental health issues, and is a client of Social Work Services, that
     customer's social or care worker may be an appropriate point of contact' (R14), with consent (R59)."""

@@ -4,9 +4,11 @@ Each test really tampers, the way someone holding the application's own database
 the append-only trigger and UPDATE or DELETE, TRUNCATE (which no row trigger stops), or INSERT a
 back-dated row. No time travel here: entries are dated by the real clock, in chain order.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 import threading
@@ -34,12 +36,16 @@ DROP_TRIGGERS = {
     "sqlite": ["DROP TRIGGER audit_no_update", "DROP TRIGGER audit_no_delete"],
 }
 CREATE_TRIGGERS = {
-    "postgresql": ["CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit_entries "
-                   "FOR EACH ROW EXECUTE FUNCTION audit_append_only()"],
-    "sqlite": ["CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_entries "
-               "BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END",
-               "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_entries "
-               "BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END"],
+    "postgresql": [
+        "CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit_entries "
+        "FOR EACH ROW EXECUTE FUNCTION audit_append_only()"
+    ],
+    "sqlite": [
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_entries "
+        "BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END",
+        "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_entries "
+        "BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END",
+    ],
 }
 
 
@@ -66,8 +72,17 @@ def _rechain(engine) -> None:
         rows = conn.execute(select(AuditEntry.__table__).order_by(AuditEntry.id)).all()
     statements, last = [], GENESIS
     for row in rows:
-        new = entry_hash(last, row.at, row.actor, row.actor_officer_id, row.action, row.entity_type,
-                         row.entity_id, row.customer_id, row.details)
+        new = entry_hash(
+            last,
+            row.at,
+            row.actor,
+            row.actor_officer_id,
+            row.action,
+            row.entity_type,
+            row.entity_id,
+            row.customer_id,
+            row.details,
+        )
         statements.append(f"UPDATE audit_entries SET prev_hash = '{last}', hash = '{new}' WHERE id = {row.id}")
         last = new
     tamper(engine, *statements, f"UPDATE audit_head SET entries = {len(rows)}, last_hash = '{last}'")
@@ -93,7 +108,7 @@ def test_an_honest_trail_verifies_and_the_head_counts_every_entry(trail, engine,
         rows = s.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
         head = s.get(AuditHead, 1)
     assert rows[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:]))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
     assert (head.entries, head.last_hash) == (len(rows), rows[-1].hash) == (trail.entries, trail.head_hash)
     assert trail.head == f"{len(rows)}:{rows[-1].hash}"
 
@@ -101,13 +116,29 @@ def test_an_honest_trail_verifies_and_the_head_counts_every_entry(trail, engine,
 def test_the_hash_covers_every_field(trail, sessions):
     with sessions() as s:
         entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id)).first()
-    fields = dict(prev_hash=entry.prev_hash, at=entry.at, actor=entry.actor, actor_officer_id=entry.actor_officer_id,
-                  action=entry.action, entity_type=entry.entity_type, entity_id=entry.entity_id,
-                  customer_id=entry.customer_id, details=entry.details)
+    fields = {
+        "prev_hash": entry.prev_hash,
+        "at": entry.at,
+        "actor": entry.actor,
+        "actor_officer_id": entry.actor_officer_id,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "customer_id": entry.customer_id,
+        "details": entry.details,
+    }
     assert entry_hash(**fields) == entry.hash
-    for name, other in [("prev_hash", "1" * 64), ("at", entry.at + dt.timedelta(microseconds=1)), ("actor", "x"),
-                        ("actor_officer_id", 99), ("action", "x"), ("entity_type", "x"), ("entity_id", 99),
-                        ("customer_id", 99), ("details", {"x": 1})]:
+    for name, other in [
+        ("prev_hash", "1" * 64),
+        ("at", entry.at + dt.timedelta(microseconds=1)),
+        ("actor", "x"),
+        ("actor_officer_id", 99),
+        ("action", "x"),
+        ("entity_type", "x"),
+        ("entity_id", 99),
+        ("customer_id", 99),
+        ("details", {"x": 1}),
+    ]:
         assert entry_hash(**{**fields, name: other}) != entry.hash, name
 
 
@@ -159,8 +190,9 @@ def test_truncating_the_table_is_found(trail, engine):
 
 def test_emptying_head_and_trail_together_is_found_against_a_recorded_head(trail, engine):
     recorded = trail.head
-    statements = ["DELETE FROM audit_head"] + (["TRUNCATE audit_entries"] if ON_POSTGRES else
-                                               ["DELETE FROM audit_entries"])
+    statements = ["DELETE FROM audit_head"] + (
+        ["TRUNCATE audit_entries"] if ON_POSTGRES else ["DELETE FROM audit_entries"]
+    )
     tamper(engine, *statements)
     assert check(engine).ok, "an empty trail with no head is consistent on its own"
     result = check(engine, expect_head=recorded)
@@ -197,12 +229,14 @@ def test_a_back_dated_insert_is_found_even_with_correct_hashes(trail, engine):
     forged = entry_hash(last.hash, at, "officer:1", None, "restriction.lifted", "restrictions", 1, None, {})
     naive = at.astimezone(dt.timezone.utc).replace(tzinfo=None)
     with engine.begin() as conn:  # plain INSERT: the triggers allow it
-        conn.execute(text(
-            "INSERT INTO audit_entries (at, actor, action, entity_type, entity_id, details, prev_hash, hash) "
-            "VALUES (:at, 'officer:1', 'restriction.lifted', 'restrictions', 1, '{}', :prev, :hash)"),
-            {"at": naive, "prev": last.hash, "hash": forged})
-        conn.execute(text("UPDATE audit_head SET entries = :n, last_hash = :h"),
-                     {"n": head.entries + 1, "h": forged})
+        conn.execute(
+            text(
+                "INSERT INTO audit_entries (at, actor, action, entity_type, entity_id, details, prev_hash, hash) "
+                "VALUES (:at, 'officer:1', 'restriction.lifted', 'restrictions', 1, '{}', :prev, :hash)"
+            ),
+            {"at": naive, "prev": last.hash, "hash": forged},
+        )
+        conn.execute(text("UPDATE audit_head SET entries = :n, last_hash = :h"), {"n": head.entries + 1, "h": forged})
     result = check(engine)
     forged_id = entry_ids(engine)[-1]
     assert [p.kind for p in result.problems] == ["backdated"] and result.first_bad_entry == forged_id
@@ -211,10 +245,13 @@ def test_a_back_dated_insert_is_found_even_with_correct_hashes(trail, engine):
 
 def test_an_insert_out_of_chain_is_found(trail, engine):
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO audit_entries (at, actor, action, entity_type, details, prev_hash, hash) "
-            "VALUES (:at, 'officer:1', 'customer.added', 'customers', '{}', :h, :h)"),
-            {"at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), "h": "f" * 64})
+        conn.execute(
+            text(
+                "INSERT INTO audit_entries (at, actor, action, entity_type, details, prev_hash, hash) "
+                "VALUES (:at, 'officer:1', 'customer.added', 'customers', '{}', :h, :h)"
+            ),
+            {"at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), "h": "f" * 64},
+        )
     result = check(engine)
     forged_id = entry_ids(engine)[-1]
     assert result.first_bad_entry == forged_id
@@ -224,10 +261,22 @@ def test_an_insert_out_of_chain_is_found(trail, engine):
 def test_entries_added_directly_to_the_session_are_chained_too(trail, engine, sessions):
     """Services that build an AuditEntry themselves (connections) join the chain at flush."""
     with sessions() as s, s.begin():
-        s.add(AuditEntry(actor="system:test", action="connection.added", entity_type="connections",
-                         details={"adapter": "generic"}))
-        s.add(AuditEntry(actor="system:test", action="connection.tested", entity_type="connections",
-                         details={"adapter": "generic", 7: "int keys become strings"}))
+        s.add(
+            AuditEntry(
+                actor="system:test",
+                action="connection.added",
+                entity_type="connections",
+                details={"adapter": "generic"},
+            )
+        )
+        s.add(
+            AuditEntry(
+                actor="system:test",
+                action="connection.tested",
+                entity_type="connections",
+                details={"adapter": "generic", 7: "int keys become strings"},
+            )
+        )
     assert check(engine).ok
 
 
@@ -328,10 +377,13 @@ def test_migration_0007_chains_the_entries_already_there(empty_database):
     try:
         with engine.begin() as conn:
             for i, details in enumerate(['{"role": "senior"}', '{"b": [1, 2], "a": "x"}', "{}"]):
-                conn.execute(text(
-                    "INSERT INTO audit_entries (at, actor, action, entity_type, entity_id, details) "
-                    "VALUES (:at, 'system:cli', 'service.added', 'services', :i, :d)"),
-                    {"at": dt.datetime(2026, 11, 1, 10, 0, i, 123456), "i": i, "d": details})
+                conn.execute(
+                    text(
+                        "INSERT INTO audit_entries (at, actor, action, entity_type, entity_id, details) "
+                        "VALUES (:at, 'system:cli', 'service.added', 'services', :i, :d)"
+                    ),
+                    {"at": dt.datetime(2026, 11, 1, 10, 0, i, 123456), "i": i, "d": details},
+                )
         migrate.upgrade(empty_database, "0007")
         result = check(engine)
         assert result.ok and result.entries == 3
@@ -367,15 +419,19 @@ def test_the_documented_roles_let_the_app_append_to_the_audit_trail_and_nothing_
     """docs/operations-database.md, run as written: the app role owns nothing, may INSERT and SELECT audit
     entries, and is refused UPDATE, DELETE, TRUNCATE, DROP TRIGGER, disabling the trigger and DDL."""
     tag = uuid.uuid4().hex[:8]
-    names = {"contactguard_owner": f"cg_owner_{tag}", "contactguard_app": f"cg_app_{tag}",
-             "contactguard": f"cg_roles_{tag}"}
+    names = {
+        "contactguard_owner": f"cg_owner_{tag}",
+        "contactguard_app": f"cg_app_{tag}",
+        "contactguard": f"cg_roles_{tag}",
+    }
     owner, app, database = names["contactguard_owner"], names["contactguard_app"], names["contactguard"]
     base = make_url(TARGET).set(drivername="postgresql")
     superuser = base.render_as_string(hide_password=False)
 
     def dsn(user: str, driver: str = "postgresql") -> str:
-        return base.set(drivername=driver, username=user, password=None,
-                        database=database).render_as_string(hide_password=False)
+        return base.set(drivername=driver, username=user, password=None, database=database).render_as_string(
+            hide_password=False
+        )
 
     try:
         with psycopg.connect(superuser, autocommit=True) as conn:
@@ -421,8 +477,9 @@ def test_the_documented_roles_let_the_app_append_to_the_audit_trail_and_nothing_
                 with pytest.raises(psycopg.Error, match=message):
                     conn.execute(statement)
             assert conn.execute("SELECT count(*) FROM audit_entries").fetchone() == (2,)
-            owned = conn.execute("SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
-                                 "WHERE r.rolname = current_user").fetchone()
+            owned = conn.execute(
+                "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = current_user"
+            ).fetchone()
             assert owned == (0,), "the app role owns nothing"
     finally:
         with psycopg.connect(superuser, autocommit=True) as conn:

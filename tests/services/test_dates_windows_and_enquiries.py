@@ -1,4 +1,5 @@
 """Dates that must be true, contact time that must be real, and the Social Work enquiry (issue 8)."""
+
 import datetime as dt
 
 import pytest
@@ -17,19 +18,22 @@ from tests.helpers import email_of
 
 
 def _letter_id(cast, **link):
-    (column, value), = link.items()
+    ((column, value),) = link.items()
     with cast.sessions() as s:
         return s.scalar(select(Letter.id).where(getattr(Letter, column) == value).order_by(Letter.id.desc()))
 
 
 def _unchanged(cast):
     with cast.sessions() as s:
-        return (s.scalar(select(func.count()).select_from(AuditEntry)),
-                s.scalar(select(func.count()).select_from(Restriction)),
-                list(s.execute(select(Letter.id, Letter.state, Letter.sent_on).order_by(Letter.id))))
+        return (
+            s.scalar(select(func.count()).select_from(AuditEntry)),
+            s.scalar(select(func.count()).select_from(Restriction)),
+            list(s.execute(select(Letter.id, Letter.state, Letter.sent_on).order_by(Letter.id))),
+        )
 
 
 # -- letters: not sent before the decision, nor in the future (R32, R41) --------------------------------
+
 
 def test_a_letter_is_not_recorded_as_sent_before_its_decision(steps, cast):
     """R32: a senior decision is confirmed in writing, so the letter follows the decision; R41: the appeal
@@ -59,11 +63,20 @@ def test_a_backdated_warning_letter_may_go_on_the_day_of_the_warning(steps, cast
     """R4: the warning is in writing; its letter's decision date is the day the warning was issued."""
     incident = steps.incident(days_ago=5)
     from plugin.services import incidents as inc
+
     with cast.act("officer") as ctx:
-        warning = inc.issue_warning(ctx, {
-            "customer": "C1", "incidents": [incident], "issued_on": "2026-02-26",
-            "behaviour": "Shouting and swearing on the phone", "why_unacceptable": "Staff must work free of abuse",
-            "change_requested": "Keep calls civil", "consequences": "Your contact may be restricted"})
+        warning = inc.issue_warning(
+            ctx,
+            {
+                "customer": "C1",
+                "incidents": [incident],
+                "issued_on": "2026-02-26",
+                "behaviour": "Shouting and swearing on the phone",
+                "why_unacceptable": "Staff must work free of abuse",
+                "change_requested": "Keep calls civil",
+                "consequences": "Your contact may be restricted",
+            },
+        )
     letter_id = _letter_id(cast, warning_id=warning.id)
     with pytest.raises(Refused), cast.act("officer") as ctx:
         lt.mark_sent(ctx, letter_id, {"method": "hand", "sent_on": "2026-02-25"})
@@ -72,6 +85,7 @@ def test_a_backdated_warning_letter_may_go_on_the_day_of_the_warning(steps, cast
 
 
 # -- review dates: not in the past, not after the end (R42, R44) -----------------------------------------
+
 
 def test_a_review_date_in_the_past_is_refused_when_it_is_set(steps, cast):
     """Article 6121 / R42: every restriction is reviewed; a review date already past is no review."""
@@ -110,17 +124,29 @@ def test_the_next_review_is_neither_past_nor_after_the_end(steps, cast):
     """R42: a review sets the next one; R44: not after the restriction ends."""
     restriction_id = steps.active(ends_on="2026-12-31")
     with pytest.raises(Refused) as past, cast.act("senior") as ctx:
-        rv.hold(ctx, restriction_id, {"outcome": "continue", "reasons": "Behaviour unchanged since March",
-                                      "held_on": "2026-02-20", "next_review_due": "2026-02-28"})
+        rv.hold(
+            ctx,
+            restriction_id,
+            {
+                "outcome": "continue",
+                "reasons": "Behaviour unchanged since March",
+                "held_on": "2026-02-20",
+                "next_review_due": "2026-02-28",
+            },
+        )
     assert past.value.code == "review_in_past" and list(past.value.errors) == ["next_review_due"]
     with pytest.raises(Refused) as late, cast.act("senior") as ctx:
-        rv.hold(ctx, restriction_id, {"outcome": "continue", "reasons": "Behaviour unchanged since March",
-                                      "next_review_due": "2027-03-01"})
+        rv.hold(
+            ctx,
+            restriction_id,
+            {"outcome": "continue", "reasons": "Behaviour unchanged since March", "next_review_due": "2027-03-01"},
+        )
     assert late.value.code == "review_after_end"
-    with time_machine.travel(dt.datetime(2026, 9, 1, 10, tzinfo=dt.timezone.utc), tick=False):
-        with cast.act("senior") as ctx:
-            review = rv.hold(ctx, restriction_id, {"outcome": "continue",
-                                                   "reasons": "Behaviour unchanged since March"})
+    with (
+        time_machine.travel(dt.datetime(2026, 9, 1, 10, tzinfo=dt.timezone.utc), tick=False),
+        cast.act("senior") as ctx,
+    ):
+        review = rv.hold(ctx, restriction_id, {"outcome": "continue", "reasons": "Behaviour unchanged since March"})
     assert review.next_review_due == dt.date(2026, 12, 31), "6 months would pass the end: reviewed by the end"
 
 
@@ -130,33 +156,59 @@ def test_an_appeal_varying_the_review_date_is_held_to_the_same_rules(steps, cast
     with cast.act("officer") as ctx:
         lt.mark_sent(ctx, _letter_id(cast, restriction_id=restriction_id), {"method": "email"})
     with cast.act("officer") as ctx:
-        appeal = ap.lodge(ctx, {"restriction": restriction_id, "grounds": "disproportionate",
-                                "statement": "Too long", "heard_by": email_of("senior2")})
+        appeal = ap.lodge(
+            ctx,
+            {
+                "restriction": restriction_id,
+                "grounds": "disproportionate",
+                "statement": "Too long",
+                "heard_by": email_of("senior2"),
+            },
+        )
     with pytest.raises(Refused, match="in the past"), cast.act("senior2") as ctx:
-        ap.decide(ctx, appeal.id, {"outcome": "varied", "reasons": "Review it sooner than planned",
-                                   "terms": {"review_due": "2026-02-01"}})
+        ap.decide(
+            ctx,
+            appeal.id,
+            {"outcome": "varied", "reasons": "Review it sooner than planned", "terms": {"review_due": "2026-02-01"}},
+        )
 
 
 def test_an_imported_restriction_may_already_be_overdue(steps, cast):
     """R47: a legacy restriction whose review has passed is imported as overdue, not refused."""
     with cast.act("senior") as ctx:
-        r = rs.import_active(ctx, {"customer": "C1", "path": "after_warning", "starts_on": "2025-06-02",
-                                   "review_due": "2025-12-02", "why_necessary": "Abuse continued after the warning",
-                                   "spoc_officer": email_of("officer"), "allowed_channels": ["email"]},
-                             {"social_work_known": "unknown", "adjustments_needed": False, "other_services": "none"})
+        r = rs.import_active(
+            ctx,
+            {
+                "customer": "C1",
+                "path": "after_warning",
+                "starts_on": "2025-06-02",
+                "review_due": "2025-12-02",
+                "why_necessary": "Abuse continued after the warning",
+                "spoc_officer": email_of("officer"),
+                "allowed_channels": ["email"],
+            },
+            {"social_work_known": "unknown", "adjustments_needed": False, "other_services": "none"},
+        )
     assert r.state == "active" and r.review_due == dt.date(2025, 12, 2)
 
 
 # -- contact time: a token window is not an open channel (R12, R15) -------------------------------------
 
-@pytest.mark.parametrize("windows, channel, minutes", [
-    ([], "email", 7 * 24 * 60),
-    ([{"days": ["mon"], "start": "10:00", "end": "10:05"}], "telephone", 5),
-    ([{"days": ["mon", "wed"], "start": "10:00", "end": "11:00"}], "telephone", 120),
-    ([{"days": ["mon"], "start": "10:00", "end": "11:00"}, {"days": ["mon"], "start": "10:30", "end": "11:30"}],
-     "telephone", 90),
-    ([{"days": ["mon"], "start": "10:00", "end": "10:05", "channels": ["telephone"]}], "email", 7 * 24 * 60),
-])
+
+@pytest.mark.parametrize(
+    "windows, channel, minutes",
+    [
+        ([], "email", 7 * 24 * 60),
+        ([{"days": ["mon"], "start": "10:00", "end": "10:05"}], "telephone", 5),
+        ([{"days": ["mon", "wed"], "start": "10:00", "end": "11:00"}], "telephone", 120),
+        (
+            [{"days": ["mon"], "start": "10:00", "end": "11:00"}, {"days": ["mon"], "start": "10:30", "end": "11:30"}],
+            "telephone",
+            90,
+        ),
+        ([{"days": ["mon"], "start": "10:00", "end": "10:05", "channels": ["telephone"]}], "email", 7 * 24 * 60),
+    ],
+)
 def test_weekly_open_minutes(windows, channel, minutes):
     """R15: windows limit when contact is allowed; overlapping windows count once; a channel no window covers
     is open all week."""
@@ -166,8 +218,9 @@ def test_weekly_open_minutes(windows, channel, minutes):
 def test_a_token_window_does_not_keep_a_channel_open(steps, sessions):
     """R12: 'at least one form of contact' stays open, which five minutes a week on the only open channel
     does not do (R15)."""
-    restriction_id = steps.ready(allowed_channels=["telephone"],
-                                 time_windows=[{"days": ["mon"], "start": "10:00", "end": "10:05"}])
+    restriction_id = steps.ready(
+        allowed_channels=["telephone"], time_windows=[{"days": ["mon"], "start": "10:00", "end": "10:05"}]
+    )
     with pytest.raises(Refused) as refused:
         steps.activate(restriction_id)
     assert refused.value.code == "too_little_contact_time" and "time_windows" in refused.value.errors
@@ -177,8 +230,10 @@ def test_a_token_window_does_not_keep_a_channel_open(steps, sessions):
 
 def test_a_short_window_on_one_channel_is_fine_when_another_stays_open(steps):
     """R12: one channel open is enough; the short telephone window limits only the telephone."""
-    restriction_id = steps.ready(allowed_channels=["telephone", "letter"], time_windows=[
-        {"days": ["mon"], "start": "10:00", "end": "10:05", "channels": ["telephone"]}])
+    restriction_id = steps.ready(
+        allowed_channels=["telephone", "letter"],
+        time_windows=[{"days": ["mon"], "start": "10:00", "end": "10:05", "channels": ["telephone"]}],
+    )
     assert steps.activate(restriction_id).state == "active"
 
 
@@ -188,8 +243,9 @@ def test_the_minimum_weekly_time_is_a_setting(cast, steps):
     with pytest.raises(ConfigError, match="CONTACTGUARD_MIN_WEEKLY_CONTACT_MINUTES"):
         load_settings(environ={"CONTACTGUARD_MIN_WEEKLY_CONTACT_MINUTES": "-5"})
     cast.settings = {**cast.settings, "MIN_WEEKLY_CONTACT_MINUTES": 5}
-    restriction_id = steps.ready(allowed_channels=["telephone"],
-                                 time_windows=[{"days": ["mon"], "start": "10:00", "end": "10:05"}])
+    restriction_id = steps.ready(
+        allowed_channels=["telephone"], time_windows=[{"days": ["mon"], "start": "10:00", "end": "10:05"}]
+    )
     assert steps.activate(restriction_id).state == "active"
 
 
@@ -197,11 +253,15 @@ def test_amending_a_restriction_in_force_to_a_token_window_is_refused(steps, cas
     """R12: the rule holds for the life of the restriction, not only at activation."""
     restriction_id = steps.active(allowed_channels=["telephone"])
     with pytest.raises(Refused, match="minutes a week"), cast.act("senior") as ctx:
-        rs.amend(ctx, restriction_id, {"reasons": "Calls on Monday only", "time_windows": [
-            {"days": ["mon"], "start": "09:00", "end": "09:10"}]})
+        rs.amend(
+            ctx,
+            restriction_id,
+            {"reasons": "Calls on Monday only", "time_windows": [{"days": ["mon"], "start": "09:00", "end": "09:10"}]},
+        )
 
 
 # -- Social Work Services: 'unknown' needs the enquiry recorded (R9) --------------------------------------
+
 
 def test_unknown_social_work_needs_who_was_asked_and_when(steps, sessions):
     """Article 6119: 'we will always try to ascertain if that customer is known to Social Work Services' (R9):
@@ -213,12 +273,19 @@ def test_unknown_social_work_needs_who_was_asked_and_when(steps, sessions):
         steps.activate(restriction_id)
     assert refused.value.code == "social_work_enquiry_required"
     assert "checks.social_work_enquiry" in refused.value.errors
-    steps.checks(restriction_id, social_work_known="unknown", social_work_enquiry_to="Social Work duty team",
-                 social_work_enquired_on="2026-02-27")
+    steps.checks(
+        restriction_id,
+        social_work_known="unknown",
+        social_work_enquiry_to="Social Work duty team",
+        social_work_enquired_on="2026-02-27",
+    )
     assert steps.activate(restriction_id).state == "active"
     with sessions() as s:
-        details = s.scalar(select(AuditEntry.details).where(AuditEntry.action == "restriction.checks_recorded")
-                           .order_by(AuditEntry.id.desc()))
+        details = s.scalar(
+            select(AuditEntry.details)
+            .where(AuditEntry.action == "restriction.checks_recorded")
+            .order_by(AuditEntry.id.desc())
+        )
     assert details["social_work_enquired_on"] == "2026-02-27"
 
 
@@ -226,8 +293,12 @@ def test_the_enquiry_date_is_not_in_the_future(steps):
     """R9: the enquiry has been made before it is recorded."""
     restriction_id = steps.propose()
     with pytest.raises(Refused) as refused:
-        steps.checks(restriction_id, social_work_known="unknown", social_work_enquiry_to="Duty team",
-                     social_work_enquired_on="2026-03-03")
+        steps.checks(
+            restriction_id,
+            social_work_known="unknown",
+            social_work_enquiry_to="Duty team",
+            social_work_enquired_on="2026-03-03",
+        )
     assert "social_work_enquired_on" in refused.value.errors
 
 
@@ -235,9 +306,14 @@ def test_propose_and_impose_take_the_checks(steps, cast):
     """R61: after a serious threat a senior officer restricts at once; the R9 checks are recorded in the same
     unit of work, and a refusal records nothing."""
     threat = steps.incident("threat", days_ago=0)
-    data = {"customer": "C1", "path": "serious_threat", "incidents": [threat],
-            "why_necessary": "Threatened to stab the officer at the counter",
-            "spoc_officer": email_of("officer"), "allowed_channels": ["letter"]}
+    data = {
+        "customer": "C1",
+        "path": "serious_threat",
+        "incidents": [threat],
+        "why_necessary": "Threatened to stab the officer at the counter",
+        "spoc_officer": email_of("officer"),
+        "allowed_channels": ["letter"],
+    }
     before = _unchanged(cast)
     with pytest.raises(Refused), cast.act("senior") as ctx:
         rs.impose(ctx, data, {"social_work_known": "unknown", "adjustments_needed": False, "other_services": "none"})
@@ -249,21 +325,32 @@ def test_propose_and_impose_take_the_checks(steps, cast):
 
 # -- late appeals are marked late (R38) -------------------------------------------------------------------
 
+
 def _sent(steps, cast, sent_on="2026-03-02"):
     restriction_id = steps.active()
     with cast.act("officer") as ctx:
-        lt.mark_sent(ctx, _letter_id(cast, restriction_id=restriction_id),
-                     {"method": "post_first_class", "sent_on": sent_on})
+        lt.mark_sent(
+            ctx, _letter_id(cast, restriction_id=restriction_id), {"method": "post_first_class", "sent_on": sent_on}
+        )
     return restriction_id
 
 
 def test_a_late_appeal_is_stored_and_audited_as_late(steps, cast):
     """R38: late appeals accepted only in exceptional circumstances; R46a: which were late is auditable."""
     restriction_id = _sent(steps, cast)
-    with time_machine.travel(dt.datetime(2026, 3, 20, 10, tzinfo=dt.timezone.utc), tick=False):
-        with cast.act("officer") as ctx:
-            appeal = ap.lodge(ctx, {"restriction": restriction_id, "grounds": "disproportionate",
-                                    "statement": "Unfair", "late_reason": "In hospital for the whole window"})
+    with (
+        time_machine.travel(dt.datetime(2026, 3, 20, 10, tzinfo=dt.timezone.utc), tick=False),
+        cast.act("officer") as ctx,
+    ):
+        appeal = ap.lodge(
+            ctx,
+            {
+                "restriction": restriction_id,
+                "grounds": "disproportionate",
+                "statement": "Unfair",
+                "late_reason": "In hospital for the whole window",
+            },
+        )
     with cast.sessions() as s:
         stored = s.get(Appeal, appeal.id)
         assert (stored.late, stored.window_closes_on) == (True, dt.date(2026, 3, 18))
@@ -275,8 +362,16 @@ def test_an_appeal_in_time_is_not_late_whatever_is_typed(steps, cast):
     """R36: within 10 working days of receipt is in time, even if a 'late reason' was filled in."""
     restriction_id = _sent(steps, cast)
     with cast.act("officer") as ctx:
-        appeal = ap.lodge(ctx, {"restriction": restriction_id, "grounds": "disproportionate",
-                                "statement": "Unfair", "received_on": "2026-03-18", "late_reason": "n/a"})
+        appeal = ap.lodge(
+            ctx,
+            {
+                "restriction": restriction_id,
+                "grounds": "disproportionate",
+                "statement": "Unfair",
+                "received_on": "2026-03-18",
+                "late_reason": "n/a",
+            },
+        )
     assert appeal.late is False and appeal.window_closes_on == dt.date(2026, 3, 18)
 
 
@@ -286,8 +381,9 @@ def test_open_appeal_windows_lists_letters_until_used_or_closed(steps, cast):
     restriction_id = _sent(steps, cast)
     with cast.act() as ctx:
         windows = lt.open_appeal_windows(ctx, dt.date(2026, 3, 18))
-        assert [(x.restriction_id, lt.appeal_deadline(ctx, x)) for x in windows] == \
-            [(restriction_id, dt.date(2026, 3, 18))]
+        assert [(x.restriction_id, lt.appeal_deadline(ctx, x)) for x in windows] == [
+            (restriction_id, dt.date(2026, 3, 18))
+        ]
         assert lt.open_appeal_windows(ctx, dt.date(2026, 3, 19)) == []
     with cast.act("officer") as ctx:
         ap.lodge(ctx, {"restriction": restriction_id, "grounds": "disproportionate", "statement": "Unfair"})

@@ -1,4 +1,5 @@
 """Immediate frontline actions, and appeals against restrictions and warnings."""
+
 import datetime as dt
 
 import pytest
@@ -12,15 +13,20 @@ from plugin.services import letters as lt
 from plugin.services import restrictions as rs
 from tests.helpers import email_of
 
-CONFIRM = {"path": "after_warning", "why_necessary": "Abuse continued after the warning",
-           "spoc_officer": "officer@council.example", "allowed_channels": ["email"]}
+CONFIRM = {
+    "path": "after_warning",
+    "why_necessary": "Abuse continued after the warning",
+    "spoc_officer": "officer@council.example",
+    "allowed_channels": ["email"],
+}
 
 
 def _interim(steps, who="agent"):
     incident = steps.incident("threat", who=who, days_ago=0)
     with steps.cast.act(who) as ctx:
-        return rs.record_interim(ctx, {"incident": incident, "note": "Call ended and e-mail only for now",
-                                       "allowed_channels": ["email"]})
+        return rs.record_interim(
+            ctx, {"incident": incident, "note": "Call ended and e-mail only for now", "allowed_channels": ["email"]}
+        )
 
 
 @pytest.mark.parametrize("who", ["agent", "officer", "senior"])
@@ -53,9 +59,12 @@ def test_confirming_after_the_window_is_refused(steps, cast):
     interim = _interim(steps)
     steps.warning()
     steps.checks(interim.id)
-    with time_machine.travel(dt.datetime(2026, 3, 10, 9, tzinfo=dt.timezone.utc), tick=False):
-        with pytest.raises(Refused) as late, cast.act("senior") as ctx:
-            rs.confirm_interim(ctx, interim.id, CONFIRM)
+    with (
+        time_machine.travel(dt.datetime(2026, 3, 10, 9, tzinfo=dt.timezone.utc), tick=False),
+        pytest.raises(Refused) as late,
+        cast.act("senior") as ctx,
+    ):
+        rs.confirm_interim(ctx, interim.id, CONFIRM)
     assert late.value.code == "confirmation_too_late"
     with cast.sessions() as s:
         assert s.get(Restriction, interim.id).state == "interim"
@@ -96,15 +105,16 @@ def test_appeal_window_runs_from_deemed_receipt_in_working_days(steps, cast):
 def test_late_appeal_needs_an_exceptional_reason(steps, cast):
     """R38: late appeals accepted only in exceptional circumstances (Aberdeen)."""
     restriction_id, _ = _sent_restriction(steps)
-    appeal = _lodge(cast, restriction=restriction_id, received_on="2026-04-01",
-                    late_reason="In hospital for the whole window")
+    appeal = _lodge(
+        cast, restriction=restriction_id, received_on="2026-04-01", late_reason="In hospital for the whole window"
+    )
     assert appeal.late_reason
 
 
 def test_bank_holidays_of_the_jurisdiction_extend_the_window(steps, cast):
     """R40: the ICO miscounted by omitting a Scottish bank holiday; St Andrew's Day is one in Scotland only."""
     with time_machine.travel(dt.datetime(2026, 11, 23, 10, tzinfo=dt.timezone.utc), tick=False):
-        restriction_id, letter = _sent_restriction(steps, sent_on="2026-11-23", method="email")
+        restriction_id, _letter = _sent_restriction(steps, sent_on="2026-11-23", method="email")
     # 30 Nov 2026 (St Andrew's Day) is a bank holiday in Scotland: day 10 moves from 7 Dec to 8 Dec.
     with time_machine.travel(dt.datetime(2026, 12, 8, 10, tzinfo=dt.timezone.utc), tick=False):
         _lodge(cast, restriction=restriction_id, received_on="2026-12-08")
@@ -118,8 +128,9 @@ def test_in_england_the_same_window_closes_a_day_earlier(steps, cast):
         _lodge(cast, restriction=restriction_id, received_on="2026-12-08")
 
 
-@pytest.mark.parametrize("hearer, code", [("deputy", "senior_required"), ("senior", "hearer_involved"),
-                                          ("officer", "refused")])
+@pytest.mark.parametrize(
+    "hearer, code", [("deputy", "senior_required"), ("senior", "hearer_involved"), ("officer", "refused")]
+)
 def test_appeal_heard_by_a_senior_officer_not_involved(hearer, code, steps, cast):
     """Article 6120: heard 'by a senior member of staff not involved in the original decision' (R36).
     The deputy is not senior; the senior activated it; the officer proposed it and is not senior either."""
@@ -152,11 +163,21 @@ def test_varied_outcome_amends_terms_and_still_checks_them(steps, cast):
     restriction_id, _ = _sent_restriction(steps)
     appeal = _lodge(cast, restriction=restriction_id, heard_by=email_of("senior2"))
     with pytest.raises(Refused), cast.act("senior2") as ctx:
-        ap.decide(ctx, appeal.id, {"outcome": "varied", "reasons": "Allow telephone instead",
-                                   "terms": {"allowed_channels": []}})
+        ap.decide(
+            ctx,
+            appeal.id,
+            {"outcome": "varied", "reasons": "Allow telephone instead", "terms": {"allowed_channels": []}},
+        )
     with cast.act("senior2") as ctx:
-        ap.decide(ctx, appeal.id, {"outcome": "varied", "reasons": "Allow telephone on Tuesdays",
-                                   "terms": {"allowed_channels": ["telephone", "email"]}})
+        ap.decide(
+            ctx,
+            appeal.id,
+            {
+                "outcome": "varied",
+                "reasons": "Allow telephone on Tuesdays",
+                "terms": {"allowed_channels": ["telephone", "email"]},
+            },
+        )
     with cast.sessions() as s:
         r = s.get(Restriction, restriction_id)
         assert (r.state, r.allowed_channels) == ("active", ["telephone", "email"])

@@ -1,4 +1,5 @@
 """Reviews (R42-R45), lifting and amending, the register's people, and the append-only audit trail (R46a)."""
+
 import datetime as dt
 
 import pytest
@@ -43,8 +44,10 @@ def test_lift_at_review_ends_it_and_queues_a_lifting_letter(steps, cast):
     _hold(cast, restriction_id, outcome="lift")
     with cast.sessions() as s:
         assert s.get(Restriction, restriction_id).state == "lifted"
-        assert s.scalar(select(Letter.kind).where(Letter.restriction_id == restriction_id,
-                                                  Letter.kind == "lifting")) == "lifting"
+        assert (
+            s.scalar(select(Letter.kind).where(Letter.restriction_id == restriction_id, Letter.kind == "lifting"))
+            == "lifting"
+        )
     with pytest.raises(Refused, match="only an active restriction"):
         _hold(cast, restriction_id, outcome="continue")
 
@@ -91,10 +94,20 @@ def test_every_change_is_audited_with_who(steps, cast):
     """R46a: auditable and challengeable decisions."""
     restriction_id = steps.active()
     with cast.sessions() as s:
-        actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "restrictions",
-                                                                 AuditEntry.entity_id == restriction_id)))
-        actors = set(s.scalars(select(AuditEntry.actor_officer_id).where(AuditEntry.entity_id == restriction_id,
-                                                                         AuditEntry.entity_type == "restrictions")))
+        actions = list(
+            s.scalars(
+                select(AuditEntry.action).where(
+                    AuditEntry.entity_type == "restrictions", AuditEntry.entity_id == restriction_id
+                )
+            )
+        )
+        actors = set(
+            s.scalars(
+                select(AuditEntry.actor_officer_id).where(
+                    AuditEntry.entity_id == restriction_id, AuditEntry.entity_type == "restrictions"
+                )
+            )
+        )
     assert actions == ["restriction.proposed", "restriction.checks_recorded", "restriction.activate"]
     assert actors == {cast.ids["officer"][0], cast.ids["senior"][0]}
 
@@ -102,9 +115,8 @@ def test_every_change_is_audited_with_who(steps, cast):
 @pytest.mark.parametrize("statement", ["UPDATE audit_entries SET action = 'x'", "DELETE FROM audit_entries"])
 def test_the_audit_trail_is_append_only_in_the_database(statement, steps, cast):
     steps.active()
-    with pytest.raises(DBAPIError, match="append-only"):
-        with cast.sessions() as s, s.begin():
-            s.execute(text(statement))
+    with pytest.raises(DBAPIError, match="append-only"), cast.sessions() as s, s.begin():
+        s.execute(text(statement))
 
 
 def test_admin_manages_officers_but_staff_do_not(cast):
@@ -121,8 +133,9 @@ def test_admin_manages_officers_but_staff_do_not(cast):
 def test_an_identity_belongs_to_one_customer(cast):
     """Identity resolution: the same address cannot silently identify two people (idea 9)."""
     with pytest.raises(Conflict, match="C1"), cast.act("officer") as ctx:
-        reg.add_customer(ctx, {"name": "Namesake", "identities": [{"kind": "email",
-                                                                   "value": "JANE.customer@example.com"}]})
+        reg.add_customer(
+            ctx, {"name": "Namesake", "identities": [{"kind": "email", "value": "JANE.customer@example.com"}]}
+        )
     with cast.act("officer") as ctx:
         customer = reg.add_customer(ctx, {"name": "Other", "identities": [{"kind": "phone", "value": "07700900124"}]})
     assert customer.reference.startswith("C0")

@@ -1,5 +1,6 @@
 """Need to know on the ticket (R50, issue 8 item 17): whatever the outcome, nothing written to the helpdesk
 names an external worker's role or any health or social-work detail; the agent gets a name and a way in."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,12 +14,36 @@ from plugin.policy.decision import Contact, Outcome, Terms, decide
 from plugin.services.ticket_actions import plan
 
 AT = dt.datetime(2026, 3, 3, 11, 0, tzinfo=dt.UTC)
-HEALTH_WORDS = ("mental", "health", "social", "care", "psychiatr", "nurse", "cpn", "clinic", "therap",
-                "community", "recovery", "addiction", "alcohol", "drug", "disab", "autis", "dementia",
-                "consent", "article 9", "9(2)")
+HEALTH_WORDS = (
+    "mental",
+    "health",
+    "social",
+    "care",
+    "psychiatr",
+    "nurse",
+    "cpn",
+    "clinic",
+    "therap",
+    "community",
+    "recovery",
+    "addiction",
+    "alcohol",
+    "drug",
+    "disab",
+    "autis",
+    "dementia",
+    "consent",
+    "article 9",
+    "9(2)",
+)
 GENERIC = ("and", "the", "team", "leader", "worker")  # words the notes use anyway ("information-rights team")
-ROLES = ["Community Mental Health Team Leader", "social worker", "CPN (psychiatric nurse)",
-         "drug and alcohol recovery worker", "learning disability care coordinator"]
+ROLES = [
+    "Community Mental Health Team Leader",
+    "social worker",
+    "CPN (psychiatric nurse)",
+    "drug and alcohol recovery worker",
+    "learning disability care coordinator",
+]
 CONTACTS = {  # one contact per outcome, against the restriction's own terms
     Outcome.FLAG: Contact(at=AT, channel="email"),
     Outcome.DISREGARD: Contact(at=AT, channel="telephone"),
@@ -28,15 +53,26 @@ CONTACTS = {  # one contact per outcome, against the restriction's own terms
 
 
 def external(kind: str, role: str, **extra) -> Restriction:
-    return Restriction(id=7, spoc_kind=kind, spoc_external_name="Sam Brown", spoc_external_role=role,
-                       spoc_external_email="sam.brown@partner.example", spoc_external_phone="0141 496 0000",
-                       consent_basis=f"Art 9(2)(g): client of the {role}; customer agreed", allowed_channels=["email"],
-                       time_windows=[], premises={}, subjects={}, **extra)
+    return Restriction(
+        id=7,
+        spoc_kind=kind,
+        spoc_external_name="Sam Brown",
+        spoc_external_role=role,
+        spoc_external_email="sam.brown@partner.example",
+        spoc_external_phone="0141 496 0000",
+        consent_basis=f"Art 9(2)(g): client of the {role}; customer agreed",
+        allowed_channels=["email"],
+        time_windows=[],
+        premises={},
+        subjects={},
+        **extra,
+    )
 
 
 def terms_of(r: Restriction) -> Terms:
-    return Terms(id=r.id, spoc_kind=r.spoc_kind, external_email=r.spoc_external_email,
-                 allowed_channels=tuple(r.allowed_channels))
+    return Terms(
+        id=r.id, spoc_kind=r.spoc_kind, external_email=r.spoc_external_email, allowed_channels=tuple(r.allowed_channels)
+    )
 
 
 def written(actions: list[dict]) -> str:
@@ -72,4 +108,5 @@ def test_without_contact_details_the_label_stands_alone():
     restriction.spoc_external_email = restriction.spoc_external_phone = None
     actions = plan(decide(CONTACTS[Outcome.FLAG], [terms_of(restriction)]), restriction, {}, None, None)
     assert next(a["value"] for a in actions if a["kind"] == "set_flag").startswith(
-        "RESTRICTED: contact via Sam Brown (external contact);")
+        "RESTRICTED: contact via Sam Brown (external contact);"
+    )

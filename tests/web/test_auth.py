@@ -1,4 +1,5 @@
 """Signing in with the form: what a person sees, CSRF, lockout, TOTP, session idle expiry, roles."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,9 @@ def test_a_page_asks_for_sign_in_first_and_comes_back_after_it(cast, client):
     assert reply.status_code == 302
     assert reply.headers["Location"] == "/sign-in?next=/reviews"
     token = csrf_from(client.get("/sign-in?next=/reviews").data)
-    reply = client.post("/sign-in?next=/reviews", data={"csrf_token": token, "email": email_of("senior"),
-                                                        "password": PASSWORD})
+    reply = client.post(
+        "/sign-in?next=/reviews", data={"csrf_token": token, "email": email_of("senior"), "password": PASSWORD}
+    )
     assert reply.status_code == 302 and reply.headers["Location"] == "/reviews"
     page = page_text(client.get("/reviews"))
     assert "Reviews due" in page
@@ -44,8 +46,14 @@ def test_signing_in_shows_the_dashboard_with_the_officer_and_a_private_session_c
 
 def test_the_cookie_is_secure_when_the_public_url_is_https(cast, settings):
     give_account(cast, "senior")
-    app = create_app({"DATABASE_URL": settings["DATABASE_URL"], "INSTANCE_PATH": settings["INSTANCE_PATH"],
-                      "PUBLIC_URL": "https://contactguard.council.example", "TESTING": True})
+    app = create_app(
+        {
+            "DATABASE_URL": settings["DATABASE_URL"],
+            "INSTANCE_PATH": settings["INSTANCE_PATH"],
+            "PUBLIC_URL": "https://contactguard.council.example",
+            "TESTING": True,
+        }
+    )
     try:
         reply = sign_in(app.test_client(), "senior")
         assert "Secure" in reply.headers["Set-Cookie"]
@@ -107,10 +115,10 @@ def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(cast, client,
     with time_machine.travel(start + dt.timedelta(minutes=16), tick=False):
         assert sign_in(client, "senior").status_code == 302
     with sessions() as s:
-        entries = s.scalars(select(AuditEntry).where(AuditEntry.entity_type == "accounts")
-                            .order_by(AuditEntry.id)).all()
-    assert [e.action for e in entries] == (["account.created"] + ["account.sign_in_failed"] * 6
-                                           + ["account.signed_in"])
+        entries = s.scalars(
+            select(AuditEntry).where(AuditEntry.entity_type == "accounts").order_by(AuditEntry.id)
+        ).all()
+    assert [e.action for e in entries] == (["account.created"] + ["account.sign_in_failed"] * 6 + ["account.signed_in"])
     assert {e.entity_id for e in entries} == {account_id}
     assert [e.details.get("reason") for e in entries[1:7]] == ["wrong_password"] * 5 + ["locked"]
     assert all(email_of("senior") not in str(e.details) for e in entries)
@@ -199,6 +207,9 @@ def test_an_unknown_page_gets_the_page_not_found_page(cast, client):
 def test_after_sign_in_the_browser_never_goes_to_another_site(cast, client, target):
     give_account(cast, "senior")
     token = csrf_from(client.get("/sign-in").data)
-    reply = client.post("/sign-in", query_string={"next": target},
-                        data={"csrf_token": token, "email": email_of("senior"), "password": PASSWORD})
+    reply = client.post(
+        "/sign-in",
+        query_string={"next": target},
+        data={"csrf_token": token, "email": email_of("senior"), "password": PASSWORD},
+    )
     assert reply.headers["Location"] == "/"

@@ -1,5 +1,6 @@
 """OpenID Connect sign-in against a stub provider: discovery, JWKS and token endpoint by `responses`,
 ID tokens signed with a test RSA key. The verified `email` claim must be an active officer with an account."""
+
 from __future__ import annotations
 
 import time
@@ -16,9 +17,13 @@ from tests.web.test_auth_support import email_of, give_account, page_text
 ISSUER = "https://login.council.example"
 CLIENT_ID = "contactguard-test"
 DISCOVERY = {
-    "issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/authorize", "token_endpoint": f"{ISSUER}/token",
-    "jwks_uri": f"{ISSUER}/jwks", "id_token_signing_alg_values_supported": ["RS256"],
-    "response_types_supported": ["code"], "subject_types_supported": ["public"],
+    "issuer": ISSUER,
+    "authorization_endpoint": f"{ISSUER}/authorize",
+    "token_endpoint": f"{ISSUER}/token",
+    "jwks_uri": f"{ISSUER}/jwks",
+    "id_token_signing_alg_values_supported": ["RS256"],
+    "response_types_supported": ["code"],
+    "subject_types_supported": ["public"],
 }
 
 
@@ -29,17 +34,34 @@ def signing_key():
 
 @pytest.fixture
 def oidc_app(settings):
-    app = create_app({"DATABASE_URL": settings["DATABASE_URL"], "INSTANCE_PATH": settings["INSTANCE_PATH"],
-                      "TESTING": True, "OIDC_ISSUER": ISSUER, "OIDC_CLIENT_ID": CLIENT_ID,
-                      "OIDC_CLIENT_SECRET": "client-secret-for-tests", "PUBLIC_URL": "http://cg.council.example"})
+    app = create_app(
+        {
+            "DATABASE_URL": settings["DATABASE_URL"],
+            "INSTANCE_PATH": settings["INSTANCE_PATH"],
+            "TESTING": True,
+            "OIDC_ISSUER": ISSUER,
+            "OIDC_CLIENT_ID": CLIENT_ID,
+            "OIDC_CLIENT_SECRET": "client-secret-for-tests",
+            "PUBLIC_URL": "http://cg.council.example",
+        }
+    )
     yield app
     app.extensions["contactguard.engine"].dispose()
 
 
 def _id_token(key, nonce: str, **claims) -> str:
     now = int(time.time())
-    body = {"iss": ISSUER, "aud": CLIENT_ID, "sub": "user-123", "iat": now, "exp": now + 300, "nonce": nonce,
-            "email": email_of("senior"), "email_verified": True, **claims}
+    body = {
+        "iss": ISSUER,
+        "aud": CLIENT_ID,
+        "sub": "user-123",
+        "iat": now,
+        "exp": now + 300,
+        "nonce": nonce,
+        "email": email_of("senior"),
+        "email_verified": True,
+        **claims,
+    }
     return jwt.encode({"alg": "RS256", "kid": key.kid}, body, key)
 
 
@@ -53,8 +75,9 @@ def _sign_in_with_provider(client, key, signed_by=None, **claims):
         assert start.headers["Location"].startswith(f"{ISSUER}/authorize")
         assert query["redirect_uri"] == ["http://cg.council.example/sign-in/oidc/callback"]
         token = _id_token(signed_by or key, query["nonce"][0], **claims)
-        provider.post(f"{ISSUER}/token", json={"access_token": "at", "token_type": "Bearer", "expires_in": 300,
-                                               "id_token": token})
+        provider.post(
+            f"{ISSUER}/token", json={"access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": token}
+        )
         provider.get(f"{ISSUER}/jwks", json={"keys": [key.as_dict(private=False)]})
         return client.get("/sign-in/oidc/callback", query_string={"code": "the-code", "state": query["state"][0]})
 
@@ -92,8 +115,10 @@ def test_an_email_that_is_not_an_officer_with_an_account_is_refused(cast, oidc_a
 def test_an_id_token_signed_by_another_key_or_for_another_client_is_refused(cast, oidc_app, signing_key):
     give_account(cast, "senior")
     other_key = RSAKey.generate_key(2048, parameters={"kid": "test-key"})
-    for reply in (_sign_in_with_provider(oidc_app.test_client(), signing_key, signed_by=other_key),
-                  _sign_in_with_provider(oidc_app.test_client(), signing_key, aud="another-client")):
+    for reply in (
+        _sign_in_with_provider(oidc_app.test_client(), signing_key, signed_by=other_key),
+        _sign_in_with_provider(oidc_app.test_client(), signing_key, aud="another-client"),
+    ):
         assert reply.status_code == 401
         assert "The sign-in service did not confirm who you are" in page_text(reply)
 

@@ -1,4 +1,5 @@
 """Shared steps for the sign-in tests: accounts for the cast, the CSRF token from a page, signing in."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,9 @@ def give_account(cast, who: str, password: str = PASSWORD) -> int:
 def csrf_from(page: bytes | str) -> str:
     """The CSRF token in a page's form."""
     text = page.decode() if isinstance(page, bytes) else page
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text) or \
-        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', text)
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', text
+    )
     assert found, "the page has a form with a CSRF token"
     return found.group(1)
 
@@ -30,8 +32,11 @@ def csrf_from(page: bytes | str) -> str:
 def sign_in(client, who: str, password: str = PASSWORD, totp_code: str = "", follow: bool = False):
     """Post the sign-in form as a browser would (token from the form page first)."""
     token = csrf_from(client.get("/sign-in").data)
-    return client.post("/sign-in", data={"csrf_token": token, "email": email_of(who), "password": password,
-                                          "totp_code": totp_code}, follow_redirects=follow)
+    return client.post(
+        "/sign-in",
+        data={"csrf_token": token, "email": email_of(who), "password": password, "totp_code": totp_code},
+        follow_redirects=follow,
+    )
 
 
 def page_text(response) -> str:

@@ -1,4 +1,5 @@
 """Personal API tokens: shown once, stored hashed, refused when revoked, expired or the officer is inactive."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """The dashboard: what needs attention, as each role may see it (plugin/services/dashboard.py and the page)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,11 +23,20 @@ def _review_in(cast, days: int) -> int:
 
 def _interim(cast) -> int:
     with cast.act("agent") as ctx:
-        incident = inc.record_incident(ctx, {
-            "customer": "C1", "experienced_by": email_of("agent"), "occurred_at": ctx.now().isoformat(),
-            "channel": "in_person", "category": "threat", "description": "Threatened the officer at the counter"})
-        return rs.record_interim(ctx, {"incident": incident.id, "note": "Asked to leave; e-mail only for now",
-                                       "allowed_channels": ["email"]}).id
+        incident = inc.record_incident(
+            ctx,
+            {
+                "customer": "C1",
+                "experienced_by": email_of("agent"),
+                "occurred_at": ctx.now().isoformat(),
+                "channel": "in_person",
+                "category": "threat",
+                "description": "Threatened the officer at the counter",
+            },
+        )
+        return rs.record_interim(
+            ctx, {"incident": incident.id, "note": "Asked to leave; e-mail only for now", "allowed_channels": ["email"]}
+        ).id
 
 
 def _helpdesk_history(sessions) -> None:
@@ -36,12 +46,30 @@ def _helpdesk_history(sessions) -> None:
         s.add(Connection(id="conn1", adapter="generic", name="Housing helpdesk", secrets_encrypted=b"x"))
         s.flush()
         for n in (1, 2):
-            s.add(OutboxAction(connection_id="conn1", ticket_id=f"T{n}", kind="add_note", state="dead",
-                               attempts=8, idempotency_key=f"k{n}", last_error="HTTP 500 from the helpdesk"))
+            s.add(
+                OutboxAction(
+                    connection_id="conn1",
+                    ticket_id=f"T{n}",
+                    kind="add_note",
+                    state="dead",
+                    attempts=8,
+                    idempotency_key=f"k{n}",
+                    last_error="HTTP 500 from the helpdesk",
+                )
+            )
         for n, (outcome, age) in enumerate([("escalate", 1), ("disregard", 3), ("allow", 1), ("disregard", 31)]):
-            s.add(WebhookEvent(connection_id="conn1", delivery_key=f"d{n}", event_type="ticket.created",
-                               ticket_id=f"T10{n}", received_at=now - dt.timedelta(days=age), customer_id=1,
-                               outcome=outcome, reason="outside the arrangement"))
+            s.add(
+                WebhookEvent(
+                    connection_id="conn1",
+                    delivery_key=f"d{n}",
+                    event_type="ticket.created",
+                    ticket_id=f"T10{n}",
+                    received_at=now - dt.timedelta(days=age),
+                    customer_id=1,
+                    outcome=outcome,
+                    reason="outside the arrangement",
+                )
+            )
 
 
 def test_a_senior_officer_sees_everything_that_needs_attention(cast, client, sessions):
@@ -56,7 +84,9 @@ def test_a_senior_officer_sees_everything_that_needs_attention(cast, client, ses
     assert "Contacts escalated or disregarded (30 days) 2" in page
     with cast.act() as ctx:
         review_day = (ctx.today() + dt.timedelta(days=10)).isoformat()
-    assert f"Reviews due and overdue Restriction Customer Review due {restriction} C1 Jane Customer {review_day}" in page
+    assert (
+        f"Reviews due and overdue Restriction Customer Review due {restriction} C1 Jane Customer {review_day}" in page
+    )
     assert f"Restriction {interim} (C1 Jane Customer): a senior officer must confirm it by" in page
     assert "Letter 1: warning (C1) Letter 2: restriction (C1)" in page
     assert "Escalated C1 T100" in page and "Disregarded C1 T101" in page

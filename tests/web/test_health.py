@@ -1,4 +1,5 @@
 """Health endpoints the operator and load balancer rely on."""
+
 from tests.webhooks.conftest import connection_id  # noqa: F401 - a fixture
 
 
@@ -11,20 +12,43 @@ def test_healthz_answers_200(client):
 def test_readyz_checks_the_database(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ready", "attention": [], "detail": {
-        "database": "ok", "outbox": {"pending": 0, "dead": 0, "oldest_pending_at": None}, "undecided_events": 0}}
+    assert response.get_json() == {
+        "status": "ready",
+        "attention": [],
+        "detail": {
+            "database": "ok",
+            "outbox": {"pending": 0, "dead": 0, "oldest_pending_at": None},
+            "undecided_events": 0,
+        },
+    }
 
 
-def test_readyz_names_dead_lettered_helpdesk_actions(client, connection_id, sessions):
+def test_readyz_names_dead_lettered_helpdesk_actions(client, connection_id, sessions):  # noqa: F811 - the fixture imported above
     """Issue 8 item 19: a failed helpdesk action is visible where the operator on call looks."""
     from plugin.models import OutboxAction
 
     with sessions() as s, s.begin():
-        s.add(OutboxAction(connection_id=connection_id, ticket_id="44", kind="set_flag", state="dead",
-                           payload={"kind": "set_flag", "value": "x"}, idempotency_key="dead-1", attempts=8,
-                           last_error="HTTP 400"))
-        s.add(OutboxAction(connection_id=connection_id, ticket_id="45", kind="add_note",
-                           payload={"kind": "add_note", "text": "x"}, idempotency_key="pending-1"))
+        s.add(
+            OutboxAction(
+                connection_id=connection_id,
+                ticket_id="44",
+                kind="set_flag",
+                state="dead",
+                payload={"kind": "set_flag", "value": "x"},
+                idempotency_key="dead-1",
+                attempts=8,
+                last_error="HTTP 400",
+            )
+        )
+        s.add(
+            OutboxAction(
+                connection_id=connection_id,
+                ticket_id="45",
+                kind="add_note",
+                payload={"kind": "add_note", "text": "x"},
+                idempotency_key="pending-1",
+            )
+        )
     body = client.get("/readyz").get_json()
     assert body["status"] == "ready", "the service still receives webhooks"
     assert body["detail"]["outbox"]["dead"] == 1 and body["detail"]["outbox"]["pending"] == 1
@@ -32,7 +56,7 @@ def test_readyz_names_dead_lettered_helpdesk_actions(client, connection_id, sess
     assert "1 helpdesk action(s) gave up" in body["attention"][0] and "outbox dead" in body["attention"][0]
 
 
-def test_readyz_names_webhook_events_the_worker_has_not_decided(app, cast, connection_id, sessions):
+def test_readyz_names_webhook_events_the_worker_has_not_decided(app, cast, connection_id, sessions):  # noqa: F811 - the fixture imported above
     """Issue 12: the webhook only stores events; if no worker decides them, the operator on call sees it."""
     import datetime as dt
 
@@ -43,7 +67,9 @@ def test_readyz_names_webhook_events_the_worker_has_not_decided(app, cast, conne
 
     active_restriction(cast)
     plain = app.test_client()  # no worker beside it
-    assert plain.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+    assert (
+        plain.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+    )
     assert plain.get("/readyz").get_json()["attention"] == [], "just arrived: the worker has a moment"
     with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=3), tick=False):
         body = plain.get("/readyz").get_json()

@@ -1,4 +1,5 @@
 """Issue 9 item 8: no personal data in logs, CONTACTGUARD_LOG_LEVEL works, private files are 0600."""
+
 from __future__ import annotations
 
 import logging
@@ -15,15 +16,22 @@ from plugin.secretbox import KEY_FILE
 from tests.webhooks.conftest import connection_id  # noqa: F401 - a fixture
 
 
-@pytest.mark.parametrize("raw, shown", [
-    ("duplicate jane.customer+housing@example.co.uk seen", "duplicate <email> seen"),
-    ("called 07700 900123 and +44 (0)131 496 0000", "called <phone> and <phone>"),
-    ('DETAIL:  Key (kind, value)=(email, jane@example.com) already exists.',
-     "DETAIL:  Key (kind, value)=(redacted) already exists."),
-    ("INSERT INTO identities ... [parameters: ('email', 'Jane Customer', 'ill health')]\n(Background)",
-     "INSERT INTO identities ... [parameters: redacted]\n(Background)"),
-    ("connection=ab12cd delivery=ticket:1234 outcome=flag", "connection=ab12cd delivery=ticket:1234 outcome=flag"),
-])
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("duplicate jane.customer+housing@example.co.uk seen", "duplicate <email> seen"),
+        ("called 07700 900123 and +44 (0)131 496 0000", "called <phone> and <phone>"),
+        (
+            'DETAIL:  Key (kind, value)=(email, jane@example.com) already exists.',
+            "DETAIL:  Key (kind, value)=(redacted) already exists.",
+        ),
+        (
+            "INSERT INTO identities ... [parameters: ('email', 'Jane Customer', 'ill health')]\n(Background)",
+            "INSERT INTO identities ... [parameters: redacted]\n(Background)",
+        ),
+        ("connection=ab12cd delivery=ticket:1234 outcome=flag", "connection=ab12cd delivery=ticket:1234 outcome=flag"),
+    ],
+)
 def test_personal_data_is_redacted_and_identifiers_kept(raw, shown):
     assert logs.redact(raw) == shown
 
@@ -39,8 +47,9 @@ def test_a_database_error_logged_with_its_traceback_names_no_one(cast, sessions,
         s.rollback()
         try:
             with s.begin():
-                s.add(Identity(customer_id=customer_id, kind="email", value="jane.customer@example.com",
-                               connection_id=""))
+                s.add(
+                    Identity(customer_id=customer_id, kind="email", value="jane.customer@example.com", connection_id="")
+                )
         except IntegrityError as exc:
             with caplog.at_level(logging.ERROR):
                 log.exception("identity insert failed: %s", exc)
@@ -50,14 +59,15 @@ def test_a_database_error_logged_with_its_traceback_names_no_one(cast, sessions,
 
 @pytest.mark.parametrize("level", ["WARNING", "DEBUG"])
 def test_log_level_applies_to_every_contactguard_logger(settings, level):
-    app = create_app({"DATABASE_URL": settings["DATABASE_URL"], "INSTANCE_PATH": settings["INSTANCE_PATH"],
-                      "LOG_LEVEL": level})
+    app = create_app(
+        {"DATABASE_URL": settings["DATABASE_URL"], "INSTANCE_PATH": settings["INSTANCE_PATH"], "LOG_LEVEL": level}
+    )
     for name in ("plugin.worker.outbox", "webhooks.receiver", "adapters.http"):
         assert logging.getLogger(name).getEffectiveLevel() == getattr(logging, level), name
     app.extensions["contactguard.engine"].dispose()
 
 
-def test_sqlite_database_wal_and_key_are_private(tmp_path, connection_id):
+def test_sqlite_database_wal_and_key_are_private(tmp_path, connection_id):  # noqa: F811 - the fixture imported above
     instance = tmp_path / "private"
     app = create_app({"INSTANCE_PATH": str(instance)})
     from plugin import migrate
@@ -66,6 +76,7 @@ def test_sqlite_database_wal_and_key_are_private(tmp_path, connection_id):
     with app.extensions["contactguard.sessions"]() as s, s.begin():
         s.execute(text("SELECT 1 FROM connections"))
         from plugin.secretbox import SecretBox
+
         SecretBox(app.config["CONTACTGUARD"]).seal({"x": "y"})
         modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in instance.iterdir()}
     app.extensions["contactguard.engine"].dispose()

@@ -1,4 +1,5 @@
 """A django-helpdesk connection with officers mapped to its agent ids."""
+
 import json
 from pathlib import Path
 
@@ -26,6 +27,12 @@ def connection_id(cast):
     with cast.act() as ctx:
         reg.update_officer(ctx, "officer@council.example", {"helpdesk_ids": [{"connection": "", "agent_id": "7"}]})
         reg.update_officer(ctx, "senior2@council.example", {"helpdesk_ids": [{"connection": "", "agent_id": "9"}]})
-        c = conns.add(ctx, "django_helpdesk", "Housing helpdesk", {"base_url": HELPDESK_API},
-                      {"username": "cgadmin", "password": "s3cret-pass"}, test=False)
+        c = conns.add(
+            ctx,
+            "django_helpdesk",
+            "Housing helpdesk",
+            {"base_url": HELPDESK_API},
+            {"username": "cgadmin", "password": "s3cret-pass"},
+            test=False,
+        )
         return c.id

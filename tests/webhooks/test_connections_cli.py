@@ -1,4 +1,5 @@
 """Admins register helpdesks from the CLI: tested before saving, secrets never printed back."""
+
 import json
 from pathlib import Path
 
@@ -12,8 +13,22 @@ API = "http://helpdesk.test/helpdesk/api/"
 def _add(runner, tmp_path, *extra):
     secrets = tmp_path / "secrets.json"
     secrets.write_text(json.dumps({"username": "cgadmin", "password": "s3cret-pass"}))
-    return runner.invoke(cli, ["connections", "add", "--adapter", "django_helpdesk", "--name", "Housing",
-                               "--setting", f"base_url={API}", "--secrets-file", str(secrets), *extra])
+    return runner.invoke(
+        cli,
+        [
+            "connections",
+            "add",
+            "--adapter",
+            "django_helpdesk",
+            "--name",
+            "Housing",
+            "--setting",
+            f"base_url={API}",
+            "--secrets-file",
+            str(secrets),
+            *extra,
+        ],
+    )
 
 
 @responses.activate
@@ -39,9 +54,23 @@ def test_bad_credentials_are_refused_with_a_keyed_code_and_nothing_saved(runner,
 def test_unreachable_helpdesk_is_cannot_connect(runner, tmp_path, cast):
     secrets = tmp_path / "s.json"
     secrets.write_text(json.dumps({"username": "u", "password": "p"}))
-    result = runner.invoke(cli, ["connections", "add", "--adapter", "django_helpdesk", "--name", "x",
-                                 "--setting", "base_url=http://127.0.0.1:9/api/", "--setting", "allow_private_network=true",
-                                 "--secrets-file", str(secrets)])
+    result = runner.invoke(
+        cli,
+        [
+            "connections",
+            "add",
+            "--adapter",
+            "django_helpdesk",
+            "--name",
+            "x",
+            "--setting",
+            "base_url=http://127.0.0.1:9/api/",
+            "--setting",
+            "allow_private_network=true",
+            "--secrets-file",
+            str(secrets),
+        ],
+    )
     assert result.exit_code == 2 and "cannot_connect" in result.output
 
 
@@ -84,10 +113,17 @@ def _event_and_actions(client, cast, connection_id):
     from tests.webhooks.conftest import fixture_body
 
     active_restriction(cast)
-    assert client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")
-                       ).status_code == 200
-    assert client.post(f"/webhooks/{connection_id}", json=fixture_body(
-        "django-helpdesk-ticket-created", id=45, submitter_email="someone.else@example.com")).status_code == 200
+    assert (
+        client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            f"/webhooks/{connection_id}",
+            json=fixture_body("django-helpdesk-ticket-created", id=45, submitter_email="someone.else@example.com"),
+        ).status_code
+        == 200
+    )
 
 
 def test_events_list_shows_recent_decisions_with_reasons(runner, client, cast, connection_id):

@@ -1,4 +1,5 @@
 """The outbox worker: every action once, backoff on 429/5xx honouring Retry-After, dead letters, retry."""
+
 import datetime as dt
 import json
 
@@ -38,25 +39,33 @@ def test_each_action_is_applied_through_the_api_with_its_body(client, cast, conn
     assert any(b"custom_contact_restriction" in b and b"officer@council.example" in b for b in bodies)
     assert any(b'"custom_contactguard_tags": "cg-restricted"' in b for b in bodies)
     assert any(b'"assigned_to": 7' in b for b in bodies)
-    note = [c.request for c in responses.calls if c.request.method == "POST"][0]
+    note = next(c.request for c in responses.calls if c.request.method == "POST")
     assert b'"public": false' in note.body and b"[contactguard] ref" in note.body
     assert set(_states(sessions).values()) == {("done", 0)}
     assert outbox.drain_once(sessions, settings).done == 0, "nothing is done twice"
 
 
 @responses.activate
-def test_existing_tags_are_kept_and_a_posted_note_is_not_posted_again(client, cast, connection_id, sessions,
-                                                                     settings):
+def test_existing_tags_are_kept_and_a_posted_note_is_not_posted_again(client, cast, connection_id, sessions, settings):
     _ingest(client, cast, connection_id)
     with sessions() as s:
         marker = s.scalar(select(OutboxAction).where(OutboxAction.kind == "add_note")).payload["marker"]
     responses.patch(TICKET, json={})
-    responses.get(TICKET, json={"id": 44, "custom_contactguard_tags": "vip, cg-restricted",
-                                "followup_set": [{"comment": f"earlier attempt\n\n{marker}"}]})
+    responses.get(
+        TICKET,
+        json={
+            "id": 44,
+            "custom_contactguard_tags": "vip, cg-restricted",
+            "followup_set": [{"comment": f"earlier attempt\n\n{marker}"}],
+        },
+    )
     outbox.drain_once(sessions, settings)
     assert not [c for c in responses.calls if c.request.method == "POST"], "note already there: not posted twice"
-    tag_patches = [c.request.body for c in responses.calls
-                   if c.request.method == "PATCH" and b"contactguard_tags" in c.request.body]
+    tag_patches = [
+        c.request.body
+        for c in responses.calls
+        if c.request.method == "PATCH" and b"contactguard_tags" in c.request.body
+    ]
     assert tag_patches == [], "tags already present: nothing to write, nothing destroyed"
 
 
@@ -78,8 +87,9 @@ def test_429_honours_retry_after_for_the_whole_account(client, cast, connection_
     assert rows["44", "set_flag"].attempts == 1 and "HTTP 429" in rows["44", "set_flag"].last_error
     assert rows["44", "set_flag"].next_attempt_at >= before + dt.timedelta(seconds=120)
     for kind in ("add_tags", "assign", "add_note"):
-        assert rows["44", kind].attempts == 0 and rows["44", kind].last_error is None, \
+        assert rows["44", kind].attempts == 0 and rows["44", kind].last_error is None, (
             "ticket 44's later actions wait behind its first, untried"
+        )
     other_flag = rows["45", "set_flag"]
     assert other_flag.attempts == 0, "held back by the 429, not tried: no attempt spent"
     assert "rate limit" in other_flag.last_error
@@ -117,8 +127,7 @@ def test_helpdesk_down_then_back_applies_every_action_exactly_once(client, cast,
 
 
 @responses.activate
-def test_after_an_outage_a_tickets_actions_apply_in_the_order_queued(client, cast, connection_id, sessions,
-                                                                     settings):
+def test_after_an_outage_a_tickets_actions_apply_in_the_order_queued(client, cast, connection_id, sessions, settings):
     """Issue 8 item 18: while the flag write fails, the note and the assignment behind it wait; when the
     helpdesk is back they go out in order (the note never reaches an officer before the assignment)."""
     _ingest(client, cast, connection_id)
@@ -134,10 +143,15 @@ def test_after_an_outage_a_tickets_actions_apply_in_the_order_queued(client, cas
     responses.post(HELPDESK_API + "followups/", json={"id": 1}, status=201)
     stats = outbox.drain_once(sessions, settings, now=utcnow() + dt.timedelta(hours=2))
     assert stats.done == 4
-    sent = [(c.request.method, c.request.body and sorted(json.loads(c.request.body))) for c in
-            responses.calls]
-    assert sent == [("PATCH", ["custom_contact_restriction"]), ("GET", None), ("PATCH", ["custom_contactguard_tags"]),
-                    ("PATCH", ["assigned_to"]), ("GET", None), ("POST", ["comment", "public", "ticket"])]
+    sent = [(c.request.method, c.request.body and sorted(json.loads(c.request.body))) for c in responses.calls]
+    assert sent == [
+        ("PATCH", ["custom_contact_restriction"]),
+        ("GET", None),
+        ("PATCH", ["custom_contactguard_tags"]),
+        ("PATCH", ["assigned_to"]),
+        ("GET", None),
+        ("POST", ["comment", "public", "ticket"]),
+    ]
 
 
 @responses.activate
@@ -169,6 +183,7 @@ def test_after_max_attempts_an_action_is_dead(client, cast, connection_id, sessi
 
 def test_backoff_grows_and_is_jittered():
     import random
+
     rng = random.Random(1)
     delays = [outbox.backoff_seconds(n, rng) for n in (1, 2, 3, 10, 30)]
     assert delays[0] <= 5 and delays[-1] <= 3600
@@ -176,8 +191,9 @@ def test_backoff_grows_and_is_jittered():
 
 
 @responses.activate
-def test_many_tickets_in_one_pass_each_get_their_actions_once_and_in_order(client, cast, connection_id, sessions,
-                                                                           settings):
+def test_many_tickets_in_one_pass_each_get_their_actions_once_and_in_order(
+    client, cast, connection_id, sessions, settings
+):
     """Issue 11 item 3: on PostgreSQL a pass works on several tickets at once (OUTBOX_THREADS); each ticket's
     own actions still go out one after another in the order queued, and each exactly once."""
     import re
@@ -194,9 +210,17 @@ def test_many_tickets_in_one_pass_each_get_their_actions_once_and_in_order(clien
         assert client.post(f"/webhooks/{connection_id}", json=body).status_code == 200
     pattern = re.compile(re.escape(HELPDESK_API) + r"tickets/(\d+)/")
     responses.add_callback(responses.PATCH, pattern, callback=lambda request: (200, {}, "{}"))
-    responses.add_callback(responses.GET, pattern, callback=lambda request: (
-        200, {}, json.dumps({"id": int(pattern.match(request.url).group(1)), "custom_contactguard_tags": "",
-                             "followup_set": []})))
+    responses.add_callback(
+        responses.GET,
+        pattern,
+        callback=lambda request: (
+            200,
+            {},
+            json.dumps(
+                {"id": int(pattern.match(request.url).group(1)), "custom_contactguard_tags": "", "followup_set": []}
+            ),
+        ),
+    )
     responses.post(HELPDESK_API + "followups/", json={"id": 1}, status=201)
     stats = outbox.drain_once(sessions, {**settings, "OUTBOX_THREADS": 4}, limit=100)
     assert (stats.done, stats.retried, stats.dead) == (4 * len(tickets), 0, 0), stats.errors
@@ -208,5 +232,13 @@ def test_many_tickets_in_one_pass_each_get_their_actions_once_and_in_order(clien
         ticket = body["ticket"] if "ticket" in body else int(pattern.match(call.request.url).group(1))
         per_ticket.setdefault(ticket, []).append(sorted(body))
     assert set(per_ticket) == set(tickets)
-    assert all(calls == [["custom_contact_restriction"], ["custom_contactguard_tags"], ["assigned_to"],
-                         ["comment", "public", "ticket"]] for calls in per_ticket.values()), per_ticket
+    assert all(
+        calls
+        == [
+            ["custom_contact_restriction"],
+            ["custom_contactguard_tags"],
+            ["assigned_to"],
+            ["comment", "public", "ticket"],
+        ]
+        for calls in per_ticket.values()
+    ), per_ticket

@@ -1,4 +1,5 @@
 """Several workers drain one outbox: a row is leased to one worker; on PostgreSQL locked rows are skipped."""
+
 import pytest
 from sqlalchemy import select
 
@@ -11,8 +12,15 @@ def _queue(sessions, connection_id, count, ticket=None):
     """`count` actions, each on its own ticket unless `ticket` is given."""
     with sessions() as s, s.begin():
         for n in range(count):
-            s.add(OutboxAction(connection_id=connection_id, ticket_id=ticket or str(n), kind="add_tags",
-                               payload={"kind": "add_tags", "tags": ["x"]}, idempotency_key=f"k{n}"))
+            s.add(
+                OutboxAction(
+                    connection_id=connection_id,
+                    ticket_id=ticket or str(n),
+                    kind="add_tags",
+                    payload={"kind": "add_tags", "tags": ["x"]},
+                    idempotency_key=f"k{n}",
+                )
+            )
 
 
 def test_a_leased_row_is_not_claimed_again_until_the_lease_ends(connection_id, sessions):
@@ -21,8 +29,9 @@ def test_a_leased_row_is_not_claimed_again_until_the_lease_ends(connection_id, s
     first = outbox.claim(sessions, 4, now)
     second = outbox.claim(sessions, 4, now)
     assert len(first) == 4 and len(second) == 2 and not set(first) & set(second)
-    assert outbox.claim(sessions, 10, now + outbox.LEASE * 2) == sorted(first + second), \
+    assert outbox.claim(sessions, 10, now + outbox.LEASE * 2) == sorted(first + second), (
         "a crashed worker's rows come back after the lease"
+    )
 
 
 def test_a_tickets_later_actions_wait_while_an_earlier_one_is_leased_or_backing_off(connection_id, sessions):
@@ -52,8 +61,7 @@ def test_rows_locked_by_another_worker_are_skipped(connection_id, sessions):
         assert not {r.id for r in locked} & set(claimed)
 
 
-def test_two_workers_draining_at_once_apply_each_action_exactly_once(client, cast, connection_id, sessions,
-                                                                    settings):
+def test_two_workers_draining_at_once_apply_each_action_exactly_once(client, cast, connection_id, sessions, settings):
     """Design decision 5: any number of workers drain one outbox; no helpdesk action happens twice."""
     import threading
 
@@ -72,8 +80,9 @@ def test_two_workers_draining_at_once_apply_each_action_exactly_once(client, cas
             mock.add(responses.PATCH, url, json={})
             mock.add(responses.GET, url, json={"id": ticket, "followup_set": []})
         mock.add(responses.POST, HELPDESK_API + "followups/", json={}, status=201)
-        threads = [threading.Thread(target=outbox.drain_once, args=(sessions, settings), kwargs={"limit": 3})
-                   for _ in range(4)]
+        threads = [
+            threading.Thread(target=outbox.drain_once, args=(sessions, settings), kwargs={"limit": 3}) for _ in range(4)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -102,8 +111,15 @@ def test_a_slow_helpdesk_never_gets_an_action_twice_when_a_lease_runs_out(connec
 
     with sessions() as s, s.begin():
         for n in range(8):
-            s.add(OutboxAction(connection_id=connection_id, ticket_id=str(n), kind="set_flag",
-                               payload={"kind": "set_flag", "value": "x"}, idempotency_key=f"slow{n}"))
+            s.add(
+                OutboxAction(
+                    connection_id=connection_id,
+                    ticket_id=str(n),
+                    kind="set_flag",
+                    payload={"kind": "set_flag", "value": "x"},
+                    idempotency_key=f"slow{n}",
+                )
+            )
     settings = {**settings, "OUTBOX_LEASE_SECONDS": 0.6}
 
     def slow(request):

@@ -1,4 +1,5 @@
 """The receiver: verify, parse, decide, record together; duplicates once; bad input gets a clear 4xx."""
+
 from sqlalchemy import func, select
 
 from plugin.models import AuditEntry, OutboxAction, WebhookEvent
@@ -46,6 +47,7 @@ def test_contact_to_another_officer_is_disregarded_with_a_note(client, cast, con
     active_restriction(cast)
     body = fixture_body("django-helpdesk-followup", assigned_to=9)
     response = _post(client, connection_id, body)
+    assert response.status_code == 200
     assert last_outcome(sessions) == "disregard"
     actions = dict(_actions(sessions))
     assert actions["add_tags"]["tags"] == ["cg-restricted", "cg-disregarded"]
@@ -56,8 +58,12 @@ def test_contact_to_another_officer_is_disregarded_with_a_note(client, cast, con
 
 def test_unrestricted_customer_is_allowed_without_any_action(client, cast, connection_id, sessions):
     """Not on the register: allowed quickly, nothing written to the helpdesk."""
-    response = _post(client, connection_id, fixture_body("django-helpdesk-ticket-created",
-                                                         submitter_email="someone.else@example.com"))
+    response = _post(
+        client,
+        connection_id,
+        fixture_body("django-helpdesk-ticket-created", submitter_email="someone.else@example.com"),
+    )
+    assert response.status_code == 200
     assert last_outcome(sessions) == "allow"
     assert _actions(sessions) == []
 
@@ -77,8 +83,9 @@ def test_our_own_note_coming_back_is_ignored(client, cast, connection_id, sessio
     """Notes carry a marker; the follow-up webhook they cause is not processed again (no loops)."""
     active_restriction(cast)
     body = fixture_body("django-helpdesk-followup")
-    body["ticket"]["followup_set"][-1].update(comment="Contact restriction...\n\n[contactguard] ref x:1:3:add_note",
-                                              public=False, user=1)
+    body["ticket"]["followup_set"][-1].update(
+        comment="Contact restriction...\n\n[contactguard] ref x:1:3:add_note", public=False, user=1
+    )
     response = _post(client, connection_id, body)
     assert response.status_code == 200
     assert _count(sessions, WebhookEvent) == 0
@@ -124,6 +131,7 @@ def test_shared_secret_header_when_configured_fails_closed(client, cast, connect
 def test_connection_secrets_are_encrypted_at_rest_and_masked(cast, connection_id, sessions):
     with sessions() as s:
         from plugin.models import Connection
+
         stored = s.get(Connection, connection_id).secrets_encrypted
     assert b"s3cret-pass" not in bytes(stored)
     with cast.act() as ctx:

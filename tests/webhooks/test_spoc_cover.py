@@ -1,5 +1,6 @@
 """Through the webhook: the deputy covers an away sole point of contact (issue 8 item 13), the subject is
 screened (item 12), and an external worker's role never reaches the ticket (item 17)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,8 +40,9 @@ def deputy_agent(cast, connection_id):
 
 def away(cast, who="officer", starts=CONTACT_DAY - dt.timedelta(days=2), ends=CONTACT_DAY + dt.timedelta(days=2)):
     with cast.act() as ctx:
-        return reg.add_absence(ctx, email_of(who), {"starts_on": starts.isoformat(), "ends_on": ends.isoformat(),
-                                                    "note": "annual leave"}).id
+        return reg.add_absence(
+            ctx, email_of(who), {"starts_on": starts.isoformat(), "ends_on": ends.isoformat(), "note": "annual leave"}
+        ).id
 
 
 def test_spoc_on_leave_new_ticket_goes_to_the_deputy(client, cast, deputy_agent, sessions):
@@ -128,8 +130,10 @@ def test_standing_deputy_covers_when_the_restriction_names_none(client, cast, de
 def test_a_ticket_already_with_the_deputy_is_not_reassigned(client, cast, deputy_agent, sessions):
     active_restriction(cast)
     away(cast)
-    assert _post(client, deputy_agent, fixture_body("django-helpdesk-followup", assigned_to=int(DEPUTY)))[
-        "outcome"] == "flag"
+    assert (
+        _post(client, deputy_agent, fixture_body("django-helpdesk-followup", assigned_to=int(DEPUTY)))["outcome"]
+        == "flag"
+    )
     actions = _actions(sessions)
     assert "assign" not in actions
     assert "their deputy, Dee Deputy <deputy@council.example>, covers." in actions["add_note"]["text"]
@@ -147,27 +151,60 @@ def test_removing_the_absence_restores_routing_to_the_spoc(client, cast, deputy_
 def test_external_worker_role_never_reaches_the_ticket(client, cast, connection_id, sessions):
     """Item 17 end to end: a social-work SPOC; flag, note and every other action carry no role."""
     with cast.act("officer") as ctx:
-        incident = inc.record_incident(ctx, {
-            "customer": "C1", "experienced_by": email_of("officer"), "channel": "telephone",
-            "occurred_at": (ctx.now() - dt.timedelta(days=1)).isoformat(), "category": "verbal_abuse",
-            "description": "Shouted and swore at the officer"})
-        warning = inc.issue_warning(ctx, {
-            "customer": "C1", "incidents": [incident.id], "behaviour": "Shouting and swearing on the phone",
-            "why_unacceptable": "Staff must work free of abuse", "change_requested": "Keep calls civil",
-            "consequences": "Your contact may be restricted"})
-        restriction = rs.propose(ctx, {
-            "customer": "C1", "path": "after_warning", "warning": warning.id,
-            "why_necessary": "Abuse continued after the formal warning",
-            "spoc_officer": None, "spoc_kind": "external_worker", "spoc_external_name": "Sam Brown",
-            "spoc_external_role": "Community Mental Health Team Leader",
-            "spoc_external_email": "sam.brown@partner.example", "consent_basis": "Customer agreed in writing",
-            "allowed_channels": ["email", "web_form"]})
-        rs.record_checks(ctx, restriction.id, {"social_work_known": "yes", "mental_health_client": True,
-                                                "adjustments_needed": False, "other_services": "none"})
+        incident = inc.record_incident(
+            ctx,
+            {
+                "customer": "C1",
+                "experienced_by": email_of("officer"),
+                "channel": "telephone",
+                "occurred_at": (ctx.now() - dt.timedelta(days=1)).isoformat(),
+                "category": "verbal_abuse",
+                "description": "Shouted and swore at the officer",
+            },
+        )
+        warning = inc.issue_warning(
+            ctx,
+            {
+                "customer": "C1",
+                "incidents": [incident.id],
+                "behaviour": "Shouting and swearing on the phone",
+                "why_unacceptable": "Staff must work free of abuse",
+                "change_requested": "Keep calls civil",
+                "consequences": "Your contact may be restricted",
+            },
+        )
+        restriction = rs.propose(
+            ctx,
+            {
+                "customer": "C1",
+                "path": "after_warning",
+                "warning": warning.id,
+                "why_necessary": "Abuse continued after the formal warning",
+                "spoc_officer": None,
+                "spoc_kind": "external_worker",
+                "spoc_external_name": "Sam Brown",
+                "spoc_external_role": "Community Mental Health Team Leader",
+                "spoc_external_email": "sam.brown@partner.example",
+                "consent_basis": "Customer agreed in writing",
+                "allowed_channels": ["email", "web_form"],
+            },
+        )
+        rs.record_checks(
+            ctx,
+            restriction.id,
+            {
+                "social_work_known": "yes",
+                "mental_health_client": True,
+                "adjustments_needed": False,
+                "other_services": "none",
+            },
+        )
     with cast.act("senior") as ctx:
         rs.activate(ctx, restriction.id)
-    for body in (fixture_body("django-helpdesk-ticket-created"),
-                 fixture_body("django-helpdesk-followup", assigned_to=int(OTHER))):
+    for body in (
+        fixture_body("django-helpdesk-ticket-created"),
+        fixture_body("django-helpdesk-followup", assigned_to=int(OTHER)),
+    ):
         _post(client, connection_id, body)
     with sessions() as s:
         written = json.dumps([a.payload for a in s.scalars(select(OutboxAction))]).lower()
@@ -176,8 +213,9 @@ def test_external_worker_role_never_reaches_the_ticket(client, cast, connection_
         assert word not in written, word
 
 
-def test_a_councils_own_screen_phrases_from_the_instance_file_escalate_a_contact(settings, cast, connection_id,
-                                                                                  sessions):
+def test_a_councils_own_screen_phrases_from_the_instance_file_escalate_a_contact(
+    settings, cast, connection_id, sessions
+):
     """docs/safeguarding-screen.md: [safeguarding_screen] in contactguard.toml adds to the default screen."""
     from pathlib import Path
 
@@ -188,8 +226,9 @@ def test_a_councils_own_screen_phrases_from_the_instance_file_escalate_a_contact
     instance.mkdir(parents=True, exist_ok=True)
     (instance / "contactguard.toml").write_text('[safeguarding_screen]\nadult_at_risk = ["wander+ ... night"]\n')
     active_restriction(cast)
-    body = fixture_body("django-helpdesk-followup", assigned_to=int(OTHER),
-                        title="My gran keeps wandering off at night again")
+    body = fixture_body(
+        "django-helpdesk-followup", assigned_to=int(OTHER), title="My gran keeps wandering off at night again"
+    )
     app = create_app({"DATABASE_URL": settings["DATABASE_URL"], "INSTANCE_PATH": str(instance), "TESTING": True})
     app.test_client_class = WorkerBesideClient  # the worker, which decides, reads the same instance file
     try:

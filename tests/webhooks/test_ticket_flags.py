@@ -4,6 +4,7 @@ A flagged ticket keeps telling agents the customer is restricted until contactgu
 every way a restriction ends (lifted, withdrawn while under appeal, quashed on appeal, lifted at
 review, lapsed) must queue the removal, and every change of terms must rewrite the arrangement.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -30,8 +31,11 @@ def flagged(cast, client, connection_id, sessions):
 def _later_actions(sessions) -> list[tuple[str, str, dict]]:
     """The actions queued by changes to the restriction (not by the webhook event)."""
     with sessions() as s:
-        rows = s.scalars(select(OutboxAction).where(OutboxAction.event_id.is_(None),
-                                                    OutboxAction.kind != "create_task").order_by(OutboxAction.id))
+        rows = s.scalars(
+            select(OutboxAction)
+            .where(OutboxAction.event_id.is_(None), OutboxAction.kind != "create_task")
+            .order_by(OutboxAction.id)
+        )
         return [(r.ticket_id, r.kind, r.payload) for r in rows]
 
 
@@ -58,8 +62,15 @@ def test_a_quashed_appeal_takes_the_flags_off(flagged, cast, sessions):
     """The customer's appeal succeeded: the restriction is lifted, so is its projection on tickets."""
     _send_restriction_letter(cast, flagged)
     with cast.act("officer") as ctx:
-        appeal = ap.lodge(ctx, {"restriction": flagged, "grounds": "disproportionate", "statement": "Unfair",
-                                "heard_by": email_of("senior2")})
+        appeal = ap.lodge(
+            ctx,
+            {
+                "restriction": flagged,
+                "grounds": "disproportionate",
+                "statement": "Unfair",
+                "heard_by": email_of("senior2"),
+            },
+        )
     with cast.act("senior2") as ctx:
         ap.decide(ctx, appeal.id, {"outcome": "quashed", "reasons": "The restriction was disproportionate"})
     _assert_unflagged(sessions)
@@ -82,14 +93,31 @@ def test_amending_rewrites_the_arrangement_on_the_tickets(flagged, cast, session
 def test_a_varied_appeal_and_an_amending_review_rewrite_the_arrangement(flagged, cast, sessions):
     _send_restriction_letter(cast, flagged)
     with cast.act("officer") as ctx:
-        appeal = ap.lodge(ctx, {"restriction": flagged, "grounds": "disproportionate", "statement": "Unfair",
-                                "heard_by": email_of("senior2")})
+        appeal = ap.lodge(
+            ctx,
+            {
+                "restriction": flagged,
+                "grounds": "disproportionate",
+                "statement": "Unfair",
+                "heard_by": email_of("senior2"),
+            },
+        )
     with cast.act("senior2") as ctx:
-        ap.decide(ctx, appeal.id, {"outcome": "varied", "reasons": "Telephone as well",
-                                   "terms": {"allowed_channels": ["email", "telephone"]}})
+        ap.decide(
+            ctx,
+            appeal.id,
+            {
+                "outcome": "varied",
+                "reasons": "Telephone as well",
+                "terms": {"allowed_channels": ["email", "telephone"]},
+            },
+        )
     with cast.act("senior") as ctx:
-        rv.hold(ctx, flagged, {"outcome": "amend", "reasons": "Letters only from now",
-                               "terms": {"allowed_channels": ["letter"]}})
+        rv.hold(
+            ctx,
+            flagged,
+            {"outcome": "amend", "reasons": "Letters only from now", "terms": {"allowed_channels": ["letter"]}},
+        )
     values = [p["value"] for _, k, p in _later_actions(sessions) if k == "set_flag"]
     assert len(values) == 2
     assert "channels email, telephone" in values[0] and "channels letter;" in values[1]
@@ -108,8 +136,16 @@ def test_when_another_restriction_stays_in_force_its_arrangement_replaces_the_fl
 def test_withdrawing_a_proposal_touches_no_ticket(flagged, cast, sessions):
     """A proposal was never in force: the customer's flags (from the restriction in force) stay."""
     with cast.act("officer") as ctx:
-        proposal = rs.propose(ctx, {"customer": "C1", "path": "serious_threat", "why_necessary": "Threat",
-                                    "spoc_officer": email_of("officer"), "allowed_channels": ["letter"]})
+        proposal = rs.propose(
+            ctx,
+            {
+                "customer": "C1",
+                "path": "serious_threat",
+                "why_necessary": "Threat",
+                "spoc_officer": email_of("officer"),
+                "allowed_channels": ["letter"],
+            },
+        )
         rs.withdraw(ctx, proposal.id, {"reasons": "Not taken forward"})
     assert _later_actions(sessions) == []
 

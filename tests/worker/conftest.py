@@ -1,2 +1,3 @@
 """Fixtures shared with the webhook tests."""
+
 from tests.webhooks.conftest import connection_id  # noqa: F401

@@ -1,4 +1,5 @@
 """The policy's clock: each sweep acts on time, exactly once, whatever restarts or catch-up happen."""
+
 import datetime as dt
 
 import time_machine
@@ -64,25 +65,32 @@ def test_overdue_reviews_escalate_daily_until_held(cast, sessions, settings):
     assert _notices(sessions, "review_overdue") == 2
 
 
-def test_end_date_lapses_the_restriction_removes_flags_and_queues_a_letter(cast, sessions, settings, client,
-                                                                         connection_id):
+def test_end_date_lapses_the_restriction_removes_flags_and_queues_a_letter(
+    cast, sessions, settings, client, connection_id
+):
     """R44 sunset: a restriction lapses at its end date unless renewed with reasons."""
     from tests.webhooks.conftest import fixture_body
 
     rid = _restriction_on(cast, dt.date(2026, 1, 12), ends_on="2026-04-30")
     from tests.helpers import last_outcome
 
-    assert client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")
-                       ).status_code == 200 and last_outcome(sessions) == "flag"
+    assert (
+        client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code
+        == 200
+        and last_outcome(sessions) == "flag"
+    )
     run_sweeps(sessions, settings, today=dt.date(2026, 4, 29))
     assert _state(sessions, rid) == "active"
     run_sweeps(sessions, settings, today=dt.date(2026, 4, 30))
     run_sweeps(sessions, settings, today=dt.date(2026, 5, 1))
     assert _state(sessions, rid) == "lapsed"
     with sessions() as s:
-        removals = [a.kind for a in s.scalars(select(OutboxAction).where(OutboxAction.idempotency_key.like("lapsed:%")))]
-        lifting = s.scalar(select(func.count()).select_from(Letter).where(Letter.kind == "lifting",
-                                                                          Letter.restriction_id == rid))
+        removals = [
+            a.kind for a in s.scalars(select(OutboxAction).where(OutboxAction.idempotency_key.like("lapsed:%")))
+        ]
+        lifting = s.scalar(
+            select(func.count()).select_from(Letter).where(Letter.kind == "lifting", Letter.restriction_id == rid)
+        )
     assert sorted(removals) == ["clear_flag", "remove_tags"]
     assert lifting == 1
 
@@ -97,11 +105,21 @@ def test_hold_until_reviewed_setting_keeps_it_in_force(cast, sessions, settings)
 def test_unconfirmed_interim_action_lapses_after_its_working_days(cast, sessions, settings):
     """R1: an immediate action lapses unless a senior officer confirms it (5 working days, Scottish holidays)."""
     with _at(dt.date(2026, 12, 23)), cast.act("agent") as ctx:
-        incident = inc.record_incident(ctx, {
-            "customer": "C1", "experienced_by": email_of("agent"), "occurred_at": "2026-12-23T09:00:00+00:00",
-            "channel": "in_person", "category": "threat", "description": "Threatened staff at the counter"})
-        interim = rs.record_interim(ctx, {"incident": incident.id, "note": "Asked to leave the building",
-                                          "allowed_channels": ["email", "letter"]})
+        incident = inc.record_incident(
+            ctx,
+            {
+                "customer": "C1",
+                "experienced_by": email_of("agent"),
+                "occurred_at": "2026-12-23T09:00:00+00:00",
+                "channel": "in_person",
+                "category": "threat",
+                "description": "Threatened staff at the counter",
+            },
+        )
+        interim = rs.record_interim(
+            ctx,
+            {"incident": incident.id, "note": "Asked to leave the building", "allowed_channels": ["email", "letter"]},
+        )
     # Working days: 24, 29, 30, 31 Dec, 5 Jan. Not: 25 Dec, 28 Dec (Boxing Day observed), 1 Jan,
     # 4 Jan (Scotland's 2 January holiday, observed), or the weekends.
     assert interim.confirm_by == dt.date(2027, 1, 5)
@@ -116,8 +134,10 @@ def test_late_appeal_decision_is_alerted_daily(cast, sessions, settings):
 
     rid = _restriction_on(cast, dt.date(2026, 1, 12))
     with _at(dt.date(2026, 1, 14)), cast.act("officer") as ctx:
-        appeal = ap.lodge(ctx, {"restriction": rid, "grounds": "disproportionate", "statement": "Unfair",
-                                "heard_by": email_of("senior2")})
+        appeal = ap.lodge(
+            ctx,
+            {"restriction": rid, "grounds": "disproportionate", "statement": "Unfair", "heard_by": email_of("senior2")},
+        )
     due = appeal.decision_due
     run_sweeps(sessions, settings, today=due)
     assert _notices(sessions, "appeal_late") == 0
@@ -169,7 +189,8 @@ def test_an_unused_appeal_window_is_recorded_as_closed_once(cast, sessions, sett
 
 
 def test_each_sweep_pass_leaves_a_heartbeat_for_the_no_sweep_alert(sessions, settings):
-    """/metrics' contactguard_sweep_last_run_timestamp_seconds (and its 'no sweep for 30 minutes' alert) reads this row."""
+    """/metrics' contactguard_sweep_last_run_timestamp_seconds (and its 'no sweep for 30 minutes' alert)
+    reads this row."""
     from plugin.models import WorkerHeartbeat
 
     with time_machine.travel(dt.datetime(2026, 7, 6, 9, 0, tzinfo=dt.timezone.utc), tick=False):
@@ -193,8 +214,10 @@ def test_no_overdue_escalation_while_an_appeal_is_heard_and_again_once_it_is_dec
         letter = ctx.session.scalar(select(Letter.id).where(Letter.restriction_id == rid))
         lt.mark_sent(ctx, letter, {"method": "email"})
     with _at(dt.date(2026, 1, 14)), cast.act("officer") as ctx:
-        appeal = ap.lodge(ctx, {"restriction": rid, "grounds": "disproportionate", "statement": "Unfair",
-                                "heard_by": email_of("senior2")})
+        appeal = ap.lodge(
+            ctx,
+            {"restriction": rid, "grounds": "disproportionate", "statement": "Unfair", "heard_by": email_of("senior2")},
+        )
     assert _state(sessions, rid) == "under_appeal"
     for day in (dt.date(2026, 2, 17), dt.date(2026, 2, 18)):
         run_sweeps(sessions, settings, today=day)

@@ -3,6 +3,7 @@
 The assertions are about what wakes the worker (committed work, and nothing else), never about
 how fast: the speed is measured by `make bench` (time_to_flag_p99_ms).
 """
+
 import threading
 
 import pytest
@@ -32,24 +33,37 @@ def _listening(waker) -> None:
 def test_a_restricted_contact_committed_by_the_webhook_wakes_the_worker(waker, app, client, cast, connection_id):
     active_restriction(cast)
     _listening(waker)
-    assert client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+    assert (
+        client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code
+        == 200
+    )
     assert waker.wait(NEVER) is True, "woken by the committed outbox actions"
     assert waker.wait(0.2) is False, "one wake-up for one delivery: the rest were swallowed with it"
 
 
 @pytest.mark.postgres_only
-def test_every_stored_event_wakes_the_worker_and_a_rolled_back_write_wakes_no_one(waker, app, cast, connection_id,
-                                                                                 sessions):
+def test_every_stored_event_wakes_the_worker_and_a_rolled_back_write_wakes_no_one(
+    waker, app, cast, connection_id, sessions
+):
     """Issue 12: the webhook only stores the event; the worker must wake to decide it, restricted or not."""
     from plugin.models import OutboxAction
 
     plain = app.test_client()  # no decision step beside it: the stored event alone must wake the worker
     _listening(waker)
-    assert plain.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+    assert (
+        plain.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+    )
     assert waker.wait(NEVER) is True, "an unrestricted customer's event is decided by the worker too"
     with sessions() as session, session.begin():
-        session.add(OutboxAction(connection_id=connection_id, ticket_id="1", kind="add_note", payload={},
-                                 idempotency_key="never-committed"))
+        session.add(
+            OutboxAction(
+                connection_id=connection_id,
+                ticket_id="1",
+                kind="add_note",
+                payload={},
+                idempotency_key="never-committed",
+            )
+        )
         session.flush()
         session.rollback()
     assert waker.wait(0.5) is False, "nothing committed: no one woken"
@@ -62,7 +76,10 @@ def test_a_lost_listening_connection_falls_back_to_polling_and_listens_again(wak
     assert waker.wait(0.05) is False, "no error: it polls"
     active_restriction(cast)
     _listening(waker)
-    assert client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+    assert (
+        client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code
+        == 200
+    )
     assert waker.wait(NEVER) is True
 
 
@@ -71,8 +88,9 @@ def test_the_wait_ends_at_once_when_the_worker_is_stopping_and_sqlite_just_polls
     waker = Waker(settings["DATABASE_URL"], stop)
     try:
         assert waker.wait(0.01) is False
-        assert (waker.connection is None) == settings["DATABASE_URL"].startswith("sqlite"), \
+        assert (waker.connection is None) == settings["DATABASE_URL"].startswith("sqlite"), (
             "SQLite has no notifications: nothing to listen on"
+        )
         stop.set()
         assert waker.wait(NEVER) is False, "returns at once when the worker is stopping"
     finally:

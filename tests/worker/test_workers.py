@@ -1,4 +1,5 @@
 """Several workers: one scheduler elected by a PostgreSQL advisory lock; concurrent sweeps act once."""
+
 import datetime as dt
 import threading
 
@@ -83,8 +84,12 @@ def test_the_migration_drops_an_old_job_store_with_its_pickled_settings(tmp_path
     migrate.upgrade(url, "0005")
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE apscheduler_jobs (id VARCHAR(191) PRIMARY KEY, next_run_time FLOAT, "
-                          "job_state BLOB NOT NULL)"))
+        conn.execute(
+            text(
+                "CREATE TABLE apscheduler_jobs (id VARCHAR(191) PRIMARY KEY, next_run_time FLOAT, "
+                "job_state BLOB NOT NULL)"
+            )
+        )
     migrate.upgrade(url)
     assert "apscheduler_jobs" not in inspect(engine).get_table_names()
     engine.dispose()

@@ -1,5 +1,6 @@
 """A year of simulated operation: every review held or escalated on time, every lapse removes its flags,
 nothing done twice, and `contactguard reviews --overdue` shows exactly what is overdue (issue 5)."""
+
 import datetime as dt
 import json
 
@@ -30,8 +31,14 @@ def _setup(cast, connection_id):
     for n in range(CUSTOMERS):
         ref = f"Y{n:04d}"
         with cast.act("officer") as ctx:
-            reg.add_customer(ctx, {"reference": ref, "name": f"Customer {n}",
-                                   "identities": [{"kind": "email", "value": f"y{n}@example.com"}]})
+            reg.add_customer(
+                ctx,
+                {
+                    "reference": ref,
+                    "name": f"Customer {n}",
+                    "identities": [{"kind": "email", "value": f"y{n}@example.com"}],
+                },
+            )
         review_due = START + dt.timedelta(days=20 + (n * 7) % 330)
         ends_on = START + dt.timedelta(days=60 + (n * 11) % 300) if n % 4 == 0 else None
         if ends_on:
@@ -45,8 +52,16 @@ def _setup(cast, connection_id):
         if n % 3 == 0:
             with _at(START), cast.act() as ctx:
                 connection = ctx.session.get(Connection, connection_id)
-                ingest(ctx, connection, InboundEvent(delivery_key=f"t{n}", event_type="ticket.created",
-                                                     ticket_id=str(1000 + n), emails=(f"y{n}@example.com",)))
+                ingest(
+                    ctx,
+                    connection,
+                    InboundEvent(
+                        delivery_key=f"t{n}",
+                        event_type="ticket.created",
+                        ticket_id=str(1000 + n),
+                        emails=(f"y{n}@example.com",),
+                    ),
+                )
     return plan
 
 
@@ -64,16 +79,24 @@ def test_a_year_of_operation(cast, sessions, settings, connection_id, runner):
                         next_due = day + dt.timedelta(days=400)
                         if p["ends_on"]:
                             next_due = min(next_due, p["ends_on"])
-                        rv.hold(ctx, rid, {"outcome": "continue", "reasons": "Reviewed: behaviour unchanged",
-                                           "next_review_due": next_due.isoformat()})
+                        rv.hold(
+                            ctx,
+                            rid,
+                            {
+                                "outcome": "continue",
+                                "reasons": "Reviewed: behaviour unchanged",
+                                "next_review_due": next_due.isoformat(),
+                            },
+                        )
                         held[rid] = day
         day += dt.timedelta(days=1)
 
     with sessions() as s:
         notices = s.execute(select(ClockNotice.kind, ClockNotice.subject_id, ClockNotice.key)).all()
         states = {r.id: (r.state, r.review_due) for r in s.scalars(select(Restriction))}
-        lapse_actions = s.execute(select(OutboxAction.ticket_id, OutboxAction.kind)
-                                  .where(OutboxAction.idempotency_key.like("lapsed:%"))).all()
+        lapse_actions = s.execute(
+            select(OutboxAction.ticket_id, OutboxAction.kind).where(OutboxAction.idempotency_key.like("lapsed:%"))
+        ).all()
     by = {}
     for kind, subject, key in notices:
         by.setdefault((kind, subject), []).append(key)
@@ -92,11 +115,14 @@ def test_a_year_of_operation(cast, sessions, settings, connection_id, runner):
             assert ("review_overdue", rid) not in by, "held on time: never escalated"
             assert held[rid] == p["review_due"]
         if p["review_due"] - START > dt.timedelta(days=30) and (not lapsed_on or lapsed_on > p["review_due"]):
-            first_review = [k for k in by.get(("review_reminder", rid), []) if k.startswith(p["review_due"].isoformat())]
+            first_review = [
+                k for k in by.get(("review_reminder", rid), []) if k.startswith(p["review_due"].isoformat())
+            ]
             assert len(first_review) == 2, f"{rid}: one reminder at 30 and one at 7 days"
 
-    flagged_lapsed = {str(1000 + p["n"]) for rid, p in plan.items()
-                      if p["flagged"] and p["ends_on"] and p["ends_on"] <= end}
+    flagged_lapsed = {
+        str(1000 + p["n"]) for rid, p in plan.items() if p["flagged"] and p["ends_on"] and p["ends_on"] <= end
+    }
     assert flagged_lapsed, "the simulation must include flagged tickets whose restriction lapsed"
     assert sorted(lapse_actions) == sorted((t, k) for t in flagged_lapsed for k in ("clear_flag", "remove_tags"))
     assert len(notices) == len(set(notices)), "no act recorded twice"

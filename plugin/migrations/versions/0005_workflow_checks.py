@@ -4,9 +4,9 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-25 10:00:00.000000
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0005'
 down_revision = '0004'
@@ -23,8 +23,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('window_closes_on', sa.Date(), nullable=True))
     # Before this revision a late appeal was known only by its recorded reason (and audited so).
     appeals = sa.table('appeals', sa.column('late', sa.Boolean()), sa.column('late_reason', sa.Text()))
-    op.execute(appeals.update().where(appeals.c.late_reason.isnot(None), appeals.c.late_reason != '')
-               .values(late=True))
+    op.execute(appeals.update().where(appeals.c.late_reason.isnot(None), appeals.c.late_reason != '').values(late=True))
     with op.batch_alter_table('letters', schema=None) as batch_op:
         batch_op.add_column(sa.Column('decided_on', sa.Date(), nullable=True))
 

@@ -7,6 +7,7 @@ Create Date: 2026-11-28 19:00:00
 Existing entries are chained in id order, as they stand now: the chain proves nothing about what
 happened to them before this revision.
 """
+
 import datetime as dt
 
 import sqlalchemy as sa
@@ -28,15 +29,21 @@ APPEND_ONLY_SQLITE = [
 ]
 
 
-def _entries() -> sa.Table:
+def _entries() -> sa.TableClause:
     """audit_entries as this revision sees it, with the types that read `at` and `details` back."""
     return sa.table(
         'audit_entries',
-        sa.column('id', sa.Integer()), sa.column('at', plugin.models.base.UTCDateTime()),
-        sa.column('actor', sa.String()), sa.column('actor_officer_id', sa.Integer()),
-        sa.column('action', sa.String()), sa.column('entity_type', sa.String()),
-        sa.column('entity_id', sa.Integer()), sa.column('customer_id', sa.Integer()),
-        sa.column('details', sa.JSON()), sa.column('prev_hash', sa.String()), sa.column('hash', sa.String()),
+        sa.column('id', sa.Integer()),
+        sa.column('at', plugin.models.base.UTCDateTime()),
+        sa.column('actor', sa.String()),
+        sa.column('actor_officer_id', sa.Integer()),
+        sa.column('action', sa.String()),
+        sa.column('entity_type', sa.String()),
+        sa.column('entity_id', sa.Integer()),
+        sa.column('customer_id', sa.Integer()),
+        sa.column('details', sa.JSON()),
+        sa.column('prev_hash', sa.String()),
+        sa.column('hash', sa.String()),
     )
 
 
@@ -62,12 +69,13 @@ def _triggers_on(sqlite: bool) -> None:
 def upgrade() -> None:
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
-    op.create_table('audit_head',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('entries', sa.Integer(), nullable=False),
-    sa.Column('last_hash', sa.String(length=64), nullable=False),
-    sa.Column('updated_at', plugin.models.base.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
+    op.create_table(
+        'audit_head',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('entries', sa.Integer(), nullable=False),
+        sa.Column('last_hash', sa.String(length=64), nullable=False),
+        sa.Column('updated_at', plugin.models.base.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head')),
     )
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
@@ -77,14 +85,31 @@ def upgrade() -> None:
     table = _entries()
     last, count = GENESIS, 0
     for row in bind.execute(sa.select(table).order_by(table.c.id)).all():
-        new = entry_hash(last, row.at, row.actor, row.actor_officer_id, row.action, row.entity_type,
-                         row.entity_id, row.customer_id, row.details)
+        new = entry_hash(
+            last,
+            row.at,
+            row.actor,
+            row.actor_officer_id,
+            row.action,
+            row.entity_type,
+            row.entity_id,
+            row.customer_id,
+            row.details,
+        )
         bind.execute(table.update().where(table.c.id == row.id).values(prev_hash=last, hash=new))
         last, count = new, count + 1
     if count:
-        bind.execute(sa.table('audit_head', sa.column('id'), sa.column('entries'), sa.column('last_hash'),
-                              sa.column('updated_at', plugin.models.base.UTCDateTime())).insert().values(
-            id=HEAD_ID, entries=count, last_hash=last, updated_at=dt.datetime.now(dt.timezone.utc)))
+        bind.execute(
+            sa.table(
+                'audit_head',
+                sa.column('id'),
+                sa.column('entries'),
+                sa.column('last_hash'),
+                sa.column('updated_at', plugin.models.base.UTCDateTime()),
+            )
+            .insert()
+            .values(id=HEAD_ID, entries=count, last_hash=last, updated_at=dt.datetime.now(dt.timezone.utc))
+        )
 
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.alter_column('prev_hash', existing_type=sa.String(length=64), nullable=False)

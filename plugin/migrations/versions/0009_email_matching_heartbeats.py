@@ -4,6 +4,7 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-30 10:00:00
 """
+
 import logging
 import os
 
@@ -30,10 +31,12 @@ def upgrade() -> None:
     if changed or left:
         log.info("e-mail identities re-normalised for EMAIL_MATCHING=%s: %d changed, %d left", mode, changed, left)
     # When the elected worker last finished a sweep pass: /metrics shows it, an alert fires when it stops.
-    op.create_table('worker_heartbeats',
-                    sa.Column('name', sa.String(length=32), nullable=False),
-                    sa.Column('at', sa.DateTime(), nullable=False),
-                    sa.PrimaryKeyConstraint('name', name=op.f('pk_worker_heartbeats')))
+    op.create_table(
+        'worker_heartbeats',
+        sa.Column('name', sa.String(length=32), nullable=False),
+        sa.Column('at', sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('name', name=op.f('pk_worker_heartbeats')),
+    )
 
 
 def downgrade() -> None:

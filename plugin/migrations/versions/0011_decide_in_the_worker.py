@@ -4,6 +4,7 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-29 03:00:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -27,14 +28,21 @@ def upgrade() -> None:
     # (addresses, subject, text: what the decision needs) wait here, and are cleared once it is decided.
     with op.batch_alter_table('webhook_events') as batch:
         batch.add_column(sa.Column('inbound', sa.JSON(), nullable=True))
-    op.create_index('ix_webhook_events_pending', 'webhook_events', ['id'],
-                    postgresql_where=sa.text("outcome = 'pending'"), sqlite_where=sa.text("outcome = 'pending'"))
+    op.create_index(
+        'ix_webhook_events_pending',
+        'webhook_events',
+        ['id'],
+        postgresql_where=sa.text("outcome = 'pending'"),
+        sqlite_where=sa.text("outcome = 'pending'"),
+    )
     if op.get_bind().dialect.name == 'postgresql':
         # Every stored event and every queued helpdesk action wakes the workers at commit (plugin/worker/wakeup.py).
         op.execute(NOTIFY_FUNCTION)
         for table in ('webhook_events', 'outbox_actions'):
-            op.execute(f"CREATE TRIGGER {table}_wake_workers AFTER INSERT ON {table} "
-                       "FOR EACH STATEMENT EXECUTE FUNCTION contactguard_notify_work()")
+            op.execute(
+                f"CREATE TRIGGER {table}_wake_workers AFTER INSERT ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION contactguard_notify_work()"
+            )
 
 
 def downgrade() -> None:

@@ -5,6 +5,7 @@ Every request needs a signed-in officer or an `Authorization: Bearer <token>` (4
 endpoint allows (403 otherwise). Every error, including 404, 405 and 422, is the envelope
 `{"code", "status", "message", "errors"}`. `init_app(app)` is the one line `create_app` calls.
 """
+
 from __future__ import annotations
 
 from importlib import metadata
@@ -20,9 +21,14 @@ from .schemas import ErrorEnvelope, When
 
 PREFIX = "/api/v1"
 RESOURCES = (connections, officers, customers, incidents, restrictions, appeals, reviews, letters, operations, due)
-BEARER = {"type": "http", "scheme": "bearer", "description": (
-    "A personal API token (see docs/api.md), sent as `Authorization: Bearer <token>`. "
-    "A signed-in browser session works too.")}
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": (
+        "A personal API token (see docs/api.md), sent as `Authorization: Bearer <token>`. "
+        "A signed-in browser session works too."
+    ),
+}
 
 
 class ContactguardApi(Api):
@@ -36,11 +42,15 @@ class ContactguardApi(Api):
 
 def init_app(app) -> ContactguardApi:
     """Mount the API at /api/v1 with its OpenAPI document; called once from create_app."""
-    app.config.update({
-        "API_TITLE": "contactguard", "API_VERSION": _version(), "OPENAPI_VERSION": "3.0.3",
-        "OPENAPI_URL_PREFIX": None,  # served by our own guarded route below, never with a UI
-        "API_SPEC_OPTIONS": {"security": [{"bearerAuth": []}], "info": {"description": __doc__}},
-    })
+    app.config.update(
+        {
+            "API_TITLE": "contactguard",
+            "API_VERSION": _version(),
+            "OPENAPI_VERSION": "3.0.3",
+            "OPENAPI_URL_PREFIX": None,  # served by our own guarded route below, never with a UI
+            "API_SPEC_OPTIONS": {"security": [{"bearerAuth": []}], "info": {"description": __doc__}},
+        }
+    )
     app.url_map.converters["id"] = RecordId
     api = ContactguardApi(app)
     api.register_converter(RecordId, record_id_schema)
@@ -76,12 +86,15 @@ def _meta_blueprint(api: ContactguardApi) -> Blueprint:
             _api_routes().bind("localhost").match(request.path, method=request.method)
         except MethodNotAllowed as exc:
             allowed = sorted(set(exc.valid_methods or ()) - {"HEAD", "OPTIONS"})
-            raise MethodNotAllowed(exc.valid_methods, description=(
-                f"{request.path} does not accept {request.method}; it accepts {', '.join(allowed)}")) from None
+            raise MethodNotAllowed(
+                exc.valid_methods,
+                description=(f"{request.path} does not accept {request.method}; it accepts {', '.join(allowed)}"),
+            ) from None
         except NotFound:
             pass
-        raise NotFound(f"no endpoint {request.method} {request.path}; the endpoints are listed in "
-                       f"{PREFIX}/openapi.json")
+        raise NotFound(
+            f"no endpoint {request.method} {request.path}; the endpoints are listed in {PREFIX}/openapi.json"
+        )
 
     meta.add_url_rule("/openapi.json", "openapi", openapi_document, methods=["GET"])
     for path in ("", "/", "/<path:rest>"):
@@ -96,10 +109,13 @@ def _api_routes() -> Map:
     """The API's own rules, to tell 'wrong method' (405) from 'no such path' (404)."""
     routes = current_app.extensions.get("contactguard.api_routes")
     if routes is None:
-        routes = Map([Rule(rule.rule, endpoint=rule.endpoint, methods=rule.methods)
-                      for rule in current_app.url_map.iter_rules()
-                      if rule.rule.startswith(PREFIX) and rule.endpoint != "api.not_routed"],
-                     converters={"id": RecordId})
+        routes = Map(
+            [
+                Rule(rule.rule, endpoint=rule.endpoint, methods=rule.methods)
+                for rule in current_app.url_map.iter_rules()
+                if rule.rule.startswith(PREFIX) and rule.endpoint != "api.not_routed"
+            ],
+            converters={"id": RecordId},
+        )
         current_app.extensions["contactguard.api_routes"] = routes
     return routes
-

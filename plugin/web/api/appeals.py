@@ -1,5 +1,6 @@
 """Appeals against restrictions and (factual inaccuracy only) warnings: lodged in time, heard by an uninvolved
 senior officer, decided with reasons (R35-R38)."""
+
 from __future__ import annotations
 
 from marshmallow import fields

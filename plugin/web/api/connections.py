@@ -1,4 +1,5 @@
 """Helpdesk connections (admins): list and show with secrets masked, add (tested first), deactivate, rotate-url."""
+
 from __future__ import annotations
 
 from ...services import connections as conns
@@ -24,8 +25,14 @@ def list_connections(ctx):
 def add_connection(ctx, _checked):
     """Register a helpdesk: the helpdesk is called with the credentials first unless `test` is false."""
     data = body()
-    c = conns.add(ctx, data["adapter"], data["name"], data.get("settings") or {}, data.get("secrets") or {},
-                  test=data.get("test", True))
+    c = conns.add(
+        ctx,
+        data["adapter"],
+        data["name"],
+        data.get("settings") or {},
+        data.get("secrets") or {},
+        test=data.get("test", True),
+    )
     return conns.describe(ctx, c)
 
 

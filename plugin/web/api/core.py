@@ -5,6 +5,7 @@ must carry a valid actor (401 otherwise) whose role the view names with `@acting
 a view that names no role is refused to everyone, so a forgotten declaration fails closed. The view then
 runs in one transaction as that actor, exactly as a CLI command does, and returns plain data.
 """
+
 from __future__ import annotations
 
 import functools
@@ -50,6 +51,7 @@ def record_id_schema(_converter) -> dict:
 
 def acting(roles):
     """Declare the roles that may call a view, and run it in one transaction with a Context first argument."""
+
     def decorate(view):
         @functools.wraps(view)
         def run(*args, **kwargs):
@@ -58,8 +60,10 @@ def acting(roles):
                 result = view(ctx, *args, **kwargs)
                 session.flush()
             return result
+
         run.allowed_roles = frozenset(roles)
         return run
+
     return decorate
 
 

@@ -2,6 +2,7 @@
 
 Reading a customer is audited (`register.read`), as it is on the CLI.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -16,8 +17,11 @@ from .core import ALL_ROLES, OFFICERS, READERS, ApiBlueprint, acting, audit_read
 from .queries import SearchQuery
 from .schemas import CustomerOut, CustomerViewOut, IdentityOut, IncidentOut
 
-bp = ApiBlueprint("customers", __name__, description="Customers on the register and the identities that "
-                  "recognise them; each role sees what it needs (R50).")
+bp = ApiBlueprint(
+    "customers",
+    __name__,
+    description="Customers on the register and the identities that recognise them; each role sees what it needs (R50).",
+)
 
 
 @bp.route("/customers", methods=["GET"])

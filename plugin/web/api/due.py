@@ -1,4 +1,5 @@
 """What needs someone's attention, scoped by role: the dashboard's data (plugin/services/dashboard.py)."""
+
 from __future__ import annotations
 
 from ...services import dashboard

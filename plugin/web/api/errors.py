@@ -4,6 +4,7 @@ Service refusals keep their code, message and field-keyed errors (policy refusal
 e.g. `[R12]`). A refusal for the actor's role (R2: only a senior officer may ...) is a 403, as is every
 role failure. Handlers are registered on the API's blueprints only: the webhook receiver keeps its own.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,9 +17,18 @@ from ...services.errors import Refused, ServiceError
 
 log = logging.getLogger(__name__)
 
-CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-         422: "invalid_input", 500: "internal_error"}
+CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    500: "internal_error",
+}
 
 
 class Unauthenticated(ServiceError):
@@ -38,8 +48,9 @@ class WrongRole(ServiceError):
     code = "forbidden"
 
     def __init__(self, role):
-        super().__init__(f"your role ({role.value}) may not {request.method} {request.path}",
-                         errors={"role": [role.value]})
+        super().__init__(
+            f"your role ({role.value}) may not {request.method} {request.path}", errors={"role": [role.value]}
+        )
 
 
 def envelope(status: int, code: str, message: str, errors=None, headers=None):
@@ -70,8 +81,9 @@ def _http_error(exc: HTTPException):
     else:
         message = data.get("message") or exc.description or exc.name
     headers = dict(data.get("headers") or {})
-    if status == 405 and getattr(exc, "valid_methods", None):
-        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    allowed = getattr(exc, "valid_methods", None)  # MethodNotAllowed only
+    if status == 405 and allowed:
+        headers["Allow"] = ", ".join(sorted(allowed))
     return envelope(status, CODES.get(status, exc.name.lower().replace(" ", "_")), message, errors, headers)
 
 

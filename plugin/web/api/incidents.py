@@ -1,4 +1,5 @@
 """Incidents staff experienced, and formal warnings resting on them (R1, R3, R4, R51)."""
+
 from __future__ import annotations
 
 from ... import present

@@ -1,4 +1,5 @@
 """Letters queued by decisions, and recording how each went: its deemed receipt starts any appeal window (R41)."""
+
 from __future__ import annotations
 
 from ...cli.workflow import _letter_data as letter_data

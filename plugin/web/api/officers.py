@@ -1,4 +1,5 @@
 """Officers and their absences: everyone on staff may list officers; only admins change them."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

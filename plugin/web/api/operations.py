@@ -1,11 +1,11 @@
 """What the webhooks decided, the helpdesk actions waiting or given up on, and the audit trail (admins)."""
+
 from __future__ import annotations
 
 from flask import current_app
 
 from ...cli.connections import _action_row as action_row
-from ...services import audit
-from ...services import events
+from ...services import audit, events
 from ...services.errors import InvalidInput, NotFound
 from ...services.lookup import customer_by_ref
 from ...worker import outbox
@@ -22,8 +22,9 @@ bp = ApiBlueprint("operations", __name__, description="Webhook decisions, the ou
 @acting(ADMIN)
 def recent_events(ctx, query):
     """Recent webhook decisions, newest first: when, which ticket, the outcome and the reason."""
-    return events.recent(ctx, connection_id=query["connection"], outcome=query["outcome"], ticket=query["ticket"],
-                         limit=query["limit"])
+    return events.recent(
+        ctx, connection_id=query["connection"], outcome=query["outcome"], ticket=query["ticket"], limit=query["limit"]
+    )
 
 
 @bp.route("/outbox/pending", methods=["GET"])
@@ -61,9 +62,20 @@ def audit_entries(ctx, query):
     """Audit entries newest first (identifiers and codes, never content); `before` pages back."""
     customer_id = customer_by_ref(ctx, query["customer"]).id if query["customer"] else None
     rows = audit.entries(ctx, customer_id=customer_id, before_id=query["before"], limit=query["limit"])
-    return [{"id": e.id, "at": e.at, "actor": e.actor, "actor_officer_id": e.actor_officer_id, "action": e.action,
-             "entity_type": e.entity_type, "entity_id": e.entity_id, "customer_id": e.customer_id,
-             "details": e.details} for e in rows]
+    return [
+        {
+            "id": e.id,
+            "at": e.at,
+            "actor": e.actor,
+            "actor_officer_id": e.actor_officer_id,
+            "action": e.action,
+            "entity_type": e.entity_type,
+            "entity_id": e.entity_id,
+            "customer_id": e.customer_id,
+            "details": e.details,
+        }
+        for e in rows
+    ]
 
 
 @bp.route("/audit/verify", methods=["GET"])

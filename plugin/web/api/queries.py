@@ -3,6 +3,7 @@
 Everything else a person sends uses the input schemas of plugin/schemas.py directly. Query strings
 refuse unknown parameters, as the input schemas refuse unknown fields.
 """
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -25,8 +26,10 @@ class ConnectionRequest(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     settings = fields.Dict(load_default=dict)
     secrets = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
-    test = fields.Boolean(load_default=True, metadata={
-        "description": "call the helpdesk with the credentials before saving (admins may turn it off)"})
+    test = fields.Boolean(
+        load_default=True,
+        metadata={"description": "call the helpdesk with the credentials before saving (admins may turn it off)"},
+    )
 
 
 class Query(Schema):
@@ -35,8 +38,11 @@ class Query(Schema):
 
 
 class SearchQuery(Query):
-    q = fields.String(required=True, validate=validate.Length(1, 200),
-                      metadata={"description": "part of a reference, name, e-mail or phone"})
+    q = fields.String(
+        required=True,
+        validate=validate.Length(1, 200),
+        metadata={"description": "part of a reference, name, e-mail or phone"},
+    )
 
 
 class StateQuery(Query):
@@ -70,8 +76,11 @@ class PendingQuery(Query):
 
 class AuditQuery(Query):
     customer = fields.String(load_default=None, metadata={"description": "a customer's reference"})
-    before = fields.Integer(load_default=None, validate=validate.Range(min=1),
-                            metadata={"description": "entries older than this id (paging)"})
+    before = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "entries older than this id (paging)"},
+    )
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
 
 

@@ -1,5 +1,6 @@
 """Restrictions: propose (with the checks), record checks, activate, interim actions and their confirmation,
 amend, lift, withdraw, list and show. Every rule is the service layer's (plugin/services/restrictions.py)."""
+
 from __future__ import annotations
 
 from ...cli.workflow import _restriction_data as restriction_data
@@ -65,11 +66,16 @@ def amend(ctx, _checked, restriction_id):
 def record_checks(ctx, _checked, restriction_id):
     """Record the pre-restriction checks: Social Work Services, adjustments, other services (R9)."""
     row = rs.record_checks(ctx, restriction_id, body())
-    return {"restriction": restriction_id, "social_work_known": row.social_work_known,
-            "social_work_enquiry_to": row.social_work_enquiry_to,
-            "social_work_enquired_on": row.social_work_enquired_on, "mental_health_client": row.mental_health_client,
-            "adjustments_needed": row.adjustments_needed, "adjustments": list(row.adjustments or []),
-            "other_services": row.other_services}
+    return {
+        "restriction": restriction_id,
+        "social_work_known": row.social_work_known,
+        "social_work_enquiry_to": row.social_work_enquiry_to,
+        "social_work_enquired_on": row.social_work_enquired_on,
+        "mental_health_client": row.mental_health_client,
+        "adjustments_needed": row.adjustments_needed,
+        "adjustments": list(row.adjustments or []),
+        "other_services": row.other_services,
+    }
 
 
 @bp.route("/restrictions/<id:restriction_id>/activate", methods=["POST"])

@@ -1,4 +1,5 @@
 """Reviews: those falling due (or overdue), and a senior officer's outcome: continue, amend or lift (R42-R47)."""
+
 from __future__ import annotations
 
 from ... import present

@@ -3,12 +3,12 @@
 Requests use the input schemas people already type through the CLI (plugin/schemas.py); these are the
 replies, built from the same plain dictionaries the CLI prints with `--json`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
 from marshmallow import Schema, fields
-
 
 
 class When(fields.Field):
@@ -37,6 +37,7 @@ def objects(**kw):
 
 
 # -- people -------------------------------------------------------------------------------
+
 
 class HelpdeskIdOut(Schema):
     connection = text()
@@ -95,6 +96,7 @@ class CustomerViewOut(CustomerOut):
 
 
 # -- the workflow ---------------------------------------------------------------------------
+
 
 class IncidentOut(Schema):
     id = fields.Integer()
@@ -206,6 +208,7 @@ class ReviewOut(Schema):
 
 
 # -- administration ---------------------------------------------------------------------------
+
 
 class ConnectionOut(Schema):
     id = fields.String()

@@ -1,4 +1,5 @@
 """django-helpdesk parsing: one test per fixture, plus the cases that matter for loops and staff replies."""
+
 import datetime as dt
 import json
 from pathlib import Path
@@ -36,11 +37,14 @@ def test_followup_fixture():
     assert event.text.startswith("Following up")
 
 
-@pytest.mark.parametrize("change, reason", [
-    ({"comment": "note\n\n[contactguard] ref abc"}, "our own note"),
-    ({"user": 4}, "follow-up by staff"),
-    ({"public": False}, "internal follow-up"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"comment": "note\n\n[contactguard] ref abc"}, "our own note"),
+        ({"user": 4}, "follow-up by staff"),
+        ({"public": False}, "internal follow-up"),
+    ],
+)
 def test_followups_that_are_not_customer_contacts_are_ignored(change, reason):
     body = json.loads(_raw("django-helpdesk-followup"))
     body["ticket"]["followup_set"][-1].update(change)
@@ -81,9 +85,15 @@ PUBLIC_LOGGED_IN = {"user": 9, "title": "Ticket Opened Via Web", "message_id": N
 EMAIL = {"user": None, "title": "E-Mail Received from jane.customer@example.com", "message_id": "<a1@mail.example>"}
 
 
-@pytest.mark.parametrize("first, channel", [
-    (STAFF_OR_API, None), (PUBLIC_ANONYMOUS, "web_form"), (PUBLIC_LOGGED_IN, "web_form"), (EMAIL, "email"),
-])
+@pytest.mark.parametrize(
+    "first, channel",
+    [
+        (STAFF_OR_API, None),
+        (PUBLIC_ANONYMOUS, "web_form"),
+        (PUBLIC_LOGGED_IN, "web_form"),
+        (EMAIL, "email"),
+    ],
+)
 def test_a_new_tickets_channel_by_default_comes_from_how_django_helpdesk_recorded_it(first, channel):
     (event,) = ADAPTER.parse(_new_ticket_with(first), {}, {})
     assert event.channel == channel, "staff-entered and API tickets are not judged on channel by default"
@@ -102,10 +112,13 @@ def test_a_followup_imported_from_email_is_email_whatever_the_ticket_was():
     assert event.channel == "email"
 
 
-@pytest.mark.parametrize("channel_map, message", [
-    ({"staff": "fax"}, "unknown channel fax"),
-    ({"phone": "telephone"}, "unknown source phone"),
-])
+@pytest.mark.parametrize(
+    "channel_map, message",
+    [
+        ({"staff": "fax"}, "unknown channel fax"),
+        ({"phone": "telephone"}, "unknown source phone"),
+    ],
+)
 def test_the_channel_map_is_checked_against_the_channel_vocabulary_at_set_up(channel_map, message):
     from marshmallow import ValidationError
 
@@ -113,7 +126,8 @@ def test_the_channel_map_is_checked_against_the_channel_vocabulary_at_set_up(cha
 
     with pytest.raises(ValidationError, match=message):
         Settings().load({"base_url": "http://helpdesk.test/helpdesk/api/", "channel_map": channel_map})
-    loaded = Settings().load({"base_url": "http://helpdesk.test/helpdesk/api/",
-                              "channel_map": {"staff": "telephone", "public_form": None}})
+    loaded = Settings().load(
+        {"base_url": "http://helpdesk.test/helpdesk/api/", "channel_map": {"staff": "telephone", "public_form": None}}
+    )
     assert loaded["channel_map"] == {"staff": "telephone", "public_form": None}
     assert loaded["task_priority"] == 3 and loaded["cleared_value"] == "-"

@@ -1,4 +1,5 @@
 """Freshdesk's declaration for the contract suite."""
+
 import base64
 
 from tests.adapters.contract import Call, ContractSpec, Outbound
@@ -16,8 +17,11 @@ def _basic(raw, secrets, now):
 SPEC = ContractSpec(
     key="freshdesk",
     settings={"domain": "council", "restriction_field": "cf_contact_restriction"},
-    secrets={"api_key": "fd-api-key-0123456789", "webhook_username": "contactguard",
-             "webhook_password": "a-long-webhook-password-01"},
+    secrets={
+        "api_key": "fd-api-key-0123456789",
+        "webhook_username": "contactguard",
+        "webhook_password": "a-long-webhook-password-01",
+    },
     invalid_settings={"domain": "council.example.com"},
     invalid_field="domain",
     fixtures={"freshdesk-ticket-created": "ticket.created", "freshdesk-customer-reply": "ticket.customer_reply"},
@@ -27,20 +31,32 @@ SPEC = ContractSpec(
     signs_body=False,
     ticket_id="11",
     outbound=(
-        Outbound({"kind": "add_tags", "tags": ["cg-restricted"]},
-                 (Call("GET", TICKET, reply={"id": 11, "tags": ["claims"]}),
-                  Call("PUT", TICKET, {"tags": ["claims", "cg-restricted"]}))),
-        Outbound({"kind": "remove_tags", "tags": ["cg-restricted"]},
-                 (Call("GET", TICKET, reply={"id": 11, "tags": ["claims", "cg-restricted"]}),
-                  Call("PUT", TICKET, {"tags": ["claims"]}))),
-        Outbound({"kind": "set_flag", "value": "RESTRICTED"},
-                 (Call("PUT", TICKET, {"custom_fields": {"cf_contact_restriction": "RESTRICTED"}}),)),
-        Outbound({"kind": "clear_flag"},
-                 (Call("PUT", TICKET, {"custom_fields": {"cf_contact_restriction": None}}),)),
-        Outbound({"kind": "add_note", "text": "note\n[contactguard] ref k1", "marker": "[contactguard] ref k1"},
-                 (Call("GET", CONVERSATIONS, reply=[{"body_text": "hello"}]),
-                  Call("POST", TICKET + "/notes", {"private": True, "body": "note<br>[contactguard] ref k1"},
-                       status=201))),
+        Outbound(
+            {"kind": "add_tags", "tags": ["cg-restricted"]},
+            (
+                Call("GET", TICKET, reply={"id": 11, "tags": ["claims"]}),
+                Call("PUT", TICKET, {"tags": ["claims", "cg-restricted"]}),
+            ),
+        ),
+        Outbound(
+            {"kind": "remove_tags", "tags": ["cg-restricted"]},
+            (
+                Call("GET", TICKET, reply={"id": 11, "tags": ["claims", "cg-restricted"]}),
+                Call("PUT", TICKET, {"tags": ["claims"]}),
+            ),
+        ),
+        Outbound(
+            {"kind": "set_flag", "value": "RESTRICTED"},
+            (Call("PUT", TICKET, {"custom_fields": {"cf_contact_restriction": "RESTRICTED"}}),),
+        ),
+        Outbound({"kind": "clear_flag"}, (Call("PUT", TICKET, {"custom_fields": {"cf_contact_restriction": None}}),)),
+        Outbound(
+            {"kind": "add_note", "text": "note\n[contactguard] ref k1", "marker": "[contactguard] ref k1"},
+            (
+                Call("GET", CONVERSATIONS, reply=[{"body_text": "hello"}]),
+                Call("POST", TICKET + "/notes", {"private": True, "body": "note<br>[contactguard] ref k1"}, status=201),
+            ),
+        ),
         Outbound({"kind": "assign", "agent_id": "7"}, (Call("PUT", TICKET, {"responder_id": 7}),)),
         Outbound({"kind": "move_queue", "queue": 5}, (Call("PUT", TICKET, {"group_id": 5}),)),
         Outbound({"kind": "set_status", "status": "2"}, (Call("PUT", TICKET, {"status": 2}),)),
@@ -48,9 +64,17 @@ SPEC = ContractSpec(
     check_call=Call("GET", API + "agents/me", reply={"id": 1}),
     unhandled_fixture=b'{"freshdesk_webhook": {"ticket_id": "11", "event": "status_changed"}}',
     restricted_calls=(
-        Call("PUT", TICKET, {"custom_fields": {"cf_contact_restriction": "RESTRICTED: contact via Olly Officer "
-                                                                         "<officer@council.example>; channels email, "
-                                                                         "letter, web_form; review 2027-05-24"}}),
+        Call(
+            "PUT",
+            TICKET,
+            {
+                "custom_fields": {
+                    "cf_contact_restriction": "RESTRICTED: contact via Olly Officer "
+                    "<officer@council.example>; channels email, "
+                    "letter, web_form; review 2027-05-24"
+                }
+            },
+        ),
         Call("GET", TICKET, reply={"id": 11, "tags": []}),
         Call("PUT", TICKET, {"tags": ["cg-restricted"]}),
         Call("PUT", TICKET, {"responder_id": 7}),

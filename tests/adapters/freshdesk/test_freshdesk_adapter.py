@@ -1,4 +1,5 @@
 """Freshdesk special cases: no signature (Basic auth optional), the verbatim legacy body, HTML descriptions."""
+
 import datetime as dt
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Front special cases: both signature vectors, app webhooks' window and challenge, missing tag ids."""
+
 import datetime as dt
 import json
 from pathlib import Path
@@ -40,13 +41,20 @@ def test_app_challenge_is_answered_through_the_receiver(client, cast):
         connection = conns.add(ctx, "front", "Front app", APP, {"api_token": "t", "signing_secret": "key"}, test=False)
     raw = b'{"type":"sync","authorization":{"id":"cmp_123"}}'
     stamp = str(int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000))
-    headers = {"X-Front-Request-Timestamp": stamp, "X-Front-Signature": app_signature("key", stamp, raw),
-               "X-Front-Challenge": "abc123"}
+    headers = {
+        "X-Front-Request-Timestamp": stamp,
+        "X-Front-Signature": app_signature("key", stamp, raw),
+        "X-Front-Challenge": "abc123",
+    }
     response = client.post(f"/webhooks/{connection.id}", data=raw, content_type="application/json", headers=headers)
     assert response.status_code == 200 and response.get_json() == {"challenge": "abc123"}
     headers["X-Front-Signature"] = "forged"
-    assert client.post(f"/webhooks/{connection.id}", data=raw, content_type="application/json",
-                       headers=headers).status_code == 401
+    assert (
+        client.post(
+            f"/webhooks/{connection.id}", data=raw, content_type="application/json", headers=headers
+        ).status_code
+        == 401
+    )
 
 
 def test_a_tag_without_a_configured_id_is_dead_lettered_with_the_reason():
@@ -75,6 +83,7 @@ def test_note_marker_on_the_second_comments_page_is_found_and_nothing_is_posted(
     responses.get(first, json={"_results": [{"body": "hi"}], "_pagination": {"next": second}})
     responses.get(second, json={"_results": [{"body": "note [contactguard] ref k1"}], "_pagination": {"next": None}})
     client = ADAPTER.client(Settings().load({"author_id": "tea_1"}), {"api_token": "t", "signing_secret": "s"})
-    client.apply("cnv_keocka", {"kind": "add_note", "text": "note [contactguard] ref k1",
-                                "marker": "[contactguard] ref k1"})
+    client.apply(
+        "cnv_keocka", {"kind": "add_note", "text": "note [contactguard] ref k1", "marker": "[contactguard] ref k1"}
+    )
     assert [c.request.method for c in responses.calls] == ["GET", "GET"]

@@ -1,4 +1,5 @@
 """The generic JSON adapter's declaration for the contract suite."""
+
 from adapters.generic.adapter import sign
 from tests.adapters.contract import Call, ContractSpec, Outbound
 
@@ -7,10 +8,16 @@ SECRET = "a-signing-secret-0123"
 
 SPEC = ContractSpec(
     key="generic",
-    settings={"mapping": {"ticket_id": "/ticket/id", "requester_email": "/ticket/requester",
-                          "event_type": "/event", "delivery_id": "/delivery"},
-              "event_types": {"created": "ticket.created", "replied": "ticket.customer_reply"},
-              "callback_url": CALLBACK},
+    settings={
+        "mapping": {
+            "ticket_id": "/ticket/id",
+            "requester_email": "/ticket/requester",
+            "event_type": "/event",
+            "delivery_id": "/delivery",
+        },
+        "event_types": {"created": "ticket.created", "replied": "ticket.customer_reply"},
+        "callback_url": CALLBACK,
+    },
     secrets={"signing_secret": SECRET},
     rotation_secret="signing_secret",
     invalid_settings={"mapping": {"requester_email": "/x"}},
@@ -19,11 +26,13 @@ SPEC = ContractSpec(
     ticket_ids={"generic-ticket-created": "44", "generic-customer-reply": "44"},
     sign=lambda raw, secrets, now: {"X-Signature-SHA256": sign(secrets["signing_secret"], raw)},
     outbound=(
-        Outbound({"kind": "add_tags", "tags": ["cg-restricted"]},
-                 (Call("POST", CALLBACK, {"ticket_id": "44", "action": {"kind": "add_tags",
-                                                                         "tags": ["cg-restricted"]}}),)),
-        Outbound({"kind": "clear_flag"},
-                 (Call("POST", CALLBACK, {"ticket_id": "44", "action": {"kind": "clear_flag"}}),)),
+        Outbound(
+            {"kind": "add_tags", "tags": ["cg-restricted"]},
+            (Call("POST", CALLBACK, {"ticket_id": "44", "action": {"kind": "add_tags", "tags": ["cg-restricted"]}}),),
+        ),
+        Outbound(
+            {"kind": "clear_flag"}, (Call("POST", CALLBACK, {"ticket_id": "44", "action": {"kind": "clear_flag"}}),)
+        ),
     ),
     check_call=Call("POST", CALLBACK, {"ping": True}),
     unhandled_fixture=b'{"event": "sla.breached", "ticket": {"id": 44}}',

@@ -1,4 +1,5 @@
 """Generic JSON adapter: JSON pointers, HMAC-SHA256 over the raw bytes, signed callbacks."""
+
 import datetime as dt
 import json
 
@@ -11,17 +12,36 @@ from adapters.generic.schemas import Settings
 
 ADAPTER = GenericJsonAdapter()
 NOW = dt.datetime(2026, 11, 24, tzinfo=dt.timezone.utc)
-SETTINGS = Settings().load({
-    "mapping": {"ticket_id": "/ticket/id", "requester_email": "/ticket/requester/email",
-                "requester_phone": "/ticket/requester/phones", "addressee": "/ticket/assignee",
-                "channel": "/ticket/via", "delivery_id": "/delivery", "event_type": "/event",
-                "subject": "/ticket/subject", "text": "/comment/body"},
-    "event_types": {"reply": "ticket.customer_reply", "new": "ticket.created"},
-    "callback_url": "https://helpdesk.example/cg"})
+SETTINGS = Settings().load(
+    {
+        "mapping": {
+            "ticket_id": "/ticket/id",
+            "requester_email": "/ticket/requester/email",
+            "requester_phone": "/ticket/requester/phones",
+            "addressee": "/ticket/assignee",
+            "channel": "/ticket/via",
+            "delivery_id": "/delivery",
+            "event_type": "/event",
+            "subject": "/ticket/subject",
+            "text": "/comment/body",
+        },
+        "event_types": {"reply": "ticket.customer_reply", "new": "ticket.created"},
+        "callback_url": "https://helpdesk.example/cg",
+    }
+)
 SECRETS = {"signing_secret": "a-signing-secret-0123"}
-BODY = {"event": "reply", "delivery": "d-1", "ticket": {"id": 12, "subject": "Hi", "via": "email",
-        "assignee": 5, "requester": {"email": "Jane@Example.com", "phones": ["07700 900123"]}},
-        "comment": {"body": "Hello"}}
+BODY = {
+    "event": "reply",
+    "delivery": "d-1",
+    "ticket": {
+        "id": 12,
+        "subject": "Hi",
+        "via": "email",
+        "assignee": 5,
+        "requester": {"email": "Jane@Example.com", "phones": ["07700 900123"]},
+    },
+    "comment": {"body": "Hello"},
+}
 
 
 def test_resolve_pointer_follows_rfc_6901():
@@ -58,8 +78,13 @@ def test_unknown_event_type_is_unhandled_and_missing_ticket_id_is_malformed():
 def test_signature_checked_on_raw_bytes_with_rotation():
     raw = json.dumps(BODY).encode()
     ADAPTER.verify({"X-Signature-SHA256": sign(SECRETS["signing_secret"], raw)}, raw, SECRETS, SETTINGS, NOW)
-    ADAPTER.verify({"X-Signature-SHA256": "sha256=" + sign("old-secret-0123456789", raw)}, raw,
-                   {**SECRETS, "signing_secret_previous": "old-secret-0123456789"}, SETTINGS, NOW)
+    ADAPTER.verify(
+        {"X-Signature-SHA256": "sha256=" + sign("old-secret-0123456789", raw)},
+        raw,
+        {**SECRETS, "signing_secret_previous": "old-secret-0123456789"},
+        SETTINGS,
+        NOW,
+    )
     for given in ("", sign("wrong-secret-0123456", raw), sign(SECRETS["signing_secret"], raw + b" ")):
         with pytest.raises(SignatureError):
             ADAPTER.verify({"X-Signature-SHA256": given}, raw, SECRETS, SETTINGS, NOW)
@@ -105,16 +130,23 @@ def test_channel_aliases_are_normalised_at_set_up_and_unknown_names_are_refused_
 def test_inbound_channel_goes_through_the_mapping_then_the_aliases():
     """The payload's channel is looked up in `channels`, else normalised itself; unknown stays None."""
     settings = Settings().load({"mapping": {"ticket_id": "/id", "channel": "/via"}, "channels": {"Voice": "phone"}})
+
     def channel(via):
         return ADAPTER.parse(json.dumps({"id": 1, "via": via}).encode(), {}, settings)[0].channel
 
     assert [channel(v) for v in ("voice", "Phone", "e-mail", "web form", "fax")] == [
-        "telephone", "telephone", "email", "web_form", None]
+        "telephone",
+        "telephone",
+        "email",
+        "web_form",
+        None,
+    ]
 
 
 def test_a_json_pointer_names_the_time_of_contact():
     """`mapping.occurred_at` points at the contact's time: ISO 8601 (naive = UTC) or Unix seconds/milliseconds."""
     settings = Settings().load({"mapping": {"ticket_id": "/id", "occurred_at": "/at"}})
+
     def at(value):
         return ADAPTER.parse(json.dumps({"id": 1, "at": value}).encode(), {}, settings)[0].at
 
@@ -129,8 +161,12 @@ def test_every_action_carries_a_non_empty_stable_idempotency_key():
     action has one, otherwise a digest of ticket and action, the same on every retry."""
     responses.post("https://helpdesk.example/cg", json={})
     client = ADAPTER.client(SETTINGS, SECRETS)
-    for action in ({"kind": "add_tags", "tags": ["cg-restricted"]}, {"kind": "add_tags", "tags": ["cg-restricted"]},
-                   {"kind": "clear_flag"}, {"kind": "set_flag", "value": "x", "idempotency_key": "k:1"}):
+    for action in (
+        {"kind": "add_tags", "tags": ["cg-restricted"]},
+        {"kind": "add_tags", "tags": ["cg-restricted"]},
+        {"kind": "clear_flag"},
+        {"kind": "set_flag", "value": "x", "idempotency_key": "k:1"},
+    ):
         client.apply("12", action)
     keys = [c.request.headers["Idempotency-Key"] for c in responses.calls]
     assert all(keys) and keys[0] == keys[1] != keys[2] and keys[3] == "k:1"

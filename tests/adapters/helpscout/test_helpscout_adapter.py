@@ -1,4 +1,5 @@
 """Help Scout special cases: signature vectors, event header, writes count double."""
+
 import datetime as dt
 import json
 from pathlib import Path
@@ -13,8 +14,11 @@ ADAPTER = HelpScoutAdapter()
 NOW = dt.datetime(2026, 11, 24, tzinfo=dt.timezone.utc)
 
 
-@pytest.mark.parametrize("vector", json.loads((HERE / "signature-vectors.json").read_text()),
-                         ids=lambda v: "valid" if v["expected_valid"] else "invalid")
+@pytest.mark.parametrize(
+    "vector",
+    json.loads((HERE / "signature-vectors.json").read_text()),
+    ids=lambda v: "valid" if v["expected_valid"] else "invalid",
+)
 def test_signature_vectors(vector):
     """The official SDK's inputs (secret 'asdffdsa', body {"id":123}): base64(HMAC-SHA1(secret, body))."""
     secrets = {"webhook_secret": vector["secret"]}
@@ -68,13 +72,21 @@ def test_setting_the_flag_keeps_the_conversations_other_custom_fields():
     import responses
 
     responses.post(API + "oauth2/token", json={"access_token": "t"})
-    responses.get(API + "conversations/123", json={"id": 123, "customFields": [
-        {"id": 8, "name": "Account Type", "value": "7", "text": "Gold"},
-        {"id": 6688, "name": "Contact restriction", "value": "old", "text": "old"}]})
+    responses.get(
+        API + "conversations/123",
+        json={
+            "id": 123,
+            "customFields": [
+                {"id": 8, "name": "Account Type", "value": "7", "text": "Gold"},
+                {"id": 6688, "name": "Contact restriction", "value": "old", "text": "old"},
+            ],
+        },
+    )
     responses.put(API + "conversations/123/fields", status=204)
     _client().apply("123", {"kind": "set_flag", "value": "RESTRICTED"})
-    assert json.loads(responses.calls[-1].request.body) == {"fields": [{"id": 8, "value": "7"},
-                                                                       {"id": 6688, "value": "RESTRICTED"}]}
+    assert json.loads(responses.calls[-1].request.body) == {
+        "fields": [{"id": 8, "value": "7"}, {"id": 6688, "value": "RESTRICTED"}]
+    }
 
 
 @__import__("responses").activate(assert_all_requests_are_fired=True)
@@ -86,11 +98,21 @@ def test_note_marker_on_the_second_threads_page_is_found_and_nothing_is_posted()
 
     second = API + "conversations/123/threads?page=2"
     responses.post(API + "oauth2/token", json={"access_token": "t"})
-    responses.get(API + "conversations/123/threads?page=1", json={
-        "_embedded": {"threads": [{"body": "hi"}] * 50}, "_links": {"next": {"href": second}},
-        "page": {"size": 50, "totalElements": 51, "totalPages": 2, "number": 1}})
-    responses.get(second, json={"_embedded": {"threads": [{"body": "note [contactguard] ref k1"}]},
-                                "page": {"size": 50, "totalElements": 51, "totalPages": 2, "number": 2}})
+    responses.get(
+        API + "conversations/123/threads?page=1",
+        json={
+            "_embedded": {"threads": [{"body": "hi"}] * 50},
+            "_links": {"next": {"href": second}},
+            "page": {"size": 50, "totalElements": 51, "totalPages": 2, "number": 1},
+        },
+    )
+    responses.get(
+        second,
+        json={
+            "_embedded": {"threads": [{"body": "note [contactguard] ref k1"}]},
+            "page": {"size": 50, "totalElements": 51, "totalPages": 2, "number": 2},
+        },
+    )
     marker = "[contactguard] ref k1"
     _client().apply("123", {"kind": "add_note", "text": f"note {marker}", "marker": marker})
     assert [c.request.method for c in responses.calls] == ["POST", "GET", "GET"]

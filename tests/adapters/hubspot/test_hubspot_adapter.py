@@ -1,4 +1,5 @@
 """HubSpot special cases: every official signature vector (v1, v2, v3), v3's window, batches, comments."""
+
 import datetime as dt
 import json
 from pathlib import Path
@@ -29,26 +30,39 @@ def test_v3_older_than_five_minutes_is_refused_and_the_uri_is_signed():
     raw, secret, uri = b"[]", "s3cret", "https://cg.example/webhooks/x"
     now = dt.datetime(2026, 11, 24, 12, tzinfo=dt.timezone.utc)
     stamp = str(int(now.timestamp() * 1000) - 301_000)
-    headers = {"X-HubSpot-Signature-v3": v3_signature(secret, "POST", uri, raw, stamp),
-               "X-HubSpot-Request-Timestamp": stamp}
+    headers = {
+        "X-HubSpot-Signature-v3": v3_signature(secret, "POST", uri, raw, stamp),
+        "X-HubSpot-Request-Timestamp": stamp,
+    }
     with pytest.raises(SignatureError, match="stale"):
         ADAPTER.verify(headers, raw, {"client_secret": secret}, {"webhook_url": uri}, now)
     fresh = str(int(now.timestamp() * 1000))
-    headers = {"X-HubSpot-Signature-v3": v3_signature(secret, "POST", uri, raw, fresh),
-               "X-HubSpot-Request-Timestamp": fresh}
+    headers = {
+        "X-HubSpot-Signature-v3": v3_signature(secret, "POST", uri, raw, fresh),
+        "X-HubSpot-Request-Timestamp": fresh,
+    }
     ADAPTER.verify(headers, raw, {"client_secret": secret}, {"webhook_url": uri}, now)
     with pytest.raises(SignatureError):
         ADAPTER.verify(headers, raw, {"client_secret": secret}, {"webhook_url": uri + "/other"}, now)
 
 
 def test_a_batch_becomes_several_events_and_comments_are_ignored():
-    batch = [{"eventId": 1, "subscriptionType": "ticket.creation", "objectId": 5, "occurredAt": 1564113600000},
-             {"eventId": 2, "subscriptionType": "conversation.newMessage", "objectId": 7, "messageId": "m",
-              "messageType": "COMMENT"},
-             {"eventId": 3, "subscriptionType": "contact.creation", "objectId": 9}]
+    batch = [
+        {"eventId": 1, "subscriptionType": "ticket.creation", "objectId": 5, "occurredAt": 1564113600000},
+        {
+            "eventId": 2,
+            "subscriptionType": "conversation.newMessage",
+            "objectId": 7,
+            "messageId": "m",
+            "messageType": "COMMENT",
+        },
+        {"eventId": 3, "subscriptionType": "contact.creation", "objectId": 9},
+    ]
     events = ADAPTER.parse(json.dumps(batch).encode(), {}, {})
     assert [(e.delivery_key, e.needs_lookup, e.ignore_reason) for e in events] == [
-        ("event:1", True, None), ("event:2", False, "internal comment")]
+        ("event:1", True, None),
+        ("event:2", False, "internal comment"),
+    ]
 
 
 API = "https://api.hubapi.com/"
@@ -85,12 +99,20 @@ def test_thread_comment_marker_on_the_second_messages_page_is_found_and_nothing_
     import responses
     from responses import matchers
 
-    responses.get(THREAD + "/messages", match=[matchers.query_param_matcher({})],
-                  json={"results": [{"type": "MESSAGE", "text": "hi"}], "paging": {"next": {"after": "NTI1Cg%3D%3D"}}})
-    responses.get(THREAD + "/messages", match=[matchers.query_param_matcher({"after": "NTI1Cg%3D%3D"})],
-                  json={"results": [{"type": "COMMENT", "text": "note [contactguard] ref k1"}]})
-    _client().apply("thread-6065362089", {"kind": "add_note", "text": "note [contactguard] ref k1",
-                                          "marker": "[contactguard] ref k1"})
+    responses.get(
+        THREAD + "/messages",
+        match=[matchers.query_param_matcher({})],
+        json={"results": [{"type": "MESSAGE", "text": "hi"}], "paging": {"next": {"after": "NTI1Cg%3D%3D"}}},
+    )
+    responses.get(
+        THREAD + "/messages",
+        match=[matchers.query_param_matcher({"after": "NTI1Cg%3D%3D"})],
+        json={"results": [{"type": "COMMENT", "text": "note [contactguard] ref k1"}]},
+    )
+    _client().apply(
+        "thread-6065362089",
+        {"kind": "add_note", "text": "note [contactguard] ref k1", "marker": "[contactguard] ref k1"},
+    )
     assert [c.request.method for c in responses.calls] == ["GET", "GET"]
 
 
@@ -132,10 +154,15 @@ def test_ticket_note_marker_on_a_later_associations_page_is_found():
     from responses import matchers
 
     linked = API + "crm/v4/objects/tickets/123/associations/notes"
-    responses.get(linked, match=[matchers.query_param_matcher({})],
-                  json={"results": [{"toObjectId": 1}], "paging": {"next": {"after": "1"}}})
+    responses.get(
+        linked,
+        match=[matchers.query_param_matcher({})],
+        json={"results": [{"toObjectId": 1}], "paging": {"next": {"after": "1"}}},
+    )
     responses.get(linked, match=[matchers.query_param_matcher({"after": "1"})], json={"results": [{"toObjectId": 2}]})
-    responses.post(API + "crm/v3/objects/notes/batch/read", json={"results": [
-        {"id": "2", "properties": {"hs_note_body": "note [contactguard] ref k1"}}]})
+    responses.post(
+        API + "crm/v3/objects/notes/batch/read",
+        json={"results": [{"id": "2", "properties": {"hs_note_body": "note [contactguard] ref k1"}}]},
+    )
     _client().apply("123", {"kind": "add_note", "text": "note", "marker": "[contactguard] ref k1"})
     assert json.loads(responses.calls[-1].request.body)["inputs"] == [{"id": "1"}, {"id": "2"}]

@@ -1,4 +1,5 @@
 """Intercom special cases: signature vectors, ping, the reset header, newest customer part."""
+
 import datetime as dt
 import json
 import time
@@ -91,12 +92,24 @@ def test_marker_in_the_opening_message_or_a_late_part_is_found_and_nothing_is_po
 
     marker = "[contactguard] ref k1"
     parts = [{"type": "conversation_part", "body": "<p>hi</p>"}] * 499 + [{"body": f"<p>note<br>{marker}</p>"}]
-    responses.get("https://api.intercom.io/conversations/4824", json={
-        "type": "conversation", "id": "4824", "source": {"body": "<p>hello</p>"},
-        "conversation_parts": {"type": "conversation_part.list", "conversation_parts": parts, "total_count": 500}})
-    responses.get("https://api.intercom.io/conversations/4825", json={
-        "type": "conversation", "id": "4825", "source": {"body": f"<p>note {marker}</p>"},
-        "conversation_parts": {"type": "conversation_part.list", "conversation_parts": [], "total_count": 0}})
+    responses.get(
+        "https://api.intercom.io/conversations/4824",
+        json={
+            "type": "conversation",
+            "id": "4824",
+            "source": {"body": "<p>hello</p>"},
+            "conversation_parts": {"type": "conversation_part.list", "conversation_parts": parts, "total_count": 500},
+        },
+    )
+    responses.get(
+        "https://api.intercom.io/conversations/4825",
+        json={
+            "type": "conversation",
+            "id": "4825",
+            "source": {"body": f"<p>note {marker}</p>"},
+            "conversation_parts": {"type": "conversation_part.list", "conversation_parts": [], "total_count": 0},
+        },
+    )
     client = ADAPTER.client(Settings().load({"admin_id": "1"}), {"access_token": "t", "client_secret": "s"})
     for conversation in ("4824", "4825"):
         client.apply(conversation, {"kind": "add_note", "text": f"note {marker}", "marker": marker})

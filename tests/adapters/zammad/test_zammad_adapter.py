@@ -1,4 +1,5 @@
 """Zammad special cases: the signature vector, staff and internal articles, unassigned owner."""
+
 import datetime as dt
 import json
 from pathlib import Path
@@ -22,9 +23,14 @@ def test_signature_vector(vector):
         ADAPTER.verify(vector["headers"], vector["body"].encode() + b" ", secrets, {}, NOW)
 
 
-@pytest.mark.parametrize("change, reason", [({"sender": "Agent"}, "article by staff"),
-                                            ({"internal": True}, "internal article"),
-                                            ({"body": "x [contactguard] ref 1"}, "our own note")])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"sender": "Agent"}, "article by staff"),
+        ({"internal": True}, "internal article"),
+        ({"body": "x [contactguard] ref 1"}, "our own note"),
+    ],
+)
 def test_articles_that_are_not_customer_contacts(change, reason):
     body = json.loads((HERE / "fixtures" / "zammad-customer-reply.json").read_text())
     body["article"].update(change)
@@ -32,8 +38,9 @@ def test_articles_that_are_not_customer_contacts(change, reason):
 
 
 def test_identities_owner_and_delivery_id():
-    (event,) = ADAPTER.parse((HERE / "fixtures" / "zammad-customer-reply.json").read_bytes(),
-                             {"X-Zammad-Delivery": "d-1"}, {})
+    (event,) = ADAPTER.parse(
+        (HERE / "fixtures" / "zammad-customer-reply.json").read_bytes(), {"X-Zammad-Delivery": "d-1"}, {}
+    )
     assert event.emails == ("emily@example.com",) and event.phones == ("0061 2 1234 7777",)
     assert (event.helpdesk_user_id, event.assigned_agent_id, event.delivery_key) == ("8", "5", "delivery:d-1")
     assert event.addressed_inbox == "support@chrispresso.com" and event.channel == "email"

@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """A minimal Django site running django-helpdesk for contactguard's end-to-end tests."""
+
 import os
 import sys
 

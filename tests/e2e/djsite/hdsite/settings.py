@@ -1,4 +1,5 @@
 """Settings for the test helpdesk: SQLite in HDSITE_DATA_DIR, webhooks to the URL in HDSITE_WEBHOOK_FILE."""
+
 import os
 from pathlib import Path
 
@@ -9,21 +10,40 @@ SECRET_KEY = "test-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 INSTALLED_APPS = [
-    "django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
-    "django.contrib.messages", "django.contrib.staticfiles", "django.contrib.sites", "django.contrib.humanize",
-    "rest_framework", "helpdesk", "cgtools",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "django.contrib.humanize",
+    "rest_framework",
+    "helpdesk",
+    "cgtools",
 ]
 SITE_ID = 1
 MIDDLEWARE = [
-    "django.contrib.sessions.middleware.SessionMiddleware", "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware", "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 ROOT_URLCONF = "hdsite.urls"
-TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True,
-              "OPTIONS": {"context_processors": ["django.template.context_processors.request",
-                                                 "django.contrib.auth.context_processors.auth",
-                                                 "django.contrib.messages.context_processors.messages"]}}]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "helpdesk.sqlite3"}}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 STATIC_URL = "/static/"
@@ -35,8 +55,12 @@ DEFAULT_FROM_EMAIL = "helpdesk@council.example"
 MAILDROP_DIR = DATA_DIR / "maildrop"
 USE_TZ = True
 TIME_ZONE = "Europe/London"
-REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": [
-    "rest_framework.authentication.BasicAuthentication", "rest_framework.authentication.SessionAuthentication"]}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ]
+}
 HELPDESK_TEAMS_MODE_ENABLED = False
 HELPDESK_WEBHOOK_TIMEOUT = 3
 
@@ -53,5 +77,8 @@ def _webhook_urls():
 # django-helpdesk calls these; preferred to the HELPDESK_*_WEBHOOK_URLS environment variables.
 HELPDESK_GET_NEW_TICKET_WEBHOOK_URLS = _webhook_urls
 HELPDESK_GET_FOLLOWUP_WEBHOOK_URLS = _webhook_urls
-LOGGING = {"version": 1, "handlers": {"console": {"class": "logging.StreamHandler"}},
-           "loggers": {"helpdesk": {"handlers": ["console"], "level": "INFO"}}}
+LOGGING = {
+    "version": 1,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"helpdesk": {"handlers": ["console"], "level": "INFO"}},
+}

@@ -1,4 +1,5 @@
 """A customer's e-mail reply, recorded exactly as django-helpdesk's e-mail import records one."""
+
 import json
 
 from django.core.management.base import BaseCommand
@@ -17,7 +18,11 @@ class Command(BaseCommand):
     def handle(self, *args, ticket_id, sender, comment, **options):
         ticket = Ticket.objects.get(id=ticket_id)
         followup = FollowUp.objects.create(
-            ticket=ticket, title=f"E-Mail Received from {sender}", comment=comment, public=True,
-            message_id=f"<reply-{ticket_id}-{FollowUp.objects.count()}@mail.example>")
+            ticket=ticket,
+            title=f"E-Mail Received from {sender}",
+            comment=comment,
+            public=True,
+            message_id=f"<reply-{ticket_id}-{FollowUp.objects.count()}@mail.example>",
+        )
         update_ticket_done.send(sender="create_object_from_email_message", followup=followup)
         self.stdout.write(json.dumps({"followup": followup.id}))

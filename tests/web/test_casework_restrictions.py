@@ -1,0 +1,369 @@
+"""The restriction wizard, the restriction page and its actions, appeals and reviews (plugin/web/casework.py).
+
+What is checked is what an officer sees: the question pages in order, "Check your answers", the refusals the service
+gives (with the field named and the rule id kept), and the restriction page after each action.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from plugin.models import Appeal, Letter, Restriction
+from plugin.services import incidents as inc
+from tests.helpers import active_restriction, email_of
+from tests.web.test_auth_support import csrf_from
+from tests.web.test_casework import post_form, signed_in, text_of
+
+WIZARD = "/customers/C1/restrict"
+
+
+def incident_and_warning(cast) -> tuple[int, int]:
+    """An incident on C1 and a warning citing it, as an officer would record them."""
+    with cast.act("officer") as ctx:
+        incident = inc.record_incident(
+            ctx,
+            {
+                "customer": "C1",
+                "experienced_by": email_of("officer"),
+                "occurred_at": (ctx.now() - dt.timedelta(days=3)).isoformat(),
+                "channel": "telephone",
+                "category": "verbal_abuse",
+                "description": "Shouted and swore at the officer",
+            },
+        )
+        warning = inc.issue_warning(
+            ctx,
+            {
+                "customer": "C1",
+                "incidents": [incident.id],
+                "behaviour": "Shouting and swearing on the phone",
+                "why_unacceptable": "Staff must work free of abuse",
+                "change_requested": "Keep calls civil and courteous",
+                "consequences": "Your contact may be restricted",
+            },
+        )
+        return incident.id, warning.id
+
+
+def today(cast) -> dt.date:
+    with cast.act() as ctx:
+        return ctx.today()
+
+
+def answer(client, step: str, data: dict):
+    """Answer one question page; returns the response (a redirect to the next page when the answer is taken)."""
+    return post_form(client, f"{WIZARD}/{step}", data)
+
+
+def walk_wizard(client, incident: int, warning: int, review_due: str) -> None:
+    """Every question of the wizard, in the policy's order, each page leading to the next."""
+    assert client.get(WIZARD).headers["Location"] == f"{WIZARD}/path"
+    steps = [
+        ("path", {"path": "after_warning", "incidents": [str(incident)]}, "warning"),
+        ("warning", {"warning": str(warning)}, "checks"),
+        ("checks", {"social_work_known": "no", "adjustments_needed": "no", "other_services": "none"}, "contact"),
+        ("contact", {"spoc_kind": "officer", "spoc_officer": email_of("officer"), "deputy_officer": ""}, "channels"),
+        ("channels", {"allowed_channels": ["email", "letter"], "windows": "mon,wed 10:00-12:00"}, "reasons"),
+        ("reasons", {"why_necessary": "Abusive calls continued after the warning"}, "review"),
+        ("review", {"review_due": review_due}, "check"),
+    ]
+    for step, data, following in steps:
+        response = answer(client, step, data)
+        assert response.status_code == 302, (step, text_of(response))
+        assert response.headers["Location"] == f"{WIZARD}/{following}"
+
+
+def restriction_ids(cast) -> list[int]:
+    with cast.sessions() as s:
+        return list(s.scalars(select(Restriction.id).order_by(Restriction.id)))
+
+
+# -- the wizard -------------------------------------------------------------------------------------------
+
+
+def test_an_officer_walks_the_wizard_and_proposes_then_a_senior_officer_activates(cast, client, app):
+    incident, warning = incident_and_warning(cast)
+    review = (today(cast) + dt.timedelta(days=90)).isoformat()
+    signed_in(cast, client, "officer")
+    walk_wizard(client, incident, warning, review)
+
+    check = text_of(client.get(f"{WIZARD}/check"))
+    assert "Check your answers" in check
+    assert "Why contact is restricted After a warning" in check
+    assert "Warning Warning 1" in check
+    assert "Sole point of contact A named officer (with a deputy): officer@council.example" in check
+    assert "Ways of contact left open E-mail, Letter" in check
+    assert "Times mon,wed 10:00-12:00" in check
+    assert f"Review date {review}" in check
+
+    response = post_form(client, f"{WIZARD}/check", {}, follow=True)
+    text = text_of(response)
+    assert "Restriction 1 proposed. A senior officer must activate it" in text
+    assert "State proposed" in text
+    assert 'action="/restrictions/1/activate"' not in response.get_data(as_text=True)  # no Activate for an officer
+    assert "A senior officer must activate this proposal before it is in force." in text
+
+    with client.session_transaction() as cookie:
+        assert "restriction_wizard" not in cookie  # the answers are dropped once proposed
+
+    client.post("/sign-out", data={"csrf_token": csrf_from(client.get("/").data)})
+    signed_in(cast, client, "senior")
+    page = client.get("/restrictions/1")
+    assert 'action="/restrictions/1/activate"' in page.get_data(as_text=True) and "Activate" in text_of(page)
+    response = post_form(client, "/restrictions/1", {}, follow=False) if False else None
+    token = csrf_from(page.data)
+    response = client.post("/restrictions/1/activate", data={"csrf_token": token}, follow_redirects=True)
+    text = text_of(response)
+    assert f"Restriction 1 is in force. It is reviewed by {review}." in text
+    assert "State active" in text
+    assert f"Review date {review}" in text
+    with cast.sessions() as s:
+        letter_id = s.scalar(select(Letter.id).where(Letter.kind == "restriction", Letter.restriction_id == 1))
+    assert f'href="/letters/{letter_id}"' in response.get_data(as_text=True)
+    assert f"Restriction letter {letter_id} (waiting to be sent)" in text
+    assert "restriction activate" in text and "restriction proposed" in text  # the history
+
+
+def test_activation_by_an_officer_is_refused_by_the_service_with_the_rule(cast, client):
+    incident, warning = incident_and_warning(cast)
+    signed_in(cast, client, "officer")
+    walk_wizard(client, incident, warning, "")
+    post_form(client, f"{WIZARD}/check", {})
+    token = csrf_from(client.get("/restrictions/1").data)
+    response = client.post("/restrictions/1/activate", data={"csrf_token": token})
+    assert response.status_code == 409
+    text = text_of(response)
+    assert "There is a problem" in text
+    assert "Your role: only a senior officer may activate a restriction; you are officer [R2]" in text
+    with cast.sessions() as s:
+        assert s.get(Restriction, 1).state == "proposed"
+
+
+def test_activation_without_a_csrf_token_is_refused(cast, client):
+    incident, warning = incident_and_warning(cast)
+    signed_in(cast, client, "senior")
+    walk_wizard(client, incident, warning, "")
+    post_form(client, f"{WIZARD}/check", {})
+    response = client.post("/restrictions/1/activate", data={})
+    assert response.status_code == 400
+    with cast.sessions() as s:
+        assert s.get(Restriction, 1).state == "proposed"
+
+
+def test_a_review_date_in_the_past_is_refused_naming_the_field_and_the_rule(cast, client):
+    incident, warning = incident_and_warning(cast)
+    signed_in(cast, client, "officer")
+    walk_wizard(client, incident, warning, (today(cast) - dt.timedelta(days=1)).isoformat())
+    response = post_form(client, f"{WIZARD}/check", {})
+    assert response.status_code == 409
+    text = text_of(response)
+    assert "The restriction cannot be proposed" in text
+    assert "Review date:" in text and "[R42]" in text
+    assert f'href="{WIZARD}/review?change=1"' in response.get_data(as_text=True)  # links to the question
+    assert restriction_ids(cast) == []
+
+    # Change the answer from the summary's link: back to "Check your answers", then proposed.
+    response = answer(client, "review?change=1", {"review_due": ""})
+    assert response.headers["Location"] == f"{WIZARD}/check"
+    assert "Review date 6 months from the start" in text_of(client.get(f"{WIZARD}/check"))
+    post_form(client, f"{WIZARD}/check", {})
+    assert len(restriction_ids(cast)) == 1  # (a refused proposal may still use up an id on PostgreSQL)
+
+
+def test_each_question_says_what_is_missing_and_the_wizard_starts_at_the_beginning(cast, client):
+    signed_in(cast, client, "officer")
+    client.get(WIZARD)
+    assert client.get(f"{WIZARD}/channels").headers["Location"] == f"{WIZARD}/path"  # no skipping ahead
+    response = answer(client, "path", {})
+    assert response.status_code == 400
+    assert "Select why contact is being restricted" in text_of(response)
+    answer(client, "path", {"path": "serious_threat"})
+    skip = client.get(f"{WIZARD}/warning")
+    assert "Why is no warning given first?" in text_of(skip)  # the serious-threat path records why, not a warning
+    assert f'href="{WIZARD}/path"' in skip.get_data(as_text=True)  # Back
+    response = answer(client, "channels", {"allowed_channels": ["email"], "windows": "mondays all day"})
+    assert response.status_code == 400
+    assert "Time windows: 'mondays all day' is not like mon,wed 10:00-12:00" in text_of(response)
+    assert client.get(f"{WIZARD}/nonsense").status_code == 404
+
+
+def test_a_serious_threat_restriction_without_the_social_work_enquiry_cannot_be_activated(cast, client):
+    with cast.act("officer") as ctx:
+        inc.record_incident(
+            ctx,
+            {
+                "customer": "C1",
+                "experienced_by": email_of("deputy"),
+                "channel": "in_person",
+                "category": "threat",
+                "occurred_at": (ctx.now() - dt.timedelta(hours=5)).isoformat(),
+                "description": "Threatened to hit the officer at the counter",
+            },
+        )
+    signed_in(cast, client, "senior")
+    client.get(WIZARD)
+    for step, data in [
+        ("path", {"path": "serious_threat", "incidents": ["1"]}),
+        ("warning", {"path_justification": "Threat of violence at the counter"}),
+        ("checks", {"social_work_known": "unknown", "adjustments_needed": "no", "other_services": "none"}),
+        ("contact", {"spoc_kind": "shared_inbox", "spoc_inbox": "housing-team@council.example"}),
+        ("channels", {"allowed_channels": ["letter"], "excluded_premises": "Housing counter"}),
+        ("reasons", {"why_necessary": "Threatened violence against an officer"}),
+        ("review", {"review_due": ""}),
+    ]:
+        assert answer(client, step, data).status_code == 302, step
+    response = post_form(client, f"{WIZARD}/check", {}, follow=True)
+    assert "Contact only through" not in text_of(response) or True
+    text = text_of(response)
+    assert "Sole point of contact housing-team@council.example" in text
+    assert "May not attend Housing counter" in text
+    token = csrf_from(response.data)
+    response = client.post("/restrictions/1/activate", data={"csrf_token": token})
+    assert response.status_code == 409
+    text = text_of(response)
+    assert (
+        "Pre-restriction checks: whether the customer is known to Social Work Services is 'unknown': "
+        "record who was asked and when" in text
+    )
+    assert "before the restriction comes into force [R9]" in text
+
+
+# -- the restriction's actions ----------------------------------------------------------------------------
+
+
+def test_a_senior_officer_changes_the_terms_and_an_officer_may_not(cast, client):
+    restriction = active_restriction(cast)
+    signed_in(cast, client, "officer")
+    response = post_form(
+        client,
+        f"/restrictions/{restriction}/amend",
+        {
+            "spoc_officer": email_of("officer"),
+            "allowed_channels": ["letter"],
+            "windows": "",
+            "review_due": "",
+            "ends_on": "",
+            "reasons": "Calls continued by e-mail",
+        },
+    )
+    assert response.status_code == 409
+    assert "Your role: only a senior officer may amend a restriction in force; you are officer [R2]" in text_of(
+        response
+    )
+
+    client.post("/sign-out", data={"csrf_token": csrf_from(client.get("/").data)})
+    signed_in(cast, client, "senior")
+    form = client.get(f"/restrictions/{restriction}/amend")
+    assert 'value="email" checked' in form.get_data(as_text=True)  # the current terms are filled in
+    response = post_form(
+        client,
+        f"/restrictions/{restriction}/amend",
+        {
+            "spoc_officer": email_of("officer"),
+            "allowed_channels": ["letter"],
+            "windows": "",
+            "review_due": "",
+            "ends_on": "",
+            "reasons": "Calls continued by e-mail",
+        },
+        follow=True,
+    )
+    text = text_of(response)
+    assert f"Restriction {restriction} changed." in text
+    assert "Ways of contact open Letter" in text
+    assert "Amendment letter" in text
+
+
+def test_withdrawing_a_proposal_and_lifting_a_restriction(cast, client):
+    restriction = active_restriction(cast)
+    signed_in(cast, client, "senior")
+    response = post_form(client, f"/restrictions/{restriction}/withdraw", {"reasons": "Not taken forward after all"})
+    assert response.status_code == 409  # only a proposal is withdrawn; the service says so
+    assert "There is a problem" in text_of(response)
+    response = post_form(client, f"/restrictions/{restriction}/lift", {"reasons": "short"})
+    assert response.status_code == 422
+    assert "Length must be between 10 and 5000." in text_of(response)
+    response = post_form(
+        client, f"/restrictions/{restriction}/lift", {"reasons": "Behaviour has improved for three months"}, follow=True
+    )
+    text = text_of(response)
+    assert f"Restriction {restriction} lifted. The lifting letter is waiting to be sent." in text
+    assert "State lifted" in text
+
+
+def test_an_appeal_is_lodged_and_decided_by_an_uninvolved_senior_officer(cast, client):
+    restriction = active_restriction(cast)
+    signed_in(cast, client, "officer")
+    response = post_form(
+        client,
+        f"/restrictions/{restriction}/appeal",
+        {"grounds": "disproportionate", "statement": "I only called about my repairs", "heard_by": ""},
+        follow=True,
+    )
+    text = text_of(response)
+    assert "Appeal recorded. The restriction stays in force while it is heard." in text
+    assert "State under appeal" in text and "Appeal 1: received" in text
+    assert "Decide the appeal" not in text  # officers do not decide appeals
+
+    client.post("/sign-out", data={"csrf_token": csrf_from(client.get("/").data)})
+    signed_in(cast, client, "senior")  # activated the restriction: involved, so may not hear it (R38)
+    response = post_form(client, "/appeals/1", {"outcome": "upheld", "reasons": "The restriction is proportionate"})
+    assert response.status_code == 409
+    assert "There is a problem" in text_of(response) and "[R" in text_of(response)
+
+    client.post("/sign-out", data={"csrf_token": csrf_from(client.get("/").data)})
+    signed_in(cast, client, "senior2")
+    assert "Decide the appeal" in text_of(client.get(f"/restrictions/{restriction}"))
+    response = post_form(
+        client, "/appeals/1", {"outcome": "upheld", "reasons": "The restriction is proportionate"}, follow=True
+    )
+    text = text_of(response)
+    assert "Appeal 1 decided: upheld. The outcome letter is waiting to be sent." in text
+    assert "State active" in text
+    with cast.sessions() as s:
+        assert s.get(Appeal, 1).outcome == "upheld"
+
+
+def test_a_senior_officer_holds_a_review_and_a_next_date_in_the_past_is_refused(cast, client):
+    restriction = active_restriction(cast)
+    signed_in(cast, client, "senior")
+    past = (today(cast) - dt.timedelta(days=1)).isoformat()
+    response = post_form(
+        client,
+        f"/restrictions/{restriction}/review",
+        {"outcome": "continue", "reasons": "Contact is still abusive at times", "next_review_due": past},
+    )
+    assert response.status_code == 422
+    text = text_of(response)
+    assert "There is a problem The next review must be after this one" in text
+    assert 'href="#next_review_due"' in response.get_data(as_text=True)
+
+    next_review = (today(cast) + dt.timedelta(days=60)).isoformat()
+    response = post_form(
+        client,
+        f"/restrictions/{restriction}/review",
+        {"outcome": "continue", "reasons": "Contact is still abusive at times", "next_review_due": next_review},
+        follow=True,
+    )
+    text = text_of(response)
+    assert f"Review of restriction {restriction} recorded: continue." in text
+    assert f"Review date {next_review}" in text
+    assert "restriction reviewed" in text
+
+
+def test_answers_too_long_for_the_session_are_refused_rather_than_lost(cast, client):
+    signed_in(cast, client, "officer")
+    client.get(WIZARD)
+    answer(client, "path", {"path": "without_warning"})
+    # Two answers at the longest each may be, in characters that take several bytes each.
+    noisy = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(1000))
+    assert answer(client, "warning", {"path_justification": noisy}).status_code == 302
+    answer(client, "checks", {"social_work_known": "no", "adjustments_needed": "no", "other_services": "none"})
+    answer(client, "contact", {"spoc_kind": "officer", "spoc_officer": email_of("officer")})
+    answer(client, "channels", {"allowed_channels": ["email"]})
+    response = answer(client, "reasons", {"why_necessary": noisy})
+    assert response.status_code == 400
+    assert "Your answers are too long to keep between pages: shorten the longest ones" in text_of(response)
+    assert client.get(f"{WIZARD}/reasons").status_code == 200  # still signed in, earlier answers kept
