@@ -159,7 +159,8 @@ def measure(port: int, path: str, run: str, per_connection: int):
 
 
 def ingest_benchmark(url: str, dsn: str, instance: str, per_connection: int = 150) -> dict:
-    """PostgreSQL: contactguard (with a worker deciding beside it) against the bare receiver."""
+    """PostgreSQL: contactguard against the bare receiver: the request path alone (a burst the worker decides
+    after), then with a worker deciding on the same two cores at the same time."""
     connection_id = seed(url, instance)
     seed_bare(dsn)
     env = {
@@ -172,8 +173,10 @@ def ingest_benchmark(url: str, dsn: str, instance: str, per_connection: int = 15
     results = {}
     with gunicorn("benchmarks.bare_app:create_app()", env) as port:
         results["bare"] = measure(port, "/webhooks/x", "bare", per_connection)
-    with gunicorn("plugin.app:create_app()", env) as port, _worker(env):
+    with gunicorn("plugin.app:create_app()", env) as port:
         results["contactguard"] = measure(port, f"/webhooks/{connection_id}", "cg", per_connection)
+    with gunicorn("plugin.app:create_app()", env) as port, _worker(env):
+        results["contactguard_with_worker"] = measure(port, f"/webhooks/{connection_id}", "cgw", per_connection)
     with gunicorn("plugin.app:create_app()", env) as port:
         # The helpdesk's API is down: a worker drains the outbox against a closed port meanwhile.
         worker = _down_helpdesk_worker(url, dsn, instance, connection_id)
@@ -203,8 +206,10 @@ def ingest_benchmark_sqlite(instance: str, per_connection: int = 150) -> dict:
     results = {}
     with gunicorn("benchmarks.bare_app:create_app()", env) as port:
         results["bare"] = measure(port, "/webhooks/x", "bare", per_connection)
-    with gunicorn("plugin.app:create_app()", env) as port, _worker(env):
+    with gunicorn("plugin.app:create_app()", env) as port:
         results["contactguard"] = measure(port, f"/webhooks/{connection_id}", "cg", per_connection)
+    with gunicorn("plugin.app:create_app()", env) as port, _worker(env):
+        results["contactguard_with_worker"] = measure(port, f"/webhooks/{connection_id}", "cgw", per_connection)
     return results
 
 
