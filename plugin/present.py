@@ -1,7 +1,9 @@
-"""Plain dictionaries of register records, for the CLI's --json and later the API."""
+"""Plain dictionaries of register records, for the CLI's --json, the REST API and the web pages."""
 
 from __future__ import annotations
 
+from .services import appeals as appeals_service
+from .services import letters as letters_service
 from .services.terms import describe
 
 
@@ -107,3 +109,61 @@ def letter(row) -> dict:
         "sent_on": row.sent_on,
         "deemed_receipt": row.deemed_receipt,
     }
+
+
+# With the appeal clock: what the CLI, the API and the pages all show for a restriction, appeal or letter.
+
+
+def restriction_with_letters(ctx, r) -> dict:
+    """A restriction for output, with its letter's deemed receipt and the appeal deadline (R36, R41)."""
+    data = restriction(r)
+    newest = letters_service.latest(ctx, appeals_service.RESTRICTION_LETTERS, restriction_id=r.id)
+    sent = letters_service.latest_sent(ctx, appeals_service.RESTRICTION_LETTERS, restriction_id=r.id)
+    deadline = letters_service.appeal_deadline(ctx, sent) if sent else None
+    appeals_made = appeals_service.appeals_against(ctx, restriction_id=r.id)
+    data.update(
+        {
+            "letter": letter_with_deadline(ctx, newest) if newest else None,
+            "deemed_receipt": sent.deemed_receipt if sent else None,
+            "appeal_deadline": deadline,
+            "appeal_window_open": bool(
+                sent
+                and sent.deemed_receipt
+                and deadline
+                and deadline >= ctx.today()
+                and r.state == "active"
+                and not any(a.received_on >= sent.deemed_receipt for a in appeals_made)
+            ),
+            "appeals": [appeal_with_customer(a) for a in appeals_made],
+        }
+    )
+    return data
+
+
+def appeal_with_customer(a) -> dict:
+    """An appeal for output, with the customer's reference and whether it was late (R38)."""
+    data = appeal(a)
+    data.update(
+        {
+            "customer": a.customer.reference,
+            "late": bool(a.late),
+            "late_reason": a.late_reason,
+            "window_closes_on": a.window_closes_on,
+        }
+    )
+    return data
+
+
+def letter_with_deadline(ctx, x) -> dict:
+    """A letter for output: the customer's reference, its deemed receipt and the appeal deadline (R36, R41)."""
+    data = letter(x)
+    window = letters_service.appeal_window(ctx, x)
+    data.update(
+        {
+            "customer": x.customer.reference,
+            "decided_on": letters_service.decision_date(x),
+            "appeal_deadline": letters_service.appeal_deadline(ctx, x),
+            "appeal_working_days": window.working_days if window else None,
+        }
+    )
+    return data

@@ -259,9 +259,14 @@ def restrictions_propose(
     }
     r = rs.impose(ctx, data, checks) if activate else rs.propose(ctx, data, checks)
     if r.state == "active":
-        return (f"restriction {r.id} active until review on {r.review_due}; letter queued", _restriction_data(ctx, r))
+        return (
+            f"restriction {r.id} active until review on {r.review_due}; letter queued",
+            present.restriction_with_letters(ctx, r),
+        )
     recorded = "; checks recorded" if checks is not None else ""
-    return f"restriction {r.id} {r.state}; review due {r.review_due}{recorded}", _restriction_data(ctx, r)
+    return f"restriction {r.id} {r.state}; review due {r.review_due}{recorded}", present.restriction_with_letters(
+        ctx, r
+    )
 
 
 @restrictions.command("checks")
@@ -289,7 +294,9 @@ def restrictions_checks(state, ctx, restriction_id, **kw):
 def restrictions_activate(state, ctx, restriction_id):
     """Activate a proposed restriction (senior officers)."""
     r = rs.activate(ctx, restriction_id)
-    return f"restriction {r.id} active until review on {r.review_due}; letter queued", _restriction_data(ctx, r)
+    return f"restriction {r.id} active until review on {r.review_due}; letter queued", present.restriction_with_letters(
+        ctx, r
+    )
 
 
 @restrictions.command("interim")
@@ -376,7 +383,7 @@ def restrictions_show(state, ctx, restriction_id):
 
     r = get(ctx, Restriction, restriction_id, "restriction")
     record_read(ctx, "restrictions show", "restrictions", [r.id], [r.customer_id])
-    data = _restriction_data(ctx, r)
+    data = present.restriction_with_letters(ctx, r)
     spoc = data["sole_point_of_contact"]
     who = spoc["officer"] or spoc["inbox"] or spoc["external"] or "-"
     lines = [
@@ -394,32 +401,6 @@ def _window_text(window: dict) -> str:
     return f"{','.join(window['days'])} {window['start']}-{window['end']}{channels}"
 
 
-def _restriction_data(ctx, r) -> dict:
-    """A restriction for output, with its letter's deemed receipt and the appeal deadline (R36, R41)."""
-    data = present.restriction(r)
-    newest = lt.latest(ctx, ap.RESTRICTION_LETTERS, restriction_id=r.id)
-    sent = lt.latest_sent(ctx, ap.RESTRICTION_LETTERS, restriction_id=r.id)
-    deadline = lt.appeal_deadline(ctx, sent) if sent else None
-    appeals_made = ap.appeals_against(ctx, restriction_id=r.id)
-    data.update(
-        {
-            "letter": _letter_data(ctx, newest) if newest else None,
-            "deemed_receipt": sent.deemed_receipt if sent else None,
-            "appeal_deadline": deadline,
-            "appeal_window_open": bool(
-                sent
-                and sent.deemed_receipt
-                and deadline
-                and deadline >= ctx.today()
-                and r.state == "active"
-                and not any(a.received_on >= sent.deemed_receipt for a in appeals_made)
-            ),
-            "appeals": [_appeal_data(a) for a in appeals_made],
-        }
-    )
-    return data
-
-
 def _letter_and_appeal_lines(ctx, r, data: dict) -> list[str]:
     lines = []
     newest, sent = data["letter"], None
@@ -427,7 +408,7 @@ def _letter_and_appeal_lines(ctx, r, data: dict) -> list[str]:
         sent = newest
     elif newest:
         sent_row = lt.latest_sent(ctx, ap.RESTRICTION_LETTERS, restriction_id=r.id)
-        sent = _letter_data(ctx, sent_row) if sent_row else None
+        sent = present.letter_with_deadline(ctx, sent_row) if sent_row else None
     if sent:
         lines.append(
             f"  letter: {sent['kind']} letter {sent['id']} sent {sent['sent_on']} by {sent['method']}; "
@@ -479,7 +460,7 @@ def appeals_lodge(state, ctx, received_on, **kw):
         kw["received_on"] = received_on.date().isoformat()
     a = ap.lodge(ctx, kw)
     late = f" (late: the window closed on {a.window_closes_on}; accepted for the reason recorded)" if a.late else ""
-    return f"appeal {a.id} lodged{late}; decision due {a.decision_due}", _appeal_data(a)
+    return f"appeal {a.id} lodged{late}; decision due {a.decision_due}", present.appeal_with_customer(a)
 
 
 @appeals.command("assign")
@@ -511,20 +492,10 @@ def appeals_list(state, ctx):
     """Appeals awaiting a decision."""
     rows = ap.open_appeals(ctx)
     record_read(ctx, "appeals list", "appeals", [a.id for a in rows], [a.customer_id for a in rows])
-    return ("\n".join(_appeal_line(a) for a in rows) or "no open appeals", [_appeal_data(a) for a in rows])
-
-
-def _appeal_data(a) -> dict:
-    data = present.appeal(a)
-    data.update(
-        {
-            "customer": a.customer.reference,
-            "late": bool(a.late),
-            "late_reason": a.late_reason,
-            "window_closes_on": a.window_closes_on,
-        }
+    return (
+        "\n".join(_appeal_line(a) for a in rows) or "no open appeals",
+        [present.appeal_with_customer(a) for a in rows],
     )
-    return data
 
 
 def _appeal_line(a) -> str:
@@ -595,22 +566,10 @@ def letters_list(state, ctx, show_all):
     else:
         rows = sorted(lt.unsent(ctx) + lt.open_appeal_windows(ctx, ctx.today()), key=lambda x: x.id)
     record_read(ctx, "letters list", "letters", [x.id for x in rows], [x.customer_id for x in rows])
-    return ("\n".join(_letter_line(ctx, x) for x in rows) or "no letters waiting", [_letter_data(ctx, x) for x in rows])
-
-
-def _letter_data(ctx, x) -> dict:
-    """A letter for output: the customer's reference, its deemed receipt and the appeal deadline (R36, R41)."""
-    data = present.letter(x)
-    window = lt.appeal_window(ctx, x)
-    data.update(
-        {
-            "customer": x.customer.reference,
-            "decided_on": lt.decision_date(x),
-            "appeal_deadline": lt.appeal_deadline(ctx, x),
-            "appeal_working_days": window.working_days if window else None,
-        }
+    return (
+        "\n".join(_letter_line(ctx, x) for x in rows) or "no letters waiting",
+        [present.letter_with_deadline(ctx, x) for x in rows],
     )
-    return data
 
 
 def _letter_line(ctx, x) -> str:
@@ -639,7 +598,7 @@ def letters_sent(state, ctx, letter_id, method, sent_on):
     return (
         f"letter {x.id} sent by {x.delivery_method}; deemed received {x.deemed_receipt}"
         + (f"; appeal by {deadline}" if deadline else ""),
-        _letter_data(ctx, x),
+        present.letter_with_deadline(ctx, x),
     )
 
 
@@ -678,9 +637,9 @@ def due(state, ctx, within):
     data = {
         "reviews": [present.restriction(r) for r in found.reviews],
         "interims": [present.restriction(r) for r in found.interims],
-        "appeals": [_appeal_data(a) for a in found.appeals],
-        "appeal_windows": [_letter_data(ctx, x) for x in found.appeal_windows],
-        "letters": [_letter_data(ctx, x) for x in found.letters],
+        "appeals": [present.appeal_with_customer(a) for a in found.appeals],
+        "appeal_windows": [present.letter_with_deadline(ctx, x) for x in found.appeal_windows],
+        "letters": [present.letter_with_deadline(ctx, x) for x in found.letters],
         "dead_actions": {"count": found.dead_count, "first": found.dead},
     }
     return "\n".join(lines), data

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, event, text
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..clock import utcnow
@@ -80,14 +92,19 @@ OUTBOX_CHANNEL = "contactguard_outbox"
 
 
 @event.listens_for(Session, "after_flush")
-def _announce_outbox_work(session: Session, _flush_context) -> None:
-    """On PostgreSQL, a transaction that adds or revives outbox actions sends NOTIFY contactguard_outbox.
+def _announce_revived_outbox_work(session: Session, _flush_context) -> None:
+    """On PostgreSQL, a transaction that puts dead outbox actions back (`outbox retry`) sends NOTIFY
+    contactguard_outbox, delivered at commit, so the workers (plugin/worker/wakeup.py) wake for them at once.
 
-    PostgreSQL delivers it at commit, and only then, so the workers (plugin/worker/wakeup.py) wake for work
-    they can see, within milliseconds instead of at their next poll."""
-    new = any(isinstance(o, OutboxAction) for o in session.new)
-    revived = any(isinstance(o, OutboxAction) and o.state == "pending" for o in session.dirty)
-    if not (new or revived):
+    New actions and new events need nothing here: a trigger on their tables notifies (migration 0011). A
+    claim, a lease renewal or a retry's backoff changes a pending row without making it newly due, so it
+    wakes no one."""
+    if not any(isinstance(o, OutboxAction) and _became_pending(o) for o in session.dirty):
         return
     if session.get_bind().dialect.name == "postgresql":
         session.connection().execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})
+
+
+def _became_pending(action: OutboxAction) -> bool:
+    history = inspect(action).attrs.state.history
+    return "pending" in history.added and "pending" not in history.unchanged

@@ -45,10 +45,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # in WTForms 3.2, not yet in its stubs
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..cli.workflow import _restriction_data as restriction_data
 from ..models import Appeal, FormalWarning, Incident, Letter, Restriction
 from ..policy.appeals import Grounds, Outcome
 from ..policy.vocabulary import Adjustment, Channel, IncidentCategory, Role, SpocKind, Tristate, values
+from ..present import restriction_with_letters as restriction_data
 from ..services import ServiceError
 from ..services import appeals as ap
 from ..services import events as ev

@@ -21,10 +21,10 @@ from wtforms import RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # in WTForms 3.2, not yet in its stubs
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..cli.workflow import _letter_data as letter_data
 from ..models import Letter
 from ..policy.calendar import DELIVERY_METHODS
 from ..policy.vocabulary import Role
+from ..present import letter_with_deadline as letter_data
 from ..reports import render_report
 from ..services import ServiceError
 from ..services import letter_documents as ld

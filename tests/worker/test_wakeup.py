@@ -95,3 +95,41 @@ def test_the_wait_ends_at_once_when_the_worker_is_stopping_and_sqlite_just_polls
         assert waker.wait(NEVER) is False, "returns at once when the worker is stopping"
     finally:
         waker.close()
+
+
+@pytest.mark.postgres_only
+def test_putting_dead_actions_back_wakes_the_worker_and_a_lease_renewal_does_not(waker, connection_id, sessions):
+    """`outbox retry` makes dead actions due now: the worker wakes; changing a pending row (a claim, a lease, a
+    backoff) makes nothing newly due and wakes no one."""
+    import datetime as dt
+
+    from plugin.clock import utcnow
+    from plugin.models import OutboxAction
+    from plugin.worker import outbox
+
+    with sessions() as session, session.begin():
+        session.add(
+            OutboxAction(
+                connection_id=connection_id,
+                ticket_id="7",
+                kind="add_note",
+                payload={},
+                idempotency_key="dead-one",
+                state="dead",
+                attempts=8,
+            )
+        )
+        session.add(
+            OutboxAction(
+                connection_id=connection_id, ticket_id="8", kind="add_note", payload={}, idempotency_key="pending-one"
+            )
+        )
+    _listening(waker)
+    waker.wait(0.2)  # the inserts above notified (their trigger); take that one away
+    with sessions() as session, session.begin():
+        row = session.query(OutboxAction).filter_by(idempotency_key="pending-one").one()
+        row.next_attempt_at = utcnow() + dt.timedelta(minutes=1)
+    assert waker.wait(0.5) is False
+    with sessions() as session, session.begin():
+        assert outbox.retry(session) == 1
+    assert waker.wait(NEVER) is True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from ...cli.workflow import _appeal_data as appeal_data
+from ...present import appeal_with_customer as appeal_data
 from ...schemas import AppealDecisionInput, AppealInput, StrictSchema
 from ...services import appeals as ap
 from .core import OFFICERS, READERS, SENIOR, ApiBlueprint, acting, audit_read, body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...cli.workflow import _letter_data as letter_data
+from ...present import letter_with_deadline as letter_data
 from ...schemas import LetterSentInput
 from ...services import letters as lt
 from .core import OFFICERS, READERS, ApiBlueprint, acting, audit_read, body

@@ -3,9 +3,9 @@ amend, lift, withdraw, list and show. Every rule is the service layer's (plugin/
 
 from __future__ import annotations
 
-from ...cli.workflow import _restriction_data as restriction_data
 from ...models import Restriction
 from ...present import restriction as restriction_summary
+from ...present import restriction_with_letters as restriction_data
 from ...schemas import AmendInput, ConfirmInterimInput, EndInput, InterimInput
 from ...services import restrictions as rs
 from ...services.lookup import get
