@@ -1,0 +1,45 @@
+"""The plain signed-link panel, for django-helpdesk and any helpdesk that can show a link or an iframe.
+
+GET /sidebar/<connection url token>/panel?ticket=ID&email=...&exp=UNIX&sig=HEX, where sig is the hex
+HMAC-SHA256 of the canonical query under the connection's sidebar key (plugin/services/sidebar.py;
+`contactguard connections sidebar-link ID` prints the template). No sign-in: the signature is the
+permission, so a link that is unsigned, expired or tampered with gets a small page saying so, never the data.
+The page is self-contained (inline CSS, no JavaScript, no external assets) so it can sit in an iframe.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, request
+
+from ...clock import utcnow
+from ...services import sidebar as sb
+from ...services.context import Actor, Context
+from . import bp, connection_or_404, page
+
+log = logging.getLogger(__name__)
+
+
+@bp.get("/<token>/panel")
+def panel(token: str):
+    """The panel for the ticket's customer, if the link is signed and in date."""
+    settings = current_app.config["CONTACTGUARD"]
+    with current_app.extensions["contactguard.sessions"]() as session, session.begin():
+        connection = connection_or_404(session, token)
+        params = list(request.args.items(multi=True))
+        try:
+            sb.check_link(settings, connection, params, utcnow())
+        except sb.LinkRefused as refused:
+            log.info("sidebar link refused connection=%s status=%s", connection.id[:6], refused.status)
+            return page("sidebar/refused.html", refused.status, message=refused.message)
+        ctx = Context(session, Actor.system(f"sidebar:{connection.id[:6]}"), settings)
+        found = sb.panel_for(
+            ctx,
+            connection,
+            emails=request.args.getlist("email"),
+            phones=request.args.getlist("phone"),
+            helpdesk_user_id=request.args.get("user"),
+            ticket_id=request.args.get("ticket"),
+        )
+        return page("sidebar/panel.html", 200, panel=found)
