@@ -257,6 +257,10 @@ def record_interim(ctx: Context, data: dict) -> Restriction:
     _refuse_bad_review_date(ctx, r, changed, "the immediate action cannot be recorded")
     r.starts_on = r.starts_on or occurred
     ctx.audit("restriction.interim_recorded", r, incident=incident.id, confirm_by=r.confirm_by)
+    # R32: the action lasts beyond the incident, so the customer gets it in writing: what is limited for now and
+    # when a senior officer decides. Queued like every letter, for an officer to check and record as sent.
+    ctx.session.flush()
+    queue_letter(ctx, LetterKind.INTERIM_CONFIRMATION, r.customer_id, restriction_id=r.id, facts=describe(r))
     return r
 
 
