@@ -424,6 +424,22 @@ class DecisionForm(FlaskForm):
     submit = _submit("Record decision")
 
 
+class WarningDecisionForm(FlaskForm):
+    """A warning appeal is upheld or quashed; there are no terms to vary (plugin/services/appeals.py)."""
+
+    outcome = RadioField(
+        "Decision",
+        widget=GovRadioInput(),
+        choices=_choices(
+            ["upheld", "quashed"],
+            {"upheld": "Upheld: the warning stands", "quashed": "Quashed: the warning is withdrawn"},
+        ),
+        validators=[InputRequired(message="Select the decision")],
+    )
+    reasons = _area("Reasons for the decision", limit=5000, required="Give the reasons for the decision")
+    submit = _submit("Record decision")
+
+
 class ReviewForm(FlaskForm):
     outcome = RadioField(
         "Outcome of the review",
@@ -632,6 +648,7 @@ def customer(reference: str):
         c=data,
         contacts=contacts,
         may_act=role in CASEWORKERS,
+        may_decide=role in SENIORS,
         channel_labels=CHANNEL_LABELS,
     )
 
@@ -1276,8 +1293,11 @@ def _reasons_action(restriction_id: int, title: str, button: str, action, done: 
     )
 
 
-def _act(form, title: str, page: dict, call, done: str, restriction_id: int, aliases: dict | None = None):
-    """Call the service in one unit of work; on success flash and go to the restriction, else show the refusal."""
+def _act(
+    form, title: str, page: dict, call, done: str, restriction_id: int | None, aliases: dict | None = None, then=None
+):
+    """Call the service in one unit of work; on success flash and go to the restriction (or `then`, a URL), else
+    show the refusal."""
     try:
         with unit_of_work() as ctx:
             call(ctx)
@@ -1288,7 +1308,7 @@ def _act(form, title: str, page: dict, call, done: str, restriction_id: int, ali
         return form_page(form, title, exc.status, **page)
     log.info("%s via web restriction=%s", title.lower(), restriction_id)
     flash(done)
-    return redirect(url_for("casework.restriction", restriction_id=restriction_id))
+    return redirect(then or url_for("casework.restriction", restriction_id=restriction_id))
 
 
 # -- appeals and reviews ----------------------------------------------------------------------------------
@@ -1326,31 +1346,70 @@ def appeal_new(restriction_id: int):
     )
 
 
+@bp.route("/warnings/<int:warning_id>/appeal", methods=["GET", "POST"])
+@login_required(*CASEWORKERS)
+def warning_appeal_new(warning_id: int):
+    """Record an appeal against a formal warning (R35): the same form; the window runs from the warning letter."""
+    form = AppealForm()
+    with unit_of_work() as ctx:
+        warning = ctx.session.get(FormalWarning, warning_id)
+        if warning is None:
+            abort(404)
+        back = url_for("casework.customer", reference=warning.customer.reference) + "#warnings"
+        form.heard_by.choices = _senior_choices(ctx)
+    # R35: a warning is appealed only for factual inaccuracy, so that is the one ground offered (the service
+    # refuses any other with the rule's id, for callers of the API).
+    form.grounds.choices = _choices([Grounds.FACTUAL_INACCURACY.value])
+    page = {"back": back, "caption": f"Warning {warning_id}"}
+    if not form.validate_on_submit():
+        return form_page(form, "Record an appeal", 400 if request.method == "POST" else 200, **page)
+    data = {
+        "warning": warning_id,
+        "grounds": form.grounds.data,
+        "statement": form.statement.data,
+        "received_on": _blank_none(form.received_on.data),
+        "late_reason": _blank_none(form.late_reason.data),
+        "heard_by": _blank_none(form.heard_by.data),
+    }
+    return _act(
+        form,
+        "Record an appeal",
+        page,
+        lambda ctx: ap.lodge(ctx, data),
+        f"Appeal against warning {warning_id} recorded. The warning stands while it is heard.",
+        None,
+        then=back,
+    )
+
+
 @bp.route("/appeals/<int:appeal_id>", methods=["GET", "POST"])
 @login_required(*SENIORS)
 def appeal_decide(appeal_id: int):
-    """The senior officer hearing the appeal decides it: upheld, varied (new terms) or quashed, with reasons."""
-    form = DecisionForm()
+    """The senior officer hearing the appeal decides it: a restriction's is upheld, varied (new terms) or quashed;
+    a warning's is upheld or quashed. Reasons always."""
     with unit_of_work() as ctx:
         appeal = ctx.session.get(Appeal, appeal_id)
-        if appeal is None or appeal.restriction_id is None:
+        if appeal is None:
             abort(404)
-        restriction_id = appeal.restriction_id
+        restriction_id, warning_id = appeal.restriction_id, appeal.warning_id
+        customer_page = url_for("casework.customer", reference=appeal.customer.reference) + "#appeals"
         summary = {
             "received_on": appeal.received_on,
             "grounds": appeal.grounds.replace("_", " "),
             "decision_due": appeal.decision_due,
             "state": appeal.state,
         }
+    form = DecisionForm() if restriction_id else WarningDecisionForm()
+    subject = f"restriction {restriction_id}" if restriction_id else f"warning {warning_id}"
     page = {
-        "back": url_for("casework.restriction", restriction_id=restriction_id),
-        "caption": f"Appeal {appeal_id} against restriction {restriction_id}",
+        "back": url_for("casework.restriction", restriction_id=restriction_id) if restriction_id else customer_page,
+        "caption": f"Appeal {appeal_id} against {subject}",
         "summary": summary,
     }
     if not form.validate_on_submit():
         return form_page(form, "Decide the appeal", 400 if request.method == "POST" else 200, **page)
     terms = {}
-    if form.outcome.data == Outcome.VARIED.value:
+    if form.outcome.data == Outcome.VARIED.value and isinstance(form, DecisionForm):
         if form.allowed_channels.data:
             terms["allowed_channels"] = list(form.allowed_channels.data)
         if _blank_none(form.review_due.data):
@@ -1364,6 +1423,7 @@ def appeal_decide(appeal_id: int):
         f"Appeal {appeal_id} decided: {form.outcome.data}. The outcome letter is waiting to be sent.",
         restriction_id,
         {"terms": "allowed_channels", "terms.review_due": "review_due"},
+        then=None if restriction_id else customer_page,
     )
 
 

@@ -367,3 +367,41 @@ def test_answers_too_long_for_the_session_are_refused_rather_than_lost(cast, cli
     assert response.status_code == 400
     assert "Your answers are too long to keep between pages: shorten the longest ones" in text_of(response)
     assert client.get(f"{WIZARD}/reasons").status_code == 200  # still signed in, earlier answers kept
+
+
+def test_a_warning_appeal_is_recorded_from_the_customer_page_and_decided_by_a_senior_officer(cast, client):
+    """R35: a formal warning can be appealed; a warning's appeal is upheld or quashed (there are no terms to vary)."""
+    _, warning = incident_and_warning(cast)
+    signed_in(cast, client, "officer")
+    page = text_of(client.get("/customers/C1"))
+    assert f"Record an appeal against warning {warning}" in page
+    appeal = {"grounds": "disproportionate", "statement": "Nobody told me what I did wrong", "heard_by": ""}
+    form = text_of(client.get(f"/warnings/{warning}/appeal"))
+    assert "Factual inaccuracy" in form and "Disproportionate" not in form  # the only ground a warning has (R35)
+    refused = post_form(client, f"/warnings/{warning}/appeal", appeal)
+    assert refused.status_code == 400 and "There is a problem" in text_of(refused)
+    response = post_form(
+        client, f"/warnings/{warning}/appeal", {**appeal, "grounds": "factual_inaccuracy"}, follow=True
+    )
+    text = text_of(response)
+    assert f"Appeal against warning {warning} recorded. The warning stands while it is heard." in text
+    assert "Decide the appeal" not in text  # officers do not decide appeals (nor see appeal details: R50)
+
+    client.post("/sign-out", data={"csrf_token": csrf_from(client.get("/").data)})
+    signed_in(cast, client, "senior")
+    page = text_of(client.get("/customers/C1"))
+    assert f"Appeal 1 against warning {warning}: received" in page and "lodged" in page
+    assert "Decide the appeal 1" in page
+    form_page = text_of(client.get("/appeals/1"))
+    assert f"Appeal 1 against warning {warning}" in form_page and "Varied" not in form_page
+    refused = post_form(client, "/appeals/1", {"outcome": "varied", "reasons": "Shorter follow-up"})
+    assert refused.status_code == 400 and "There is a problem" in text_of(refused)
+    response = post_form(
+        client, "/appeals/1", {"outcome": "quashed", "reasons": "The warning cited the wrong call"}, follow=True
+    )
+    text = text_of(response)
+    assert "Appeal 1 decided: quashed. The outcome letter is waiting to be sent." in text
+    assert "quashed on" in text and "The warning cited the wrong call" in text
+    with cast.sessions() as s:
+        assert s.get(Appeal, 1).outcome == "quashed"
+        assert s.scalar(select(Letter.kind).where(Letter.appeal_id == 1)) == "appeal_outcome"
