@@ -161,8 +161,7 @@ def check_prerequisites(facts: ActivationFacts) -> list[Problem]:
                 "checks.social_work_enquiry",
                 "social_work_enquiry_required",
                 "whether the customer is known to Social Work Services is 'unknown': record who "
-                "was asked and when (--social-work-asked, --social-work-asked-on) before the "
-                "restriction comes into force",
+                "was asked and when before the restriction comes into force",
                 "R9",
             )
         )
