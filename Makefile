@@ -36,6 +36,8 @@ lint: install
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy plugin webhooks adapters
 
+# The ingest load comes from wrk (`apt-get install wrk`; installed by nobody here): without it, from a slower
+# Python generator, with a note in the output.
 bench: install
 	$(BIN)/python -m benchmarks
 

@@ -3,28 +3,52 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, get_type_hints
 
 from marshmallow import Schema
 
 NOTE_MARKER = "[contactguard]"
 
-# The actions the outbox hands a client's apply(ticket_id, action); each is safe to repeat.
+
+class ActionKind(str, enum.Enum):
+    """The actions the outbox hands a client's apply(ticket_id, action); each is safe to repeat.
+
+    A client declares the kinds it carries out in its `actions` (tests/adapters/test_action_support.py holds
+    each declaration to the handlers it has); the outbox writer (plugin/services/outbox.py) skips the rest."""
+
+    SET_FLAG = "set_flag"
+    CLEAR_FLAG = "clear_flag"
+    ADD_TAGS = "add_tags"
+    REMOVE_TAGS = "remove_tags"
+    ADD_NOTE = "add_note"
+    ASSIGN = "assign"
+    MOVE_QUEUE = "move_queue"
+    SET_STATUS = "set_status"
+    CREATE_TASK = "create_task"
+    LOOKUP = "lookup"
+
+
 ACTION_KINDS = {
-    "set_flag": "show the arrangement on the ticket: {'value': str} (a custom field or property)",
-    "clear_flag": "remove the arrangement from the ticket's field or property (the restriction ended): {}",
-    "add_tags": "add tags without removing others: {'tags': [str]}",
-    "remove_tags": "remove only these tags: {'tags': [str]}",
-    "add_note": "internal note, never public, no title: {'text': str, 'marker': str}; skip if marker present",
-    "assign": "assign to an agent: {'agent_id': str}",
-    "move_queue": "route to a group/queue/inbox: {'queue': str|int}",
-    "set_status": "set the ticket status: {'status': str}",
-    "create_task": "a new internal ticket/task (ticket_id is None): {'queue', 'title', 'text', 'agent_id'?}",
+    ActionKind.SET_FLAG: "show the arrangement on the ticket: {'value': str} (a custom field or property)",
+    ActionKind.CLEAR_FLAG: "remove the arrangement from the ticket's field or property (the restriction ended): {}",
+    ActionKind.ADD_TAGS: "add tags without removing others: {'tags': [str]}",
+    ActionKind.REMOVE_TAGS: "remove only these tags: {'tags': [str]}",
+    ActionKind.ADD_NOTE: "internal note, never public, no title: {'text': str, 'marker': str}; skip if marker present",
+    ActionKind.ASSIGN: "assign to an agent: {'agent_id': str}",
+    ActionKind.MOVE_QUEUE: "route to a group/queue/inbox: {'queue': str|int}",
+    ActionKind.SET_STATUS: "set the ticket status: {'status': str}",
+    ActionKind.CREATE_TASK: "a new internal ticket/task (ticket_id is None): {'queue', 'title', 'text', 'agent_id'?}",
+    ActionKind.LOOKUP: "ask who wrote (the client's lookup(ticket_id, lookup)), then decide: {'event': {...}}",
 }
+
+
+# Every kind that writes to a ticket (or creates one): what a client with all the handlers declares.
+TICKET_ACTIONS = frozenset(ActionKind) - {ActionKind.LOOKUP}
 
 
 @dataclass(frozen=True)
@@ -163,18 +187,27 @@ class Adapter:
         return None
 
     def client(self, settings: dict, secrets: dict):
-        """An outbound client for this connection.
+        """An outbound client for this connection; annotate its class as the return type (supported_actions).
 
         Besides apply(ticket_id, action) and test_connection(), a client whose adapter emits events with
         needs_lookup implements lookup(ticket_id, lookup) -> dict of InboundEvent fields (emails, phones,
         assigned_agent_id, text, ignore_reason...)."""
         raise NotImplementedError
 
+    def supported_actions(self) -> frozenset[ActionKind]:
+        """The action kinds this adapter's client declares: the `actions` of the class client() returns."""
+        client_class = get_type_hints(type(self).client)["return"]
+        return frozenset(client_class.actions)
+
 
 class ActionClient:
-    """Outbound clients dispatch each outbox action to a `_do_<kind>` method; unknown kinds are dead-lettered."""
+    """Outbound clients dispatch each outbox action to a `_do_<kind>` method; unknown kinds are dead-lettered.
+
+    `actions` declares the kinds a client carries out: one `_do_<kind>` each, and ActionKind.LOOKUP when it
+    has lookup(); the outbox writer does not queue the other kinds for its connections."""
 
     label = "this helpdesk"
+    actions: ClassVar[frozenset[ActionKind]] = frozenset()
 
     def apply(self, ticket_id: str | None, action: dict) -> None:
         """Carry out one outbox action; every handler is safe to repeat."""

@@ -14,7 +14,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from . import outbound
 from .errors import PermanentFailure, RetryLater
-from .ratelimit import acquire
+from .ratelimit import pace
 
 DEFAULT_TIMEOUT = (3.05, 10)
 USER_AGENT = "contactguard/0.1 (+https://github.com/contactguard)"
@@ -112,7 +112,7 @@ def send(
     session: requests.Session, method: str, url: str, bucket=None, cost: float = 1.0, **kwargs
 ) -> requests.Response:
     """Make one call; 2xx returns, 429/5xx/network raise RetryLater, other 4xx PermanentFailure."""
-    acquire(bucket, cost)
+    pace(bucket, cost)
     try:
         response = session.request(method, url, **kwargs)
     except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:

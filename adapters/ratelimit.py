@@ -1,7 +1,10 @@
 """One token bucket per helpdesk account, shared by every client in the process.
 
-When the bucket is empty the call is not made: the action is rescheduled (RetryLater) for
-when a token will be there, so a busy outbox never turns into a retry storm.
+Calls are paced to the account's rate: a call that finds the bucket empty reserves the next token and waits
+for it (`pace`), up to MAX_PACE_SECONDS, so the outbox drains at the helpdesk's limit without a 429 and
+without leaving an action half done (its read made, its write deferred). When the wait would be longer (a
+429's Retry-After, a very low limit) the call is not made: the action is rescheduled (RetryLater) for when a
+token will be there, so a busy outbox never turns into a retry storm.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .errors import RetryLater, clamp_wait
+
+MAX_PACE_SECONDS = 2.0  # a call waits this long at most for its token; longer, the action is rescheduled
 
 
 @dataclass
@@ -39,6 +44,20 @@ class TokenBucket:
                 return 0.0
             return (cost - self.tokens) / self.rate
 
+    def reserve(self, cost: float, max_wait: float) -> tuple[bool, float]:
+        """Take `cost` tokens now, going into debt for ones not there yet: (True, the seconds until they are
+        there, 0 when they are). (False, those seconds), taking nothing, when that is longer than `max_wait`.
+        Calls that reserve are spaced out at `rate` whatever order their threads wake up in."""
+        with self.lock:
+            now = self.clock()
+            self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            wait = max(0.0, (cost - self.tokens) / self.rate)
+            if wait > max_wait:
+                return False, wait
+            self.tokens -= cost
+            return True, wait
+
     def hold_for(self, seconds: float) -> None:
         """The helpdesk said 429: empty the bucket for `seconds`."""
         with self.lock:
@@ -65,6 +84,20 @@ def acquire(bucket: TokenBucket | None, cost: float = 1.0) -> None:
     wait = bucket.take(cost)
     if wait > 0:
         raise RetryLater(f"rate limit: next call in {wait:.1f}s", wait, counts_as_attempt=False)
+
+
+def pace(bucket: TokenBucket | None, cost: float = 1.0, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Wait for the call's tokens if they come within MAX_PACE_SECONDS, else raise RetryLater with the wait.
+
+    The wait is spent outside any database transaction (the outbox calls the helpdesk between them) and well
+    inside an action's lease."""
+    if bucket is None:
+        return
+    reserved, wait = bucket.reserve(cost, MAX_PACE_SECONDS)
+    if not reserved:
+        raise RetryLater(f"rate limit: next call in {wait:.1f}s", wait, counts_as_attempt=False)
+    if wait > 0:
+        sleep(wait)
 
 
 def reset() -> None:

@@ -7,6 +7,38 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from . import outbound
 
 
+def optional(field_class: type[fields.Field], description: str | None = None, **options) -> fields.Field:
+    """A setting that may be left out or null (None): the shape most connection settings share."""
+    metadata = {"description": description} if description else {}
+    return field_class(load_default=None, allow_none=True, metadata=metadata, **options)
+
+
+def secret(required: bool = True, **options) -> fields.String:
+    """A credential: stored encrypted and shown masked (`metadata.secret`)."""
+    if not required:
+        options.setdefault("load_default", None)
+        options.setdefault("allow_none", True)
+    return fields.String(required=required, metadata={"secret": True, **options.pop("metadata", {})}, **options)
+
+
+def previous_secret() -> fields.String:
+    """The old value of a rotated secret, accepted alongside the new one until removed."""
+    return secret(required=False)
+
+
+def rate_limit(default: int, most: int, description: str | None = None) -> fields.Integer:
+    """The helpdesk's API limit for this account, in calls a minute."""
+    metadata = {"description": description} if description else {}
+    return fields.Integer(load_default=default, validate=validate.Range(10, most), metadata=metadata)
+
+
+class HelpdeskSecrets(Schema):
+    """Base of every adapter's Secrets: an unknown secret name is refused, never stored."""
+
+    class Meta:
+        unknown = RAISE
+
+
 class HelpdeskSettings(Schema):
     """The names the service layer reads (ticket_actions.plan, the pipeline, the clock) are the same everywhere."""
 
@@ -20,16 +52,8 @@ class HelpdeskSettings(Schema):
     info_rights_queue: fields.Field = fields.Integer(
         load_default=None, allow_none=True, metadata={"description": "Group (queue) id of the information-rights team"}
     )
-    rate_limit_per_minute = fields.Integer(
-        load_default=200,
-        validate=validate.Range(10, 10000),
-        metadata={"description": "The helpdesk's API limit for this account"},
-    )
-    service = fields.String(
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "Service slug this helpdesk serves (scoped restrictions)"},
-    )
+    rate_limit_per_minute = rate_limit(200, 10000, "The helpdesk's API limit for this account")
+    service = optional(fields.String, "Service slug this helpdesk serves (scoped restrictions)")
     tags = fields.Dict(
         keys=fields.String(),
         values=fields.String(),

@@ -33,12 +33,13 @@ def _app(database: str | None, instance: str):
 
 def _senior_token(app) -> str:
     """The suite's cast on the register, a restriction in force, and a token for the senior officer."""
+    from plugin.config import settings_of
     from plugin.services import accounts
     from plugin.services import register as reg
     from tests.conftest import PEOPLE, Cast, email_of
     from tests.helpers import active_restriction
 
-    cast = Cast(app.extensions["contactguard.sessions"], app.config["CONTACTGUARD"])
+    cast = Cast(app.extensions["contactguard.sessions"], settings_of(app))
     with cast.act() as ctx:
         reg.add_service(ctx, {"slug": "housing", "name": "Housing"})
         for key, name, role, deputy in PEOPLE:

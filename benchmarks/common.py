@@ -1,8 +1,10 @@
-"""Shared set-up for the benchmarks: a fresh PostgreSQL database (or SQLite), servers, machine facts."""
+"""Shared set-up for the benchmarks: a fresh PostgreSQL database (or SQLite), the register's people and
+restrictions, servers, machine facts."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import platform
 import socket
@@ -14,6 +16,17 @@ from pathlib import Path
 
 import psycopg
 import requests
+from sqlalchemy import select
+
+from plugin import migrate
+from plugin.config import Settings, load_settings
+from plugin.db import make_engine, make_session_factory
+from plugin.models import Officer
+from plugin.policy.vocabulary import Role
+from plugin.services import Actor, Context
+from plugin.services import incidents as inc
+from plugin.services import register as reg
+from plugin.services import restrictions as rs
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("CONTACTGUARD_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -72,6 +85,79 @@ def gunicorn(app: str, env: dict, workers: int = 2, threads: int = 4):
     finally:
         process.terminate()
         process.wait(15)
+
+
+def open_database(url: str, instance: str, secret_key: str):
+    """Migrate the database at `url`; returns (settings, engine, sessions) for seeding it through the services."""
+    settings = load_settings({"DATABASE_URL": url, "INSTANCE_PATH": instance, "SECRET_KEY": secret_key}, environ={})
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    return settings, engine, make_session_factory(engine)
+
+
+def add_customers(ctx: Context, prefix: str, count: int) -> None:
+    """Customers `<prefix>0` ... with the e-mail address customer<n>@example.com each."""
+    for n in range(count):
+        reg.add_customer(
+            ctx,
+            {
+                "reference": f"{prefix}{n}",
+                "name": f"Customer {n}",
+                "identities": [{"kind": "email", "value": f"customer{n}@example.com"}],
+            },
+        )
+
+
+def officer_actor(sessions, email: str) -> Actor:
+    """The officer with `email`, as the actor the services expect."""
+    with sessions() as session:
+        officer = session.scalar(select(Officer).where(Officer.email == email))
+        return Actor(email.split("@")[0], Role(officer.role), officer.id)
+
+
+def restrict_customer(sessions, settings: Settings, officer: Actor, senior: Actor, customer: str, officer_email: str):
+    """Restrict `customer` to e-mail the policy's way: an incident experienced by `officer_email` (also the single
+    point of contact), a warning, the proposal and its checks by the officer; the senior activates it."""
+    with sessions() as session, session.begin():
+        ctx = Context(session, officer, settings)
+        incident = inc.record_incident(
+            ctx,
+            {
+                "customer": customer,
+                "experienced_by": officer_email,
+                "channel": "telephone",
+                "occurred_at": (ctx.now() - dt.timedelta(days=2)).isoformat(),
+                "category": "verbal_abuse",
+                "description": "Shouted at the officer",
+            },
+        )
+        warning = inc.issue_warning(
+            ctx,
+            {
+                "customer": customer,
+                "incidents": [incident.id],
+                "behaviour": "Shouting on the phone",
+                "why_unacceptable": "Staff must work free of abuse",
+                "change_requested": "Keep calls civil",
+                "consequences": "Contact may be restricted",
+            },
+        )
+        proposal = rs.propose(
+            ctx,
+            {
+                "customer": customer,
+                "path": "after_warning",
+                "warning": warning.id,
+                "why_necessary": "Abuse continued after the warning",
+                "spoc_officer": officer_email,
+                "allowed_channels": ["email"],
+            },
+        )
+        rs.record_checks(
+            ctx, proposal.id, {"social_work_known": "no", "adjustments_needed": False, "other_services": "none"}
+        )
+    with sessions() as session, session.begin():
+        rs.activate(Context(session, senior, settings), proposal.id)
 
 
 def machine() -> str:

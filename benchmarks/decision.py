@@ -14,7 +14,8 @@ from plugin.config import load_settings
 from plugin.db import make_engine, make_session_factory
 from plugin.policy import decision as policy
 from plugin.services import Actor, Context
-from plugin.services.pipeline import _load, _match, _terms
+from plugin.services.pipeline import _load, _match
+from plugin.services.terms import policy_terms
 
 
 def _fill(dsn: str, count: int) -> None:
@@ -47,7 +48,7 @@ def time_decisions(url: str, dsn: str, count: int, samples: int = 2000) -> float
             start = time.perf_counter()
             _customer_id, ids = _match(ctx, "conn", event)
             restrictions = _load(ctx, ids)
-            policy.decide(policy.Contact(at=ctx.now()), [_terms(r) for r in restrictions])
+            policy.decide(policy.Contact(at=ctx.now()), [policy_terms(r) for r in restrictions])
             timings.append((time.perf_counter() - start) * 1e6)
         session.execute(text("SELECT 1"))
     engine.dispose()

@@ -10,6 +10,11 @@ call with its answer. A control endpoint switches how it behaves:
 - ``429``: answer 429 with ``Retry-After: retry_after``;
 - ``503``: answer 503 (no Retry-After).
 
+Separately, ``limit_per_minute`` (0: none) makes it enforce an account rate limit as Zendesk documents one
+(https://developer.zendesk.com/api-reference/introduction/rate-limits): a call over the limit is answered
+429 Too Many Requests with ``Retry-After`` in whole seconds (at least 1). The allowance refills evenly,
+limit / 60 a second, and holds at most two seconds' worth, so a client must pace itself rather than burst.
+
 Run in-process (``FakeHelpdesk().start()``, used by tests/faults) or as a process
 (``python -m benchmarks.fake_helpdesk PORT``, used by benchmarks/faults.py).
 """
@@ -17,6 +22,7 @@ Run in-process (``FakeHelpdesk().start()``, used by tests/faults) or as a proces
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import threading
@@ -34,8 +40,22 @@ class State:
         self.lock = threading.Lock()
         self.tickets: dict[int, dict] = {}
         self.calls: list[dict] = []
-        self.mode = {"mode": "ok", "delay": 0.0, "retry_after": 1.0}
+        self.mode = {"mode": "ok", "delay": 0.0, "retry_after": 1.0, "limit_per_minute": 0}
         self.next_followup = 1
+        self.allowance, self.allowance_at = 0.0, time.monotonic()
+
+    def over_limit(self) -> int | None:
+        """Count one call against the rate limit: None if allowed, else the whole seconds to wait (under lock)."""
+        per_second = float(self.mode["limit_per_minute"]) / 60
+        if per_second <= 0:
+            return None
+        now = time.monotonic()
+        self.allowance = min(2 * per_second, self.allowance + (now - self.allowance_at) * per_second)
+        self.allowance_at = now
+        if self.allowance >= 1:
+            self.allowance -= 1
+            return None
+        return max(1, math.ceil((1 - self.allowance) / per_second))
 
     def ticket(self, ticket_id: int) -> dict:
         """The helpdesk already has every ticket a webhook reported: create it on first sight."""
@@ -101,6 +121,11 @@ def make_handler(state: State):
             body = self._body() if self.command in ("POST", "PATCH", "PUT") else None
             with state.lock:
                 mode = dict(state.mode)
+                wait = state.over_limit() if mode["mode"] == "ok" else None
+            if wait is not None:
+                self._log(body, 429)
+                self._answer(429, {"detail": "rate limited"}, {"Retry-After": str(wait)})
+                return
             if mode["mode"] == "down":
                 self._log(body, "dropped")
                 self.close_connection = True

@@ -48,7 +48,16 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from .common import ROOT, free_port, fresh_postgres, machine
+from .common import (
+    ROOT,
+    add_customers,
+    free_port,
+    fresh_postgres,
+    machine,
+    officer_actor,
+    open_database,
+    restrict_customer,
+)
 from .fake_helpdesk import notes_and_writes
 from .tcp_proxy import TcpProxy
 
@@ -61,109 +70,42 @@ LEASE_SECONDS = 8  # a killed worker's actions come back after this (production 
 # --- set-up ---------------------------------------------------------------------------------------------------
 
 
-def seed(url: str, instance: str, helpdesk_api: str) -> str:
+def seed(url: str, instance: str, helpdesk_api: str, limit_per_minute: int = 6000) -> str:
     """Officers mapped to helpdesk agents 7 and 9, customers (every other one restricted), a connection."""
-    import sqlalchemy as sa
-
-    from plugin import migrate
-    from plugin.config import load_settings
-    from plugin.db import make_engine, make_session_factory
-    from plugin.policy.vocabulary import Role
     from plugin.services import Actor, Context
     from plugin.services import connections as conns
-    from plugin.services import incidents as inc
     from plugin.services import register as reg
-    from plugin.services import restrictions as rs
 
-    settings = load_settings({"DATABASE_URL": url, "INSTANCE_PATH": instance, "SECRET_KEY": SECRET_KEY}, environ={})
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    sessions = make_session_factory(engine)
-
-    def unit(actor):
-        session = sessions()
-        session.begin()
-        return session, Context(session, actor, settings)
-
-    session, ctx = unit(Actor.system("faults"))
-    for email, role, agent in (
-        ("olly@council.example", "officer", "7"),
-        ("sam@council.example", "senior", None),
-        ("ann@council.example", "officer", "9"),
-    ):
-        reg.add_officer(
+    settings, engine, sessions = open_database(url, instance, SECRET_KEY)
+    with sessions() as session, session.begin():
+        ctx = Context(session, Actor.system("faults"), settings)
+        for email, role, agent in (
+            ("olly@council.example", "officer", "7"),
+            ("sam@council.example", "senior", None),
+            ("ann@council.example", "officer", "9"),
+        ):
+            reg.add_officer(
+                ctx,
+                {
+                    "email": email,
+                    "name": email.split("@")[0].title(),
+                    "role": role,
+                    "helpdesk_ids": [{"connection": "", "agent_id": agent}] if agent else [],
+                },
+            )
+        add_customers(ctx, "F", CUSTOMERS)
+        connection = conns.add(
             ctx,
-            {
-                "email": email,
-                "name": email.split("@")[0].title(),
-                "role": role,
-                "helpdesk_ids": [{"connection": "", "agent_id": agent}] if agent else [],
-            },
+            "django_helpdesk",
+            "faults",
+            {"base_url": helpdesk_api, "rate_limit_per_minute": limit_per_minute, "allow_private_network": True},
+            {"username": "cg", "password": "cg-password"},
+            test=False,
         )
-    for n in range(CUSTOMERS):
-        reg.add_customer(
-            ctx,
-            {
-                "reference": f"F{n}",
-                "name": f"Customer {n}",
-                "identities": [{"kind": "email", "value": f"customer{n}@example.com"}],
-            },
-        )
-    connection = conns.add(
-        ctx,
-        "django_helpdesk",
-        "faults",
-        {"base_url": helpdesk_api, "rate_limit_per_minute": 6000, "allow_private_network": True},
-        {"username": "cg", "password": "cg-password"},
-        test=False,
-    )
-    session.commit()
-    ids = dict(session.execute(sa.text("SELECT email, id FROM officers")).all())
-    session.close()
-    as_officer = Actor("olly", Role.OFFICER, ids["olly@council.example"])
-    as_senior = Actor("sam", Role.SENIOR, ids["sam@council.example"])
+    officer = officer_actor(sessions, "olly@council.example")
+    senior = officer_actor(sessions, "sam@council.example")
     for n in range(0, CUSTOMERS, 2):
-        session, ctx = unit(as_officer)
-        incident = inc.record_incident(
-            ctx,
-            {
-                "customer": f"F{n}",
-                "experienced_by": "olly@council.example",
-                "channel": "telephone",
-                "occurred_at": (ctx.now() - dt.timedelta(days=2)).isoformat(),
-                "category": "verbal_abuse",
-                "description": "Shouted at the officer",
-            },
-        )
-        warning = inc.issue_warning(
-            ctx,
-            {
-                "customer": f"F{n}",
-                "incidents": [incident.id],
-                "behaviour": "Shouting on the phone",
-                "why_unacceptable": "Staff must work free of abuse",
-                "change_requested": "Keep calls civil",
-                "consequences": "Contact may be restricted",
-            },
-        )
-        r = rs.propose(
-            ctx,
-            {
-                "customer": f"F{n}",
-                "path": "after_warning",
-                "warning": warning.id,
-                "why_necessary": "Abuse continued after the warning",
-                "spoc_officer": "olly@council.example",
-                "allowed_channels": ["email"],
-            },
-        )
-        rs.record_checks(ctx, r.id, {"social_work_known": "no", "adjustments_needed": False, "other_services": "none"})
-        session.commit()
-        session.close()
-        session, ctx = unit(as_senior)
-        rs.activate(ctx, r.id)
-        session.commit()
-        session.close()
+        restrict_customer(sessions, settings, officer, senior, f"F{n}", "olly@council.example")
     engine.dispose()
     return connection.id
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import hmac
 import json
@@ -14,113 +13,51 @@ import time
 
 import psycopg
 
-from plugin import migrate
-from plugin.config import load_settings
-from plugin.db import make_engine, make_session_factory
 from plugin.services import Actor, Context
 from plugin.services import connections as conns
-from plugin.services import incidents as inc
 from plugin.services import register as reg
-from plugin.services import restrictions as rs
 
+from . import wrk
 from .bare_app import SECRET
-from .common import ROOT, gunicorn
+from .common import ROOT, add_customers, gunicorn, officer_actor, open_database, restrict_customer
 from .load import run_load
 
 CUSTOMERS = 1000
 RESTRICTED_EVERY = 5  # 20% of contacts come from restricted customers
+SECRET_KEY = "bench-secret-key-123"
+SECONDS = 10.0  # each measured run
+WARM_UP_SECONDS = 2.0
+BODIES_PER_SECOND = 5_000  # distinct signed deliveries prepared for wrk: above any rate seen on 2 cores
 
 
 def seed(url: str, instance: str) -> str:
     """Officers, customers (one in five restricted) and a generic connection; returns its id."""
-    settings = load_settings(
-        {"DATABASE_URL": url, "INSTANCE_PATH": instance, "SECRET_KEY": "bench-secret-key-123"}, environ={}
-    )
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    sessions = make_session_factory(engine)
-
-    def unit(actor):
-        session = sessions()
-        session.begin()
-        return session, Context(session, actor, settings)
-
-    session, ctx = unit(Actor.system("bench"))
-    for email, role in (("officer@council.example", "officer"), ("senior@council.example", "senior")):
-        reg.add_officer(ctx, {"email": email, "name": email.split("@")[0], "role": role})
-    for n in range(CUSTOMERS):
-        reg.add_customer(
+    settings, engine, sessions = open_database(url, instance, SECRET_KEY)
+    with sessions() as session, session.begin():
+        ctx = Context(session, Actor.system("bench"), settings)
+        for email, role in (("officer@council.example", "officer"), ("senior@council.example", "senior")):
+            reg.add_officer(ctx, {"email": email, "name": email.split("@")[0], "role": role})
+        add_customers(ctx, "B", CUSTOMERS)
+        connection = conns.add(
             ctx,
+            "generic",
+            "bench",
             {
-                "reference": f"B{n}",
-                "name": f"Customer {n}",
-                "identities": [{"kind": "email", "value": f"customer{n}@example.com"}],
+                "mapping": {
+                    "ticket_id": "/ticket/id",
+                    "requester_email": "/ticket/requester",
+                    "delivery_id": "/delivery",
+                    "event_type": "/event",
+                    "text": "/ticket/text",
+                }
             },
+            {"signing_secret": SECRET.decode()},
+            test=False,
         )
-    connection = conns.add(
-        ctx,
-        "generic",
-        "bench",
-        {
-            "mapping": {
-                "ticket_id": "/ticket/id",
-                "requester_email": "/ticket/requester",
-                "delivery_id": "/delivery",
-                "event_type": "/event",
-                "text": "/ticket/text",
-            }
-        },
-        {"signing_secret": SECRET.decode()},
-        test=False,
-    )
-    session.commit()
-    officer = ctx.session.scalar(__import__("sqlalchemy").text("SELECT id FROM officers WHERE role='officer'"))
-    senior = ctx.session.scalar(__import__("sqlalchemy").text("SELECT id FROM officers WHERE role='senior'"))
-    session.close()  # end the read (on SQLite it holds the single write lock)
-    from plugin.policy.vocabulary import Role
-
-    as_officer = Actor("officer", Role.OFFICER, officer)
-    as_senior = Actor("senior", Role.SENIOR, senior)
+    officer = officer_actor(sessions, "officer@council.example")
+    senior = officer_actor(sessions, "senior@council.example")
     for n in range(0, CUSTOMERS, RESTRICTED_EVERY):
-        session, ctx = unit(as_officer)
-        incident = inc.record_incident(
-            ctx,
-            {
-                "customer": f"B{n}",
-                "experienced_by": "officer@council.example",
-                "channel": "telephone",
-                "occurred_at": (ctx.now() - dt.timedelta(days=2)).isoformat(),
-                "category": "verbal_abuse",
-                "description": "Shouted at the officer",
-            },
-        )
-        warning = inc.issue_warning(
-            ctx,
-            {
-                "customer": f"B{n}",
-                "incidents": [incident.id],
-                "behaviour": "Shouting on the phone",
-                "why_unacceptable": "Staff must work free of abuse",
-                "change_requested": "Keep calls civil",
-                "consequences": "Contact may be restricted",
-            },
-        )
-        r = rs.propose(
-            ctx,
-            {
-                "customer": f"B{n}",
-                "path": "after_warning",
-                "warning": warning.id,
-                "why_necessary": "Abuse continued after the warning",
-                "spoc_officer": "officer@council.example",
-                "allowed_channels": ["email"],
-            },
-        )
-        rs.record_checks(ctx, r.id, {"social_work_known": "no", "adjustments_needed": False, "other_services": "none"})
-        session.commit()
-        session, ctx = unit(as_senior)
-        rs.activate(ctx, r.id)
-        session.commit()
+        restrict_customer(sessions, settings, officer, senior, f"B{n}", "officer@council.example")
     engine.dispose()
     return connection.id
 
@@ -153,12 +90,17 @@ def make_request(run: str):
     return build
 
 
-def measure(port: int, path: str, run: str, per_connection: int):
+def measure(port: int, path: str, run: str, seconds: float = SECONDS):
+    """16 connections for `seconds` after a short warm-up: from wrk when installed, else the Python generator
+    (which shares the two cores with the servers and caps what it can show; see docs/benchmarks.md)."""
+    if wrk.available():
+        wrk.run_wrk(port, path, make_request(run + "-warm"), seconds=WARM_UP_SECONDS, bodies=BODIES_PER_SECOND * 3)
+        return wrk.run_wrk(port, path, make_request(run), seconds=seconds, bodies=int(BODIES_PER_SECOND * seconds))
     run_load(port, path, make_request(run + "-warm"), connections=16, per_connection=20)
-    return run_load(port, path, make_request(run), connections=16, per_connection=per_connection)
+    return run_load(port, path, make_request(run), connections=16, per_connection=150)
 
 
-def ingest_benchmark(url: str, dsn: str, instance: str, per_connection: int = 150) -> dict:
+def ingest_benchmark(url: str, dsn: str, instance: str) -> dict:
     """PostgreSQL: contactguard against the bare receiver: the request path alone (a burst the worker decides
     after), then with a worker deciding on the same two cores at the same time."""
     connection_id = seed(url, instance)
@@ -166,30 +108,30 @@ def ingest_benchmark(url: str, dsn: str, instance: str, per_connection: int = 15
     env = {
         "CONTACTGUARD_DATABASE_URL": url,
         "CONTACTGUARD_INSTANCE_PATH": instance,
-        "CONTACTGUARD_SECRET_KEY": "bench-secret-key-123",
+        "CONTACTGUARD_SECRET_KEY": SECRET_KEY,
         "CONTACTGUARD_LOG_LEVEL": "WARNING",
         "BARE_DSN": dsn,
     }
     results = {}
     with gunicorn("benchmarks.bare_app:create_app()", env) as port:
-        results["bare"] = measure(port, "/webhooks/x", "bare", per_connection)
+        results["bare"] = measure(port, "/webhooks/x", "bare")
     with gunicorn("plugin.app:create_app()", env) as port:
-        results["contactguard"] = measure(port, f"/webhooks/{connection_id}", "cg", per_connection)
+        results["contactguard"] = measure(port, f"/webhooks/{connection_id}", "cg")
     with gunicorn("plugin.app:create_app()", env) as port, _worker(env):
-        results["contactguard_with_worker"] = measure(port, f"/webhooks/{connection_id}", "cgw", per_connection)
+        results["contactguard_with_worker"] = measure(port, f"/webhooks/{connection_id}", "cgw")
     with gunicorn("plugin.app:create_app()", env) as port:
         # The helpdesk's API is down: a worker drains the outbox against a closed port meanwhile.
         worker = _down_helpdesk_worker(url, dsn, instance, connection_id)
         try:
             time.sleep(1)
-            results["contactguard_helpdesk_down"] = measure(port, f"/webhooks/{connection_id}", "down", per_connection)
+            results["contactguard_helpdesk_down"] = measure(port, f"/webhooks/{connection_id}", "down")
         finally:
             worker.terminate()
             worker.wait(10)
     return results
 
 
-def ingest_benchmark_sqlite(instance: str, per_connection: int = 150) -> dict:
+def ingest_benchmark_sqlite(instance: str) -> dict:
     """The embedded default (`make run`): contactguard on SQLite against a bare receiver on SQLite."""
     from .bare_app import seed_sqlite
 
@@ -199,17 +141,17 @@ def ingest_benchmark_sqlite(instance: str, per_connection: int = 150) -> dict:
     env = {
         "CONTACTGUARD_DATABASE_URL": url,
         "CONTACTGUARD_INSTANCE_PATH": instance,
-        "CONTACTGUARD_SECRET_KEY": "bench-secret-key-123",
+        "CONTACTGUARD_SECRET_KEY": SECRET_KEY,
         "CONTACTGUARD_LOG_LEVEL": "WARNING",
         "BARE_SQLITE": f"{instance}/bare.sqlite3",
     }
     results = {}
     with gunicorn("benchmarks.bare_app:create_app()", env) as port:
-        results["bare"] = measure(port, "/webhooks/x", "bare", per_connection)
+        results["bare"] = measure(port, "/webhooks/x", "bare")
     with gunicorn("plugin.app:create_app()", env) as port:
-        results["contactguard"] = measure(port, f"/webhooks/{connection_id}", "cg", per_connection)
+        results["contactguard"] = measure(port, f"/webhooks/{connection_id}", "cg")
     with gunicorn("plugin.app:create_app()", env) as port, _worker(env):
-        results["contactguard_with_worker"] = measure(port, f"/webhooks/{connection_id}", "cgw", per_connection)
+        results["contactguard_with_worker"] = measure(port, f"/webhooks/{connection_id}", "cgw")
     return results
 
 
@@ -243,7 +185,7 @@ def _down_helpdesk_worker(url: str, dsn: str, instance: str, connection_id: str)
         **os.environ,
         "CONTACTGUARD_DATABASE_URL": url,
         "CONTACTGUARD_INSTANCE_PATH": instance,
-        "CONTACTGUARD_SECRET_KEY": "bench-secret-key-123",
+        "CONTACTGUARD_SECRET_KEY": SECRET_KEY,
         "CONTACTGUARD_LOG_LEVEL": "ERROR",
         "CONTACTGUARD_ALLOW_PRIVATE_HELPDESK_URLS": "true",
     }  # the closed port is on loopback

@@ -1,4 +1,9 @@
-"""A small closed-loop load generator: N keep-alive connections on loopback, bounded in count and time."""
+"""A small closed-loop load generator: N keep-alive connections on loopback, bounded in count and time.
+
+`make bench` uses wrk (benchmarks/wrk.py) and falls back to this when wrk is not installed. Its cap: its
+threads run Python under one GIL on the same two cores as the servers, so it takes CPU from the server it
+measures and adds its own scheduling delay to every latency; its p99 is an upper bound, and a fast server
+(the bare receivers) is held back more than a slow one, which flatters the ingest ratio."""
 
 from __future__ import annotations
 

@@ -11,7 +11,6 @@ the page does, audit entry included. Prints `sidebar_p99_ms=`.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import random
 import statistics
 import tempfile
@@ -26,10 +25,10 @@ from plugin.models import Connection, Customer, Identity
 from plugin.policy.vocabulary import Role
 from plugin.services import Actor, Context
 from plugin.services import connections as conns
-from plugin.services import incidents as inc
 from plugin.services import register as reg
-from plugin.services import restrictions as rs
 from plugin.services.sidebar import panel_for
+
+from .common import restrict_customer
 
 CHUNK = 50_000
 RESTRICTED = 50
@@ -77,47 +76,6 @@ def seed_people(sessions, settings) -> tuple[Actor, Actor, str]:
         )
 
 
-def restrict(sessions, settings, officer: Actor, senior: Actor, n: int) -> None:
-    with sessions() as s, s.begin():
-        ctx = Context(s, officer, settings)
-        incident = inc.record_incident(
-            ctx,
-            {
-                "customer": f"B{n}",
-                "experienced_by": "officer@council.example",
-                "channel": "telephone",
-                "occurred_at": (ctx.now() - dt.timedelta(days=2)).isoformat(),
-                "category": "verbal_abuse",
-                "description": "Shouted at the officer",
-            },
-        )
-        warning = inc.issue_warning(
-            ctx,
-            {
-                "customer": f"B{n}",
-                "incidents": [incident.id],
-                "behaviour": "Shouting on the phone",
-                "why_unacceptable": "Staff must work free of abuse",
-                "change_requested": "Keep calls civil",
-                "consequences": "Contact may be restricted",
-            },
-        )
-        r = rs.propose(
-            ctx,
-            {
-                "customer": f"B{n}",
-                "path": "after_warning",
-                "warning": warning.id,
-                "why_necessary": "Abuse continued after the warning",
-                "spoc_officer": "officer@council.example",
-                "allowed_channels": ["email"],
-            },
-        )
-        rs.record_checks(ctx, r.id, {"social_work_known": "no", "adjustments_needed": False, "other_services": "none"})
-    with sessions() as s, s.begin():
-        rs.activate(Context(s, senior, settings), r.id)
-
-
 def measure(sessions, settings, connection_id: str, count: int, lookups: int) -> list[float]:
     rng = random.Random(7)
     timings = []
@@ -152,7 +110,7 @@ def main(argv=None) -> None:
             load_register(sessions, args.identities)
             officer, senior, connection_id = seed_people(sessions, settings)
             for n in range(0, RESTRICTED * 97, 97):
-                restrict(sessions, settings, officer, senior, n)
+                restrict_customer(sessions, settings, officer, senior, f"B{n}", "officer@council.example")
             print(
                 f"loaded {args.identities} identities in {time.perf_counter() - started:.0f}s ({engine.dialect.name})"
             )

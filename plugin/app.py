@@ -9,7 +9,7 @@ from flask import Flask, jsonify
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from . import logs
-from .config import load_settings
+from .config import APP_CONFIG_KEY, load_settings
 from .db import make_engine, make_session_factory
 from .secretbox import check_key
 
@@ -24,13 +24,13 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         "contactguard",
         root_path=str(Path(__file__).parent),
-        instance_path=settings["INSTANCE_PATH"],
+        instance_path=settings.INSTANCE_PATH,
         instance_relative_config=True,
     )
-    app.config.update(settings)
-    app.config["CONTACTGUARD"] = settings
-    logs.configure(settings["LOG_LEVEL"])
-    engine = make_engine(settings["DATABASE_URL"])
+    app.config["TESTING"] = settings.TESTING
+    app.config[APP_CONFIG_KEY] = settings  # read with plugin.config.settings_of(app)
+    logs.configure(settings.LOG_LEVEL)
+    engine = make_engine(settings.DATABASE_URL)
     app.extensions["contactguard.engine"] = engine
     app.extensions["contactguard.sessions"] = make_session_factory(engine)
     try:

@@ -147,13 +147,13 @@ def _main(argv=None) -> int:
     from .db import make_engine
 
     settings = load_settings()
-    engine = make_engine(settings["DATABASE_URL"])
+    engine = make_engine(settings.DATABASE_URL)
     try:
         with engine.begin() as conn:
-            changed, left = renormalise_stored(conn, settings["EMAIL_MATCHING"])
+            changed, left = renormalise_stored(conn, settings.EMAIL_MATCHING)
     finally:
         engine.dispose()
-    print(f"EMAIL_MATCHING={settings['EMAIL_MATCHING']}: {changed} identities re-normalised, {left} left (see above)")
+    print(f"EMAIL_MATCHING={settings.EMAIL_MATCHING}: {changed} identities re-normalised, {left} left (see above)")
     return 1 if left else 0
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from .policy.appeals import restriction_appeal_open
 from .services import appeals as appeals_service
 from .services import letters as letters_service
-from .services.terms import describe
+from .services.terms import terms_of
 
 
 def officer(o) -> dict:
@@ -17,6 +18,31 @@ def officer(o) -> dict:
         "service": o.service.slug if o.service else None,
         "deputy": o.deputy.email if o.deputy else None,
         "helpdesk_ids": [{"connection": h.connection_id, "agent_id": h.agent_id} for h in o.helpdesk_ids],
+    }
+
+
+def absence(a) -> dict:
+    """An officer's absence (their deputy covers as sole point of contact meanwhile)."""
+    return {
+        "id": a.id,
+        "officer": a.officer.email,
+        "starts_on": a.starts_on.isoformat(),
+        "ends_on": a.ends_on.isoformat(),
+        "note": a.note,
+    }
+
+
+def outbox_action(r) -> dict:
+    """An action waiting for, or given up on by, a helpdesk: what, where, how often tried, the last error."""
+    return {
+        "id": r.id,
+        "connection": r.connection_id,
+        "kind": r.kind,
+        "ticket": r.ticket_id,
+        "attempts": r.attempts,
+        "next_attempt_at": r.next_attempt_at.isoformat(timespec="seconds"),
+        "created_at": r.created_at.isoformat(timespec="seconds"),
+        "last_error": r.last_error,
     }
 
 
@@ -55,7 +81,7 @@ def warning(w) -> dict:
 
 
 def restriction(r) -> dict:
-    data = describe(r)
+    data = terms_of(r).as_dict()
     data.update(
         {
             "id": r.id,
@@ -126,13 +152,12 @@ def restriction_with_letters(ctx, r) -> dict:
             "letter": letter_with_deadline(ctx, newest) if newest else None,
             "deemed_receipt": sent.deemed_receipt if sent else None,
             "appeal_deadline": deadline,
-            "appeal_window_open": bool(
-                sent
-                and sent.deemed_receipt
-                and deadline
-                and deadline >= ctx.today()
-                and r.state == "active"
-                and not any(a.received_on >= sent.deemed_receipt for a in appeals_made)
+            "appeal_window_open": restriction_appeal_open(
+                r.state,
+                sent.deemed_receipt if sent else None,
+                deadline,
+                ctx.today(),
+                [a.received_on for a in appeals_made],
             ),
             "appeals": [appeal_with_customer(a) for a in appeals_made],
         }

@@ -7,8 +7,12 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet, InvalidToken
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 KEY_FILE = "secret.key"
 MASK = "********"
@@ -18,11 +22,11 @@ class KeyLost(RuntimeError):
     """Connection secrets are stored, but this key cannot open them (lost, replaced or mistyped)."""
 
 
-def _key_from_settings(settings: dict) -> bytes:
+def _key_from_settings(settings: Settings) -> bytes:
     """CONTACTGUARD_SECRET_KEY when set; otherwise a key generated once in the instance folder."""
-    if settings.get("SECRET_KEY"):
-        return base64.urlsafe_b64encode(hashlib.sha256(settings["SECRET_KEY"].encode()).digest())
-    path = Path(settings["INSTANCE_PATH"]) / KEY_FILE
+    if settings.SECRET_KEY:
+        return base64.urlsafe_b64encode(hashlib.sha256(settings.SECRET_KEY.encode()).digest())
+    path = Path(settings.INSTANCE_PATH) / KEY_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -34,7 +38,7 @@ def _key_from_settings(settings: dict) -> bytes:
 class SecretBox:
     """Encrypts and decrypts a connection's secrets as one JSON document."""
 
-    def __init__(self, settings: dict):
+    def __init__(self, settings: Settings):
         self._fernet = Fernet(_key_from_settings(settings))
 
     def seal(self, secrets: dict) -> bytes:
@@ -52,7 +56,7 @@ class SecretBox:
             ) from None
 
 
-def check_key(session, settings: dict) -> None:
+def check_key(session, settings: Settings) -> None:
     """Refuse to run when stored secrets exist and the key cannot decrypt them (never make a new key then)."""
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
@@ -66,7 +70,7 @@ def check_key(session, settings: dict) -> None:
         return
     if sealed is None:
         return
-    if not settings.get("SECRET_KEY") and not (Path(settings["INSTANCE_PATH"]) / KEY_FILE).exists():
+    if not settings.SECRET_KEY and not (Path(settings.INSTANCE_PATH) / KEY_FILE).exists():
         raise KeyLost(
             f"connection secrets are stored but the key is missing: restore {KEY_FILE} to the instance "
             "folder from your backup, or set CONTACTGUARD_SECRET_KEY"

@@ -94,7 +94,7 @@ def settings(db_url, tmp_path):
 
 @pytest.fixture
 def engine(settings):
-    engine = make_engine(settings["DATABASE_URL"])
+    engine = make_engine(settings.DATABASE_URL)
     yield engine
     engine.dispose()
 
@@ -181,9 +181,7 @@ def cast(sessions, settings):
 
 @pytest.fixture
 def app(settings):
-    app = create_app(
-        {"DATABASE_URL": settings["DATABASE_URL"], "INSTANCE_PATH": settings["INSTANCE_PATH"], "TESTING": True}
-    )
+    app = create_app({"DATABASE_URL": settings.DATABASE_URL, "INSTANCE_PATH": settings.INSTANCE_PATH, "TESTING": True})
     yield app
     app.extensions["contactguard.engine"].dispose()
 
@@ -223,6 +221,6 @@ def runner(settings, monkeypatch):
     for key in list(os.environ):
         if key.startswith("CONTACTGUARD_"):
             monkeypatch.delenv(key)
-    monkeypatch.setenv("CONTACTGUARD_DATABASE_URL", settings["DATABASE_URL"])
-    monkeypatch.setenv("CONTACTGUARD_INSTANCE_PATH", settings["INSTANCE_PATH"])
+    monkeypatch.setenv("CONTACTGUARD_DATABASE_URL", settings.DATABASE_URL)
+    monkeypatch.setenv("CONTACTGUARD_INSTANCE_PATH", settings.INSTANCE_PATH)
     return CliRunner()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from plugin.config import Settings
 from plugin.models import Connection
 from plugin.secretbox import SecretBox
 
@@ -33,7 +34,7 @@ class CachedConnection:
 class ConnectionCache:
     """URL token -> CachedConnection for TTL seconds; misses read the database."""
 
-    def __init__(self, settings: dict, ttl: float = TTL):
+    def __init__(self, settings: Settings, ttl: float = TTL):
         self._box = SecretBox(settings)
         self._ttl = ttl
         self._entries: dict[str, tuple[float, CachedConnection | None]] = {}

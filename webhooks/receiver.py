@@ -4,7 +4,8 @@ Order matters: the connection is looked up before the body is read (an unknown o
 the body is read in chunks up to MAX_BODY (a chunked body without Content-Length is cut off at the limit, never
 read whole); the raw bytes are verified before they are parsed; each event is checked (NUL characters, lengths,
 types) before it reaches the database; then each event is stored with one insert, keyed for de-duplication,
-and committed before the answer goes back. Deciding (matching the register, the policy's decision, the
+and committed before the answer goes back (on SQLite together with the other requests waiting, in one
+transaction: webhooks/group_commit.py). Deciding (matching the register, the policy's decision, the
 helpdesk actions and the audit entry) is the worker's job (plugin/worker/decisions.py), woken at once by
 the commit; the request does the minimum, the same on every database. The answer is the same whatever the
 event is: anyone holding the URL must not learn whether an address is on the register.
@@ -15,17 +16,16 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from adapters import get_adapter
 from adapters.base import check_event
 from adapters.errors import PayloadError, SignatureError, UnhandledEvent
 from plugin.clock import utcnow
-from plugin.db import single_write
-from plugin.services.pipeline import accept
 
 from .connection_cache import ConnectionCache
+from .group_commit import EventStore
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
@@ -54,6 +54,15 @@ class TooLarge(Exception):
 
 def _error(status: int, code: str, message: str):
     return jsonify(code=code, status=status, message=message, errors={}), status
+
+
+def _event_store() -> EventStore:
+    """This app's event store (one writer thread per process on SQLite)."""
+    store = current_app.extensions.get("contactguard.event_store")
+    if store is None:
+        store = EventStore(current_app.extensions["contactguard.engine"])
+        current_app.extensions["contactguard.event_store"] = store
+    return store
 
 
 def _cache() -> ConnectionCache:
@@ -119,15 +128,13 @@ def receive(token: str):
     if isinstance(events, dict):  # the handshake's answer
         log.info("webhook handshake connection=%s", connection.id[:6])
         return jsonify(events), 200
-    engine = current_app.extensions["contactguard.engine"]
-    for event in events:
-        try:
-            _store_one(engine, connection, event)
-        except DataError as exc:  # a value the database refused that check_event did not foresee
-            log.warning(
-                "webhook value refused by the database connection=%s: %s", connection.id[:6], type(exc.orig).__name__
-            )
-            return _error(400, "malformed_payload", "a value in the payload cannot be stored")
+    try:
+        _event_store().store(connection.id, events, utcnow())
+    except DataError as exc:  # a value the database refused that check_event did not foresee
+        log.warning(
+            "webhook value refused by the database connection=%s: %s", connection.id[:6], type(exc.orig).__name__
+        )
+        return _error(400, "malformed_payload", "a value in the payload cannot be stored")
     # Never the outcome, nor whether the delivery was new: only that it was received.
     return jsonify(status="accepted", events=len(events)), 200
 
@@ -156,13 +163,3 @@ def _verified_events(adapter, connection, raw: bytes):
     except UNREADABLE as exc:
         log.warning("webhook unreadable connection=%s error=%s", connection.id[:6], type(exc).__name__)
         raise PayloadError(f"not a {adapter.title} webhook body this adapter can read ({type(exc).__name__})") from None
-
-
-def _store_one(engine, connection, event) -> str:
-    """Commit one event for the worker; a duplicate (a retry, a replay, a concurrent twin) loses on the key."""
-    try:
-        with single_write(engine) as conn:
-            return accept(conn, connection.id, event, utcnow())
-    except IntegrityError:
-        log.info("duplicate delivery connection=%s delivery=%s", connection.id[:6], event.delivery_key)
-        return "duplicate"

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from urllib.parse import urljoin
 
-from ..base import ActionClient, InboundEvent
+from ..base import TICKET_ACTIONS, ActionClient, ActionKind, InboundEvent
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 from . import schemas
@@ -19,6 +19,7 @@ class DjangoHelpdeskClient(ActionClient):
     """Applies contactguard's actions to one django-helpdesk."""
 
     label = "django-helpdesk"
+    actions = TICKET_ACTIONS - {ActionKind.SET_STATUS}
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings

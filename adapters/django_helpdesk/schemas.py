@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from plugin.policy.vocabulary import Channel, values
 
-from ..settings import HelpdeskSettings
+from ..settings import HelpdeskSecrets, HelpdeskSettings, optional, previous_secret, secret
 
 # How django-helpdesk 2.6.1 records where a ticket or follow-up came from (see channel_source in adapter.py).
 SOURCES = ("email", "public_form", "staff")
@@ -40,12 +40,8 @@ class Settings(HelpdeskSettings):
         load_default="contactguard_tags",
         metadata={"description": "Staff-only custom field holding contactguard's tags"},
     )
-    review_queue = fields.Integer(
-        load_default=None, allow_none=True, metadata={"description": "Queue id where review reminders become tickets"}
-    )
-    task_submitter = fields.Email(
-        load_default=None, allow_none=True, metadata={"description": "Submitter e-mail on review-task tickets"}
-    )
+    review_queue = optional(fields.Integer, "Queue id where review reminders become tickets")
+    task_submitter = optional(fields.Email, "Submitter e-mail on review-task tickets")
     task_priority = fields.Integer(
         load_default=3,
         validate=validate.Range(min=1),
@@ -70,18 +66,13 @@ class Settings(HelpdeskSettings):
     )
 
 
-class Secrets(Schema):
+class Secrets(HelpdeskSecrets):
     """Credentials: an API user with staff rights, and an optional shared-secret header."""
 
-    class Meta:
-        unknown = RAISE
-
-    username = fields.String(required=True, metadata={"secret": True})
-    password = fields.String(required=True, metadata={"secret": True})
-    shared_secret = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(min=16), metadata={"secret": True}
-    )
-    shared_secret_previous = fields.String(load_default=None, allow_none=True, metadata={"secret": True})
+    username = secret()
+    password = secret()
+    shared_secret = secret(required=False, validate=validate.Length(min=16))
+    shared_secret_previous = previous_secret()
 
 
 class FollowUp(Schema):

@@ -6,7 +6,7 @@ the "already posted" check sees every reply and note on a long ticket.
 
 from __future__ import annotations
 
-from ..base import ActionClient
+from ..base import TICKET_ACTIONS, ActionClient
 from ..errors import PermanentFailure
 from ..http import check_connection, make_session, next_link, send
 from ..ratelimit import bucket_for
@@ -18,6 +18,7 @@ class FreshdeskClient(ActionClient):
     """Applies contactguard's actions to one Freshdesk account."""
 
     label = "freshdesk"
+    actions = TICKET_ACTIONS
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings

@@ -5,7 +5,7 @@ Comments are read page by page, following `_pagination.next` until it is null.
 
 from __future__ import annotations
 
-from ..base import ActionClient
+from ..base import TICKET_ACTIONS, ActionClient, ActionKind
 from ..errors import PermanentFailure
 from ..http import check_connection, make_session, next_link, send
 from ..ratelimit import bucket_for
@@ -17,6 +17,7 @@ class FrontClient(ActionClient):
     """Applies contactguard's actions to one Front company."""
 
     label = "front"
+    actions = TICKET_ACTIONS - {ActionKind.SET_STATUS, ActionKind.CREATE_TASK}
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import fields, validate
 
-from ..settings import HelpdeskSettings
+from ..settings import HelpdeskSecrets, HelpdeskSettings, optional, previous_secret, rate_limit, secret
 
 
 class Settings(HelpdeskSettings):
@@ -20,18 +20,14 @@ class Settings(HelpdeskSettings):
         load_default=dict,
         metadata={"description": "contactguard tag name -> Front tag id (tag_...)"},
     )
-    info_rights_queue = fields.String(
-        load_default=None, allow_none=True, metadata={"description": "Teammate (tea_...) for information requests"}
+    info_rights_queue = optional(fields.String, "Teammate (tea_...) for information requests")
+    rate_limit_per_minute = rate_limit(100, 600)
+
+
+class Secrets(HelpdeskSecrets):
+    api_token = secret()
+    signing_secret = secret(metadata={"description": "API secret (rule) or signing key (app)"})
+    signing_secret_previous = previous_secret()
+    plugin_auth_secret = secret(
+        required=False, metadata={"description": "The sidebar plugin's auth secret (its auth_secret query parameter)"}
     )
-    rate_limit_per_minute = fields.Integer(load_default=100, validate=validate.Range(10, 600))
-
-
-class Secrets(Schema):
-    class Meta:
-        unknown = RAISE
-
-    api_token = fields.String(required=True, metadata={"secret": True})
-    signing_secret = fields.String(
-        required=True, metadata={"secret": True, "description": "API secret (rule) or signing key (app)"}
-    )
-    signing_secret_previous = fields.String(load_default=None, allow_none=True, metadata={"secret": True})

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 
-from ..base import Adapter, InboundEvent, content_key, from_epoch, header, loads, matches
+from ..base import TICKET_ACTIONS, Adapter, InboundEvent, content_key, from_epoch, header, loads, matches
 from ..errors import PayloadError, PermanentFailure, SignatureError, UnhandledEvent
 from ..http import check_connection, make_session, send
 from . import schemas
@@ -83,7 +83,7 @@ class GenericJsonAdapter(Adapter):
             )
         ]
 
-    def client(self, settings: dict, secrets: dict):
+    def client(self, settings: dict, secrets: dict) -> GenericCallbackClient:
         return GenericCallbackClient(settings, secrets)
 
 
@@ -128,6 +128,8 @@ def _tuple(value) -> tuple[str, ...]:
 
 class GenericCallbackClient:
     """Outbound: POST each action (every kind, clear_flag included) as signed JSON to the callback URL."""
+
+    actions = TICKET_ACTIONS  # the receiving system decides what each means
 
     def __init__(self, settings: dict, secrets: dict):
         self.url = settings.get("callback_url")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from ..settings import HelpdeskSettings
+from ..settings import HelpdeskSecrets, HelpdeskSettings, previous_secret, secret
 
 # The product's channel vocabulary (plugin.policy.vocabulary.Channel; a test keeps the two equal).
 CHANNELS = ("email", "telephone", "letter", "in_person", "web_form", "chat", "sms", "social_media")
@@ -107,9 +107,6 @@ class Settings(HelpdeskSettings):
     )
 
 
-class Secrets(Schema):
-    class Meta:
-        unknown = RAISE
-
-    signing_secret = fields.String(required=True, validate=validate.Length(min=16), metadata={"secret": True})
-    signing_secret_previous = fields.String(load_default=None, allow_none=True, metadata={"secret": True})
+class Secrets(HelpdeskSecrets):
+    signing_secret = secret(validate=validate.Length(min=16))
+    signing_secret_previous = previous_secret()

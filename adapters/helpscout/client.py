@@ -7,7 +7,7 @@ ours merged in (or taken out) before writing. Threads are read page by page (`_l
 
 from __future__ import annotations
 
-from ..base import ActionClient
+from ..base import TICKET_ACTIONS, ActionClient, ActionKind
 from ..http import check_connection, make_session, next_link, send
 from ..ratelimit import bucket_for
 
@@ -18,6 +18,7 @@ class HelpScoutClient(ActionClient):
     """Applies contactguard's actions to one Help Scout account."""
 
     label = "helpscout"
+    actions = TICKET_ACTIONS - {ActionKind.CREATE_TASK}
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings

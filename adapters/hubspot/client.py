@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..base import ActionClient, strip_html
+from ..base import TICKET_ACTIONS, ActionClient, ActionKind, strip_html
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
@@ -24,6 +24,7 @@ class HubSpotClient(ActionClient):
     """Applies contactguard's actions to one HubSpot portal."""
 
     label = "hubspot"
+    actions = TICKET_ACTIONS - {ActionKind.CREATE_TASK} | {ActionKind.LOOKUP}
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings

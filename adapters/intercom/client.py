@@ -6,7 +6,7 @@ Intercom has no paging for a conversation's parts: Retrieve a conversation answe
 
 from __future__ import annotations
 
-from ..base import ActionClient
+from ..base import TICKET_ACTIONS, ActionClient, ActionKind
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
@@ -17,6 +17,7 @@ class IntercomClient(ActionClient):
     """Applies contactguard's actions to one Intercom workspace."""
 
     label = "intercom"
+    actions = TICKET_ACTIONS - {ActionKind.CREATE_TASK}
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..base import ActionClient
+from ..base import TICKET_ACTIONS, ActionClient
 from ..errors import PermanentFailure
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
@@ -12,6 +12,7 @@ class ZammadClient(ActionClient):
     """Applies contactguard's actions to one Zammad."""
 
     label = "zammad"
+    actions = TICKET_ACTIONS
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings

@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import fields
 
-from ..settings import HelpdeskSettings
+from ..settings import HelpdeskSecrets, HelpdeskSettings, optional, previous_secret, rate_limit, secret
 
 
 class Settings(HelpdeskSettings):
     base_url = fields.Url(
         required=True, require_tld=False, metadata={"description": "e.g. https://zammad.council.example/"}
     )
-    restriction_field = fields.String(
-        load_default=None, allow_none=True, metadata={"description": "Ticket object attribute showing the arrangement"}
-    )
-    review_queue = fields.Integer(
-        load_default=None, allow_none=True, metadata={"description": "Group id where review reminders become tasks"}
-    )
-    task_customer_email = fields.Email(
-        load_default=None, allow_none=True, metadata={"description": "Customer on review-task tickets"}
-    )
-    rate_limit_per_minute = fields.Integer(load_default=600, validate=validate.Range(10, 10000))
+    restriction_field = optional(fields.String, "Ticket object attribute showing the arrangement")
+    review_queue = optional(fields.Integer, "Group id where review reminders become tasks")
+    task_customer_email = optional(fields.Email, "Customer on review-task tickets")
+    rate_limit_per_minute = rate_limit(600, 10000)
 
 
-class Secrets(Schema):
-    class Meta:
-        unknown = RAISE
-
-    api_token = fields.String(required=True, metadata={"secret": True})
-    signature_token = fields.String(required=True, metadata={"secret": True})
-    signature_token_previous = fields.String(load_default=None, allow_none=True, metadata={"secret": True})
+class Secrets(HelpdeskSecrets):
+    api_token = secret()
+    signature_token = secret()
+    signature_token_previous = previous_secret()

@@ -6,7 +6,7 @@ Comments are read with cursor pagination (page[size], then links.next while meta
 
 from __future__ import annotations
 
-from ..base import ActionClient
+from ..base import TICKET_ACTIONS, ActionClient
 from ..errors import ConnectionCheckFailed
 from ..http import check_connection, make_session, next_link, send
 from ..ratelimit import bucket_for
@@ -18,6 +18,7 @@ class ZendeskClient(ActionClient):
     """Applies contactguard's actions to one Zendesk account."""
 
     label = "zendesk"
+    actions = TICKET_ACTIONS
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings

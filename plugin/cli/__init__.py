@@ -18,6 +18,7 @@ from . import users  # noqa: F401 - `contactguard users create-admin|add|totp|to
 from . import letter_documents  # noqa: F401 - `contactguard letters render`
 from . import reports  # noqa: F401 - `contactguard reports list|show`
 from . import sidebar  # noqa: F401 - `contactguard connections sidebar-link ID`
+from . import sidebar_apps  # noqa: F401 - `contactguard connections sidebar-app ID --out FILE.zip`, `sidebar-app-key`
 # isort: on
 
 

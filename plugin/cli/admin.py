@@ -8,10 +8,8 @@ import sys
 import threading
 
 import click
-from sqlalchemy import select
 
 from .. import migrate, present
-from ..models import Officer, Service
 from ..policy.vocabulary import Role, values
 from ..services import register as reg
 from .base import cli, unit_of_work
@@ -26,7 +24,7 @@ def db() -> None:
 @click.pass_obj
 def db_upgrade(state) -> None:
     """Create or upgrade the database schema to the latest version."""
-    url = state.settings["DATABASE_URL"]
+    url = state.settings.DATABASE_URL
     migrate.upgrade(url)
     click.echo(f"database at revision {migrate.current(url)}")
 
@@ -35,7 +33,7 @@ def db_upgrade(state) -> None:
 @click.pass_obj
 def db_current(state) -> None:
     """Print the schema revision the database is at."""
-    click.echo(migrate.current(state.settings["DATABASE_URL"]) or "empty (run: contactguard db upgrade)")
+    click.echo(migrate.current(state.settings.DATABASE_URL) or "empty (run: contactguard db upgrade)")
 
 
 @cli.command()
@@ -48,9 +46,9 @@ def run(state, host, port) -> None:
 
     from ..app import create_app
 
-    migrate.upgrade(state.settings["DATABASE_URL"])
+    migrate.upgrade(state.settings.DATABASE_URL)
     app = create_app()
-    host, port = host or state.settings["HOST"], port or state.settings["PORT"]
+    host, port = host or state.settings.HOST, port or state.settings.PORT
     server = make_server(host, port, app, threaded=True)
     stop = threading.Event()
     threading.Thread(target=_drain_loop, args=(state, stop), name="outbox", daemon=True).start()
@@ -106,7 +104,7 @@ def serve(state, workers, threads, bind) -> None:
 def _safe_url(state) -> str:
     from sqlalchemy.engine import make_url
 
-    return make_url(state.settings["DATABASE_URL"]).render_as_string(hide_password=True)
+    return make_url(state.settings.DATABASE_URL).render_as_string(hide_password=True)
 
 
 @cli.group()
@@ -130,7 +128,7 @@ def services_add(state, ctx, slug, name, parent, organisation):
 @unit_of_work(actor_required=False)
 def services_list(state, ctx):
     """List services."""
-    rows = list(ctx.session.scalars(select(Service).order_by(Service.slug)))
+    rows = reg.list_services(ctx)
     text = "\n".join(f"{s.slug:20} {s.name}" for s in rows) or "no services"
     return text, [{"id": s.id, "slug": s.slug, "name": s.name} for s in rows]
 
@@ -196,7 +194,7 @@ def officers_update(state, ctx, email, name, role, service, deputy, active, help
 @unit_of_work(actor_required=False)
 def officers_list(state, ctx):
     """List officers."""
-    rows = list(ctx.session.scalars(select(Officer).order_by(Officer.email)))
+    rows = reg.list_officers(ctx)
     text = (
         "\n".join(f"{o.email:32} {o.role:8} {'active' if o.active else 'inactive':8} {o.name}" for o in rows)
         or "no officers"
@@ -220,7 +218,7 @@ def officers_absence_add(state, ctx, email, starts_on, ends_on, note):
     a = reg.add_absence(
         ctx, email, {"starts_on": starts_on.date().isoformat(), "ends_on": ends_on.date().isoformat(), "note": note}
     )
-    return f"absence {a.id} added: {a.officer.email} away {a.starts_on} to {a.ends_on}", _absence(a)
+    return f"absence {a.id} added: {a.officer.email} away {a.starts_on} to {a.ends_on}", present.absence(a)
 
 
 @officers_absence.command("list")
@@ -237,7 +235,7 @@ def officers_absence_list(state, ctx, email, show_all):
         )
         or "no absences"
     )
-    return text, [_absence(a) for a in rows]
+    return text, [present.absence(a) for a in rows]
 
 
 @officers_absence.command("remove")
@@ -247,16 +245,6 @@ def officers_absence_remove(state, ctx, absence_id):
     """Remove an absence (cancelled, or recorded in error)."""
     reg.remove_absence(ctx, absence_id)
     return f"absence {absence_id} removed", {"id": absence_id, "removed": True}
-
-
-def _absence(a) -> dict:
-    return {
-        "id": a.id,
-        "officer": a.officer.email,
-        "starts_on": a.starts_on.isoformat(),
-        "ends_on": a.ends_on.isoformat(),
-        "note": a.note,
-    }
 
 
 def _helpdesk_ids(raw) -> list[dict]:

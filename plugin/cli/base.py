@@ -11,14 +11,13 @@ import socket
 import sys
 
 import click
-from sqlalchemy import select
 
 from ..config import ConfigError, load_settings
 from ..db import make_engine, make_session_factory
-from ..models import Officer
 from ..policy.vocabulary import Role
 from ..services import Actor, Context, ServiceError
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..services.register import find_officer
 
 EXIT_CODES = {InvalidInput: 2, NotFound: 3, Conflict: 5}
 
@@ -39,7 +38,7 @@ class State:
     @property
     def sessions(self):
         if self._sessions is None:
-            self._engine = make_engine(self.settings["DATABASE_URL"])
+            self._engine = make_engine(self.settings.DATABASE_URL)
             self._sessions = make_session_factory(self._engine)
         return self._sessions
 
@@ -60,7 +59,7 @@ class State:
             if required:
                 raise Forbidden("say which officer is acting: --as EMAIL (or CONTACTGUARD_ACTOR)")
             return Actor(label=operator)
-        officer = session.scalar(select(Officer).where(Officer.email == self.actor_email.strip().lower()))
+        officer = find_officer(session, self.actor_email)
         if officer is None or not officer.active:
             raise Forbidden(f"{self.actor_email} is not an active officer")
         return Actor(label=f"{operator} as officer:{officer.id}", role=Role(officer.role), officer_id=officer.id)

@@ -9,9 +9,11 @@ import click
 
 from adapters import REGISTRY
 
+from .. import present
 from ..secretbox import KeyLost, check_key
 from ..services import connections as conns
 from ..services import events
+from ..services import outbox as outbox_service
 from ..worker import decisions, outbox, sweeps
 from ..worker.scheduler import run_worker
 from .base import cli, load_json_option, unit_of_work
@@ -81,7 +83,7 @@ def connections_show(state, ctx, connection_id):
 
 def _url_advice(ctx) -> str:
     """Without PUBLIC_URL the webhook URL is only a guess from this shell's HOST and PORT: say so."""
-    if ctx.settings.get("PUBLIC_URL"):
+    if ctx.settings.PUBLIC_URL:
         return ""
     return (
         "\nnote: CONTACTGUARD_PUBLIC_URL is not set, so the webhook URL above is guessed from this shell's "
@@ -140,8 +142,8 @@ def outbox_group() -> None:
 @unit_of_work(actor_required=False)
 def outbox_list(state, ctx, connection_id, limit):
     """List actions still waiting for the helpdesk (oldest first), with attempts and the last error."""
-    rows = outbox.pending(ctx.session, connection_id, limit)
-    data = [_action_row(r) for r in rows]
+    rows = outbox_service.pending(ctx.session, connection_id, limit)
+    data = [present.outbox_action(r) for r in rows]
     text = "\n".join(
         f"{r['id']:6} {r['kind']:12} ticket {r['ticket']} attempts {r['attempts']} "
         f"next {r['next_attempt_at']}" + (f": {r['last_error']}" if r["last_error"] else "")
@@ -150,26 +152,13 @@ def outbox_list(state, ctx, connection_id, limit):
     return text or "nothing waiting", data
 
 
-def _action_row(r) -> dict:
-    return {
-        "id": r.id,
-        "connection": r.connection_id,
-        "kind": r.kind,
-        "ticket": r.ticket_id,
-        "attempts": r.attempts,
-        "next_attempt_at": r.next_attempt_at.isoformat(timespec="seconds"),
-        "created_at": r.created_at.isoformat(timespec="seconds"),
-        "last_error": r.last_error,
-    }
-
-
 @outbox_group.command("dead")
 @unit_of_work(actor_required=False)
 def outbox_dead(state, ctx):
     """List dead-lettered actions with their last error."""
-    rows = outbox.dead_letters(ctx.session)
+    rows = outbox_service.dead_letters(ctx.session)
     text = "\n".join(f"{r.id:6} {r.kind:12} ticket {r.ticket_id} attempts {r.attempts}: {r.last_error}" for r in rows)
-    return text or "no dead actions", [_action_row(r) for r in rows]
+    return text or "no dead actions", [present.outbox_action(r) for r in rows]
 
 
 @outbox_group.command("retry")
@@ -177,7 +166,7 @@ def outbox_dead(state, ctx):
 @unit_of_work(actor_required=False)
 def outbox_retry(state, ctx, action_ids):
     """Retry dead actions (all, or the ids given)."""
-    count = outbox.retry(ctx.session, list(action_ids) or None)
+    count = outbox_service.retry(ctx.session, list(action_ids) or None)
     return f"{count} actions queued again", {"requeued": count}
 
 

@@ -30,7 +30,7 @@ def retention_run(state, ctx, dry_run):
     lines = [
         (
             f"customers with nothing on file since {report.cutoff.isoformat()} "
-            f"(RETENTION_AFTER_END_MONTHS={ctx.settings.get('RETENTION_AFTER_END_MONTHS')}):"
+            f"(RETENTION_AFTER_END_MONTHS={ctx.settings.RETENTION_AFTER_END_MONTHS}):"
         )
     ]
     lines += [
@@ -39,7 +39,7 @@ def retention_run(state, ctx, dry_run):
     lines.append(
         f"{verb[1]} {report.events_purged} allowed webhook events received before "
         f"{report.events_before.isoformat()} (RETENTION_UNRESTRICTED_EVENTS_DAYS="
-        f"{ctx.settings.get('RETENTION_UNRESTRICTED_EVENTS_DAYS')})"
+        f"{ctx.settings.RETENTION_UNRESTRICTED_EVENTS_DAYS})"
     )
     return "\n".join(lines), report.as_dict()
 

@@ -31,7 +31,7 @@ TEMPLATE_HELP = (
 def connections_sidebar_link(state, ctx, connection_id, email, ticket, show_key):
     """Print the panel's signed-link template and a signed example for one connection."""
     connection = conns.get(ctx, connection_id)
-    base = ctx.settings.get("PUBLIC_URL") or f"http://{ctx.settings['HOST']}:{ctx.settings['PORT']}"
+    base = ctx.settings.base_url
     template = f"{sb.panel_path(base, connection)}?email={{EMAIL}}&exp={{UNIX_TIME}}&ticket={{TICKET_ID}}&sig={{SIG}}"
     expires = ctx.now() + dt.timedelta(hours=1)
     example = sb.signed_link(ctx.settings, connection, base, ticket=ticket, email=email, expires=expires)

@@ -11,12 +11,8 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy import select
 
-from ..models import Officer
-from ..policy.vocabulary import Role
-from ..services import Conflict, accounts
-from ..services import register as reg
+from ..services import accounts
 from .base import cli, unit_of_work
 
 
@@ -49,17 +45,8 @@ def users() -> None:
 @unit_of_work(actor_required=False)
 def users_create_admin(state, ctx, email, name, password):
     """Add an admin officer (if missing) and their account: the first way in to a new installation."""
-    officer = ctx.session.scalar(select(Officer).where(Officer.email == email.strip().lower()))
-    if officer is None:
-        officer = reg.add_officer(ctx, {"email": email, "name": name, "role": Role.ADMIN.value})
-    elif officer.role != Role.ADMIN.value:
-        raise Conflict(
-            f"{officer.email} is an officer with role {officer.role}, not an admin: use `users add` to "
-            "give them an account, or `officers update` to change their role",
-            errors={"email": ["not admin"]},
-        )
-    account = accounts.create_account(ctx, officer.email, password)
-    return f"admin {officer.email} can now sign in (account {account.id})", _account_data(account)
+    account = accounts.create_admin(ctx, email, name, password)
+    return f"admin {account.officer.email} can now sign in (account {account.id})", _account_data(account)
 
 
 @users.command("add")

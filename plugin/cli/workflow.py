@@ -378,10 +378,7 @@ def restrictions_list(state, ctx, state_filter):
 @unit_of_work()
 def restrictions_show(state, ctx, restriction_id):
     """Show one restriction's arrangement."""
-    from ..models import Restriction
-    from ..services.lookup import get
-
-    r = get(ctx, Restriction, restriction_id, "restriction")
+    r = rs.get_restriction(ctx, restriction_id)
     record_read(ctx, "restrictions show", "restrictions", [r.id], [r.customer_id])
     data = present.restriction_with_letters(ctx, r)
     spoc = data["sole_point_of_contact"]

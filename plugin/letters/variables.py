@@ -14,11 +14,12 @@ import re
 from sqlalchemy import select
 
 from ..clock import LOCAL_ZONE
+from ..config import Settings
 from ..models import Appeal, FormalWarning, Letter, Officer, Restriction, Review, Service
 from ..policy.vocabulary import LetterKind, SpocKind
 from ..services import letters as lt
 from ..services.context import Context
-from ..services.terms import describe
+from ..services.terms import terms_of
 from .ombudsman import ombudsman_for
 from .wording import category, channel, time_window
 
@@ -39,10 +40,10 @@ def letter_variables(ctx: Context, letter: Letter) -> dict:
         "customer": {"name": letter.customer.name, "reference": letter.customer.reference},
         "council": council(ctx.settings),
         "signatory": {
-            "name": ctx.settings.get("LETTER_SIGNATORY"),
-            "title": ctx.settings.get("LETTER_SIGNATORY_TITLE"),
+            "name": ctx.settings.LETTER_SIGNATORY,
+            "title": ctx.settings.LETTER_SIGNATORY_TITLE,
         },
-        "ombudsman": ombudsman_for(ctx.settings.get("JURISDICTION", "SCT")),
+        "ombudsman": ombudsman_for(ctx.settings.JURISDICTION),
         "appeal": appeal_route(ctx, letter),
         "policy_enclosed": True,
     }
@@ -50,13 +51,13 @@ def letter_variables(ctx: Context, letter: Letter) -> dict:
     return variables
 
 
-def council(settings: dict) -> dict:
+def council(settings: Settings) -> dict:
     """The letterhead: name, address lines and the logo file (if any)."""
-    address = settings.get("COUNCIL_ADDRESS") or ""
+    address = settings.COUNCIL_ADDRESS or ""
     return {
-        "name": settings.get("COUNCIL_NAME"),
+        "name": settings.COUNCIL_NAME,
         "address": [line for line in ADDRESS_LINES.split(address.strip()) if line],
-        "logo": settings.get("COUNCIL_LOGO"),
+        "logo": settings.COUNCIL_LOGO,
     }
 
 
@@ -70,7 +71,7 @@ def appeal_route(ctx: Context, letter: Letter) -> dict | None:
         "deadline": lt.appeal_deadline(ctx, letter),
         "deemed_receipt": letter.deemed_receipt,
         "factual_inaccuracy_only": letter.kind == LetterKind.WARNING.value,
-        "decision_working_days": ctx.settings.get("APPEAL_DECISION_WORKING_DAYS", 10),
+        "decision_working_days": ctx.settings.APPEAL_DECISION_WORKING_DAYS,
     }
 
 
@@ -88,7 +89,7 @@ def _date(value) -> dt.date | None:
 
 def restriction_terms(ctx: Context, r: Restriction, facts: dict | None) -> dict:
     """The arrangement as the letter states it: from the terms kept when the letter was queued, if it kept them."""
-    terms = facts if facts and "allowed_channels" in facts else describe(r)
+    terms = facts if facts and "allowed_channels" in facts else terms_of(r).as_dict()
     premises, subjects = terms.get("premises") or {}, terms.get("subjects") or {}
     return {
         "id": r.id,

@@ -7,8 +7,21 @@ import enum
 from dataclasses import dataclass
 
 from .calendar import WorkingCalendar
+from .lifecycle import APPEALABLE
 from .restrictions import Problem
 from .vocabulary import Role
+
+
+def restriction_appeal_open(
+    state: str, deemed_receipt: dt.date | None, deadline: dt.date | None, today: dt.date, appeals_lodged: list[dt.date]
+) -> bool:
+    """May the customer still appeal this restriction (R36, R41)? Its letter was deemed received, the window
+    has not closed, the restriction stands appealable, and no appeal was lodged since that letter."""
+    if deemed_receipt is None or deadline is None or deadline < today:
+        return False
+    if state not in {s.value for s in APPEALABLE}:
+        return False
+    return not any(received_on >= deemed_receipt for received_on in appeals_lodged)
 
 
 class Grounds(str, enum.Enum):

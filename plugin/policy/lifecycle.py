@@ -65,6 +65,24 @@ TRANSITIONS: dict[tuple[State, Action], frozenset[State]] = {
 REVIEWABLE = frozenset(state for (state, action) in TRANSITIONS if action == Action.REVIEW)
 
 
+# Named state lists, so no other layer spells a set of states out (issue 13 item 4).
+IN_FORCE_VALUES = tuple(sorted(s.value for s in IN_FORCE))  # for SQL: Restriction.state.in_(IN_FORCE_VALUES)
+# Before a restriction is in force on its own terms: the pre-restriction checks (R9) are recorded then.
+BEFORE_CONFIRMED = frozenset({State.PROPOSED, State.INTERIM})
+# A senior officer changes the terms of a restriction in force (R2); a proposal's drafter may amend it freely.
+AMENDED_IN_FORCE = frozenset(state for (state, action) in TRANSITIONS if action == Action.AMEND) & IN_FORCE
+# Confirmed restrictions whose review date runs (R42, R47): listed as due or overdue, an appeal notwithstanding
+# (an interim one has a confirm-by date instead). Only the REVIEWABLE ones can be reviewed there and then.
+REVIEW_DATE_RUNS = frozenset({State.ACTIVE, State.UNDER_APPEAL})
+# An appeal is lodged against a restriction in these states only (R36): derived from the transitions.
+APPEALABLE = frozenset(state for (state, action) in TRANSITIONS if action == Action.LODGE_APPEAL)
+
+
+def values_of(states: frozenset[State]) -> list[str]:
+    """The states as the database stores them, in a stable order (for `column.in_(...)`)."""
+    return sorted(s.value for s in states)
+
+
 def allowed_actions(state: State) -> list[Action]:
     """The actions a restriction in `state` accepts."""
     return [action for (from_state, action) in TRANSITIONS if from_state == state]

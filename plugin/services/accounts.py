@@ -71,6 +71,22 @@ def officer_actor(officer: Officer) -> Actor:
 # -- accounts ---------------------------------------------------------------------------------------------
 
 
+def create_admin(ctx: Context, email: str, name: str, password: str) -> Account:
+    """The first way in to a new installation: an admin officer (added if missing) and their account."""
+    from . import register
+
+    officer = register.find_officer(ctx.session, email)
+    if officer is None:
+        officer = register.add_officer(ctx, {"email": email, "name": name, "role": Role.ADMIN.value})
+    elif officer.role != Role.ADMIN.value:
+        raise Conflict(
+            f"{officer.email} is an officer with role {officer.role}, not an admin: use `users add` to "
+            "give them an account, or `officers update` to change their role",
+            errors={"email": ["not admin"]},
+        )
+    return create_account(ctx, officer.email, password)
+
+
 def create_account(ctx: Context, officer_email: str, password: str) -> Account:
     """Give an existing officer an account with this password (an admin, or the server's shell)."""
     require_admin(ctx, "creating an account")
@@ -78,7 +94,7 @@ def create_account(ctx: Context, officer_email: str, password: str) -> Account:
     _check_password(password)
     if ctx.session.scalar(select(Account).where(Account.officer_id == officer.id)):
         raise Conflict(f"{officer.email} has an account already", errors={"email": ["has an account"]})
-    account = Account(officer_id=officer.id, password_hash=_hasher.hash(password), failed_attempts=0)
+    account = Account(officer=officer, password_hash=_hasher.hash(password), failed_attempts=0)
     ctx.session.add(account)
     ctx.audit("account.created", account)
     return account

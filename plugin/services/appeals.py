@@ -16,7 +16,7 @@ from .errors import Conflict, InvalidInput, Refused
 from .letters import latest_sent, queue_letter
 from .lookup import get, load, officer_by_email, require_staff
 from .restrictions import _move
-from .terms import apply_terms, arrangement_problems, describe
+from .terms import apply_terms, arrangement_problems, terms_of
 
 RESTRICTION_LETTERS = (LetterKind.RESTRICTION, LetterKind.AMENDMENT)
 
@@ -69,7 +69,7 @@ def lodge(ctx: Context, data: dict) -> Appeal:
 
 
 def _decide_days(ctx: Context) -> int:
-    return ctx.settings.get("APPEAL_DECISION_WORKING_DAYS", 10)
+    return ctx.settings.APPEAL_DECISION_WORKING_DAYS
 
 
 def _subject_and_window(ctx: Context, data: dict):
@@ -81,15 +81,13 @@ def _subject_and_window(ctx: Context, data: dict):
     if warning.state != "issued":
         raise Refused(f"warning {warning.id} has been withdrawn", code="warning_withdrawn")
     letter = latest_sent(ctx, (LetterKind.WARNING,), warning_id=warning.id)
-    days = ctx.settings.get("WARNING_APPEAL_WORKING_DAYS", 10)
+    days = ctx.settings.WARNING_APPEAL_WORKING_DAYS
     return "warning", warning, AppealWindow(letter.deemed_receipt if letter else None, days)
 
 
 def restriction_appeal_window(ctx: Context, letter=None) -> AppealWindow:
     """The window to appeal a restriction, from the newest restriction or amendment letter sent (R36, R41)."""
-    return AppealWindow(
-        letter.deemed_receipt if letter else None, ctx.settings.get("RESTRICTION_APPEAL_WORKING_DAYS", 10)
-    )
+    return AppealWindow(letter.deemed_receipt if letter else None, ctx.settings.RESTRICTION_APPEAL_WORKING_DAYS)
 
 
 def _refuse_second_open_appeal(ctx: Context, kind: str, subject_id: int) -> None:
@@ -188,7 +186,7 @@ def _apply_restriction_outcome(ctx: Context, appeal: Appeal, outcome: Outcome, d
             r.customer_id,
             restriction_id=r.id,
             decided_on=data["decided_on"],
-            facts=describe(r),
+            facts=terms_of(r).as_dict(),
         )
 
 

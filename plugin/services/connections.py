@@ -108,8 +108,7 @@ def describe(ctx: Context, connection: Connection) -> dict:
 
 def webhook_url(ctx: Context, connection: Connection) -> str:
     """The URL to paste into the helpdesk."""
-    base = ctx.settings.get("PUBLIC_URL") or f"http://{ctx.settings['HOST']}:{ctx.settings['PORT']}"
-    return f"{base.rstrip('/')}/webhooks/{connection.url_token}"
+    return f"{ctx.settings.base_url.rstrip('/')}/webhooks/{connection.url_token}"
 
 
 def update_secrets(ctx: Context, connection_id: str, changes: dict, test: bool = True) -> Connection:
@@ -123,6 +122,16 @@ def update_secrets(ctx: Context, connection_id: str, changes: dict, test: bool =
         _check(adapter, connection.settings, merged)
     connection.secrets_encrypted = SecretBox(ctx.settings).seal(merged)
     ctx.session.add(_audit_entry(ctx, connection, "connection.secrets_changed", names=sorted(changes)))
+    return connection
+
+
+def update_settings(ctx: Context, connection_id: str, changes: dict) -> Connection:
+    """Change some settings (e.g. a sidebar app's key, known only once the app is installed), validated as at `add`."""
+    require_admin(ctx, "changing a connection's settings")
+    connection = get(ctx, connection_id)
+    adapter = get_adapter(connection.adapter)
+    connection.settings = _validate(adapter.settings_schema, {**connection.settings, **changes}, "settings")
+    ctx.session.add(_audit_entry(ctx, connection, "connection.settings_changed", names=sorted(changes)))
     return connection
 
 

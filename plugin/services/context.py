@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from ..clock import local_today, utcnow
+from ..config import Settings
 from ..models import AuditEntry
 from ..policy.calendar import WorkingCalendar
 from ..policy.vocabulary import Role
@@ -42,19 +43,19 @@ class Context:
 
     session: Session
     actor: Actor
-    settings: dict
+    settings: Settings
     calendar: WorkingCalendar = field(init=False)
 
     def __post_init__(self) -> None:
-        self.calendar = WorkingCalendar(self.settings.get("JURISDICTION", "SCT"))
+        self.calendar = WorkingCalendar(self.settings.JURISDICTION)
 
     def now(self) -> dt.datetime:
         """Now, aware UTC."""
         return utcnow()
 
     def today(self) -> dt.date:
-        """Today in the council's zone."""
-        return local_today()
+        """Today in the council's zone (TIMEZONE)."""
+        return local_today(self.settings.zone)
 
     def audit(self, action: str, entity, customer_id: int | None = None, **details) -> None:
         """Append one audit entry for a change to `entity` (identifiers and codes, not content).

@@ -17,7 +17,7 @@ from ..models import Appeal, Customer, FormalWarning, Incident, Letter, Restrict
 from ..policy.vocabulary import Role
 from .context import Context
 from .restrictions import in_force_for
-from .terms import describe
+from .terms import terms_of
 
 VIEWS = {Role.AGENT: "agent", Role.OFFICER: "officer", Role.SENIOR: "full", Role.ADMIN: "full"}
 
@@ -35,7 +35,7 @@ def view_level(role: Role | str | None) -> str:
 
 def arrangement(r: Restriction) -> dict:
     """A restriction as an agent may see it: the terms in force, no path or reasons."""
-    return {"id": r.id, **describe(r)}
+    return {"id": r.id, **terms_of(r).as_dict()}
 
 
 def customer_view(ctx: Context, customer: Customer, role: Role | str | None = None) -> dict:

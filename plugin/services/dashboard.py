@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from ..models import Appeal, Connection, Customer, Letter, OutboxAction, Restriction, WebhookEvent
 from ..policy.decision import Outcome
-from ..policy.lifecycle import IN_FORCE
+from ..policy.lifecycle import IN_FORCE_VALUES
 from ..policy.vocabulary import Role
 from . import appeals as ap
 from . import letters as lt
@@ -94,7 +94,7 @@ def in_force(ctx: Context) -> list[Restriction]:
     query = (
         select(Restriction)
         .join(Customer, Customer.id == Restriction.customer_id)
-        .where(Restriction.state.in_([s.value for s in IN_FORCE]))
+        .where(Restriction.state.in_(IN_FORCE_VALUES))
         .order_by(Customer.reference, Restriction.id)
     )
     return list(ctx.session.scalars(query))

@@ -58,7 +58,7 @@ def issue_warning(ctx: Context, data: dict) -> FormalWarning:
     if any(i.customer_id != customer.id for i in incidents):
         raise InvalidInput("every incident must be this customer's", errors={"incidents": ["another customer's"]})
     issued_on = data["issued_on"] or ctx.today()
-    months = ctx.settings.get("WARNING_FOLLOWUP_MONTHS", 3)
+    months = ctx.settings.WARNING_FOLLOWUP_MONTHS
     warning = FormalWarning(
         customer_id=customer.id,
         issued_by_id=ctx.actor.officer_id,

@@ -33,7 +33,7 @@ def render_letter(ctx: Context, letter_id: int, fmt: str = "html") -> bytes:
     letter = get(ctx, Letter, letter_id, "letter")
     variables = letter_variables(ctx, letter)
     require_complete(letter.id, letter.kind, variables)
-    html = render_html(letter.kind, variables, ctx.settings.get("INSTANCE_PATH", "instance"))
+    html = render_html(letter.kind, variables, ctx.settings.INSTANCE_PATH)
     content = html.encode("utf-8") if fmt == "html" else render_pdf(html)
     ctx.audit("letter.rendered", letter, kind=letter.kind, format=fmt, state=letter.state)
     return content

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import select
 
 from ..clock import LOCAL_ZONE
+from ..config import Settings
 from ..models import Appeal, FormalWarning, Letter, Restriction
 from ..policy.appeals import AppealWindow
 from ..policy.calendar import sending_problems
-from ..policy.lifecycle import State
+from ..policy.lifecycle import APPEALABLE as APPEALABLE_STATES
+from ..policy.lifecycle import values_of
 from ..policy.vocabulary import LetterKind, Role
 from ..schemas import LetterSentInput
 from .context import Context
@@ -18,10 +21,10 @@ from .errors import Conflict, Refused
 from .lookup import get, load, require_staff
 
 # Letters a customer may appeal, and the setting that gives the window in working days (R35, R36).
-APPEALABLE = {
-    LetterKind.RESTRICTION.value: "RESTRICTION_APPEAL_WORKING_DAYS",
-    LetterKind.AMENDMENT.value: "RESTRICTION_APPEAL_WORKING_DAYS",
-    LetterKind.WARNING.value: "WARNING_APPEAL_WORKING_DAYS",
+APPEALABLE: dict[str, Callable[[Settings], int]] = {
+    LetterKind.RESTRICTION.value: lambda settings: settings.RESTRICTION_APPEAL_WORKING_DAYS,
+    LetterKind.AMENDMENT.value: lambda settings: settings.RESTRICTION_APPEAL_WORKING_DAYS,
+    LetterKind.WARNING.value: lambda settings: settings.WARNING_APPEAL_WORKING_DAYS,
 }
 
 
@@ -69,10 +72,10 @@ def decision_date(letter: Letter) -> dt.date | None:
 
 def appeal_window(ctx: Context, letter: Letter) -> AppealWindow | None:
     """The window in which the customer may appeal what the letter tells them; None if it is not appealable."""
-    setting = APPEALABLE.get(letter.kind)
-    if setting is None:
+    window_days = APPEALABLE.get(letter.kind)
+    if window_days is None:
         return None
-    return AppealWindow(letter.deemed_receipt, ctx.settings.get(setting, 10))
+    return AppealWindow(letter.deemed_receipt, window_days(ctx.settings))
 
 
 def appeal_deadline(ctx: Context, letter: Letter) -> dt.date | None:
@@ -109,7 +112,7 @@ def open_appeal_windows(ctx: Context, today: dt.date) -> list[Letter]:
     A restriction still in force and not under appeal, or a warning not withdrawn, with no appeal
     received since the letter was deemed received.
     """
-    longest = max(ctx.settings.get(setting, 10) for setting in set(APPEALABLE.values()))
+    longest = max(window_days(ctx.settings) for window_days in APPEALABLE.values())
     earliest = today - dt.timedelta(days=longest * 2 + 21)
     query = (
         select(Letter)
@@ -144,7 +147,7 @@ def _still_appealable(ctx: Context, letter: Letter) -> bool:
         later = select(Appeal.id).where(Appeal.warning_id == warning.id)
     else:
         r = ctx.session.get(Restriction, letter.restriction_id)
-        if r is None or r.state != State.ACTIVE.value:
+        if r is None or r.state not in values_of(APPEALABLE_STATES):
             return False
         later = select(Appeal.id).where(Appeal.restriction_id == r.id)
     return ctx.session.scalar(later.where(Appeal.received_on >= letter.deemed_receipt)) is None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, fields, replace
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import joinedload
@@ -20,15 +19,16 @@ from adapters.base import InboundEvent
 
 from .. import identity as idn
 from .. import notes
-from ..models import Identity, Officer, OfficerHelpdeskId, OutboxAction, Restriction, Service, WebhookEvent
+from ..models import Identity, Officer, OfficerHelpdeskId, Restriction, Service, WebhookEvent
 from ..models.register import OfficerAbsence
 from ..policy import decision as policy
-from ..policy.lifecycle import IN_FORCE
+from ..policy.lifecycle import IN_FORCE_VALUES
+from . import outbox
 from .context import Context
-from .ticket_actions import plan, with_marker
+from .terms import policy_terms
+from .ticket_actions import plan
 
 log = logging.getLogger(__name__)
-IN_FORCE_STATES = sorted(s.value for s in IN_FORCE)
 
 
 @dataclass(frozen=True)
@@ -90,16 +90,8 @@ def _decide(
         subject=event.subject,
         text=event.text,
     )
-    terms = [_terms(r) for r in restrictions]
-    # SPOC continuity: the officer's standing deputy covers them unless the restriction names another, so a
-    # ticket routed to that deputy while the SPOC is away is within the arrangement, not disregarded.
-    terms = [
-        replace(t, deputy_officer_id=r.spoc_officer.deputy_id)
-        if t.deputy_officer_id is None and r.spoc_officer is not None and r.spoc_officer.deputy_id
-        else t
-        for t, r in zip(terms, restrictions, strict=True)
-    ]
-    screen = policy.screen_for(ctx.settings.get("SAFEGUARDING_SCREEN"))
+    terms = [policy_terms(r) for r in restrictions]
+    screen = policy.screen_for(ctx.settings.SAFEGUARDING_SCREEN)
     decision = policy.decide(contact, terms, screen=screen)
     row.customer_id, row.restriction_id = customer_id, decision.restriction_id
     row.outcome, row.reason, row.screen_hits = decision.outcome.value, decision.reason, list(decision.screen_hits)
@@ -224,17 +216,13 @@ def _await_lookup(ctx: Context, connection, event: InboundEvent) -> IngestResult
 
 
 def _queue_lookup(ctx: Context, connection, event: InboundEvent, row: WebhookEvent) -> None:
-    key = f"{connection.id[:12]}:{row.id}:lookup"
-    ctx.session.add(
-        OutboxAction(
-            connection_id=connection.id,
-            event_id=row.id,
-            ticket_id=event.ticket_id,
-            kind="lookup",
-            idempotency_key=key,
-            payload={"kind": "lookup", "event": {f: getattr(event, f) for f in LOOKUP_FIELDS}},
-        )
-    )
+    lookup = outbox.Lookup({f: getattr(event, f) for f in LOOKUP_FIELDS})
+    outbox.write(ctx, connection, [lookup], origin=event_origin(row.id), ticket_id=event.ticket_id, event_id=row.id)
+
+
+def event_origin(event_id: int) -> str:
+    """What the outbox keys of an event's actions start with."""
+    return f"event:{event_id}"
 
 
 def decide_after_lookup(ctx: Context, connection, event_id: int | None, found: dict) -> str:
@@ -242,12 +230,10 @@ def decide_after_lookup(ctx: Context, connection, event_id: int | None, found: d
     row = ctx.session.get(WebhookEvent, event_id) if event_id is not None else None
     if row is None or row.outcome != PENDING:
         return row.outcome if row else "missing"
-    payload = ctx.session.scalar(
-        select(OutboxAction.payload).where(OutboxAction.event_id == event_id, OutboxAction.kind == "lookup")
-    )
-    if payload is None:
+    queued = outbox.lookup_of(ctx, row.id)
+    if queued is None:
         raise LookupError(f"event {event_id} is waiting for a lookup that was never queued")
-    fields = {**payload["event"], **found}
+    fields = {**queued, **found}
     fields["emails"], fields["phones"] = tuple(fields.get("emails", ())), tuple(fields.get("phones", ()))
     event = InboundEvent(**fields)
     if event.ignore_reason:
@@ -303,7 +289,7 @@ def _match(ctx: Context, connection_id: str, event: InboundEvent) -> tuple[int |
     if not wanted:
         return None, []
     clauses = [(Identity.kind == k) & (Identity.value == v) & (Identity.connection_id == c) for k, v, c in wanted]
-    in_force = (Restriction.customer_id == Identity.customer_id) & Restriction.state.in_(IN_FORCE_STATES)
+    in_force = (Restriction.customer_id == Identity.customer_id) & Restriction.state.in_(IN_FORCE_VALUES)
     rows = ctx.session.execute(
         select(Identity.customer_id, Restriction.id)
         .outerjoin(Restriction, in_force)
@@ -352,24 +338,8 @@ def _service_id(ctx: Context, connection) -> int | None:
     return ctx.session.scalar(select(Service.id).where(Service.slug == slug)) if slug else None
 
 
-def _terms(r: Restriction) -> policy.Terms:
-    return policy.Terms(
-        id=r.id,
-        spoc_kind=r.spoc_kind,
-        spoc_officer_id=r.spoc_officer_id,
-        deputy_officer_id=r.deputy_officer_id,
-        spoc_inbox=r.spoc_inbox,
-        external_email=r.spoc_external_email,
-        allowed_channels=tuple(r.allowed_channels or ()),
-        time_windows=tuple(r.time_windows or ()),
-        premises=dict(r.premises or {}),
-        subjects=dict(r.subjects or {}),
-        scope_service_id=r.scope_service_id,
-    )
-
-
 def _queue_actions(ctx, connection, row, restriction, decision, event) -> None:
-    day = (event.at or ctx.now()).astimezone(ZoneInfo(ctx.settings.get("TIMEZONE") or "Europe/London")).date()
+    day = (event.at or ctx.now()).astimezone(ctx.settings.zone).date()
     away, cover = None, None
     if restriction is not None and decision.outcome in ROUTED_OUTCOMES:
         away, cover = _cover(ctx, restriction, day)  # the SPOC is away: route to the deputy instead
@@ -377,7 +347,7 @@ def _queue_actions(ctx, connection, row, restriction, decision, event) -> None:
     spoc_agent = _agent_for_officer(ctx, connection.id, route_to) if restriction else None
     actions = plan(decision, restriction, connection.settings, spoc_agent, event.assigned_agent_id)
     if away is not None:
-        assigned = any(a["kind"] == "assign" for a in actions)
+        assigned = any(isinstance(a, outbox.Assign) for a in actions)
         cover_note = notes.render(
             "deputy_cover",
             spoc=away.name,
@@ -385,19 +355,8 @@ def _queue_actions(ctx, connection, row, restriction, decision, event) -> None:
             assigned=assigned,
             deputy=f"{cover.name} <{cover.email}>" if cover is not None else None,
         )
-        actions = [{**a, "text": f"{a['text']}\n{cover_note}"} if a["kind"] == "add_note" else a for a in actions]
-    for index, action in enumerate(actions):
-        key = f"{connection.id[:12]}:{row.id}:{index}:{action['kind']}"
-        ctx.session.add(
-            OutboxAction(
-                connection_id=connection.id,
-                event_id=row.id,
-                ticket_id=event.ticket_id,
-                kind=action["kind"],
-                payload=with_marker(action, key),
-                idempotency_key=key,
-            )
-        )
+        actions = [replace(a, text=f"{a.text}\n{cover_note}") if isinstance(a, outbox.AddNote) else a for a in actions]
+    outbox.write(ctx, connection, actions, origin=event_origin(row.id), ticket_id=event.ticket_id, event_id=row.id)
 
 
 ROUTED_OUTCOMES = (policy.Outcome.FLAG, policy.Outcome.DISREGARD, policy.Outcome.ESCALATE)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from .. import identity as idn
 from ..models import Customer, Identity, Officer, OfficerHelpdeskId, Service
@@ -32,6 +33,21 @@ def add_service(ctx: Context, data: dict) -> Service:
     ctx.session.add(service)
     ctx.audit("service.added", service, slug=service.slug)
     return service
+
+
+def list_services(ctx: Context) -> list[Service]:
+    """Every service, by slug."""
+    return list(ctx.session.scalars(select(Service).order_by(Service.slug)))
+
+
+def list_officers(ctx: Context) -> list[Officer]:
+    """Every officer, in post or not, by e-mail."""
+    return list(ctx.session.scalars(select(Officer).order_by(Officer.email)))
+
+
+def find_officer(session: Session, email: str) -> Officer | None:
+    """The officer with this e-mail (any case, spaces trimmed), or None: for front ends deciding who acts."""
+    return session.scalar(select(Officer).where(Officer.email == email.strip().lower()))
 
 
 def active_officers(ctx: Context) -> list[Officer]:

@@ -22,7 +22,7 @@ from ..clock import LOCAL_ZONE
 from ..models import Appeal, AuditEntry, FormalWarning, Restriction, Review, WebhookEvent
 from ..policy.appeals import Outcome
 from ..policy.calendar import add_months
-from ..policy.lifecycle import State
+from ..policy.lifecycle import REVIEW_DATE_RUNS, State, values_of
 from ..policy.vocabulary import Path, Role, values
 from .context import Context
 from .errors import Forbidden, InvalidInput, NotFound
@@ -331,7 +331,7 @@ def reviews_report(ctx: Context, start: dt.date, end: dt.date) -> Report:
     on_time, late = report.total("on_time"), report.total("late")
     overdue = ctx.session.scalar(
         select(func.count(Restriction.id)).where(
-            Restriction.state.in_([State.ACTIVE.value, State.UNDER_APPEAL.value]), Restriction.review_due < ctx.today()
+            Restriction.state.in_(values_of(REVIEW_DATE_RUNS)), Restriction.review_due < ctx.today()
         )
     )
     report.summary = [

@@ -17,6 +17,7 @@ from adapters.base import check_event
 from adapters.errors import PayloadError, PermanentFailure, RetryLater
 
 from ..clock import LOCAL_ZONE
+from ..config import Settings
 from . import connections as conns
 from .context import Actor, Context
 from .errors import InvalidInput, ServiceError
@@ -69,7 +70,7 @@ def parse_since(value: str) -> dt.datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_ZONE)
 
 
-def rescan(sessions, settings: dict, actor: Actor, connection_id: str, since: dt.datetime) -> RescanReport:
+def rescan(sessions, settings: Settings, actor: Actor, connection_id: str, since: dt.datetime) -> RescanReport:
     """Check every ticket and customer reply since `since` that contactguard has not seen."""
     connection, secrets = _load(sessions, settings, actor, connection_id)
     client = get_adapter(connection.adapter).client(connection.settings, secrets)
@@ -108,7 +109,7 @@ def rescan(sessions, settings: dict, actor: Actor, connection_id: str, since: dt
     return report
 
 
-def _load(sessions, settings: dict, actor: Actor, connection_id: str) -> tuple[Snapshot, dict]:
+def _load(sessions, settings: Settings, actor: Actor, connection_id: str) -> tuple[Snapshot, dict]:
     with sessions() as session:
         ctx = Context(session, actor, settings)
         require_admin(ctx, "rescanning a helpdesk")
@@ -118,7 +119,7 @@ def _load(sessions, settings: dict, actor: Actor, connection_id: str) -> tuple[S
         return Snapshot(row.id, row.adapter, dict(row.settings)), conns.secrets_of(ctx, row)
 
 
-def _ingest_one(sessions, settings: dict, connection: Snapshot, event) -> str:
+def _ingest_one(sessions, settings: Settings, connection: Snapshot, event) -> str:
     """One event in its own transaction, as the receiver does; a delivery already received loses on the key."""
     with sessions() as session:
         ctx = Context(session, Actor.system("rescan"), settings)

@@ -14,7 +14,16 @@ from sqlalchemy import select
 from ..models import FormalWarning, Incident, PreRestrictionCheck, Restriction
 from ..policy.calendar import add_months
 from ..policy.errors import PolicyViolation
-from ..policy.lifecycle import IN_FORCE, Action, State, check_transition
+from ..policy.lifecycle import (
+    AMENDED_IN_FORCE,
+    BEFORE_CONFIRMED,
+    IN_FORCE,
+    IN_FORCE_VALUES,
+    Action,
+    State,
+    check_transition,
+    values_of,
+)
 from ..policy.restrictions import ActivationFacts, Problem, activation_problems, review_date_problems
 from ..policy.vocabulary import VIOLENT_CATEGORIES, LetterKind, Path, Role
 from ..schemas import (
@@ -31,7 +40,7 @@ from .errors import InvalidInput, Refused
 from .incidents import standing_warning
 from .letters import queue_letter
 from .lookup import acting_officer_id, customer_by_ref, get, load, require_senior, require_staff
-from .terms import apply_terms, arrangement_of, arrangement_problems, checks_of, describe, min_weekly_contact_minutes
+from .terms import apply_terms, arrangement_of, arrangement_problems, checks_of, min_weekly_contact_minutes, terms_of
 
 
 class RecordedChecksInput(ChecksInput):
@@ -52,7 +61,7 @@ def _move(ctx: Context, r: Restriction, action: Action, target: State) -> None:
 def _defaults(ctx: Context, r: Restriction) -> None:
     r.starts_on = r.starts_on or ctx.today()
     if r.review_due is None:
-        r.review_due = add_months(r.starts_on, ctx.settings.get("REVIEW_MONTHS", 6))
+        r.review_due = add_months(r.starts_on, ctx.settings.REVIEW_MONTHS)
         if r.ends_on is not None and r.starts_on < r.ends_on < r.review_due:
             r.review_due = r.ends_on  # a restriction ending sooner is reviewed by its end (R44)
 
@@ -120,7 +129,7 @@ def record_checks(ctx: Context, restriction_id: int, data: dict) -> PreRestricti
     require_staff(ctx, Role.OFFICER, "recording pre-restriction checks")
     data = load(RecordedChecksInput(), data)
     r = get(ctx, Restriction, restriction_id, "restriction")
-    if r.state not in (State.PROPOSED.value, State.INTERIM.value):
+    if r.state not in values_of(BEFORE_CONFIRMED):
         raise Refused(
             f"checks are recorded before a restriction comes into force; this one is {r.state}",
             code="illegal_transition",
@@ -176,7 +185,7 @@ def _bring_into_force(ctx: Context, r: Restriction, action: Action, summary: str
         r.warning_id = warning.id if warning else None
     r.activated_by_id, r.activated_at = ctx.actor.officer_id, ctx.now()
     ctx.audit(f"restriction.{action.value}", r, path=r.path, review_due=r.review_due)
-    queue_letter(ctx, LetterKind.RESTRICTION, r.customer_id, restriction_id=r.id, facts=describe(r))
+    queue_letter(ctx, LetterKind.RESTRICTION, r.customer_id, restriction_id=r.id, facts=terms_of(r).as_dict())
 
 
 def activate(ctx: Context, restriction_id: int) -> Restriction:
@@ -237,7 +246,7 @@ def record_interim(ctx: Context, data: dict) -> Restriction:
     require_staff(ctx, Role.AGENT, "recording an immediate action")
     data = load(InterimInput(), data)
     incident = get(ctx, Incident, data["incident"], "incident")
-    days = ctx.settings.get("INTERIM_CONFIRM_WORKING_DAYS", 5)
+    days = ctx.settings.INTERIM_CONFIRM_WORKING_DAYS
     occurred = incident.occurred_at.date()
     r = Restriction(
         customer_id=incident.customer_id,
@@ -260,7 +269,7 @@ def record_interim(ctx: Context, data: dict) -> Restriction:
     # R32: the action lasts beyond the incident, so the customer gets it in writing: what is limited for now and
     # when a senior officer decides. Queued like every letter, for an officer to check and record as sent.
     ctx.session.flush()
-    queue_letter(ctx, LetterKind.INTERIM_CONFIRMATION, r.customer_id, restriction_id=r.id, facts=describe(r))
+    queue_letter(ctx, LetterKind.INTERIM_CONFIRMATION, r.customer_id, restriction_id=r.id, facts=terms_of(r).as_dict())
     return r
 
 
@@ -294,7 +303,7 @@ def amend(ctx: Context, restriction_id: int, data: dict) -> Restriction:
     """Change the terms; a restriction in force needs a senior officer and still meets every rule."""
     data = load(AmendInput(), data)
     r = get(ctx, Restriction, restriction_id, "restriction")
-    in_force = r.state in (State.ACTIVE.value, State.UNDER_APPEAL.value)
+    in_force = r.state in values_of(AMENDED_IN_FORCE)
     if in_force:
         require_senior(ctx, "amend a restriction in force")
     else:
@@ -309,7 +318,7 @@ def amend(ctx: Context, restriction_id: int, data: dict) -> Restriction:
     ctx.audit("restriction.amended", r, fields=changed)
     if in_force:
         ticket_flags.terms_changed(ctx, r)
-        queue_letter(ctx, LetterKind.AMENDMENT, r.customer_id, restriction_id=r.id, facts=describe(r))
+        queue_letter(ctx, LetterKind.AMENDMENT, r.customer_id, restriction_id=r.id, facts=terms_of(r).as_dict())
     return r
 
 
@@ -350,10 +359,13 @@ def _end(ctx: Context, r: Restriction, action: Action, target: State, reasons: s
 
 def in_force_for(ctx: Context, customer_id: int) -> list[Restriction]:
     """The customer's restrictions currently in force."""
-    query = select(Restriction).where(
-        Restriction.customer_id == customer_id, Restriction.state.in_([s.value for s in IN_FORCE])
-    )
+    query = select(Restriction).where(Restriction.customer_id == customer_id, Restriction.state.in_(IN_FORCE_VALUES))
     return list(ctx.session.scalars(query.order_by(Restriction.id)))
+
+
+def get_restriction(ctx: Context, restriction_id: int) -> Restriction:
+    """One restriction by id, NotFound otherwise."""
+    return get(ctx, Restriction, restriction_id, "restriction")
 
 
 def list_restrictions(ctx: Context, state: str | None = None) -> list[Restriction]:

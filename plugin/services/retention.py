@@ -51,8 +51,6 @@ REDACTED = "[redacted]"
 ANONYMISED_NAME = "Anonymised customer"
 NOTICE_KIND = "anonymise"
 NOTICE_KEY = "retention"
-DEFAULT_AFTER_END_MONTHS = 24
-DEFAULT_UNRESTRICTED_EVENTS_DAYS = 30
 # Outcomes of contacts that were not restricted: kept only for operations, then deleted.
 UNRESTRICTED_OUTCOMES = ("allow", "ignored")
 # Restrictions in these states keep the customer's file: in force, or a proposal still to be decided.
@@ -82,14 +80,12 @@ class RetentionReport:
 
 def cutoff_date(ctx: Context, today: dt.date) -> dt.date:
     """Activity on or after this day keeps a customer's file."""
-    months = ctx.settings.get("RETENTION_AFTER_END_MONTHS", DEFAULT_AFTER_END_MONTHS)
-    return add_months(today, -months)
+    return add_months(today, -ctx.settings.RETENTION_AFTER_END_MONTHS)
 
 
 def events_cutoff(ctx: Context, today: dt.date) -> dt.datetime:
     """Allowed events received before this instant (local midnight, N days before today) are deleted."""
-    days = ctx.settings.get("RETENTION_UNRESTRICTED_EVENTS_DAYS", DEFAULT_UNRESTRICTED_EVENTS_DAYS)
-    return _start_of(today - dt.timedelta(days=days))
+    return _start_of(today - dt.timedelta(days=ctx.settings.RETENTION_UNRESTRICTED_EVENTS_DAYS))
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -270,7 +266,7 @@ def anonymise(ctx: Context, customer: Customer) -> dict:
     ctx.audit(
         "customer.anonymised",
         customer,
-        months=ctx.settings.get("RETENTION_AFTER_END_MONTHS", DEFAULT_AFTER_END_MONTHS),
+        months=ctx.settings.RETENTION_AFTER_END_MONTHS,
         redacted=counts,
     )
     return counts

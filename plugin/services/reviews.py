@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..models import Restriction, Review
 from ..policy.calendar import add_months
-from ..policy.lifecycle import Action, State
+from ..policy.lifecycle import REVIEW_DATE_RUNS, REVIEWABLE, Action, State, values_of
 from ..policy.restrictions import review_date_problems
 from ..policy.vocabulary import LetterKind
 from ..schemas import ReviewInput
@@ -18,7 +18,7 @@ from .errors import InvalidInput, Refused
 from .letters import queue_letter
 from .lookup import get, load, require_senior
 from .restrictions import _move
-from .terms import apply_terms, arrangement_problems, describe
+from .terms import apply_terms, arrangement_problems, terms_of
 
 
 def hold(ctx: Context, restriction_id: int, data: dict) -> Review:
@@ -26,7 +26,7 @@ def hold(ctx: Context, restriction_id: int, data: dict) -> Review:
     require_senior(ctx, "hold a review")
     data = load(ReviewInput(), data)
     r = get(ctx, Restriction, restriction_id, "restriction")
-    if r.state != State.ACTIVE.value:
+    if r.state not in values_of(REVIEWABLE):
         raise Refused(
             f"restriction {r.id} is {r.state}; only an active restriction is reviewed", code="illegal_transition"
         )
@@ -54,7 +54,7 @@ def hold(ctx: Context, restriction_id: int, data: dict) -> Review:
         r.customer_id,
         restriction_id=r.id,
         decided_on=held_on,
-        facts={**describe(r), "outcome": review.outcome},
+        facts={**terms_of(r).as_dict(), "outcome": review.outcome},
     )
     return review
 
@@ -68,7 +68,7 @@ def _continue(ctx: Context, r: Restriction, review: Review, data: dict, held_on:
         problems = [p for p in arrangement_problems(ctx, r) if p.field != "review_due"]  # set below
         if problems:
             raise Refused.from_problems("the amended terms are not allowed", problems)
-    next_due = data["next_review_due"] or add_months(held_on, ctx.settings.get("REVIEW_MONTHS", 6))
+    next_due = data["next_review_due"] or add_months(held_on, ctx.settings.REVIEW_MONTHS)
     if data["next_review_due"] is None and r.ends_on is not None and held_on < r.ends_on < next_due:
         next_due = r.ends_on  # ending sooner: reviewed again by its end (R44)
     if next_due <= held_on:
@@ -84,14 +84,12 @@ def due(ctx: Context, on: dt.date, within_days: int = 30) -> list[Restriction]:
     """Restrictions in force whose review falls due by `on` + `within_days` (overdue ones too), oldest first."""
     horizon = on + dt.timedelta(days=within_days)
     query = select(Restriction).where(
-        Restriction.state.in_([State.ACTIVE.value, State.UNDER_APPEAL.value]), Restriction.review_due <= horizon
+        Restriction.state.in_(values_of(REVIEW_DATE_RUNS)), Restriction.review_due <= horizon
     )
     return list(ctx.session.scalars(query.order_by(Restriction.review_due, Restriction.id)))
 
 
 def overdue(ctx: Context, on: dt.date) -> list[Restriction]:
     """Restrictions in force whose review date has passed without a review (R47)."""
-    query = select(Restriction).where(
-        Restriction.state.in_([State.ACTIVE.value, State.UNDER_APPEAL.value]), Restriction.review_due < on
-    )
+    query = select(Restriction).where(Restriction.state.in_(values_of(REVIEW_DATE_RUNS)), Restriction.review_due < on)
     return list(ctx.session.scalars(query.order_by(Restriction.review_due, Restriction.id)))

@@ -3,7 +3,7 @@
 Restricted or not, the arrangement (who the customer deals with and their deputy, the open channels and
 times, premises and subjects), the review date, what contactguard did with THIS ticket, and whether a
 restriction has lapsed or ended. Need to know (R50; Clift v Slough): never reasons, incidents, health,
-social-work or appeal details; the arrangement is put into words by ticket_actions, exactly as the ticket's
+social-work or appeal details; the arrangement is put into words by terms.terms_of, exactly as the ticket's
 flag and notes put it, so an external contact keeps its neutral label.
 
 It stays fast on a large register: one indexed query finds the customer by identity (the normal forms of
@@ -24,17 +24,18 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from adapters.base import ActionKind
+
 from .. import identity as idn
+from ..config import Settings
 from ..models import Connection, Customer, Identity, OutboxAction, Restriction, WebhookEvent
-from ..policy.lifecycle import IN_FORCE
+from ..policy.lifecycle import IN_FORCE_VALUES
 from ..secretbox import _key_from_settings
 from .audit import record_read
 from .context import Actor, Context
-from .ticket_actions import _who as who_to_contact
-from .ticket_actions import _windows as time_windows_text
+from .terms import RestrictionTerms, terms_of
 
 VIEW = "sidebar.viewed"
-IN_FORCE_STATES = [s.value for s in IN_FORCE]
 
 # What contactguard did with a ticket, in the words an agent reads.
 OUTCOME_WORDS = {
@@ -90,7 +91,7 @@ def panel_for(
         return Panel(state="unknown", ticket=ticket)
     customer_id, reference = found
     restrictions = _restrictions(ctx, customer_id)
-    in_force = [r for r in restrictions if r.state in IN_FORCE_STATES]
+    in_force = [r for r in restrictions if r.state in IN_FORCE_VALUES]
     record_read(ctx, VIEW, "restrictions", [r.id for r in in_force], customer_ids=[customer_id])
     link = _link(ctx, reference)
     if in_force:
@@ -110,7 +111,7 @@ def panel_for(
 
 def _context(ctx_or_session) -> Context:
     if isinstance(ctx_or_session, Session):
-        return Context(ctx_or_session, Actor.system("sidebar"), {})
+        return Context(ctx_or_session, Actor.system("sidebar"), Settings())  # the defaults: no PUBLIC_URL, no link
     return ctx_or_session
 
 
@@ -159,29 +160,29 @@ def _restrictions(ctx: Context, customer_id: int) -> list[Restriction]:
 
 
 def _restricted(r: Restriction, reference: str, ticket: TicketOutcome | None, link: str | None) -> Panel:
-    who, deputy = who_to_contact(r)
+    terms = terms_of(r)
     return Panel(
         state="restricted",
         customer_reference=reference,
-        sole_point_of_contact=who,
-        deputy=deputy,
-        channels=tuple(r.allowed_channels or ()),
-        time_windows=time_windows_text(r) or None,
-        arrangement_lines=_arrangement_lines(r),
-        scope=r.scope_service.name if r.scope_service else "Council-wide",
-        review_due=r.review_due,
-        ends_on=r.ends_on,
+        sole_point_of_contact=terms.contact,
+        deputy=terms.deputy,
+        channels=terms.channels,
+        time_windows=terms.windows_text or None,
+        arrangement_lines=_arrangement_lines(terms),
+        scope=terms.scope_name or "Council-wide",
+        review_due=terms.review_due,
+        ends_on=terms.ends_on,
         ticket=ticket,
         link=link,
     )
 
 
-def _arrangement_lines(r: Restriction) -> tuple[str, ...]:
+def _arrangement_lines(terms: RestrictionTerms) -> tuple[str, ...]:
     """Premises and subjects, e.g. 'Premises excluded: Civic Centre'."""
     lines = []
-    for title, terms in (("Premises", r.premises or {}), ("Subjects", r.subjects or {})):
-        for which in sorted(terms):
-            values = terms[which] or []
+    for title, limits in (("Premises", terms.premises), ("Subjects", terms.subjects)):
+        for which in sorted(limits):
+            values = limits[which] or []
             if values:
                 lines.append(f"{title} {which}: {', '.join(values)}")
     return tuple(lines)
@@ -206,7 +207,7 @@ def ticket_outcome(ctx: Context, connection: Connection, ticket_id) -> TicketOut
             .where(
                 OutboxAction.connection_id == connection.id,
                 OutboxAction.ticket_id == ticket,
-                OutboxAction.kind == "assign",
+                OutboxAction.kind == ActionKind.ASSIGN.value,
             )
             .limit(1)
         )
@@ -216,7 +217,7 @@ def ticket_outcome(ctx: Context, connection: Connection, ticket_id) -> TicketOut
 
 
 def _link(ctx: Context, reference: str) -> str | None:
-    base = ctx.settings.get("PUBLIC_URL")
+    base = ctx.settings.PUBLIC_URL
     return f"{base.rstrip('/')}/customers/{reference}" if base else None
 
 
@@ -234,7 +235,7 @@ class LinkRefused(Exception):
         self.message = message
 
 
-def sidebar_key(settings: dict, connection: Connection) -> bytes:
+def sidebar_key(settings: Settings, connection: Connection) -> bytes:
     """The connection's sidebar key: HKDF-SHA256 over the app's key material, bound to the connection's URL.
 
     Nothing new to store or lose; `connections rotate-url` (a new URL token) revokes every link signed before.
@@ -254,12 +255,12 @@ def canonical_query(params) -> str:
     return urlencode(pairs)
 
 
-def sign(settings: dict, connection: Connection, params) -> str:
+def sign(settings: Settings, connection: Connection, params) -> str:
     """The hex HMAC-SHA256 of the canonical query under the connection's sidebar key."""
     return hmac.new(sidebar_key(settings, connection), canonical_query(params).encode(), hashlib.sha256).hexdigest()
 
 
-def check_link(settings: dict, connection: Connection, params, now: dt.datetime) -> None:
+def check_link(settings: Settings, connection: Connection, params, now: dt.datetime) -> None:
     """Accept a signed panel link, or raise LinkRefused saying why (never which part of the signature)."""
     values = dict(params)
     if not values.get("sig") or not values.get("exp"):
@@ -277,7 +278,7 @@ def check_link(settings: dict, connection: Connection, params, now: dt.datetime)
 
 
 def signed_link(
-    settings: dict, connection: Connection, base_url: str, *, ticket: str, email: str, expires: dt.datetime
+    settings: Settings, connection: Connection, base_url: str, *, ticket: str, email: str, expires: dt.datetime
 ) -> str:
     """A complete signed panel link (for the CLI's example and for tests)."""
     params = [("ticket", str(ticket)), ("email", email), ("exp", str(int(expires.timestamp())))]

@@ -40,7 +40,7 @@ from ..policy.vocabulary import Role
 from .context import Context
 from .errors import Forbidden, InvalidInput
 from .lookup import customer_by_ref
-from .terms import describe
+from .terms import terms_of
 
 SCHEMA = "contactguard.subject-access/1"
 SECTIONS = (
@@ -156,7 +156,7 @@ def collect(ctx: Context, reference: str) -> dict:
                 "why_necessary": r.why_necessary,
                 "warning": r.warning_id,
                 "incidents": sorted(x.id for x in r.incidents),
-                "terms": _jsonable(describe(r)),
+                "terms": _jsonable(terms_of(r).as_dict()),
                 "external_contact": {
                     "name": r.spoc_external_name,
                     "role": r.spoc_external_role,

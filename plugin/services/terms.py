@@ -1,12 +1,15 @@
-"""Applying typed terms to a restriction, and reading them back as plain policy data."""
+"""Applying typed terms to a restriction, and reading them back: as plain policy data, and as shown."""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy.orm import object_session
 
 from ..models import PreRestrictionCheck, Restriction
+from ..policy.decision import Terms as DecisionTerms
 from ..policy.restrictions import (
-    DEFAULT_MIN_WEEKLY_CONTACT_MINUTES,
     Arrangement,
     Checks,
     Problem,
@@ -113,7 +116,7 @@ def checks_of(row: PreRestrictionCheck | None) -> Checks | None:
 
 def min_weekly_contact_minutes(ctx: Context) -> int:
     """The least weekly open time the time windows must leave on some open channel (R12, R15)."""
-    return ctx.settings.get("MIN_WEEKLY_CONTACT_MINUTES", DEFAULT_MIN_WEEKLY_CONTACT_MINUTES)
+    return ctx.settings.MIN_WEEKLY_CONTACT_MINUTES
 
 
 def arrangement_problems(ctx: Context, restriction: Restriction) -> list[Problem]:
@@ -123,25 +126,124 @@ def arrangement_problems(ctx: Context, restriction: Restriction) -> list[Problem
     )
 
 
-def describe(restriction: Restriction) -> dict:
-    """The arrangement as an agent may see it: who, how, when, where, what; no reasons."""
-    spoc = restriction.spoc_officer
-    deputy = restriction.deputy_officer
-    return {
-        "restriction": restriction.id,
-        "state": restriction.state,
-        "sole_point_of_contact": {
-            "kind": restriction.spoc_kind,
-            "officer": spoc.email if spoc else None,
-            "deputy": deputy.email if deputy else None,
-            "inbox": restriction.spoc_inbox,
-            "external": restriction.spoc_external_name,
-        },
-        "allowed_channels": list(restriction.allowed_channels or []),
-        "time_windows": list(restriction.time_windows or []),
-        "premises": dict(restriction.premises or {}),
-        "subjects": dict(restriction.subjects or {}),
-        "scope": restriction.scope_service.slug if restriction.scope_service else "council-wide",
-        "review_due": restriction.review_due.isoformat() if restriction.review_due else None,
-        "ends_on": restriction.ends_on.isoformat() if restriction.ends_on else None,
-    }
+@dataclass(frozen=True)
+class RestrictionTerms:
+    """A restriction's terms as they may be shown outside its case file: who, how, when, where, what.
+
+    The one reading of a restriction for the ticket's flag and notes, the sidebar panel, letters and the
+    CLI, API and pages. Need to know (R50): no reasons, incidents, or health and social-work details; an
+    external worker's role never appears (`contact` names the kind of arrangement instead)."""
+
+    restriction_id: int
+    state: str
+    spoc_kind: str | None
+    contact: str  # who the customer deals with and how to reach them, e.g. "Ann Officer <ann@council.example>"
+    deputy: str | None  # the deputy the same way, when the contact is an officer with one
+    officer_email: str | None
+    deputy_email: str | None
+    inbox: str | None
+    external_name: str | None
+    channels: tuple[str, ...]
+    time_windows: tuple[dict, ...]
+    premises: dict
+    subjects: dict
+    scope_slug: str | None  # None: council-wide
+    scope_name: str | None
+    review_due: dt.date | None
+    ends_on: dt.date | None
+
+    @property
+    def channels_text(self) -> str:
+        return ", ".join(self.channels) or "none"
+
+    @property
+    def windows_text(self) -> str:
+        """e.g. "mon,wed 10:00-12:00; fri 14:00-15:00" (empty when contact is not limited to times)."""
+        return "; ".join(f"{','.join(w['days'])} {w['start']}-{w['end']}" for w in self.time_windows)
+
+    def as_dict(self) -> dict:
+        """The terms as JSON data: the CLI's --json, the API, the customer view, and the facts a letter keeps."""
+        return {
+            "restriction": self.restriction_id,
+            "state": self.state,
+            "sole_point_of_contact": {
+                "kind": self.spoc_kind,
+                "officer": self.officer_email,
+                "deputy": self.deputy_email,
+                "inbox": self.inbox,
+                "external": self.external_name,
+            },
+            "allowed_channels": list(self.channels),
+            "time_windows": list(self.time_windows),
+            "premises": dict(self.premises),
+            "subjects": dict(self.subjects),
+            "scope": self.scope_slug or "council-wide",
+            "review_due": self.review_due.isoformat() if self.review_due else None,
+            "ends_on": self.ends_on.isoformat() if self.ends_on else None,
+        }
+
+
+def terms_of(restriction: Restriction) -> RestrictionTerms:
+    """The restriction's terms as they may be shown (see RestrictionTerms)."""
+    r = restriction
+    contact, deputy = _contact(r)
+    return RestrictionTerms(
+        restriction_id=r.id,
+        state=r.state,
+        spoc_kind=r.spoc_kind,
+        contact=contact,
+        deputy=deputy,
+        officer_email=r.spoc_officer.email if r.spoc_officer else None,
+        deputy_email=r.deputy_officer.email if r.deputy_officer else None,
+        inbox=r.spoc_inbox,
+        external_name=r.spoc_external_name,
+        channels=tuple(r.allowed_channels or ()),
+        time_windows=tuple(r.time_windows or ()),
+        premises=dict(r.premises or {}),
+        subjects=dict(r.subjects or {}),
+        scope_slug=r.scope_service.slug if r.scope_service else None,
+        scope_name=r.scope_service.name if r.scope_service else None,
+        review_due=r.review_due,
+        ends_on=r.ends_on,
+    )
+
+
+def _contact(r: Restriction) -> tuple[str, str | None]:
+    """Who the customer deals with, as a ticket may show it: a name and how to reach them; and the deputy.
+
+    Need to know (R50): an external worker's role ("community mental health team leader", "social
+    worker") tells every agent about the customer's health or care, so it is never shown; the label says
+    only which kind of arrangement this is. The role stays in contactguard."""
+    if r.spoc_officer is not None:
+        return f"{r.spoc_officer.name} <{r.spoc_officer.email}>", (
+            f"{r.deputy_officer.name} <{r.deputy_officer.email}>" if r.deputy_officer else None
+        )
+    if r.spoc_inbox:
+        return r.spoc_inbox, None
+    label = "representative" if r.spoc_kind == SpocKind.REPRESENTATIVE.value else "external contact"
+    reach = ", ".join(x for x in (r.spoc_external_email, r.spoc_external_phone) if x)
+    name = r.spoc_external_name or "the person named in the arrangement"
+    return f"{name} ({label}: {reach})" if reach else f"{name} ({label})", None
+
+
+def policy_terms(r: Restriction) -> DecisionTerms:
+    """A restriction in force as the contact decision reads it (plugin/policy/decision.py).
+
+    SPOC continuity: the officer's standing deputy covers them unless the restriction names another, so a
+    ticket routed to that deputy while the SPOC is away is within the arrangement, not disregarded."""
+    deputy = r.deputy_officer_id
+    if deputy is None and r.spoc_officer is not None and r.spoc_officer.deputy_id:
+        deputy = r.spoc_officer.deputy_id
+    return DecisionTerms(
+        id=r.id,
+        spoc_kind=r.spoc_kind,
+        spoc_officer_id=r.spoc_officer_id,
+        deputy_officer_id=deputy,
+        spoc_inbox=r.spoc_inbox,
+        external_email=r.spoc_external_email,
+        allowed_channels=tuple(r.allowed_channels or ()),
+        time_windows=tuple(r.time_windows or ()),
+        premises=dict(r.premises or {}),
+        subjects=dict(r.subjects or {}),
+        scope_service_id=r.scope_service_id,
+    )

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..models import Connection, OutboxAction, Restriction, WebhookEvent
-from ..policy.lifecycle import IN_FORCE
+from ..models import Connection, Restriction, WebhookEvent
+from ..policy.lifecycle import IN_FORCE_VALUES
+from . import outbox
 from .context import Context
+from .outbox import Action
 from .ticket_actions import flag_action, unflag_actions
 
 # Outcomes after which contactguard wrote to the ticket.
@@ -38,13 +40,13 @@ def flagged_tickets(ctx: Context, customer_id: int) -> list[tuple[Connection, st
 def restriction_ended(ctx: Context, r: Restriction) -> int:
     """Take this restriction's flags off (or show the customer's other restriction in force); actions queued."""
     still = _other_in_force(ctx, r)
-    actions = [flag_action(still)] if still is not None else None
+    actions: list[Action] | None = [flag_action(still)] if still is not None else None
     return _queue(ctx, r, r.state, "tickets.flags_removed", actions)
 
 
 def terms_changed(ctx: Context, r: Restriction) -> int:
     """Rewrite the arrangement on the customer's flagged tickets after the terms changed."""
-    if r.state not in {s.value for s in IN_FORCE}:
+    if r.state not in IN_FORCE_VALUES:
         return 0
     return _queue(ctx, r, "amended", "tickets.flags_rewritten", [flag_action(r)])
 
@@ -55,7 +57,7 @@ def _other_in_force(ctx: Context, r: Restriction) -> Restriction | None:
         .where(
             Restriction.customer_id == r.customer_id,
             Restriction.id != r.id,
-            Restriction.state.in_([s.value for s in IN_FORCE]),
+            Restriction.state.in_(IN_FORCE_VALUES),
         )
         .order_by(Restriction.id)
         .limit(1)
@@ -63,24 +65,14 @@ def _other_in_force(ctx: Context, r: Restriction) -> Restriction | None:
     return ctx.session.scalar(query)
 
 
-def _queue(ctx: Context, r: Restriction, why: str, audit_action: str, actions: list[dict] | None) -> int:
-    """One set of actions per flagged ticket, each with a key unique to this change."""
+def _queue(ctx: Context, r: Restriction, why: str, audit_action: str, actions: list[Action] | None) -> int:
+    """One set of actions per flagged ticket, under an origin unique to this change."""
     ctx.session.flush()
-    stamp = ctx.now().strftime("%Y%m%dT%H%M%S%f")
+    origin = f"{why}:{r.id}:{ctx.now().strftime('%Y%m%dT%H%M%S%f')}"
     count = 0
     for connection, ticket_id in flagged_tickets(ctx, r.customer_id):
-        for index, action in enumerate(actions if actions is not None else unflag_actions(connection.settings)):
-            key = f"{why}:{r.id}:{stamp}:{connection.id[:12]}:{ticket_id}:{index}"[:128]
-            ctx.session.add(
-                OutboxAction(
-                    connection_id=connection.id,
-                    ticket_id=ticket_id,
-                    kind=action["kind"],
-                    payload=action,
-                    idempotency_key=key,
-                )
-            )
-            count += 1
+        planned = actions if actions is not None else unflag_actions(connection.settings)
+        count += outbox.write(ctx, connection, planned, origin=origin, ticket_id=ticket_id)
     if count:
         ctx.audit(audit_action, r, customer_id=r.customer_id, actions=count)
     return count

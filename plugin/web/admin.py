@@ -206,7 +206,7 @@ def connection(connection_id: str):
     """One connection: settings, secret names with masked values, and the webhook URL to paste."""
     with unit_of_work() as ctx:
         data = conns.describe(ctx, _connection_or_404(ctx, connection_id))
-        public_url_set = bool(ctx.settings.get("PUBLIC_URL"))
+        public_url_set = bool(ctx.settings.PUBLIC_URL)
     settings = [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in sorted(data["settings"].items())]
     return render_template(
         "admin/connection.html", title=data["name"], c=data, settings=settings, public_url_set=public_url_set

@@ -28,6 +28,7 @@ from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..clock import utcnow
+from ..config import Settings, settings_of
 from ..policy.vocabulary import Role
 from ..secretbox import _key_from_settings
 from ..services import Actor, Context, ServiceError, accounts
@@ -70,14 +71,14 @@ class SignInForm(FlaskForm):
 
 def init_app(app) -> None:
     """Session cookies, CSRF on every form (not on webhooks or Bearer requests) and OpenID Connect."""
-    settings = app.config["CONTACTGUARD"]
-    idle = dt.timedelta(minutes=settings["SESSION_IDLE_MINUTES"])
+    settings = settings_of(app)
+    idle = dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES)
     app.secret_key = session_key(settings)
     app.config.update(
         SESSION_COOKIE_NAME="contactguard_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=(settings.get("PUBLIC_URL") or "").lower().startswith("https://"),
+        SESSION_COOKIE_SECURE=(settings.PUBLIC_URL or "").lower().startswith("https://"),
         # The server ends an idle session (_session_actor); the cookie outlives that by a day so the sign-in
         # page can say why the officer was signed out, instead of the browser silently dropping it.
         PERMANENT_SESSION_LIFETIME=idle + dt.timedelta(days=1),
@@ -92,7 +93,7 @@ def init_app(app) -> None:
     init_oidc(app)
 
 
-def session_key(settings: dict) -> bytes:
+def session_key(settings: Settings) -> bytes:
     """The key signing session cookies and CSRF tokens: derived from the instance key, so it survives restarts.
 
     HKDF with its own label, so the cookie key tells nothing about the key that encrypts connection secrets.
@@ -141,7 +142,7 @@ def _session_actor() -> Actor | None:
     if account_id is None:
         return None
     now = utcnow().timestamp()
-    idle_limit = current_app.config["CONTACTGUARD"]["SESSION_IDLE_MINUTES"] * 60
+    idle_limit = settings_of(current_app).SESSION_IDLE_MINUTES * 60
     if now - float(session.get(SESSION_SEEN, 0)) > idle_limit:
         session.clear()
         session[SESSION_EXPIRED] = True  # the sign-in page says why
@@ -191,7 +192,7 @@ def unit_of_work(actor: Actor | None = None):
     if actor is None:
         abort(401)
     db = current_app.extensions["contactguard.sessions"]()
-    return _Unit(db, Context(db, actor, current_app.config["CONTACTGUARD"]))
+    return _Unit(db, Context(db, actor, settings_of(current_app)))
 
 
 class _Unit:
@@ -300,7 +301,6 @@ def oidc_callback():
 
 # -- OpenID Connect ---------------------------------------------------------------------------------------
 
-OIDC_SETTINGS = ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET")
 # What a failed exchange raises: OAuth errors (state, code), ID-token errors (signature, claims), network errors.
 OIDC_FAILURES = (AuthlibBaseError, JoseError, requests.RequestException, ValueError, KeyError)
 
@@ -314,21 +314,20 @@ class OidcRefused(ServiceError):
 
 def oidc_enabled(app) -> bool:
     """True when OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are all set."""
-    settings = app.config["CONTACTGUARD"]
-    return all(settings.get(name) for name in OIDC_SETTINGS)
+    return settings_of(app).oidc_configured
 
 
 def init_oidc(app) -> None:
     """Register the identity provider from its discovery document (fetched when first used, then cached)."""
-    if not oidc_enabled(app):
+    settings = settings_of(app)
+    if not settings.oidc_configured or settings.OIDC_ISSUER is None:
         return
-    settings = app.config["CONTACTGUARD"]
     oauth = OAuth(app)
     oauth.register(
         "council",
-        client_id=settings["OIDC_CLIENT_ID"],
-        client_secret=settings["OIDC_CLIENT_SECRET"],
-        server_metadata_url=settings["OIDC_ISSUER"].rstrip("/") + "/.well-known/openid-configuration",
+        client_id=settings.OIDC_CLIENT_ID,
+        client_secret=settings.OIDC_CLIENT_SECRET,
+        server_metadata_url=settings.OIDC_ISSUER.rstrip("/") + "/.well-known/openid-configuration",
         client_kwargs={"scope": "openid email profile"},
     )
     app.extensions["contactguard.oidc"] = oauth.council
@@ -340,7 +339,7 @@ def _oidc_client():
 
 def _oidc_callback_url() -> str:
     """The callback on PUBLIC_URL when set (behind a proxy the request's own host may be an internal one)."""
-    public = current_app.config["CONTACTGUARD"].get("PUBLIC_URL")
+    public = settings_of(current_app).PUBLIC_URL
     if public:
         return public.rstrip("/") + url_for("auth.oidc_callback")
     return url_for("auth.oidc_callback", _external=True)

@@ -24,12 +24,12 @@ from plugin.config import load_settings
 
 _settings = load_settings()
 
-bind = [f"{_settings['HOST']}:{_settings['PORT']}"]
+bind = [f"{_settings.HOST}:{_settings.PORT}"]
 worker_class = "gthread"
-workers = _settings["WEB_WORKERS"]
-threads = _settings["WEB_THREADS"]
+workers = _settings.WEB_WORKERS
+threads = _settings.WEB_THREADS
 # A worker silent for this long (a request stuck that long) is killed and replaced.
-timeout = _settings["WEB_TIMEOUT"]
+timeout = _settings.WEB_TIMEOUT
 graceful_timeout = 30
 # Helpdesks post one event at a time: a short keep-alive frees idle connections quickly.
 keepalive = 2
@@ -46,7 +46,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # cannot sign: the access log masks it (MaskingLogger), so a leaked log does not leak a webhook URL.
 accesslog = "-"
 errorlog = "-"
-loglevel = _settings["LOG_LEVEL"].lower()
+loglevel = _settings.LOG_LEVEL.lower()
 proc_name = "contactguard-web"
 # gunicorn's run-time control socket (in the service user's home) is not needed: systemd restarts and reloads.
 control_socket_disable = True

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from .. import __version__
 from ..clock import utcnow
+from ..config import settings_of
 from ..secretbox import KeyLost, check_key
 from ..worker import decisions, outbox
 
@@ -35,7 +36,7 @@ def readyz():
             session.execute(text("SELECT 1"))
             queue = outbox.summary(session)
             undecided = decisions.waiting(session, utcnow() - UNDECIDED_TOO_LONG)
-            check_key(session, current_app.config["CONTACTGUARD"])
+            check_key(session, settings_of(current_app))
     except KeyLost as exc:
         current_app.logger.error("readiness check failed: the secret key cannot open the stored secrets")
         return jsonify(status="unavailable", reason=f"secret key: {exc}"), 503

@@ -29,13 +29,14 @@ from adapters import get_adapter
 from adapters.errors import PermanentFailure, RetryLater
 
 from ..clock import utcnow
+from ..config import Settings
 from ..models import Connection, OutboxAction
 from ..secretbox import SecretBox
+from ..services.outbox import dead_letters, pending, retry  # noqa: F401 - re-exported: the operator's view moved there
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(seconds=60)  # longer than any one action's calls (each call times out at 13 s)
 BASE_DELAY = 5.0
-DEFAULT_THREADS = 8  # tickets worked on at once per pass (PostgreSQL); OUTBOX_THREADS overrides
 MAX_DELAY = 3600.0
 
 
@@ -63,9 +64,9 @@ def backoff_seconds(attempts: int, rng: random.Random | None = None) -> float:
     return uniform(BASE_DELAY / 2, min(MAX_DELAY, BASE_DELAY * 2 ** (attempts - 1)))
 
 
-def lease_of(settings: dict) -> dt.timedelta:
-    """How long a claim holds (OUTBOX_LEASE_SECONDS, default 60)."""
-    return dt.timedelta(seconds=settings.get("OUTBOX_LEASE_SECONDS") or LEASE.total_seconds())
+def lease_of(settings: Settings) -> dt.timedelta:
+    """How long a claim holds (OUTBOX_LEASE_SECONDS)."""
+    return dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
 
 def claim(sessions, limit: int, now: dt.datetime, token: str = "", lease: dt.timedelta = LEASE) -> list[int]:
@@ -113,7 +114,7 @@ def _in_ticket_order(session, rows: list[OutboxAction]) -> list[OutboxAction]:
     return [r for r in rows if r.id < blocked_from.get((r.connection_id, r.ticket_id), r.id + 1)]
 
 
-def drain_once(sessions, settings: dict, limit: int = 50, now: dt.datetime | None = None) -> DrainStats:
+def drain_once(sessions, settings: Settings, limit: int = 50, now: dt.datetime | None = None) -> DrainStats:
     """One pass over the due actions: tickets in parallel, each ticket's actions in order."""
     now = now or utcnow()
     token, lease = uuid.uuid4().hex, lease_of(settings)
@@ -146,18 +147,18 @@ def _by_ticket(claimed: Iterable[tuple[int, tuple[str, str] | None]]) -> list[li
     return list(groups.values())
 
 
-def _threads(sessions, settings: dict, groups: int) -> int:
+def _threads(sessions, settings: Settings, groups: int) -> int:
     if groups <= 1:
         return 1
     with sessions() as session:
         if session.get_bind().dialect.name != "postgresql":
             return 1
-    return max(1, min(groups, int(settings.get("OUTBOX_THREADS") or DEFAULT_THREADS)))
+    return max(1, min(groups, settings.OUTBOX_THREADS))
 
 
 def _work_ticket(
     sessions,
-    settings: dict,
+    settings: Settings,
     action_ids: list[int],
     token: str,
     now: dt.datetime,
@@ -178,7 +179,7 @@ def _work_ticket(
 class _Clients:
     """One helpdesk client per connection for the pass, shared by its threads."""
 
-    def __init__(self, settings: dict):
+    def __init__(self, settings: Settings):
         self.settings, self.lock = settings, threading.Lock()
         self.made: dict[str, object] = {}
 
@@ -214,7 +215,7 @@ def _release(sessions, action_ids: list[int], token: str) -> None:
         )
 
 
-def _perform(sessions, settings: dict, action_id: int, clients: dict, stats: DrainStats) -> str:
+def _perform(sessions, settings: Settings, action_id: int, clients: dict, stats: DrainStats) -> str:
     """Apply one action and record the result: done, retry (it will be tried again) or dead."""
     with sessions() as session:
         action = session.get(OutboxAction, action_id)
@@ -237,7 +238,7 @@ def _perform(sessions, settings: dict, action_id: int, clients: dict, stats: Dra
     return _record(sessions, settings, action_id, stats)
 
 
-def _lookup_then_decide(sessions, settings: dict, client, action: OutboxAction) -> None:
+def _lookup_then_decide(sessions, settings: Settings, client, action: OutboxAction) -> None:
     """Ask the helpdesk who wrote (outside any transaction), then decide and queue the actions."""
     from ..services import Actor, Context
     from ..services.pipeline import decide_after_lookup
@@ -251,7 +252,7 @@ def _lookup_then_decide(sessions, settings: dict, client, action: OutboxAction) 
     log.info("looked up event=%s outcome=%s", action.event_id, outcome)
 
 
-def _client(session, settings: dict, connection_id: str):
+def _client(session, settings: Settings, connection_id: str):
     connection = session.get(Connection, connection_id)
     secrets = SecretBox(settings).open(connection.secrets_encrypted)
     return get_adapter(connection.adapter).client(connection.settings, secrets)
@@ -267,7 +268,7 @@ def _record(sessions, settings, action_id, stats, error=None, after=None, perman
             return "done"
         action.attempts += 1 if counted else 0
         action.last_error = error[:2000]
-        if permanent or action.attempts >= settings.get("OUTBOX_MAX_ATTEMPTS", 8):
+        if permanent or action.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             action.state = "dead"
             stats.count("dead", error)
             log.error("outbox action dead id=%s kind=%s attempts=%s", action.id, action.kind, action.attempts)
@@ -279,14 +280,6 @@ def _record(sessions, settings, action_id, stats, error=None, after=None, perman
             "outbox action retry id=%s kind=%s attempts=%s in=%.0fs", action.id, action.kind, action.attempts, delay
         )
         return "retry"
-
-
-def pending(session, connection_id: str | None = None, limit: int = 100) -> list[OutboxAction]:
-    """Actions still to do (waiting, backing off or leased), oldest first."""
-    query = select(OutboxAction).where(OutboxAction.state == "pending")
-    if connection_id:
-        query = query.where(OutboxAction.connection_id == connection_id)
-    return list(session.scalars(query.order_by(OutboxAction.id).limit(limit)))
 
 
 def summary(session) -> dict:
@@ -308,16 +301,3 @@ def summary(session) -> dict:
 
 def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
-def dead_letters(session) -> list[OutboxAction]:
-    """Actions that gave up, for an admin to inspect and retry."""
-    return list(session.scalars(select(OutboxAction).where(OutboxAction.state == "dead").order_by(OutboxAction.id)))
-
-
-def retry(session, action_ids: list[int] | None = None) -> int:
-    """Put dead actions (all, or these) back in the queue now."""
-    rows = [r for r in dead_letters(session) if action_ids is None or r.id in action_ids]
-    for row in rows:
-        row.state, row.attempts, row.next_attempt_at = "pending", 0, utcnow()
-    return len(rows)

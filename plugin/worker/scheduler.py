@@ -17,6 +17,7 @@ import threading
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Connection, text
 
+from ..config import Settings
 from ..db import make_engine
 from ..secretbox import check_key
 from . import decisions, outbox, sweeps
@@ -28,7 +29,7 @@ SWEEP_MINUTES = 10
 DRAIN_BATCH = 50  # actions claimed per outbox pass
 
 
-def run_sweeps_job(sessions, settings: dict) -> None:
+def run_sweeps_job(sessions, settings: Settings) -> None:
     """The periodic sweep job; a failure is logged and the next run tries again."""
     try:
         sweeps.run_sweeps(sessions, settings)
@@ -66,7 +67,7 @@ class Election:
         self.engine.dispose()
 
 
-def make_scheduler(sessions, settings: dict) -> BackgroundScheduler:
+def make_scheduler(sessions, settings: Settings) -> BackgroundScheduler:
     """A scheduler with the sweep job in memory (never in the database); stop it with `stop_scheduler`."""
     scheduler = BackgroundScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
@@ -82,14 +83,14 @@ def stop_scheduler(scheduler: BackgroundScheduler) -> None:
     scheduler.shutdown(wait=False)
 
 
-def run_worker(sessions, settings: dict, stop: threading.Event, interval: float = 2.0) -> None:
+def run_worker(sessions, settings: Settings, stop: threading.Event, interval: float = 2.0) -> None:
     """Drain the outbox forever; run the scheduler while elected. Refuses to start if the key is lost.
 
     Between passes the worker sleeps until new work is announced (PostgreSQL) or `interval` passes."""
     with sessions() as session:
         check_key(session, settings)
-    election = Election(settings["DATABASE_URL"])
-    waker = Waker(settings["DATABASE_URL"], stop)
+    election = Election(settings.DATABASE_URL)
+    waker = Waker(settings.DATABASE_URL, stop)
     scheduler = None
     try:
         while not stop.is_set():

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import local_today
+from ..config import Settings
 from ..metrics import record_sweep_run
 from ..models import (
     Appeal,
@@ -26,11 +27,10 @@ from ..models import (
     FormalWarning,
     Incident,
     Letter,
-    OutboxAction,
     Restriction,
 )
 from ..policy.lifecycle import REVIEWABLE, State
-from ..services import Actor, Context, ServiceError
+from ..services import Actor, Context, ServiceError, outbox
 from ..services import restrictions as rs
 from ..services import retention as rt
 
@@ -97,7 +97,7 @@ def _not_done(ctx: Context, kind: str, candidates: list, key_of: Callable) -> li
 
 def review_reminders(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """Remind before a review is due (default 30 and 7 days); the nearest threshold only when catching up."""
-    thresholds = sorted(ctx.settings.get("REVIEW_REMINDER_DAYS", [30, 7]))
+    thresholds = sorted(ctx.settings.REVIEW_REMINDER_DAYS)
     horizon = today + dt.timedelta(days=max(thresholds))
     query = select(Restriction).where(
         Restriction.state == State.ACTIVE.value, Restriction.review_due >= today, Restriction.review_due <= horizon
@@ -142,7 +142,7 @@ def overdue_reviews(ctx: Context, today: dt.date, report: SweepReport) -> None:
 def expiry(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """At its end date a restriction lapses (sunset), unless the setting holds it until reviewed (R44)."""
     query = select(Restriction).where(Restriction.state == State.ACTIVE.value, Restriction.ends_on <= today)
-    hold = ctx.settings.get("EXPIRY_MODE", "sunset") == "hold_until_reviewed"
+    hold = ctx.settings.EXPIRY_MODE == "hold_until_reviewed"
     for r in ctx.session.scalars(query.order_by(Restriction.ends_on)):
         if hold:
             _once(
@@ -183,8 +183,8 @@ def appeal_deadlines(ctx: Context, today: dt.date, report: SweepReport) -> None:
 def appeal_windows(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """Record when a letter's appeal window closes unused, so the file shows the decision stands (R36)."""
     days = {
-        "restriction": ctx.settings.get("RESTRICTION_APPEAL_WORKING_DAYS", 10),
-        "warning": ctx.settings.get("WARNING_APPEAL_WORKING_DAYS", 10),
+        "restriction": ctx.settings.RESTRICTION_APPEAL_WORKING_DAYS,
+        "warning": ctx.settings.WARNING_APPEAL_WORKING_DAYS,
     }
     earliest = today - dt.timedelta(days=max(days.values()) * 2 + 14)
     query = select(Letter).where(Letter.state == "sent", Letter.kind.in_(list(days)), Letter.deemed_receipt >= earliest)
@@ -250,23 +250,14 @@ def _review_task(ctx: Context, r: Restriction, title: str) -> None:
         queue = connection.settings.get("review_queue")
         if queue is None:
             continue
-        key = f"task:{r.id}:{title[:20]}:{ctx.today().isoformat()}:{connection.id[:12]}"
-        ctx.session.add(
-            OutboxAction(
-                connection_id=connection.id,
-                ticket_id=None,
-                kind="create_task",
-                idempotency_key=key,
-                payload={
-                    "kind": "create_task",
-                    "queue": queue,
-                    "title": f"contactguard: {title}: restriction {r.id}",
-                    "text": f"Restriction {r.id} (customer {r.customer.reference}) needs its "
-                    f"review. Review date: {r.review_due}. Hold it with "
-                    f"`contactguard reviews hold {r.id}`.",
-                },
-            )
+        task = outbox.CreateTask(
+            queue=queue,
+            title=f"contactguard: {title}: restriction {r.id}",
+            text=f"Restriction {r.id} (customer {r.customer.reference}) needs its review. Review date: "
+            f"{r.review_due}. Hold it with `contactguard reviews hold {r.id}`.",
         )
+        origin = f"task:{r.id}:{title[:20]}:{ctx.today().isoformat()}"
+        outbox.write(ctx, connection, [task], origin=origin, ticket_id=None)
 
 
 SWEEPS = (
@@ -281,9 +272,9 @@ SWEEPS = (
 )
 
 
-def run_sweeps(sessions, settings: dict, today: dt.date | None = None) -> SweepReport:
-    """One pass of every sweep; safe to repeat at any time."""
-    today = today or local_today()
+def run_sweeps(sessions, settings: Settings, today: dt.date | None = None) -> SweepReport:
+    """One pass of every sweep; safe to repeat at any time. `today` defaults to today in the council's zone."""
+    today = today or local_today(settings.zone)
     report = SweepReport()
     for sweep in SWEEPS:
         with sessions() as session, session.begin():

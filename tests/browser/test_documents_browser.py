@@ -26,8 +26,8 @@ def app(settings):
     """The app for a council whose letterhead and signatory are set (live_server serves this one)."""
     app = create_app(
         {
-            "DATABASE_URL": settings["DATABASE_URL"],
-            "INSTANCE_PATH": settings["INSTANCE_PATH"],
+            "DATABASE_URL": settings.DATABASE_URL,
+            "INSTANCE_PATH": settings.INSTANCE_PATH,
             "TESTING": True,
             "PUBLIC_URL": "https://contactguard.council.example",
             **COUNCIL,

@@ -26,8 +26,8 @@ def app(settings):
     """The app for a council whose letterhead and signatory are set, so the restriction letter can be written."""
     app = create_app(
         {
-            "DATABASE_URL": settings["DATABASE_URL"],
-            "INSTANCE_PATH": settings["INSTANCE_PATH"],
+            "DATABASE_URL": settings.DATABASE_URL,
+            "INSTANCE_PATH": settings.INSTANCE_PATH,
             "TESTING": True,
             **COUNCIL,
         }

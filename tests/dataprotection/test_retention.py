@@ -45,7 +45,7 @@ def _post(client, connection_id, ticket: int, email: str = "rita@example.com"):
 
 
 def _settings(settings, **changes):
-    return {**settings, "RETENTION_AFTER_END_MONTHS": MONTHS, **changes}
+    return settings.replace(RETENTION_AFTER_END_MONTHS=MONTHS, **changes)
 
 
 def _add_customer(cast, reference: str, name: str, email: str, day: dt.date = STARTED - dt.timedelta(days=1)):

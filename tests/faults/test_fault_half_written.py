@@ -39,7 +39,7 @@ def database_dies_at_the_audit_entry(monkeypatch, settings):
             fired.append(action)
             if ON_POSTGRES:
                 pid = self.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
-                dsn = make_url(settings["DATABASE_URL"]).set(drivername="postgresql").render_as_string(False)
+                dsn = make_url(settings.DATABASE_URL).set(drivername="postgresql").render_as_string(False)
                 with psycopg.connect(dsn, autocommit=True) as admin:
                     admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
             else:
@@ -94,7 +94,7 @@ def test_the_database_down_when_the_webhook_stores_answers_503_and_keeps_nothing
 ):
     """Issue 9: while the database is unreachable the webhook answers 503 with Retry-After (not 500), so the
     helpdesk sends it again; nothing was committed, so the retry is stored exactly once."""
-    from webhooks import receiver
+    from webhooks import group_commit
 
     def database_gone(*args, **kwargs):
         raise OperationalError("INSERT INTO webhook_events", {}, Exception("server closed the connection"))
@@ -104,7 +104,7 @@ def test_the_database_down_when_the_webhook_stores_answers_503_and_keeps_nothing
     before = _counts(sessions)
     body = fixture_body("django-helpdesk-ticket-created", id=502)
     with monkeypatch.context() as patched:
-        patched.setattr(receiver, "accept", database_gone)
+        patched.setattr(group_commit, "accept", database_gone)
         answer = client.post(f"/webhooks/{fake_connection_id}", json=body)
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
     assert answer.json["code"] == "database_unavailable"

@@ -32,8 +32,8 @@ def _pending(sessions) -> int:
 def _start_worker(settings, log) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTACTGUARD_")}
     env.update(
-        CONTACTGUARD_DATABASE_URL=settings["DATABASE_URL"],
-        CONTACTGUARD_INSTANCE_PATH=settings["INSTANCE_PATH"],
+        CONTACTGUARD_DATABASE_URL=settings.DATABASE_URL,
+        CONTACTGUARD_INSTANCE_PATH=settings.INSTANCE_PATH,
         CONTACTGUARD_OUTBOX_LEASE_SECONDS=str(LEASE),
         CONTACTGUARD_LOG_LEVEL="ERROR",
     )
@@ -74,7 +74,7 @@ def test_a_worker_killed_mid_drain_then_another_completes_every_action_exactly_o
     assert 0 < left < total, "killed in the middle of the drain"
 
     fake_helpdesk.set_mode("ok")
-    mine = {**settings, "OUTBOX_LEASE_SECONDS": LEASE}
+    mine = settings.replace(OUTBOX_LEASE_SECONDS=LEASE)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and _pending(sessions):
         outbox.drain_once(sessions, mine)

@@ -34,7 +34,7 @@ def today():
 @pytest.fixture
 def council(cast, today):
     """The cast, acting for a council whose letterhead and signatory are set."""
-    cast.settings = {**cast.settings, **COUNCIL}
+    cast.settings = cast.settings.replace(**COUNCIL)
     return cast
 
 

@@ -41,7 +41,7 @@ def _ink(image: Image.Image, box=None) -> float:
 def test_page_one_is_a_printed_letter_with_its_letterhead_and_logo(council, tmp_path):
     logo = tmp_path / "logo.png"
     Image.new("RGB", (240, 80), LOGO_RED).save(logo)
-    council.settings = {**council.settings, "COUNCIL_LOGO": str(logo)}
+    council.settings = council.settings.replace(COUNCIL_LOGO=str(logo))
     restriction_id = active_restriction(council)
     (letter_id,) = letter_ids(council, "restriction", restriction_id=restriction_id)
     image = _page_one_png(render(council, letter_id, "pdf"), "restriction-page1.png")

@@ -107,7 +107,7 @@ def test_a_restriction_letter_states_reason_arrangement_duration_review_appeal_a
 )
 def test_the_ombudsman_named_is_the_jurisdictions(council, jurisdiction, name, web):
     """R30, R39: signposting to the ombudsman for the council's nation."""
-    council.settings = {**council.settings, "JURISDICTION": jurisdiction}
+    council.settings = council.settings.replace(JURISDICTION=jurisdiction)
     restriction_id = _restriction(council)
     (letter_id,) = letter_ids(council, "restriction", restriction_id=restriction_id)
     text = html_text(render(council, letter_id, "html"))

@@ -21,7 +21,7 @@ def _restriction_letter(cast) -> int:
 def test_a_letter_without_signatory_or_council_address_is_refused_naming_both(council):
     """Refused with 422 letter_incomplete and {field: ["missing"]}: never printed with a gap."""
     letter_id = _restriction_letter(council)
-    council.settings = {**council.settings, "LETTER_SIGNATORY": None, "COUNCIL_ADDRESS": "  "}
+    council.settings = council.settings.replace(LETTER_SIGNATORY=None, COUNCIL_ADDRESS="  ")
     with pytest.raises(LetterIncomplete) as refused:
         render(council, letter_id, "pdf")
     assert refused.value.status == 422 and refused.value.code == "letter_incomplete"

@@ -42,7 +42,7 @@ def test_dots_stay_significant_outside_gmail(client, cast, connection_id, sessio
 
 
 def test_strict_matching_is_an_admin_choice(client, cast, connection_id, sessions, settings, monkeypatch):
-    load_settings({**settings, "EMAIL_MATCHING": "strict"}, environ={})
+    load_settings({"INSTANCE_PATH": settings.INSTANCE_PATH, "EMAIL_MATCHING": "strict"}, environ={})
     try:
         active_restriction(cast)
         _post(client, connection_id, "jane.customer+housing@example.com", 504)

@@ -108,9 +108,9 @@ def test_an_admin_may_allow_a_private_helpdesk_per_connection_or_for_the_service
 def test_the_setting_reaches_the_process(settings):
     from plugin.config import load_settings
 
-    load_settings({**settings, "ALLOW_PRIVATE_HELPDESK_URLS": "true"}, environ={})
+    load_settings({"INSTANCE_PATH": settings.INSTANCE_PATH, "ALLOW_PRIVATE_HELPDESK_URLS": "true"}, environ={})
     assert outbound.private_allowed()
-    load_settings(settings, environ={})
+    load_settings({"INSTANCE_PATH": settings.INSTANCE_PATH}, environ={})
     assert not outbound.private_allowed()
 
 

@@ -52,7 +52,7 @@ def test_senior_activation_sets_review_date_queues_the_letter_and_audits(steps, 
 
 def test_review_months_setting_changes_the_default(cast, steps, today):
     """R43: review periods differ between councils (3, 6, 12 months): configurable."""
-    cast.settings = {**cast.settings, "REVIEW_MONTHS": 3}
+    cast.settings = cast.settings.replace(REVIEW_MONTHS=3)
     restriction_id = steps.ready()
     assert steps.activate(restriction_id).review_due.isoformat() == "2026-06-02"
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from plugin import migrate
 from plugin.cli import cli
+from plugin.config import Settings
 from plugin.db import make_engine, make_session_factory
 from plugin.models import AuditEntry, Customer
 from plugin.models.audit import GENESIS, AuditHead, entry_hash
@@ -280,10 +281,10 @@ def test_entries_added_directly_to_the_session_are_chained_too(trail, engine, se
     assert check(engine).ok
 
 
-def test_an_entry_in_a_rolled_back_savepoint_leaves_the_chain_whole(trail, engine, sessions):
+def test_an_entry_in_a_rolled_back_savepoint_leaves_the_chain_whole(trail, engine, sessions, settings):
     actor = Actor.system("test")
     with sessions() as s, s.begin():
-        ctx = Context(s, actor, {})
+        ctx = Context(s, actor, settings)
         try:
             with s.begin_nested():
                 reg.add_service(ctx, {"slug": "gone", "name": "Rolled back"})
@@ -301,7 +302,7 @@ def test_concurrent_writers_chain_in_id_order(trail, engine, settings):
     errors = []
 
     def writer(n: int) -> None:
-        local = make_engine(settings["DATABASE_URL"])
+        local = make_engine(settings.DATABASE_URL)
         factory = make_session_factory(local)
         try:
             for i in range(6):
@@ -392,7 +393,7 @@ def test_migration_0007_chains_the_entries_already_there(empty_database):
         with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
             conn.execute(text("UPDATE audit_entries SET actor = 'x'"))
         with make_session_factory(engine)() as s, s.begin():  # new entries chain on from the backfilled ones
-            reg.add_service(Context(s, Actor.system("test"), {}), {"slug": "roads", "name": "Roads"})
+            reg.add_service(Context(s, Actor.system("test"), Settings()), {"slug": "roads", "name": "Roads"})
         assert check(engine).ok and check(engine).entries == 4
         migrate.command.downgrade(migrate.alembic_config(empty_database), "0006")
         with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
@@ -451,7 +452,7 @@ def test_the_documented_roles_let_the_app_append_to_the_audit_trail_and_nothing_
             factory = make_session_factory(engine)
             for slug in ("housing", "roads"):  # INSERT into audit_entries, then the head: allowed
                 with factory() as s, s.begin():
-                    reg.add_service(Context(s, Actor.system("test"), {}), {"slug": slug, "name": slug.title()})
+                    reg.add_service(Context(s, Actor.system("test"), Settings()), {"slug": slug, "name": slug.title()})
             with factory() as s, s.begin():
                 s.execute(text("UPDATE services SET name = 'Roads and Transport' WHERE slug = 'roads'"))
             result = check(engine)

@@ -239,10 +239,10 @@ def test_a_short_window_on_one_channel_is_fine_when_another_stays_open(steps):
 
 def test_the_minimum_weekly_time_is_a_setting(cast, steps):
     """R12/R15 made configurable: CONTACTGUARD_MIN_WEEKLY_CONTACT_MINUTES (default 60; 0 = no minimum)."""
-    assert load_settings(environ={})["MIN_WEEKLY_CONTACT_MINUTES"] == 60
+    assert load_settings(environ={}).MIN_WEEKLY_CONTACT_MINUTES == 60
     with pytest.raises(ConfigError, match="CONTACTGUARD_MIN_WEEKLY_CONTACT_MINUTES"):
         load_settings(environ={"CONTACTGUARD_MIN_WEEKLY_CONTACT_MINUTES": "-5"})
-    cast.settings = {**cast.settings, "MIN_WEEKLY_CONTACT_MINUTES": 5}
+    cast.settings = cast.settings.replace(MIN_WEEKLY_CONTACT_MINUTES=5)
     restriction_id = steps.ready(
         allowed_channels=["telephone"], time_windows=[{"days": ["mon"], "start": "10:00", "end": "10:05"}]
     )

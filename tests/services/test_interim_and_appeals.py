@@ -71,7 +71,7 @@ def test_confirming_after_the_window_is_refused(steps, cast):
 
 
 def test_interim_window_is_configurable(steps, cast):
-    cast.settings = {**cast.settings, "INTERIM_CONFIRM_WORKING_DAYS": 2}
+    cast.settings = cast.settings.replace(INTERIM_CONFIRM_WORKING_DAYS=2)
     assert _interim(steps).confirm_by == dt.date(2026, 3, 4)
 
 
@@ -121,7 +121,7 @@ def test_bank_holidays_of_the_jurisdiction_extend_the_window(steps, cast):
 
 
 def test_in_england_the_same_window_closes_a_day_earlier(steps, cast):
-    cast.settings = {**cast.settings, "JURISDICTION": "ENG"}
+    cast.settings = cast.settings.replace(JURISDICTION="ENG")
     with time_machine.travel(dt.datetime(2026, 11, 23, 10, tzinfo=dt.timezone.utc), tick=False):
         restriction_id, _ = _sent_restriction(steps, sent_on="2026-11-23", method="email")
     with pytest.raises(Refused, match="2026-12-07"):

@@ -11,6 +11,7 @@ import pytest
 
 from plugin.models import Restriction
 from plugin.policy.decision import Contact, Outcome, Terms, decide
+from plugin.services.outbox import Action, AddNote, SetFlag
 from plugin.services.ticket_actions import plan
 
 AT = dt.datetime(2026, 3, 3, 11, 0, tzinfo=dt.UTC)
@@ -75,8 +76,8 @@ def terms_of(r: Restriction) -> Terms:
     )
 
 
-def written(actions: list[dict]) -> str:
-    return json.dumps(actions).lower()
+def written(actions: list[Action]) -> str:
+    return json.dumps([a.payload() for a in actions]).lower()
 
 
 @pytest.mark.parametrize("kind", ["external_worker", "representative"])
@@ -97,8 +98,8 @@ def test_no_role_or_health_detail_reaches_any_action(kind, role, outcome, routin
 def test_the_flag_says_who_and_how_to_reach_them(kind, label):
     restriction = external(kind, "social worker")
     actions = plan(decide(CONTACTS[Outcome.FLAG], [terms_of(restriction)]), restriction, {}, None, None)
-    flag = next(a["value"] for a in actions if a["kind"] == "set_flag")
-    note = next(a["text"] for a in actions if a["kind"] == "add_note")
+    flag = next(a.value for a in actions if isinstance(a, SetFlag))
+    note = next(a.text for a in actions if isinstance(a, AddNote))
     for shown in (flag, note):
         assert f"Sam Brown ({label}: sam.brown@partner.example, 0141 496 0000)" in shown
 
@@ -107,6 +108,6 @@ def test_without_contact_details_the_label_stands_alone():
     restriction = external("external_worker", "social worker")
     restriction.spoc_external_email = restriction.spoc_external_phone = None
     actions = plan(decide(CONTACTS[Outcome.FLAG], [terms_of(restriction)]), restriction, {}, None, None)
-    assert next(a["value"] for a in actions if a["kind"] == "set_flag").startswith(
+    assert next(a.value for a in actions if isinstance(a, SetFlag)).startswith(
         "RESTRICTED: contact via Sam Brown (external contact);"
     )

@@ -48,8 +48,8 @@ def test_the_cookie_is_secure_when_the_public_url_is_https(cast, settings):
     give_account(cast, "senior")
     app = create_app(
         {
-            "DATABASE_URL": settings["DATABASE_URL"],
-            "INSTANCE_PATH": settings["INSTANCE_PATH"],
+            "DATABASE_URL": settings.DATABASE_URL,
+            "INSTANCE_PATH": settings.INSTANCE_PATH,
             "PUBLIC_URL": "https://contactguard.council.example",
             "TESTING": True,
         }

@@ -36,8 +36,8 @@ def signing_key():
 def oidc_app(settings):
     app = create_app(
         {
-            "DATABASE_URL": settings["DATABASE_URL"],
-            "INSTANCE_PATH": settings["INSTANCE_PATH"],
+            "DATABASE_URL": settings.DATABASE_URL,
+            "INSTANCE_PATH": settings.INSTANCE_PATH,
             "TESTING": True,
             "OIDC_ISSUER": ISSUER,
             "OIDC_CLIENT_ID": CLIENT_ID,

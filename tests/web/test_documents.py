@@ -26,8 +26,8 @@ def app(settings):
     """The app for a council whose letterhead and signatory are set."""
     app = create_app(
         {
-            "DATABASE_URL": settings["DATABASE_URL"],
-            "INSTANCE_PATH": settings["INSTANCE_PATH"],
+            "DATABASE_URL": settings.DATABASE_URL,
+            "INSTANCE_PATH": settings.INSTANCE_PATH,
             "TESTING": True,
             **COUNCIL,
         }
@@ -129,7 +129,7 @@ def test_the_letter_on_a_page_of_its_own_is_sandboxed(cast, client):
 
 def test_a_letter_missing_a_field_is_refused_naming_it(cast, client, app):
     letter_id, _ = restriction_letter(cast)
-    app.config["CONTACTGUARD"]["LETTER_SIGNATORY"] = None
+    app.config["CONTACTGUARD"] = app.config["CONTACTGUARD"].replace(LETTER_SIGNATORY=None)
     signed_in(cast, client, "officer")
     page = client.get(f"/letters/{letter_id}")
     assert page.status_code == 200

@@ -60,7 +60,7 @@ def test_a_database_error_logged_with_its_traceback_names_no_one(cast, sessions,
 @pytest.mark.parametrize("level", ["WARNING", "DEBUG"])
 def test_log_level_applies_to_every_contactguard_logger(settings, level):
     app = create_app(
-        {"DATABASE_URL": settings["DATABASE_URL"], "INSTANCE_PATH": settings["INSTANCE_PATH"], "LOG_LEVEL": level}
+        {"DATABASE_URL": settings.DATABASE_URL, "INSTANCE_PATH": settings.INSTANCE_PATH, "LOG_LEVEL": level}
     )
     for name in ("plugin.worker.outbox", "webhooks.receiver", "adapters.http"):
         assert logging.getLogger(name).getEffectiveLevel() == getattr(logging, level), name
@@ -72,7 +72,7 @@ def test_sqlite_database_wal_and_key_are_private(tmp_path, connection_id):  # no
     app = create_app({"INSTANCE_PATH": str(instance)})
     from plugin import migrate
 
-    migrate.upgrade(app.config["DATABASE_URL"])
+    migrate.upgrade(app.config["CONTACTGUARD"].DATABASE_URL)
     with app.extensions["contactguard.sessions"]() as s, s.begin():
         s.execute(text("SELECT 1 FROM connections"))
         from plugin.secretbox import SecretBox

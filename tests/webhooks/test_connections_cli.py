@@ -100,7 +100,7 @@ def test_show_uses_the_public_url_from_the_instance_file(runner, tmp_path, cast,
     connection_id = added.output.split("connection ")[1].split()[0]
     assert "CONTACTGUARD_PUBLIC_URL is not set" in added.output
     monkeypatch.setenv("CONTACTGUARD_PORT", "9999")
-    instance = Path(settings["INSTANCE_PATH"])
+    instance = Path(settings.INSTANCE_PATH)
     instance.mkdir(parents=True, exist_ok=True)
     (instance / "contactguard.toml").write_text('public_url = "https://cg.council.example"\n')
     shown = runner.invoke(cli, ["connections", "show", connection_id])

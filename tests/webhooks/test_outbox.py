@@ -74,7 +74,7 @@ def test_429_honours_retry_after_for_the_whole_account(client, cast, connection_
     """One worker thread (OUTBOX_THREADS=1) so the calls are strictly one after another: with more threads, up
     to that many calls to the account can already be in flight when the 429 arrives, and each is then held
     the same way (docs/operations.md)."""
-    settings = {**settings, "OUTBOX_THREADS": 1}
+    settings = settings.replace(OUTBOX_THREADS=1)
     _ingest(client, cast, connection_id)
     other = client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created", id=45))
     assert other.status_code == 200
@@ -175,7 +175,7 @@ def test_after_max_attempts_an_action_is_dead(client, cast, connection_id, sessi
     responses.patch(TICKET, status=502)
     responses.get(TICKET, status=502)
     responses.post(HELPDESK_API + "followups/", status=502)
-    settings = {**settings, "OUTBOX_MAX_ATTEMPTS": 2}
+    settings = settings.replace(OUTBOX_MAX_ATTEMPTS=2)
     for day in range(8):  # each action gives up after its two attempts; the next one then takes its turn
         outbox.drain_once(sessions, settings, now=utcnow() + dt.timedelta(days=day))
     assert set(_states(sessions).values()) == {("dead", 2)}
@@ -222,7 +222,7 @@ def test_many_tickets_in_one_pass_each_get_their_actions_once_and_in_order(
         ),
     )
     responses.post(HELPDESK_API + "followups/", json={"id": 1}, status=201)
-    stats = outbox.drain_once(sessions, {**settings, "OUTBOX_THREADS": 4}, limit=100)
+    stats = outbox.drain_once(sessions, settings.replace(OUTBOX_THREADS=4), limit=100)
     assert (stats.done, stats.retried, stats.dead) == (4 * len(tickets), 0, 0), stats.errors
     per_ticket: dict[int, list] = {}
     for call in responses.calls:

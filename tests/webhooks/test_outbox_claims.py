@@ -120,7 +120,7 @@ def test_a_slow_helpdesk_never_gets_an_action_twice_when_a_lease_runs_out(connec
                     idempotency_key=f"slow{n}",
                 )
             )
-    settings = {**settings, "OUTBOX_LEASE_SECONDS": 0.6}
+    settings = settings.replace(OUTBOX_LEASE_SECONDS=0.6)
 
     def slow(request):
         time.sleep(0.2)

@@ -222,14 +222,14 @@ def test_a_councils_own_screen_phrases_from_the_instance_file_escalate_a_contact
     from plugin.app import create_app
     from tests.conftest import WorkerBesideClient
 
-    instance = Path(settings["INSTANCE_PATH"])
+    instance = Path(settings.INSTANCE_PATH)
     instance.mkdir(parents=True, exist_ok=True)
     (instance / "contactguard.toml").write_text('[safeguarding_screen]\nadult_at_risk = ["wander+ ... night"]\n')
     active_restriction(cast)
     body = fixture_body(
         "django-helpdesk-followup", assigned_to=int(OTHER), title="My gran keeps wandering off at night again"
     )
-    app = create_app({"DATABASE_URL": settings["DATABASE_URL"], "INSTANCE_PATH": str(instance), "TESTING": True})
+    app = create_app({"DATABASE_URL": settings.DATABASE_URL, "INSTANCE_PATH": str(instance), "TESTING": True})
     app.test_client_class = WorkerBesideClient  # the worker, which decides, reads the same instance file
     try:
         assert _post(app.test_client(), connection_id, body)["outcome"] == "escalate"
@@ -237,3 +237,16 @@ def test_a_councils_own_screen_phrases_from_the_instance_file_escalate_a_contact
         app.extensions["contactguard.engine"].dispose()
     with sessions() as s:
         assert s.scalar(select(WebhookEvent.screen_hits)) == ["adult_at_risk"]
+
+
+@pytest.mark.parametrize(("zone", "routed_to"), [("Europe/London", OFFICER), ("Pacific/Kiritimati", DEPUTY)])
+def test_the_day_a_contact_falls_on_is_the_councils_day_in_its_time_zone(
+    client, cast, deputy_agent, sessions, zone, routed_to
+):
+    """TIMEZONE: the contact at 10:12 UTC on 8 January is 00:12 on 9 January at UTC+14, when the SPOC is away."""
+    app = client.application
+    app.config["CONTACTGUARD"] = app.config["CONTACTGUARD"].replace(TIMEZONE=zone)
+    active_restriction(cast)
+    away(cast, starts=CONTACT_DAY + dt.timedelta(days=1), ends=CONTACT_DAY + dt.timedelta(days=1))
+    _post(client, deputy_agent, fixture_body("django-helpdesk-ticket-created"))
+    assert _actions(sessions)["assign"]["agent_id"] == routed_to

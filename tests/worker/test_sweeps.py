@@ -97,7 +97,7 @@ def test_end_date_lapses_the_restriction_removes_flags_and_queues_a_letter(
 
 def test_hold_until_reviewed_setting_keeps_it_in_force(cast, sessions, settings):
     rid = _restriction_on(cast, dt.date(2026, 1, 12), ends_on="2026-04-30")
-    run_sweeps(sessions, {**settings, "EXPIRY_MODE": "hold_until_reviewed"}, today=dt.date(2026, 5, 1))
+    run_sweeps(sessions, settings.replace(EXPIRY_MODE="hold_until_reviewed"), today=dt.date(2026, 5, 1))
     assert _state(sessions, rid) == "active"
     assert _notices(sessions, "expiry_held") == 1
 

@@ -18,7 +18,7 @@ NEVER = 30.0  # seconds: far longer than any wake-up; reaching it means no notif
 @pytest.fixture
 def waker(settings):
     stop = threading.Event()
-    waker = Waker(settings["DATABASE_URL"], stop)
+    waker = Waker(settings.DATABASE_URL, stop)
     yield waker
     stop.set()
     waker.close()
@@ -85,10 +85,10 @@ def test_a_lost_listening_connection_falls_back_to_polling_and_listens_again(wak
 
 def test_the_wait_ends_at_once_when_the_worker_is_stopping_and_sqlite_just_polls(settings):
     stop = threading.Event()
-    waker = Waker(settings["DATABASE_URL"], stop)
+    waker = Waker(settings.DATABASE_URL, stop)
     try:
         assert waker.wait(0.01) is False
-        assert (waker.connection is None) == settings["DATABASE_URL"].startswith("sqlite"), (
+        assert (waker.connection is None) == settings.DATABASE_URL.startswith("sqlite"), (
             "SQLite has no notifications: nothing to listen on"
         )
         stop.set()

@@ -15,7 +15,7 @@ from tests.worker.test_sweeps import _restriction_on
 @pytest.mark.postgres_only
 def test_exactly_one_worker_holds_the_scheduler_lock_and_another_takes_over(settings):
     """Design decision 5: a Postgres advisory lock makes one worker the scheduler."""
-    first, second = Election(settings["DATABASE_URL"]), Election(settings["DATABASE_URL"])
+    first, second = Election(settings.DATABASE_URL), Election(settings.DATABASE_URL)
     try:
         assert first.try_lead() is True
         assert second.try_lead() is False
@@ -58,7 +58,7 @@ def test_the_scheduler_keeps_no_settings_or_secrets_in_the_database(engine, sess
     `apscheduler_jobs`; the sweep job now lives in the elected worker's memory only."""
     from sqlalchemy import inspect
 
-    settings = {**settings, "SECRET_KEY": "do-not-store-me"}
+    settings = settings.replace(SECRET_KEY="do-not-store-me-anywhere")
     scheduler = make_scheduler(sessions, settings)
     scheduler.start(paused=True)
     try:
@@ -69,7 +69,7 @@ def test_the_scheduler_keeps_no_settings_or_secrets_in_the_database(engine, sess
         with engine.connect() as conn:
             for table in inspect(engine).get_table_names():
                 dump = " ".join(str(row) for row in conn.execute(text(f'SELECT * FROM "{table}"')))
-                assert "do-not-store-me" not in dump, table
+                assert "do-not-store-me-anywhere" not in dump, table
     finally:
         stop_scheduler(scheduler)
 

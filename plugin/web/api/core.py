@@ -14,6 +14,7 @@ from flask import current_app, g, request
 from flask_smorest import Blueprint
 from werkzeug.routing import BaseConverter
 
+from ...config import settings_of
 from ...policy.vocabulary import Role
 from ...services import Context
 from ...services.audit import record_read
@@ -56,7 +57,7 @@ def acting(roles):
         @functools.wraps(view)
         def run(*args, **kwargs):
             with current_app.extensions["contactguard.sessions"]() as session, session.begin():
-                ctx = Context(session, g.api_actor, current_app.config["CONTACTGUARD"])
+                ctx = Context(session, g.api_actor, settings_of(current_app))
                 result = view(ctx, *args, **kwargs)
                 session.flush()
             return result

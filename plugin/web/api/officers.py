@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from ... import present
-from ...cli.admin import _absence as absence_data
-from ...models import Officer
 from ...schemas import OfficerInput, OfficerUpdate
 from ...services import register as reg
 from ...services.register import AbsenceInput
@@ -23,7 +19,7 @@ MANAGERS = ADMIN | SENIOR  # who covers whom while an officer is away
 @acting(READERS)
 def list_officers(ctx):
     """Every officer by e-mail: role, service, deputy, helpdesk agent ids."""
-    rows = ctx.session.scalars(select(Officer).order_by(Officer.email))
+    rows = reg.list_officers(ctx)
     return [present.officer(o) for o in rows]
 
 
@@ -52,7 +48,7 @@ def update_officer(ctx, _checked, email):
 def list_absences(ctx, query):
     """Absences current or to come (`all=true`: past ones too), of one officer or everyone."""
     rows = reg.list_absences(ctx, query["officer"], current_on=None if query["all"] else ctx.today())
-    return [absence_data(a) for a in rows]
+    return [present.absence(a) for a in rows]
 
 
 @bp.route("/officers/<email>/absences", methods=["POST"])
@@ -61,7 +57,7 @@ def list_absences(ctx, query):
 @acting(ADMIN)
 def add_absence(ctx, _checked, email):
     """Record that an officer is away (first and last day): their deputy covers as sole point of contact."""
-    return absence_data(reg.add_absence(ctx, email, body()))
+    return present.absence(reg.add_absence(ctx, email, body()))
 
 
 @bp.route("/officers/absences/<id:absence_id>", methods=["DELETE"])

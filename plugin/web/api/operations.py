@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ...cli.connections import _action_row as action_row
-from ...services import audit, events
+from ...present import outbox_action
+from ...services import audit, events, outbox
 from ...services.errors import InvalidInput, NotFound
 from ...services.lookup import customer_by_ref
-from ...worker import outbox
 from .core import ADMIN, ApiBlueprint, acting
 from .queries import AuditQuery, EventsQuery, PendingQuery, VerifyQuery
 from .schemas import ActionOut, AuditEntryOut, EventOut, RequeuedOut, VerificationOut
@@ -33,7 +32,7 @@ def recent_events(ctx, query):
 @acting(ADMIN)
 def pending_actions(ctx, query):
     """Helpdesk actions still waiting (oldest first), with attempts and the last error."""
-    return [action_row(r) for r in outbox.pending(ctx.session, query["connection"], query["limit"])]
+    return [outbox_action(r) for r in outbox.pending(ctx.session, query["connection"], query["limit"])]
 
 
 @bp.route("/outbox/dead", methods=["GET"])
@@ -41,7 +40,7 @@ def pending_actions(ctx, query):
 @acting(ADMIN)
 def dead_actions(ctx):
     """Helpdesk actions given up on after every retry, with their last error."""
-    return [action_row(r) for r in outbox.dead_letters(ctx.session)]
+    return [outbox_action(r) for r in outbox.dead_letters(ctx.session)]
 
 
 @bp.route("/outbox/dead/<id:action_id>/retry", methods=["POST"])

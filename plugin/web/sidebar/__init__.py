@@ -45,6 +45,19 @@ def json_or_none(raw: bytes):
         return None
 
 
-from . import helpscout, panel  # noqa: E402  (the routes register themselves on bp)
+from . import freshdesk, front, helpscout, hubspot, intercom, panel, zendesk  # noqa: E402  (the routes register themselves on bp)
 
-__all__ = ["PANEL_HEADERS", "bp", "connection_or_404", "helpscout", "json_or_none", "page", "panel"]
+__all__ = [
+    "PANEL_HEADERS",
+    "bp",
+    "connection_or_404",
+    "freshdesk",
+    "front",
+    "helpscout",
+    "hubspot",
+    "intercom",
+    "json_or_none",
+    "page",
+    "panel",
+    "zendesk",
+]

@@ -10,6 +10,7 @@ from adapters import REGISTRY
 from adapters.errors import SignatureError
 
 from ...clock import utcnow
+from ...config import settings_of
 from ...services import connections as conns
 from ...services import sidebar as sb
 from ...services.context import Actor, Context
@@ -26,7 +27,7 @@ def helpscout(token: str):
 
     The app's secret key is the connection's webhook secret (current or previous, as for webhooks).
     """
-    settings = current_app.config["CONTACTGUARD"]
+    settings = settings_of(current_app)
     raw = request.get_data()
     with current_app.extensions["contactguard.sessions"]() as session, session.begin():
         connection = connection_or_404(session, token, adapter="helpscout")

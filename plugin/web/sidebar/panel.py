@@ -14,6 +14,7 @@ import logging
 from flask import current_app, request
 
 from ...clock import utcnow
+from ...config import settings_of
 from ...services import sidebar as sb
 from ...services.context import Actor, Context
 from . import bp, connection_or_404, page
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 @bp.get("/<token>/panel")
 def panel(token: str):
     """The panel for the ticket's customer, if the link is signed and in date."""
-    settings = current_app.config["CONTACTGUARD"]
+    settings = settings_of(current_app)
     with current_app.extensions["contactguard.sessions"]() as session, session.begin():
         connection = connection_or_404(session, token)
         params = list(request.args.items(multi=True))

@@ -1,0 +1,103 @@
+"""The worker decides several stored events per SQLite transaction (plugin/worker/decisions.py), and still
+decides each event exactly once and a ticket's events in the order they arrived. On PostgreSQL each event
+has its own transaction; the same guarantees hold, so these tests run on both databases."""
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
+
+from plugin.clock import utcnow
+from plugin.models import AuditEntry, OutboxAction, WebhookEvent
+from plugin.services.pipeline import PENDING
+from plugin.worker import decisions
+from tests.conftest import ON_POSTGRES
+from tests.helpers import active_restriction
+from webhooks.group_commit import EventStore
+
+from .conftest import new_ticket
+
+REAL_DECIDE = decisions.decide_stored
+
+
+@pytest.fixture
+def backlog(cast, engine, connection_id):
+    """A restricted customer's three events on ticket 44, then one on ticket 45, stored and undecided."""
+    active_restriction(cast)
+    store = EventStore(engine)
+    for key, ticket in (("a-1", "44"), ("a-2", "44"), ("b-1", "45"), ("a-3", "44")):
+        store.store(connection_id, [new_ticket(key, ticket=ticket)], utcnow())
+    return connection_id
+
+
+def _fail_for(monkeypatch, key: str, error: Exception):
+    def deciding(ctx, connection, row):
+        if row.delivery_key == key:
+            raise error
+        return REAL_DECIDE(ctx, connection, row)
+
+    monkeypatch.setattr(decisions, "decide_stored", deciding)
+
+
+def _state(sessions) -> dict[str, str]:
+    with sessions() as session:
+        return dict(session.execute(select(WebhookEvent.delivery_key, WebhookEvent.outcome)).all())
+
+
+def _contact_audits(sessions) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action.like("contact.%")))
+
+
+def test_a_failing_event_waits_with_its_tickets_later_events_and_the_others_are_decided(
+    backlog, sessions, settings, monkeypatch
+):
+    """An event whose decision fails is undone alone (its savepoint): the same group's other ticket is
+    decided, this ticket's later events wait behind it, and once it can be decided they follow in order."""
+    _fail_for(monkeypatch, "a-1", ValueError("bad stored data"))
+    assert decisions.decide_pending(sessions, settings) == 1
+    assert _state(sessions) == {"a-1": PENDING, "a-2": PENDING, "b-1": "flag", "a-3": PENDING}
+
+    monkeypatch.setattr(decisions, "decide_stored", REAL_DECIDE)
+    decided = 0
+    while passed := decisions.decide_pending(sessions, settings):  # PostgreSQL's threads: a ticket per pass
+        decided += passed
+    assert decided == 3 and set(_state(sessions).values()) == {"flag"}
+    with sessions() as session:
+        first_action = dict(
+            session.execute(
+                select(WebhookEvent.delivery_key, func.min(OutboxAction.id))
+                .join(OutboxAction, OutboxAction.event_id == WebhookEvent.id)
+                .where(WebhookEvent.ticket_id == "44")
+                .group_by(WebhookEvent.delivery_key)
+            ).all()
+        )
+    assert first_action["a-1"] < first_action["a-2"] < first_action["a-3"], "ticket 44's actions queue in order"
+
+
+def test_a_database_error_in_a_group_loses_nothing_and_decides_nothing_twice(backlog, sessions, settings, monkeypatch):
+    """The database failing in the middle of the worker's pass: what was not committed waits for the next
+    pass, and in the end each event has exactly one decision and one audit entry."""
+    before = _contact_audits(sessions)
+    _fail_for(monkeypatch, "b-1", OperationalError("INSERT INTO audit_entries", {}, Exception("disk I/O error")))
+    with pytest.raises(OperationalError):
+        decisions.decide_pending(sessions, settings)
+    undecided = [key for key, outcome in _state(sessions).items() if outcome == PENDING]
+    assert "b-1" in undecided
+
+    monkeypatch.setattr(decisions, "decide_stored", REAL_DECIDE)
+    while decisions.decide_pending(sessions, settings):
+        pass
+    assert set(_state(sessions).values()) == {"flag"}
+    assert _contact_audits(sessions) == before + 4, "one audit entry per event"
+    assert decisions.decide_pending(sessions, settings) == 0
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the grouping is SQLite's: PostgreSQL decides events in parallel instead")
+def test_several_events_share_a_transaction_on_sqlite(backlog, sessions, settings, monkeypatch, engine):
+    """Fewer commits: on SQLite the pass decides its events in groups of up to SQLITE_GROUP."""
+    commits = []
+    event.listen(engine, "commit", lambda connection: commits.append(1))
+    monkeypatch.setattr(decisions, "SQLITE_LOCK_SECONDS", 60.0)  # no early end: the grouping is what is tested
+    assert decisions.decide_pending(sessions, settings) == 4
+    assert set(_state(sessions).values()) == {"flag"}
+    assert len(commits) == 1, "one transaction for the four events"

@@ -1,0 +1,176 @@
+"""Storing the webhook's events: one durable commit for many requests on SQLite, autocommit on PostgreSQL.
+
+SQLite has a single writer and a commit that waits for the disk (synchronous=FULL, below) costs a few
+milliseconds whatever it holds. So on SQLite the requests of one process hand their events to one writer
+thread, which stores everything waiting in one transaction under the cross-process writer lock
+(plugin.db.WriterLock), commits, and only then releases every request it holds: each answer still goes
+back after its events are durably committed, and a crash before the commit loses nothing that was
+acknowledged, because nothing in the batch was acknowledged yet.
+
+A batch is first written as plain inserts. If one fails, the batch is undone and written again with each
+delivery in a savepoint of its own and each event in a nested one, so a duplicate (a retry, a replay, a
+concurrent twin) loses on the (connection, delivery key) unique key without touching the others, and a
+value the database refuses fails its own delivery only. A failure of the transaction itself (the disk, the
+lock) fails every delivery of the batch: none was stored.
+
+The writer commits with synchronous=FULL: in WAL mode with NORMAL, a commit survives the process dying
+but may roll back after a power cut or an operating-system crash, and an acknowledged delivery is never
+sent again by the helpdesk. FULL syncs the write-ahead log, and with it every earlier commit.
+
+PostgreSQL commits each insert by itself in autocommit mode (its commits are durable and concurrent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import queue
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError, IntegrityError
+
+from adapters.base import InboundEvent
+from plugin.db import single_write
+from plugin.services.pipeline import accept
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 64  # deliveries per commit: bounds how long one transaction holds SQLite's write lock
+IDLE_SECONDS = 2.0  # the writer thread ends after this long without work (started again on demand)
+
+
+@dataclass(eq=False)
+class Delivery:
+    """One request's events, waiting for the commit that stores them."""
+
+    connection_id: str
+    events: list[InboundEvent]
+    now: dt.datetime
+    outcomes: list[str] = field(default_factory=list)
+    error: BaseException | None = None
+    committed: threading.Event = field(default_factory=threading.Event)
+
+
+def write_batch(connection: Connection, batch: list[Delivery]) -> None:
+    """Commit the batch's events. Plain inserts first (the common case: no duplicate, no refused value); if
+    one fails, they are undone and the batch is stored again delivery by delivery in savepoints, so that a
+    duplicate or a refused value touches only its own delivery."""
+    try:
+        with connection.begin():
+            for delivery in batch:
+                delivery.outcomes = [
+                    accept(connection, delivery.connection_id, e, delivery.now) for e in delivery.events
+                ]
+        return
+    except (IntegrityError, DataError):
+        pass  # rolled back: nothing of the batch is stored yet
+    with connection.begin():
+        for delivery in batch:
+            store_delivery(connection, delivery)
+
+
+def store_delivery(connection: Connection, delivery: Delivery) -> None:
+    """Stage one delivery's events in a savepoint: its outcomes, or its error (its events undone) when the
+    database refused one of its values. Errors of the transaction itself propagate."""
+    try:
+        with connection.begin_nested():
+            delivery.outcomes = [_store_event(connection, delivery, event) for event in delivery.events]
+    except DataError as exc:
+        delivery.outcomes, delivery.error = [], exc
+
+
+def _store_event(connection: Connection, delivery: Delivery, event: InboundEvent) -> str:
+    try:
+        with connection.begin_nested():
+            return accept(connection, delivery.connection_id, event, delivery.now)
+    except IntegrityError:
+        log.info("duplicate delivery connection=%s delivery=%s", delivery.connection_id[:6], event.delivery_key)
+        return "duplicate"
+
+
+@contextmanager
+def _synchronous_full(connection: Connection):
+    """On SQLite, this connection's commits wait for the disk while the block runs (PostgreSQL's always do)."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    sqlite: Any = connection.connection.driver_connection  # outside a transaction: no BEGIN for a PRAGMA
+    sqlite.execute("PRAGMA synchronous=FULL")
+    try:
+        yield
+    finally:
+        sqlite.execute("PRAGMA synchronous=NORMAL")  # the pool's default for other work (plugin/db.py)
+
+
+class EventStore:
+    """Stores a delivery's events before the webhook answers; `store` returns each event's outcome
+    ('accepted', 'ignored' or 'duplicate') and raises DataError for a value the database refuses."""
+
+    def __init__(self, engine: Engine, max_batch: int = MAX_BATCH, idle_seconds: float = IDLE_SECONDS):
+        self.engine, self.max_batch, self.idle_seconds = engine, max_batch, idle_seconds
+        self.grouped = engine.dialect.name == "sqlite"
+        self._queue: queue.SimpleQueue[Delivery] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._writer_pid: int | None = None  # the process whose writer thread is running, if any
+
+    def store(self, connection_id: str, events: list[InboundEvent], now: dt.datetime) -> list[str]:
+        delivery = Delivery(connection_id, list(events), now)
+        if not self.grouped:
+            return [self._store_alone(delivery, event) for event in delivery.events]
+        with self._lock:
+            self._queue.put(delivery)
+            if self._writer_pid != os.getpid():  # none yet, idle and gone, or inherited across a fork
+                self._writer_pid = os.getpid()
+                threading.Thread(target=self._write_batches, name="webhook-writer", daemon=True).start()
+        delivery.committed.wait()
+        if delivery.error is not None:
+            raise delivery.error
+        return delivery.outcomes
+
+    def _store_alone(self, delivery: Delivery, event: InboundEvent) -> str:
+        try:
+            with single_write(self.engine) as connection:
+                return accept(connection, delivery.connection_id, event, delivery.now)
+        except IntegrityError:
+            log.info("duplicate delivery connection=%s delivery=%s", delivery.connection_id[:6], event.delivery_key)
+            return "duplicate"
+
+    def _write_batches(self) -> None:
+        """The writer thread: commit whatever is waiting, as one batch, until idle for `idle_seconds`."""
+        while True:
+            try:
+                batch = [self._queue.get(timeout=self.idle_seconds)]
+            except queue.Empty:
+                with self._lock:  # a request puts and checks for a writer under the same lock
+                    if self._queue.empty():
+                        self._writer_pid = None
+                        return
+                continue
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self.commit_batch(batch)
+
+    def commit_batch(self, batch: list[Delivery]) -> None:
+        """Store `batch` in one durable transaction, then release every request waiting on it."""
+        failure: BaseException | None = None
+        try:
+            with self.engine.connect() as connection, _synchronous_full(connection):
+                write_batch(connection, batch)
+        except BaseException as exc:  # the transaction failed: nothing of the batch is stored
+            log.warning("webhook batch not stored deliveries=%d error=%s", len(batch), type(exc).__name__)
+            failure = exc
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            for delivery in batch:
+                if failure is not None:
+                    delivery.outcomes, delivery.error = [], failure
+                delivery.committed.set()
