@@ -1328,14 +1328,7 @@ def appeal_new(restriction_id: int):
     }
     if not form.validate_on_submit():
         return form_page(form, "Record an appeal", 400 if request.method == "POST" else 200, **page)
-    data = {
-        "restriction": restriction_id,
-        "grounds": form.grounds.data,
-        "statement": form.statement.data,
-        "received_on": _blank_none(form.received_on.data),
-        "late_reason": _blank_none(form.late_reason.data),
-        "heard_by": _blank_none(form.heard_by.data),
-    }
+    data = _appeal_data(form, restriction=restriction_id)
     return _act(
         form,
         "Record an appeal",
@@ -1363,14 +1356,7 @@ def warning_appeal_new(warning_id: int):
     page = {"back": back, "caption": f"Warning {warning_id}"}
     if not form.validate_on_submit():
         return form_page(form, "Record an appeal", 400 if request.method == "POST" else 200, **page)
-    data = {
-        "warning": warning_id,
-        "grounds": form.grounds.data,
-        "statement": form.statement.data,
-        "received_on": _blank_none(form.received_on.data),
-        "late_reason": _blank_none(form.late_reason.data),
-        "heard_by": _blank_none(form.heard_by.data),
-    }
+    data = _appeal_data(form, warning=warning_id)
     return _act(
         form,
         "Record an appeal",
@@ -1380,6 +1366,18 @@ def warning_appeal_new(warning_id: int):
         None,
         then=back,
     )
+
+
+def _appeal_data(form: AppealForm, **subject: int) -> dict:
+    """What the appeal service takes from the form, for the restriction or warning appealed against."""
+    return {
+        **subject,
+        "grounds": form.grounds.data,
+        "statement": form.statement.data,
+        "received_on": _blank_none(form.received_on.data),
+        "late_reason": _blank_none(form.late_reason.data),
+        "heard_by": _blank_none(form.heard_by.data),
+    }
 
 
 @bp.route("/appeals/<int:appeal_id>", methods=["GET", "POST"])

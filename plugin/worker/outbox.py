@@ -3,9 +3,11 @@
 Rows are claimed in short transactions (FOR UPDATE SKIP LOCKED on PostgreSQL, so any number of
 workers can drain); the helpdesk is called outside any transaction; the result is recorded after.
 A claim is a short lease with this pass's token: a killed worker's actions come back within a
-minute, and each action's lease is renewed, under the same token, just before its call. If a slow
-helpdesk let a lease run out and another worker claimed the action, the renewal fails and this
-worker skips it: exactly once holds however slow the helpdesk is.
+minute. Before each call the action's lease is renewed, under the same token, once less than
+RENEW_MARGIN of it is left (a slow helpdesk earlier in the pass); if it ran out and another worker
+claimed the action, the renewal fails and this worker skips it: exactly once holds however slow the
+helpdesk is. What the call needs is read when the action is claimed, so an action that goes through
+costs its helpdesk call and one update.
 A ticket's actions apply in the order they were queued: while one waits (backing off, or leased to
 another worker), the later ones for that ticket wait behind it; a dead-lettered one no longer blocks.
 Within a pass, different tickets are worked on at the same time (OUTBOX_THREADS on PostgreSQL; one at a
@@ -71,13 +73,29 @@ def lease_of(settings: Settings) -> dt.timedelta:
 
 def claim(sessions, limit: int, now: dt.datetime, token: str = "", lease: dt.timedelta = LEASE) -> list[int]:
     """Lease up to `limit` due actions to this worker; others skip them until the lease ends."""
-    return [action_id for action_id, _ticket in _claim(sessions, limit, now, token, lease)]
+    return [action.id for action in _claim(sessions, limit, now, token, lease)]
 
 
-def _claim(
-    sessions, limit: int, now: dt.datetime, token: str, lease: dt.timedelta
-) -> list[tuple[int, tuple[str, str] | None]]:
-    """The leased actions in queue order, each with its (connection, ticket) when it has one."""
+@dataclass(frozen=True)
+class Claimed:
+    """An action leased to this pass: what the helpdesk call needs, read once when it was claimed."""
+
+    id: int
+    connection_id: str
+    ticket_id: str | None
+    event_id: int | None
+    kind: str
+    payload: dict
+    idempotency_key: str
+    until: dt.datetime  # the lease's end
+
+    @property
+    def ticket(self) -> tuple[str, str] | None:
+        return (self.connection_id, self.ticket_id) if self.ticket_id is not None else None
+
+
+def _claim(sessions, limit: int, now: dt.datetime, token: str, lease: dt.timedelta) -> list[Claimed]:
+    """The leased actions in queue order."""
     with sessions() as session, session.begin():
         query = (
             select(OutboxAction)
@@ -91,7 +109,19 @@ def _claim(
         for row in rows:
             row.next_attempt_at = now + lease  # the lease: a crashed worker's rows come back after it
             row.claimed_by = token
-        return [(row.id, (row.connection_id, row.ticket_id) if row.ticket_id is not None else None) for row in rows]
+        return [
+            Claimed(
+                row.id,
+                row.connection_id,
+                row.ticket_id,
+                row.event_id,
+                row.kind,
+                row.payload,
+                row.idempotency_key,
+                until=now + lease,
+            )
+            for row in rows
+        ]
 
 
 def _in_ticket_order(session, rows: list[OutboxAction]) -> list[OutboxAction]:
@@ -123,15 +153,13 @@ def drain_once(sessions, settings: Settings, limit: int = 50, now: dt.datetime |
     groups = _by_ticket(_claim(sessions, limit, now, token, lease))
     threads = _threads(sessions, settings, len(groups))
     if threads == 1:
-        held_back = [
-            a for group in groups for a in _work_ticket(sessions, settings, group, token, now, lease, clients, stats)
-        ]
+        held_back = [a for group in groups for a in _work_ticket(sessions, settings, group, token, clients, stats)]
     else:
         with ThreadPoolExecutor(threads, thread_name_prefix="outbox") as pool:
             held_back = [
                 a
                 for done in pool.map(
-                    lambda group: _work_ticket(sessions, settings, group, token, now, lease, clients, stats), groups
+                    lambda group: _work_ticket(sessions, settings, group, token, clients, stats), groups
                 )
                 for a in done
             ]
@@ -139,11 +167,11 @@ def drain_once(sessions, settings: Settings, limit: int = 50, now: dt.datetime |
     return stats
 
 
-def _by_ticket(claimed: Iterable[tuple[int, tuple[str, str] | None]]) -> list[list[int]]:
+def _by_ticket(claimed: Iterable[Claimed]) -> list[list[Claimed]]:
     """The claimed actions grouped by ticket, in queue order (an action without a ticket is its own group)."""
-    groups: dict[object, list[int]] = {}
-    for action_id, ticket in claimed:
-        groups.setdefault(ticket if ticket is not None else ("action", action_id), []).append(action_id)
+    groups: dict[object, list[Claimed]] = {}
+    for action in claimed:
+        groups.setdefault(action.ticket or ("action", action.id), []).append(action)
     return list(groups.values())
 
 
@@ -156,23 +184,25 @@ def _threads(sessions, settings: Settings, groups: int) -> int:
     return max(1, min(groups, settings.OUTBOX_THREADS))
 
 
+RENEW_MARGIN = dt.timedelta(seconds=30)
+"""A lease with less than this left is renewed before the call (longer than one action's calls take)."""
+
+
 def _work_ticket(
-    sessions,
-    settings: Settings,
-    action_ids: list[int],
-    token: str,
-    now: dt.datetime,
-    lease: dt.timedelta,
-    clients,
-    stats: DrainStats,
+    sessions, settings: Settings, group: list[Claimed], token: str, clients, stats: DrainStats
 ) -> list[int]:
-    """One ticket's claimed actions in order; once one does not go through, the rest wait (returned)."""
-    for position, action_id in enumerate(action_ids):
-        if not _renew(sessions, action_id, token, max(now, utcnow()) + lease):
-            log.warning("outbox action id=%s was claimed by another worker after its lease ran out", action_id)
-            return action_ids[position + 1 :]  # that worker has this ticket's later actions too
-        if _perform(sessions, settings, action_id, clients, stats) == "retry":
-            return action_ids[position + 1 :]
+    """One ticket's claimed actions in order; once one does not go through, the rest wait (returned).
+
+    The lease is renewed before a call only when little of it is left (a slow helpdesk earlier in the pass),
+    so the usual action costs its helpdesk call and one update recording the result."""
+    for position, action in enumerate(group):
+        if action.until - utcnow() < RENEW_MARGIN and not _renew(
+            sessions, action.id, token, utcnow() + lease_of(settings)
+        ):
+            log.warning("outbox action id=%s was claimed by another worker after its lease ran out", action.id)
+            return [a.id for a in group[position + 1 :]]  # that worker has this ticket's later actions too
+        if _perform(sessions, settings, action, clients, stats) == "retry":
+            return [a.id for a in group[position + 1 :]]  # a dead-lettered action no longer holds the later ones
     return []
 
 
@@ -183,10 +213,11 @@ class _Clients:
         self.settings, self.lock = settings, threading.Lock()
         self.made: dict[str, object] = {}
 
-    def get(self, session, connection_id: str):
+    def get(self, sessions, connection_id: str):
         with self.lock:
             if connection_id not in self.made:
-                self.made[connection_id] = _client(session, self.settings, connection_id)
+                with sessions() as session:
+                    self.made[connection_id] = _client(session, self.settings, connection_id)
             return self.made[connection_id]
 
 
@@ -215,13 +246,10 @@ def _release(sessions, action_ids: list[int], token: str) -> None:
         )
 
 
-def _perform(sessions, settings: Settings, action_id: int, clients: dict, stats: DrainStats) -> str:
+def _perform(sessions, settings: Settings, action: Claimed, clients: _Clients, stats: DrainStats) -> str:
     """Apply one action and record the result: done, retry (it will be tried again) or dead."""
-    with sessions() as session:
-        action = session.get(OutboxAction, action_id)
-        client = clients.get(session, action.connection_id)
-        session.expunge(action)
     try:
+        client = clients.get(sessions, action.connection_id)
         if action.kind == "lookup":
             _lookup_then_decide(sessions, settings, client, action)
         else:
@@ -229,16 +257,28 @@ def _perform(sessions, settings: Settings, action_id: int, clients: dict, stats:
             client.apply(action.ticket_id, {**action.payload, "idempotency_key": action.idempotency_key})
     except RetryLater as exc:
         return _record(
-            sessions, settings, action_id, stats, error=str(exc), after=exc.after_seconds, counted=exc.counts_as_attempt
+            sessions, settings, action.id, stats, error=str(exc), after=exc.after_seconds, counted=exc.counts_as_attempt
         )
     except PermanentFailure as exc:
-        return _record(sessions, settings, action_id, stats, error=str(exc), permanent=True)
+        return _record(sessions, settings, action.id, stats, error=str(exc), permanent=True)
     except Exception as exc:  # noqa: BLE001 - an adapter bug must not stop the drain; keep the action
-        return _record(sessions, settings, action_id, stats, error=f"{type(exc).__name__}: {exc}")
-    return _record(sessions, settings, action_id, stats)
+        return _record(sessions, settings, action.id, stats, error=f"{type(exc).__name__}: {exc}")
+    _record_done(sessions, action.id, stats)
+    return "done"
 
 
-def _lookup_then_decide(sessions, settings: Settings, client, action: OutboxAction) -> None:
+def _record_done(sessions, action_id: int, stats: DrainStats) -> None:
+    with sessions() as session, session.begin():
+        session.execute(
+            update(OutboxAction)
+            .where(OutboxAction.id == action_id)
+            .values(state="done", done_at=utcnow(), last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+    stats.count("done")
+
+
+def _lookup_then_decide(sessions, settings: Settings, client, action: Claimed) -> None:
     """Ask the helpdesk who wrote (outside any transaction), then decide and queue the actions."""
     from ..services import Actor, Context
     from ..services.pipeline import decide_after_lookup
@@ -258,14 +298,11 @@ def _client(session, settings: Settings, connection_id: str):
     return get_adapter(connection.adapter).client(connection.settings, secrets)
 
 
-def _record(sessions, settings, action_id, stats, error=None, after=None, permanent=False, counted=True) -> str:
+def _record(sessions, settings, action_id, stats, error: str, after=None, permanent=False, counted=True) -> str:
+    """A call that did not go through: retried after a backoff, or dead-lettered."""
     with sessions() as session, session.begin():
         action = session.get(OutboxAction, action_id)
         now = utcnow()
-        if error is None:
-            action.state, action.done_at, action.last_error = "done", now, None
-            stats.count("done")
-            return "done"
         action.attempts += 1 if counted else 0
         action.last_error = error[:2000]
         if permanent or action.attempts >= settings.OUTBOX_MAX_ATTEMPTS:

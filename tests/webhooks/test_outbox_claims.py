@@ -151,3 +151,37 @@ def test_a_killed_workers_actions_come_back_within_a_minute(connection_id, sessi
     assert len(outbox.claim(sessions, 10, now, token="killed")) == 2
     assert outbox.claim(sessions, 10, now + dt.timedelta(seconds=59)) == []
     assert len(outbox.claim(sessions, 10, now + dt.timedelta(seconds=61))) == 2
+
+
+@pytest.mark.parametrize(("lease", "renewals"), [(60.0, 0), (0.6, 3)])
+def test_a_lease_is_renewed_before_a_call_only_when_little_of_it_is_left(
+    connection_id, sessions, engine, settings, lease, renewals
+):
+    """Issue 11 item 3 (time to flag): an action that goes through costs its helpdesk call and the update
+    recording it; the lease is renewed first only when less than RENEW_MARGIN of it is left (a slow helpdesk
+    earlier in the pass), which keeps exactly once (the test above)."""
+    import responses
+    from sqlalchemy import event
+
+    from tests.webhooks.conftest import HELPDESK_API
+
+    _queue(sessions, connection_id, 3, ticket="T")
+    statements: list[str] = []
+    listener = lambda _conn, _cursor, sql, *_args: statements.append(" ".join(sql.split()))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with responses.RequestsMock() as mock:
+            mock.get(f"{HELPDESK_API}tickets/T/", json={"id": "T", "custom_contactguard_tags": ""})
+            mock.patch(f"{HELPDESK_API}tickets/T/", json={})
+            stats = outbox.drain_once(sessions, settings.replace(OUTBOX_LEASE_SECONDS=lease))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert stats.done == 3
+    renewed = [
+        s
+        for s in statements
+        if s.startswith("UPDATE outbox_actions SET next_attempt_at=") and "AND outbox_actions.claimed_by" in s
+    ]
+    assert len(renewed) == renewals
+    recorded = [s for s in statements if s.startswith("UPDATE outbox_actions SET state")]
+    assert len(recorded) == 3, "each done action is recorded as it goes through"
