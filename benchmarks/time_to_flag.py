@@ -8,11 +8,16 @@ event must be flagged; the time is the recorder's clock at the `set_flag` callba
 clock when the webhook was answered (one process, one monotonic clock).
 
     python -m benchmarks.time_to_flag [--rate 50] [--seconds 20]
+
+Then the capacity: 1000 events stored while no worker runs, then the two workers started; how many a second
+they decide and flag (`flag_capacity_per_s=`). The steady time to flag holds only while the rate stays
+below it, and the difference is how fast a backlog (a burst, a restart) drains.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -56,6 +61,8 @@ class Recorder(ThreadingHTTPServer):
 
 
 class _RecorderHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as helpdesk APIs answer
+
     def do_POST(self):  # the http.server name
         at = time.monotonic()
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
@@ -70,7 +77,10 @@ class _RecorderHandler(BaseHTTPRequestHandler):
         pass
 
 
-def measure(rate: float = 50.0, seconds: float = 20.0) -> FlagTimes:
+@contextlib.contextmanager
+def _helpdesk_and_database():
+    """A fresh database seeded with the register, its generic connection calling back a local Recorder;
+    yields (recorder, connection id, the environment for contactguard's processes)."""
     with fresh_postgres() as (url, dsn), tempfile.TemporaryDirectory() as instance:
         connection_id = seed(url, instance)
         recorder = Recorder()
@@ -89,30 +99,55 @@ def measure(rate: float = 50.0, seconds: float = 20.0) -> FlagTimes:
             "CONTACTGUARD_LOG_LEVEL": "WARNING",
             "CONTACTGUARD_ALLOW_PRIVATE_HELPDESK_URLS": "true",
         }  # the recorder is on loopback
-        workers = [
-            subprocess.Popen(
-                [sys.executable, "-m", "plugin.cli", "worker"],
-                cwd=ROOT,
-                env={**os.environ, **env},
-                stdout=subprocess.DEVNULL,
-            )
-            for _ in range(WORKERS)
-        ]
         try:
-            with gunicorn("plugin.app:create_app()", env) as port:
-                time.sleep(2)  # the worker has started and listens
-                acked = _send(port, f"/webhooks/{connection_id}", rate, seconds)
-                deadline = time.monotonic() + 30
-                while time.monotonic() < deadline and len(recorder.flagged) < len(acked):
-                    time.sleep(0.2)
+            yield recorder, connection_id, env
         finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                worker.wait(15)
             recorder.shutdown()
+
+
+@contextlib.contextmanager
+def _workers(env: dict):
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "plugin.cli", "worker"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(WORKERS)
+    ]
+    try:
+        yield workers
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(15)
+
+
+def measure(rate: float = 50.0, seconds: float = 20.0) -> FlagTimes:
+    with _helpdesk_and_database() as (recorder, connection_id, env), _workers(env):
+        with gunicorn("plugin.app:create_app()", env) as port:
+            time.sleep(2)  # the workers have started and listen
+            acked = _send(port, f"/webhooks/{connection_id}", rate, seconds)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and len(recorder.flagged) < len(acked):
+                time.sleep(0.2)
         delays = [(recorder.flagged[t] - at) * 1000 for t, at in acked.items() if t in recorder.flagged]
         return FlagTimes(sent=int(rate * seconds), acknowledged=len(acked), flagged=len(delays), delays_ms=delays)
+
+
+def capacity(events: int = 1000) -> float:
+    """Events a second the workers decide and flag when they find `events` stored and waiting (a burst, or
+    an outage of the workers): above the steady rate, the margin that drains a backlog."""
+    with _helpdesk_and_database() as (recorder, connection_id, env):
+        with gunicorn("plugin.app:create_app()", env) as port:
+            acked = _send(port, f"/webhooks/{connection_id}", 400.0, events / 400.0)
+        started = time.monotonic()
+        with _workers(env):
+            while time.monotonic() < started + 120 and len(recorder.flagged) < len(acked):
+                time.sleep(0.05)
+            return len(recorder.flagged) / (time.monotonic() - started)
 
 
 def _send(port: int, path: str, rate: float, seconds: float) -> dict[str, float]:
@@ -145,6 +180,7 @@ def main() -> None:
         f"p50 {result.percentile(50):.0f} ms"
     )
     print(f"time_to_flag_p99_ms={result.percentile(99):.0f}")
+    print(f"flag_capacity_per_s={capacity():.0f}")
 
 
 if __name__ == "__main__":

@@ -43,10 +43,10 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    """Each test starts with full token buckets."""
+    """Each test starts with full token buckets, kept in the process."""
     from adapters import ratelimit
 
-    ratelimit.reset()
+    ratelimit.share_through(None)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from ..secretbox import KeyLost, check_key
 from ..services import connections as conns
 from ..services import events
 from ..services import outbox as outbox_service
-from ..worker import decisions, outbox, sweeps
+from ..worker import decisions, outbox, rate_limits, sweeps
 from ..worker.scheduler import run_worker
 from .base import cli, load_json_option, unit_of_work
 
@@ -204,6 +204,7 @@ def worker(state, once, interval):
     except KeyLost as exc:
         raise click.ClickException(str(exc)) from None
     if once:
+        rate_limits.share_between_workers(state.sessions.kw["bind"])  # paced together with running workers
         report = sweeps.run_sweeps(state.sessions, state.settings)
         while decisions.decide_pending(state.sessions, state.settings):
             pass

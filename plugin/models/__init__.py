@@ -6,7 +6,7 @@ from .base import Base
 from .cases import Appeal, FormalWarning, Incident, Letter, PreRestrictionCheck, Restriction, Review
 from .clock import ClockNotice, WorkerHeartbeat
 from .register import Customer, Identity, Officer, OfficerHelpdeskId, Service
-from .webhooks import Connection, OutboxAction, WebhookEvent
+from .webhooks import Connection, OutboxAction, RateLimitBucket, WebhookEvent
 
 __all__ = [
     "Account",
@@ -25,6 +25,7 @@ __all__ = [
     "OfficerHelpdeskId",
     "OutboxAction",
     "PreRestrictionCheck",
+    "RateLimitBucket",
     "Restriction",
     "Review",
     "Service",

@@ -5,9 +5,10 @@ canonical serialisation of its fields and `prev_hash`. One row of `audit_head` h
 entries and the newest hash, so deleting the newest rows or emptying the table shows too.
 
 Entries are chained when they are flushed (a `before_flush` hook on every Session), however they were
-added: `Context.audit` or a bare `session.add(AuditEntry(...))`. Writers take turns: on PostgreSQL a
-transaction-level advisory lock is held from the first audited flush to the end of the transaction;
-SQLite's BEGIN IMMEDIATE already lets one writer in at a time. So entries chain in id order.
+added: `Context.audit` or a bare `session.add(AuditEntry(...))`. Writers take turns: on PostgreSQL the
+head row is locked (SELECT ... FOR UPDATE) from the first audited flush to the end of the transaction, and
+a transaction-level advisory lock stands in before the first entry makes the row; SQLite's BEGIN IMMEDIATE
+already lets one writer in at a time. So entries chain in id order.
 
 The hash is not keyed: anyone able to rewrite rows can rewrite the whole chain. What it gives is
 evidence against a role that can only append (docs/operations-database.md), and against anyone at all
@@ -125,9 +126,15 @@ def _chain_new_entries(session: Session, _flush_context, _instances) -> None:
         return
     new.sort(key=lambda obj: inspect(obj).insert_order or 0)  # pending objects always have one
     connection = session.connection()
-    lock_chain(connection)
     head = AuditHead.metadata.tables[AuditHead.__tablename__]  # the Table, typed as one
-    row = connection.execute(select(head.c.entries, head.c.last_hash).where(head.c.id == HEAD_ID)).first()
+    newest = select(head.c.entries, head.c.last_hash).where(head.c.id == HEAD_ID)
+    # Our turn: the head row stays locked until this transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    # already lets one writer in). Reading and locking it is one statement, since every audited transaction
+    # waits here.
+    row = connection.execute(newest.with_for_update()).first()
+    if row is None:  # the very first entry: no row to lock yet, so writers take turns on the advisory lock
+        lock_chain(connection)
+        row = connection.execute(newest.with_for_update()).first()
     entries, last = (row.entries, row.last_hash) if row else (0, GENESIS)
     for entry in new:
         if entry.at is None:

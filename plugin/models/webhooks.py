@@ -108,3 +108,14 @@ def _announce_revived_outbox_work(session: Session, _flush_context) -> None:
 def _became_pending(action: OutboxAction) -> bool:
     history = inspect(action).attrs.state.history
     return "pending" in history.added and "pending" not in history.unchanged
+
+
+class RateLimitBucket(Base):
+    """One helpdesk account's call budget, shared by every worker process (PostgreSQL only; see
+    plugin/worker/rate_limits.py). `account` is a hash of the adapter's account key; `updated` is the
+    database clock in seconds since the epoch, so every process reads the same clock."""
+
+    __tablename__ = "rate_limit_buckets"
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokens: Mapped[float]
+    updated: Mapped[float]

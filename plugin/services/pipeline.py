@@ -95,6 +95,7 @@ def _decide(
     decision = policy.decide(contact, terms, screen=screen)
     row.customer_id, row.restriction_id = customer_id, decision.restriction_id
     row.outcome, row.reason, row.screen_hits = decision.outcome.value, decision.reason, list(decision.screen_hits)
+    row.inbound = None  # the subject and text were needed for the decision only (with the rest: one update)
     ctx.session.add(row)
     ctx.session.flush()
     restriction = next((r for r in restrictions if r.id == decision.restriction_id), None)
@@ -179,8 +180,8 @@ def event_from(inbound: dict | None) -> InboundEvent:
 def decide_stored(ctx: Context, connection, row: WebhookEvent) -> str:
     """The worker's step for one stored event: decide it, queue its actions, audit; clear what it carried."""
     event = event_from(row.inbound)
-    row.inbound = None  # the subject and text were needed for the decision only
     if event.needs_lookup:
+        row.inbound = None  # the subject and text were needed for the decision only (the lookup carries them)
         row.reason = "waiting to learn who wrote"
         _queue_lookup(ctx, connection, event, row)
         return PENDING
@@ -188,6 +189,7 @@ def decide_stored(ctx: Context, connection, row: WebhookEvent) -> str:
     restrictions = _load(ctx, restriction_ids)
     if not restrictions:
         row.customer_id, row.outcome, row.reason = customer_id, policy.Outcome.ALLOW.value, "not restricted"
+        row.inbound = None  # the subject and text were needed for the decision only
         log.info(
             "event processed connection=%s delivery=%s type=%s outcome=allow",
             connection.id[:6],

@@ -5,9 +5,11 @@ is matched, decided and its helpdesk actions queued, in the transaction that rec
 are taken with FOR UPDATE SKIP LOCKED on PostgreSQL, so several workers share the work; a crash rolls the
 transaction back and the events wait for the next pass, so an event is decided exactly once.
 
-Each event is decided in its own short transaction (on SQLite a few in one, each in a savepoint). A ticket's
-events are decided in the order they arrived: an event waits while an earlier one for the same ticket is still undecided (another worker has
-it), so their actions queue in order too.
+On PostgreSQL each event is decided in its own short transaction, one at a time per worker process (they
+all wait their turn for the audit trail's head, so threads would only queue there); on SQLite a few in
+one transaction, each in a savepoint. A ticket's events are decided in the order they arrived: an event
+waits while an earlier one for the same ticket is still undecided (another worker has it), so their
+actions queue in order too.
 An event whose decision fails (a bug, bad stored data) is left undecided, logged, and does not stop the
 others; `/readyz` and `contactguard due` show events waiting too long.
 """
@@ -16,10 +18,10 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import aliased
 
 from ..config import Settings
 from ..models import Connection, WebhookEvent
@@ -33,11 +35,11 @@ SQLITE_LOCK_SECONDS = 0.01  # and no more once this long has gone: the webhooks 
 
 
 def decide_pending(sessions, settings: Settings, limit: int = BATCH) -> int:
-    """Decide up to `limit` stored events, oldest first. On PostgreSQL each in its own short transaction,
-    several at once (OUTBOX_THREADS), since each commit waits for the disk. On SQLite, which has one writer,
-    a few at a time in one transaction under the writer lock shared with the webhook (plugin.db.WriterLock):
-    fewer commits and lock hand-overs, and the lock is still held only briefly (`_decide_group`), so webhooks
-    keep being stored meanwhile. Returns how many were decided."""
+    """Decide up to `limit` stored events, oldest first. On PostgreSQL each in its own short transaction
+    (workers on PostgreSQL run this beside their drain, plugin/worker/scheduler.py). On SQLite, which has
+    one writer, a few at a time in one transaction under the writer lock shared with the webhook
+    (plugin.db.WriterLock): fewer commits and lock hand-overs, and the lock is still held only briefly
+    (`_decide_group`), so webhooks keep being stored meanwhile. Returns how many were decided."""
     with sessions() as session:
         candidates = list(
             session.execute(
@@ -48,10 +50,6 @@ def decide_pending(sessions, settings: Settings, limit: int = BATCH) -> int:
             )
         )
         dialect = session.get_bind().dialect.name
-        threads = 1 if dialect != "postgresql" else max(1, min(len(candidates), settings.OUTBOX_THREADS))
-    if threads > 1:
-        with ThreadPoolExecutor(threads, thread_name_prefix="decide") as pool:
-            return sum(pool.map(lambda c: _decide_one(sessions, settings, *c), candidates))
     if dialect == "sqlite":
         decided = 0
         while candidates:
@@ -62,8 +60,22 @@ def decide_pending(sessions, settings: Settings, limit: int = BATCH) -> int:
 
 
 def _decide_one(sessions, settings: Settings, event_id: int, connection_id: str) -> bool:
-    with sessions() as session, session.begin():
-        return _decide(session, settings, event_id, connection_id)
+    """One event in its own transaction: a failed decision rolls it back whole and the event stays pending."""
+    with sessions() as session:
+        try:
+            with session.begin():
+                row = _take(session, event_id)
+                if row is None:
+                    return False  # decided meanwhile, another worker has it, or an earlier event of its ticket waits
+                decide_stored(
+                    Context(session, Actor.system("worker"), settings), session.get(Connection, connection_id), row
+                )
+                return True
+        except DBAPIError:
+            raise  # the database itself failed: the event waits for the next pass
+        except Exception:  # one bad event must not stop the others; it stays pending
+            log.exception("event could not be decided id=%s connection=%s", event_id, connection_id[:6])
+            return False
 
 
 def _decide_group(sessions, settings: Settings, candidates: list) -> tuple[int, int]:
@@ -102,27 +114,26 @@ def _decide(session, settings: Settings, event_id: int, connection_id: str) -> b
 
 
 def _take(session, event_id: int) -> WebhookEvent | None:
-    """Lock the event for this transaction if it is still undecided and no earlier event of its ticket is."""
+    """Lock the event for this transaction if it is still undecided and no earlier event of its ticket is
+    (one statement: every decision starts here)."""
+    earlier = aliased(WebhookEvent)
     query = select(WebhookEvent).where(
-        WebhookEvent.id == event_id, WebhookEvent.outcome == PENDING, WebhookEvent.inbound.is_not(None)
+        WebhookEvent.id == event_id,
+        WebhookEvent.outcome == PENDING,
+        WebhookEvent.inbound.is_not(None),
+        ~select(earlier.id)
+        .where(
+            earlier.connection_id == WebhookEvent.connection_id,
+            earlier.ticket_id == WebhookEvent.ticket_id,  # never true for an event without a ticket
+            earlier.outcome == PENDING,
+            earlier.inbound.is_not(None),
+            earlier.id < WebhookEvent.id,
+        )
+        .exists(),
     )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    row = session.scalar(query)
-    if row is None or row.ticket_id is None:
-        return row
-    earlier = session.scalar(
-        select(func.count())
-        .select_from(WebhookEvent)
-        .where(
-            WebhookEvent.connection_id == row.connection_id,
-            WebhookEvent.ticket_id == row.ticket_id,
-            WebhookEvent.outcome == PENDING,
-            WebhookEvent.inbound.is_not(None),
-            WebhookEvent.id < row.id,
-        )
-    )
-    return None if earlier else row
+        query = query.with_for_update(of=WebhookEvent, skip_locked=True)
+    return session.scalar(query)
 
 
 def waiting(session, older_than) -> int:

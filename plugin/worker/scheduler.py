@@ -20,7 +20,7 @@ from sqlalchemy import Connection, text
 from ..config import Settings
 from ..db import make_engine
 from ..secretbox import check_key
-from . import decisions, outbox, sweeps
+from . import decisions, outbox, rate_limits, sweeps
 from .wakeup import Waker
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,12 @@ def run_worker(sessions, settings: Settings, stop: threading.Event, interval: fl
     election = Election(settings.DATABASE_URL)
     waker = Waker(settings.DATABASE_URL, stop)
     scheduler = None
+    engine = sessions.kw["bind"]
+    rate_limits.share_between_workers(engine)
+    decider = None
+    if engine.dialect.name == "postgresql":  # SQLite has one writer: there the loop below decides in turn
+        decider = threading.Thread(target=_decide_until, args=(sessions, settings, stop, interval), name="decide")
+        decider.start()
     try:
         while not stop.is_set():
             if scheduler is None and election.try_lead():
@@ -100,7 +106,7 @@ def run_worker(sessions, settings: Settings, stop: threading.Event, interval: fl
                 scheduler = make_scheduler(sessions, settings)
                 scheduler.start()
             try:
-                decided = decisions.decide_pending(sessions, settings)  # the webhook stored them; decide first
+                decided = 0 if decider else decisions.decide_pending(sessions, settings)  # stored by the webhook
                 stats = outbox.drain_once(sessions, settings, limit=DRAIN_BATCH)
             except Exception:  # keep the worker alive; the next pass retries
                 log.exception("worker pass failed")
@@ -110,7 +116,28 @@ def run_worker(sessions, settings: Settings, stop: threading.Event, interval: fl
                 continue  # a full batch: there is probably more waiting now
             waker.wait(interval)  # a new action (PostgreSQL NOTIFY) or the interval, whichever comes first
     finally:
+        stop.set()
+        if decider is not None:
+            decider.join(interval + 15)
+        rate_limits.stop_sharing()
         waker.close()
         if scheduler is not None:
             stop_scheduler(scheduler)
         election.resign()
+
+
+def _decide_until(sessions, settings: Settings, stop: threading.Event, interval: float) -> None:
+    """On PostgreSQL the stored events are decided beside the drain, so neither waits for the other's batch:
+    a burst of webhooks is decided while the helpdesk calls for earlier ones are being made."""
+    waker = Waker(settings.DATABASE_URL, stop)
+    try:
+        while not stop.is_set():
+            try:
+                decided = decisions.decide_pending(sessions, settings)
+            except Exception:  # keep deciding; the next pass retries
+                log.exception("deciding stored events failed")
+                decided = 0
+            if decided < decisions.BATCH:
+                waker.wait(interval)  # a new event (PostgreSQL NOTIFY) or the interval
+    finally:
+        waker.close()
