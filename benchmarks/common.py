@@ -38,6 +38,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def settle_postgres() -> None:
+    """Flush PostgreSQL's dirty buffers now (CHECKPOINT), not while the next measurement commits: a
+    checkpoint started by the previous run's writes slowed every commit of the run after it (seen in
+    `make bench`: the ingest ratio halved right after the time-to-flag runs)."""
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
 @contextlib.contextmanager
 def fresh_postgres():
     """A new database for one benchmark, dropped afterwards; yields (sqlalchemy_url, libpq_dsn)."""

@@ -19,7 +19,7 @@ from plugin.services import register as reg
 
 from . import wrk
 from .bare_app import SECRET
-from .common import ROOT, add_customers, gunicorn, officer_actor, open_database, restrict_customer
+from .common import ROOT, add_customers, gunicorn, officer_actor, open_database, restrict_customer, settle_postgres
 from .load import run_load
 
 CUSTOMERS = 1000
@@ -92,7 +92,9 @@ def make_request(run: str):
 
 def measure(port: int, path: str, run: str, seconds: float = SECONDS):
     """16 connections for `seconds` after a short warm-up: from wrk when installed, else the Python generator
-    (which shares the two cores with the servers and caps what it can show; see docs/benchmarks.md)."""
+    (which shares the two cores with the servers and caps what it can show; see docs/benchmarks.md).
+    PostgreSQL is checkpointed first, so no server of a pair runs while the last run's writes are flushed."""
+    settle_postgres()
     if wrk.available():
         wrk.run_wrk(port, path, make_request(run + "-warm"), seconds=WARM_UP_SECONDS, bodies=BODIES_PER_SECOND * 3)
         return wrk.run_wrk(port, path, make_request(run), seconds=seconds, bodies=int(BODIES_PER_SECOND * seconds))
