@@ -91,14 +91,9 @@ def measure(sessions, settings, connection_id: str, count: int, lookups: int) ->
     return timings
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", help="SQLAlchemy URL of an empty database (default: SQLite in a temp dir)")
-    parser.add_argument("--identities", type=int, default=1_000_000)
-    parser.add_argument("--lookups", type=int, default=2000)
-    args = parser.parse_args(argv)
+def panel_timings(url: str, identities: int = 1_000_000, lookups: int = 2000) -> list[float]:
+    """Load `identities` into the empty database at `url`, then time `lookups` panels (ms, sorted)."""
     with tempfile.TemporaryDirectory() as instance:
-        url = args.database or f"sqlite:///{instance}/sidebar.sqlite3"
         settings = load_settings(
             {"DATABASE_URL": url, "INSTANCE_PATH": instance, "SECRET_KEY": "bench-key-123456"}, environ={}
         )
@@ -107,22 +102,32 @@ def main(argv=None) -> None:
         sessions = make_session_factory(engine)
         try:
             started = time.perf_counter()
-            load_register(sessions, args.identities)
+            load_register(sessions, identities)
             officer, senior, connection_id = seed_people(sessions, settings)
             for n in range(0, RESTRICTED * 97, 97):
                 restrict_customer(sessions, settings, officer, senior, f"B{n}", "officer@council.example")
-            print(
-                f"loaded {args.identities} identities in {time.perf_counter() - started:.0f}s ({engine.dialect.name})"
-            )
+            print(f"loaded {identities} identities in {time.perf_counter() - started:.0f}s ({engine.dialect.name})")
             with sessions() as s:
-                assert s.scalar(select(Identity.id).where(Identity.value == email(args.identities - 1))) is not None
-            timings = measure(sessions, settings, connection_id, args.identities, args.lookups)
+                assert s.scalar(select(Identity.id).where(Identity.value == email(identities - 1))) is not None
+            return sorted(measure(sessions, settings, connection_id, identities, lookups))
         finally:
             engine.dispose()
-    timings.sort()
-    p99 = timings[int(len(timings) * 0.99) - 1]
+
+
+def p99(timings: list[float]) -> float:
+    return timings[int(len(timings) * 0.99) - 1]
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", help="SQLAlchemy URL of an empty database (default: SQLite in a temp dir)")
+    parser.add_argument("--identities", type=int, default=1_000_000)
+    parser.add_argument("--lookups", type=int, default=2000)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        timings = panel_timings(args.database or f"sqlite:///{folder}/sidebar.sqlite3", args.identities, args.lookups)
     print(f"sidebar_lookups={len(timings)} sidebar_median_ms={statistics.median(timings):.2f}")
-    print(f"sidebar_p99_ms={p99:.2f}")
+    print(f"sidebar_p99_ms={p99(timings):.2f}")
 
 
 if __name__ == "__main__":
