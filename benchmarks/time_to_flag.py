@@ -59,6 +59,11 @@ class Recorder(ThreadingHTTPServer):
         self.flagged: dict[str, float] = {}
         self.lock = threading.Lock()
 
+    def handle_error(self, request, client_address):
+        """A worker stopped at the end of a run drops its kept-alive connection: not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class _RecorderHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as helpdesk APIs answer

@@ -57,7 +57,10 @@ class Refused(ServiceError):
         codes = sorted({p.code for p in problems})
         code = codes[0] if len(codes) == 1 else "refused"
         detail = "; ".join(p.message for p in problems)
-        return cls(f"{summary}: {detail}", errors=errors, code=code)
+        refusal = cls(f"{summary}: {detail}", errors=errors, code=code)
+        if "actor" in errors:  # who is acting may not do this (R2): a role failure, 403 like every other
+            refusal.status = Forbidden.status
+        return refusal
 
 
 class Forbidden(ServiceError):

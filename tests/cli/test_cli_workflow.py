@@ -264,7 +264,7 @@ def test_errors_have_their_exit_codes_and_messages(steps, runner):
         "restrictions", "activate", "1", who="nobody@council.example", code=4
     )
     envelope = json.loads(runner.invoke(cli, ["--json", "--as", OLLY, "restrictions", "activate", "1"]).output)
-    assert envelope["code"] == "senior_required" and envelope["status"] == 409
+    assert envelope["code"] == "senior_required" and envelope["status"] == 403
     assert envelope["errors"] == {"actor": ["only a senior officer may activate a restriction; you are officer [R2]"]}
     assert steps.json("restrictions", "show", "1", who=OLLY)["state"] == "proposed"
 
@@ -623,4 +623,4 @@ def test_json_after_the_subcommand_also_gives_the_error_envelope(steps):
     _proposed(steps)
     out = steps.run("restrictions", "activate", "1", "--json", who=OLLY, code=4)
     envelope = json.loads(out)
-    assert envelope["code"] == "senior_required" and envelope["status"] == 409
+    assert envelope["code"] == "senior_required" and envelope["status"] == 403

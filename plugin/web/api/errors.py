@@ -13,7 +13,7 @@ from flask import jsonify, request
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
-from ...services.errors import Refused, ServiceError
+from ...services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,9 @@ def envelope(status: int, code: str, message: str, errors=None, headers=None):
 
 
 def _service_error(exc: ServiceError):
-    status = 403 if _role_refusal(exc) else exc.status
+    status = exc.status  # a role failure is 403 wherever the service raised it (Forbidden, or Refused on "actor")
     headers = {"WWW-Authenticate": 'Bearer realm="contactguard"'} if status == 401 else None
     return envelope(status, exc.code, exc.message, exc.errors, headers)
-
-
-def _role_refusal(exc: ServiceError) -> bool:
-    """A policy refusal about who is acting (R2, 'actor') is a role failure: 403, like every other."""
-    return isinstance(exc, Refused) and (exc.code == "senior_required" or "actor" in exc.errors)
 
 
 def _http_error(exc: HTTPException):
