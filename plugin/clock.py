@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-LOCAL_ZONE = ZoneInfo("Europe/London")
-
 
 def utcnow() -> dt.datetime:
     """Now, as an aware UTC datetime."""
     return dt.datetime.now(dt.timezone.utc)
 
 
-def local_today(zone: ZoneInfo = LOCAL_ZONE) -> dt.date:
-    """Today's date where the council is (a day starts at local midnight, not UTC's)."""
+def local_today(zone: ZoneInfo) -> dt.date:
+    """Today's date where the council is (`settings.zone`: a day starts at local midnight, not UTC's)."""
     return utcnow().astimezone(zone).date()

@@ -186,7 +186,7 @@ def letter_with_deadline(ctx, x) -> dict:
     data.update(
         {
             "customer": x.customer.reference,
-            "decided_on": letters_service.decision_date(x),
+            "decided_on": letters_service.decision_date(x, ctx.settings.zone),
             "appeal_deadline": letters_service.appeal_deadline(ctx, x),
             "appeal_working_days": window.working_days if window else None,
         }

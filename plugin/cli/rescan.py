@@ -24,7 +24,9 @@ def connections_rescan(state, connection_id, since):
     try:
         with state.sessions() as session:
             actor = state.actor(session, required=False)
-        report = service.rescan(state.sessions, state.settings, actor, connection_id, service.parse_since(since))
+        report = service.rescan(
+            state.sessions, state.settings, actor, connection_id, service.parse_since(since, state.settings.zone)
+        )
     except ServiceError as exc:
         fail(state, exc)
         return

@@ -13,7 +13,6 @@ import re
 
 from sqlalchemy import select
 
-from ..clock import LOCAL_ZONE
 from ..config import Settings
 from ..models import Appeal, FormalWarning, Letter, Officer, Restriction, Review, Service
 from ..policy.vocabulary import LetterKind, SpocKind
@@ -34,7 +33,7 @@ def letter_variables(ctx: Context, letter: Letter) -> dict:
             "kind": letter.kind,
             "sent": letter.state == "sent",
             "date": letter.sent_on or ctx.today(),
-            "decided_on": lt.decision_date(letter),
+            "decided_on": lt.decision_date(letter, ctx.settings.zone),
             "reference": f"{letter.customer.reference}/{letter.id}",
         },
         "customer": {"name": letter.customer.name, "reference": letter.customer.reference},
@@ -75,10 +74,12 @@ def appeal_route(ctx: Context, letter: Letter) -> dict | None:
     }
 
 
-def incidents(rows) -> list[dict]:
+def incidents(ctx: Context, rows) -> list[dict]:
     """What happened, as dates and categories only (R51): never the description or who was involved."""
     ordered = sorted(rows, key=lambda i: (i.occurred_at, i.id))
-    return [{"date": i.occurred_at.astimezone(LOCAL_ZONE).date(), "category": category(i.category)} for i in ordered]
+    return [
+        {"date": i.occurred_at.astimezone(ctx.settings.zone).date(), "category": category(i.category)} for i in ordered
+    ]
 
 
 def _date(value) -> dt.date | None:
@@ -170,7 +171,7 @@ def for_warning(ctx: Context, letter: Letter) -> dict:
             "change_requested": w.change_requested,
             "consequences": w.consequences,
         },
-        "incidents": incidents(w.incidents),
+        "incidents": incidents(ctx, w.incidents),
     }
 
 
@@ -183,7 +184,7 @@ def for_restriction(ctx: Context, letter: Letter) -> dict:
     rows = {i.id: i for i in [*(warning.incidents if warning else []), *r.incidents]}  # what it rests on
     return {
         "restriction": restriction_terms(ctx, r, letter.facts),
-        "incidents": incidents(rows.values()),
+        "incidents": incidents(ctx, rows.values()),
         "warning_issued_on": warning.issued_on if warning else None,
     }
 
@@ -233,7 +234,7 @@ def for_lifting(ctx: Context, letter: Letter) -> dict:
     r = _restriction(ctx, letter)
     if r is None:
         return {"lifting": None}
-    ended = r.ended_at.astimezone(LOCAL_ZONE).date() if r.ended_at else None
+    ended = r.ended_at.astimezone(ctx.settings.zone).date() if r.ended_at else None
     return {
         "lifting": {
             "on": ended or letter.decided_on,

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import (
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -117,5 +118,5 @@ class RateLimitBucket(Base):
 
     __tablename__ = "rate_limit_buckets"
     account: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tokens: Mapped[float]
-    updated: Mapped[float]
+    tokens: Mapped[float] = mapped_column(Float)
+    updated: Mapped[float] = mapped_column(Float)

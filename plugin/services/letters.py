@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from ..clock import LOCAL_ZONE
 from ..config import Settings
 from ..models import Appeal, FormalWarning, Letter, Restriction
 from ..policy.appeals import AppealWindow
@@ -46,7 +46,7 @@ def mark_sent(ctx: Context, letter_id: int, data: dict) -> Letter:
     if letter.state == "sent":
         raise Conflict(f"letter {letter.id} was already sent on {letter.sent_on}")
     sent_on = data["sent_on"] or ctx.today()
-    problems = sending_problems(sent_on, decided_on=decision_date(letter), today=ctx.today())
+    problems = sending_problems(sent_on, decided_on=decision_date(letter, ctx.settings.zone), today=ctx.today())
     if problems:
         raise Refused.from_problems(f"letter {letter.id} cannot be recorded as sent", problems)
     letter.state, letter.delivery_method, letter.sent_on = "sent", data["method"], sent_on
@@ -61,13 +61,13 @@ def mark_sent(ctx: Context, letter_id: int, data: dict) -> Letter:
     return letter
 
 
-def decision_date(letter: Letter) -> dt.date | None:
+def decision_date(letter: Letter, zone: ZoneInfo) -> dt.date | None:
     """The date of the decision the letter reports (letters queued before it was kept: the day queued)."""
     if letter.decided_on is not None:
         return letter.decided_on
     if letter.generated_at is None:
         return None
-    return letter.generated_at.astimezone(LOCAL_ZONE).date()
+    return letter.generated_at.astimezone(zone).date()
 
 
 def appeal_window(ctx: Context, letter: Letter) -> AppealWindow | None:

@@ -92,7 +92,7 @@ def _decide(
     )
     terms = [policy_terms(r) for r in restrictions]
     screen = policy.screen_for(ctx.settings.SAFEGUARDING_SCREEN)
-    decision = policy.decide(contact, terms, screen=screen)
+    decision = policy.decide(contact, terms, screen=screen, zone=ctx.settings.zone)
     row.customer_id, row.restriction_id = customer_id, decision.restriction_id
     row.outcome, row.reason, row.screen_hits = decision.outcome.value, decision.reason, list(decision.screen_hits)
     row.inbound = None  # the subject and text were needed for the decision only (with the rest: one update)

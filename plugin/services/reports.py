@@ -15,10 +15,10 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 
-from ..clock import LOCAL_ZONE
 from ..models import Appeal, AuditEntry, FormalWarning, Restriction, Review, WebhookEvent
 from ..policy.appeals import Outcome
 from ..policy.calendar import add_months
@@ -156,12 +156,12 @@ def _month(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _local_date(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(LOCAL_ZONE).date()
+def _local_date(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
+    return moment.astimezone(zone).date()
 
 
-def _local_midnight_utc(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_ZONE).astimezone(dt.timezone.utc)
+def _local_midnight_utc(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.timezone.utc)
 
 
 def _monthly(start, end, columns: list[Column], counts: dict[str, Counter]) -> list[list]:
@@ -233,13 +233,13 @@ def _restrictions_began(ctx: Context, customer_ids) -> dict[int, list[dt.date]]:
         or_(Restriction.activated_at.is_not(None), Restriction.path == Path.INTERIM.value),
     )
     for r in ctx.session.execute(query):
-        began[r.customer_id].append(_came_into_force(r))
+        began[r.customer_id].append(_came_into_force(r, ctx.settings.zone))
     return began
 
 
-def _came_into_force(r) -> dt.date:
+def _came_into_force(r, zone: ZoneInfo) -> dt.date:
     """When a senior officer brought it into force; an immediate action is in force from its start."""
-    return _local_date(r.activated_at) if r.activated_at is not None else r.starts_on
+    return _local_date(r.activated_at, zone) if r.activated_at is not None else r.starts_on
 
 
 # --- restrictions in force --------------------------------------------------------------------------
@@ -247,16 +247,17 @@ def _came_into_force(r) -> dt.date:
 
 def _in_force_on(ctx: Context, day: dt.date) -> list:
     """Restrictions in force at the end of `day`: brought into force by then, and not ended by then."""
+    zone = ctx.settings.zone
     query = select(Restriction.path, Restriction.starts_on, Restriction.activated_at, Restriction.ended_at).where(
         Restriction.state.notin_([State.PROPOSED.value, State.WITHDRAWN.value]),
         or_(Restriction.activated_at.is_not(None), Restriction.path == Path.INTERIM.value),
         Restriction.starts_on <= day,
-        or_(Restriction.ended_at.is_(None), Restriction.ended_at >= _local_midnight_utc(day)),
+        or_(Restriction.ended_at.is_(None), Restriction.ended_at >= _local_midnight_utc(day, zone)),
     )
     return [
         r
         for r in ctx.session.execute(query)
-        if _came_into_force(r) <= day and (r.ended_at is None or _local_date(r.ended_at) > day)
+        if _came_into_force(r, zone) <= day and (r.ended_at is None or _local_date(r.ended_at, zone) > day)
     ]
 
 
@@ -382,11 +383,11 @@ def contacts_report(ctx: Context, start: dt.date, end: dt.date) -> Report:
     for received_at, outcome in ctx.session.execute(
         select(WebhookEvent.received_at, WebhookEvent.outcome).where(
             WebhookEvent.outcome.in_(["disregard", "escalate"]),
-            WebhookEvent.received_at >= _local_midnight_utc(start),
-            WebhookEvent.received_at < _local_midnight_utc(end + dt.timedelta(days=1)),
+            WebhookEvent.received_at >= _local_midnight_utc(start, ctx.settings.zone),
+            WebhookEvent.received_at < _local_midnight_utc(end + dt.timedelta(days=1), ctx.settings.zone),
         )
     ):
-        counts[_month(_local_date(received_at))][outcome] += 1
+        counts[_month(_local_date(received_at, ctx.settings.zone))][outcome] += 1
     report = Report(
         "contacts",
         *_about("contacts"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import asdict, dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +17,6 @@ from adapters import get_adapter
 from adapters.base import check_event
 from adapters.errors import PayloadError, PermanentFailure, RetryLater
 
-from ..clock import LOCAL_ZONE
 from ..config import Settings
 from . import connections as conns
 from .context import Actor, Context
@@ -59,15 +59,15 @@ class RescanReport:
         return asdict(self)
 
 
-def parse_since(value: str) -> dt.datetime:
-    """An ISO date and time; without a zone it is the council's local time (Europe/London)."""
+def parse_since(value: str, zone: ZoneInfo) -> dt.datetime:
+    """An ISO date and time; without a zone it is the council's local time (`zone`, the TIMEZONE setting)."""
     try:
         parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(
             f"--since {value!r}: use an ISO date and time, e.g. 2026-11-27T09:00", errors={"since": ["invalid"]}
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_ZONE)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
 def rescan(sessions, settings: Settings, actor: Actor, connection_id: str, since: dt.datetime) -> RescanReport:

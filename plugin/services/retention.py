@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..clock import LOCAL_ZONE
 from ..models import (
     Appeal,
     AuditEntry,
@@ -85,17 +84,18 @@ def cutoff_date(ctx: Context, today: dt.date) -> dt.date:
 
 def events_cutoff(ctx: Context, today: dt.date) -> dt.datetime:
     """Allowed events received before this instant (local midnight, N days before today) are deleted."""
-    return _start_of(today - dt.timedelta(days=ctx.settings.RETENTION_UNRESTRICTED_EVENTS_DAYS))
+    return _start_of(today - dt.timedelta(days=ctx.settings.RETENTION_UNRESTRICTED_EVENTS_DAYS), ctx)
 
 
-def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=LOCAL_ZONE).astimezone(dt.timezone.utc)
+def _start_of(day: dt.date, ctx: Context) -> dt.datetime:
+    """Local midnight (the council's TIMEZONE) at the start of `day`, in UTC."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=ctx.settings.zone).astimezone(dt.timezone.utc)
 
 
 def due_for_anonymisation(ctx: Context, today: dt.date, limit: int | None = None) -> list[Customer]:
     """Customers with nothing open and nothing on file since the cutoff, not yet anonymised, oldest first."""
     day = cutoff_date(ctx, today)
-    instant = _start_of(day)
+    instant = _start_of(day, ctx)
     cid = Customer.id
     query = (
         select(Customer)
@@ -170,7 +170,7 @@ def last_activity(ctx: Context, customer: Customer) -> dt.date:
         for row in s.execute(select(Letter.generated_at, Letter.sent_on).where(Letter.customer_id == cid))
         for d in row
     ]
-    days = [d.astimezone(LOCAL_ZONE).date() if isinstance(d, dt.datetime) else d for d in dates if d is not None]
+    days = [d.astimezone(ctx.settings.zone).date() if isinstance(d, dt.datetime) else d for d in dates if d is not None]
     return max(days)
 
 

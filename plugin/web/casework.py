@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
@@ -45,6 +44,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # in WTForms 3.2, not yet in its stubs
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from ..config import settings_of
 from ..models import Appeal, FormalWarning, Incident, Letter, Restriction
 from ..policy.appeals import Grounds, Outcome
 from ..policy.vocabulary import Adjustment, Channel, IncidentCategory, Role, SpocKind, Tristate, values
@@ -69,7 +69,6 @@ bp = Blueprint("casework", __name__)
 READERS = (Role.OFFICER, Role.SENIOR, Role.ADMIN)  # may search customers and read restriction pages
 CASEWORKERS = (Role.OFFICER, Role.SENIOR)  # record, warn, propose, appeal (the service checks the rest)
 SENIORS = (Role.SENIOR,)
-COUNCIL_ZONE = ZoneInfo("Europe/London")
 WIZARD = "restriction_wizard"  # session key: {"customer": REF, "answers": {...}}
 CONTACTS_SHOWN = 20
 HISTORY_SHOWN = 50
@@ -709,13 +708,14 @@ def _my_email() -> str | None:
 
 
 def _local_time(form: IncidentForm) -> str | None:
-    """The date and UK time typed, as an aware ISO timestamp; None with the mistake on the field."""
+    """The date and the council's local time typed (TIMEZONE), as an aware ISO timestamp; None with the
+    mistake on the field."""
     try:
         moment = dt.datetime.fromisoformat(f"{form.occurred_on.data.strip()}T{form.occurred_time.data.strip()}")
     except ValueError:
         form.occurred_on.errors = [*form.occurred_on.errors, "Enter the date like 2026-11-20 and the time like 14:30"]
         return None
-    return moment.replace(tzinfo=COUNCIL_ZONE).isoformat()
+    return moment.replace(tzinfo=settings_of(current_app).zone).isoformat()
 
 
 @bp.route("/customers/<reference>/warnings/new", methods=["GET", "POST"])

@@ -239,6 +239,16 @@ def test_a_councils_own_screen_phrases_from_the_instance_file_escalate_a_contact
         assert s.scalar(select(WebhookEvent.screen_hits)) == ["adult_at_risk"]
 
 
+@pytest.mark.parametrize(("zone", "outcome"), [("Europe/London", "flag"), ("Pacific/Kiritimati", "disregard")])
+def test_permitted_times_are_read_on_the_councils_clock(client, cast, connection_id, zone, outcome):
+    """TIMEZONE is the policy's clock for permitted times too: the contact at 10:12 UTC on Wednesday 8 January
+    is within Wednesdays 09:00-12:00 in London, and at 00:12 on Thursday at UTC+14, outside them."""
+    app = client.application
+    app.config["CONTACTGUARD"] = app.config["CONTACTGUARD"].replace(TIMEZONE=zone)
+    active_restriction(cast, time_windows=[{"days": ["wed"], "start": "09:00", "end": "12:00"}])
+    assert _post(client, connection_id, fixture_body("django-helpdesk-ticket-created"))["outcome"] == outcome
+
+
 @pytest.mark.parametrize(("zone", "routed_to"), [("Europe/London", OFFICER), ("Pacific/Kiritimati", DEPUTY)])
 def test_the_day_a_contact_falls_on_is_the_councils_day_in_its_time_zone(
     client, cast, deputy_agent, sessions, zone, routed_to
