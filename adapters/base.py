@@ -173,6 +173,9 @@ class Adapter:
     events: tuple[str, ...] = ()
     settings_schema: type[Schema]
     secrets_schema: type[Schema]
+    # The signature covers the URL and method as the helpdesk called them: the receiver passes them to
+    # verify() in settings as `_request_url` and `_request_method` (worked out only for such adapters).
+    signs_request_url: bool = False
 
     def verify(self, headers, raw: bytes, secrets: dict, settings: dict, now: dt.datetime) -> None:
         """Raise SignatureError unless the raw bytes are authentic."""

@@ -87,7 +87,9 @@ def main(argv=None) -> int:
         per_operation = max(1, args.cases // (_operations(app, token) * len(modes)))
         started = time.monotonic()
         report = fuzz(app, token, per_operation, modes=modes, seed=args.seed)
-        app.extensions["contactguard.engine"].dispose()
+        from plugin.app import dispose
+
+        dispose(app)
     statuses = " ".join(f"{status}={count}" for status, count in sorted(report.statuses.items()))
     print(
         f"api_fuzz_cases={report.cases} api_fuzz_failures={len(report.failures)} operations={report.operations} "

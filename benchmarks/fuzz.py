@@ -153,7 +153,9 @@ def main(argv=None) -> int:
         statuses, failures = fuzz_webhooks(client, targets, args.cases, args.seed, args.adapter)
         webhook_seconds = time.perf_counter() - started
         failures += fuzz_decisions(args.decisions, args.seed)
-        app.extensions["contactguard.engine"].dispose()
+        from plugin.app import dispose
+
+        dispose(app)
     seconds = time.perf_counter() - started
     five = sum(n for s, n in statuses.items() if s == "raised" or s >= 500)
     by_status = " ".join(f"{s}:{n}" for s, n in sorted(statuses.items(), key=lambda item: str(item[0])))

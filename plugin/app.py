@@ -32,6 +32,10 @@ def create_app(config: dict | None = None) -> Flask:
     logs.configure(settings.LOG_LEVEL)
     engine = make_engine(settings.DATABASE_URL)
     app.extensions["contactguard.engine"] = engine
+    # The webhook's inserts: on PostgreSQL a pool without the ping before each use (webhooks/group_commit.py).
+    app.extensions["contactguard.webhook_engine"] = (
+        make_engine(settings.DATABASE_URL, pre_ping=False) if engine.dialect.name == "postgresql" else engine
+    )
     app.extensions["contactguard.sessions"] = make_session_factory(engine)
     try:
         with app.extensions["contactguard.sessions"]() as session:
@@ -72,3 +76,9 @@ def _database_unavailable(exc: DBAPIError):
         code="database_unavailable", status=503, message="the database is unavailable; retry later", errors={}
     )
     return reply, 503, {"Retry-After": "30"}
+
+
+def dispose(app: Flask) -> None:
+    """Close the app's database connections (both pools): tests and tools that build apps call this."""
+    app.extensions["contactguard.engine"].dispose()
+    app.extensions["contactguard.webhook_engine"].dispose()

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from plugin import migrate
-from plugin.app import create_app
+from plugin.app import create_app, dispose
 from plugin.config import load_settings
 from plugin.db import make_engine, make_session_factory
 from plugin.models import Base
@@ -183,7 +183,7 @@ def cast(sessions, settings):
 def app(settings):
     app = create_app({"DATABASE_URL": settings.DATABASE_URL, "INSTANCE_PATH": settings.INSTANCE_PATH, "TESTING": True})
     yield app
-    app.extensions["contactguard.engine"].dispose()
+    dispose(app)
 
 
 class WorkerBesideClient(FlaskClient):

@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from adapters.base import InboundEvent
 from plugin.db import single_write
@@ -133,12 +133,22 @@ class EventStore:
         return delivery.outcomes
 
     def _store_alone(self, delivery: Delivery, event: InboundEvent) -> str:
-        try:
-            with single_write(self.engine) as connection:
-                return accept(connection, delivery.connection_id, event, delivery.now)
-        except IntegrityError:
-            log.info("duplicate delivery connection=%s delivery=%s", delivery.connection_id[:6], event.delivery_key)
-            return "duplicate"
+        """One autocommit insert. A pooled connection the server has closed (a restart, an idle timeout) is
+        found by the insert itself instead of a ping before every webhook: the pool is then refreshed and
+        the insert tried once more. Safe to repeat: had the first one been committed, the second fails on
+        the delivery key and the event is stored once."""
+        for attempt in (1, 2):
+            try:
+                with single_write(self.engine) as connection:
+                    return accept(connection, delivery.connection_id, event, delivery.now)
+            except IntegrityError:
+                log.info("duplicate delivery connection=%s delivery=%s", delivery.connection_id[:6], event.delivery_key)
+                return "duplicate"
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+                log.warning("webhook database connection was closed; storing again on a new one")
+        raise AssertionError("unreachable")
 
     def _write_batches(self) -> None:
         """The writer thread: commit whatever is waiting, as one batch, until idle for `idle_seconds`."""

@@ -57,10 +57,11 @@ def _error(status: int, code: str, message: str):
 
 
 def _event_store() -> EventStore:
-    """This app's event store (one writer thread per process on SQLite)."""
+    """This app's event store (one writer thread per process on SQLite; on PostgreSQL its own pool of
+    connections, not pinged before each webhook: the store retries once on a closed one)."""
     store = current_app.extensions.get("contactguard.event_store")
     if store is None:
-        store = EventStore(current_app.extensions["contactguard.engine"])
+        store = EventStore(current_app.extensions["contactguard.webhook_engine"])
         current_app.extensions["contactguard.event_store"] = store
     return store
 
@@ -142,8 +143,9 @@ def receive(token: str):
 def _verified_events(adapter, connection, raw: bytes):
     """Verify, answer a handshake (a dict) or parse and check the events; SignatureError / PayloadError otherwise."""
     try:
-        # Some schemes sign the URL and method as the helpdesk called them (HubSpot v2/v3).
-        seen_as = {**connection.settings, "_request_url": request.url, "_request_method": request.method}
+        seen_as = connection.settings
+        if adapter.signs_request_url:  # the URL and method as the helpdesk called them (HubSpot v2/v3)
+            seen_as = {**seen_as, "_request_url": request.url, "_request_method": request.method}
         adapter.verify(request.headers, raw, connection.secrets, seen_as, utcnow())
     except UNREADABLE as exc:
         log.warning("webhook signature unreadable connection=%s error=%s", connection.id[:6], type(exc).__name__)

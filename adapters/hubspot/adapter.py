@@ -36,6 +36,7 @@ class HubSpotAdapter(Adapter):
 
     key = "hubspot"
     title = "HubSpot"
+    signs_request_url = True  # v2 and v3 signatures cover the method and the URL
     events = ("ticket.created", "ticket.customer_reply")
     settings_schema = schemas.Settings
     secrets_schema = schemas.Secrets

@@ -12,7 +12,7 @@ import pypdfium2 as pdfium
 import pytest
 from sqlalchemy import select
 
-from plugin.app import create_app
+from plugin.app import create_app, dispose
 from plugin.models import Letter
 from plugin.services import connections as conns
 from tests.browser.conftest import ARTIFACTS
@@ -34,7 +34,7 @@ def app(settings):
         }
     )
     yield app
-    app.extensions["contactguard.engine"].dispose()
+    dispose(app)
 
 
 def _sign_in(page, base: str, who: str) -> None:

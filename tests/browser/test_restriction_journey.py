@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin.app import create_app
+from plugin.app import create_app, dispose
 from tests.browser.test_sign_in_browser import _sign_in
 from tests.letters.conftest import COUNCIL
 from tests.web.test_auth_support import give_account
@@ -33,7 +33,7 @@ def app(settings):
         }
     )
     yield app
-    app.extensions["contactguard.engine"].dispose()
+    dispose(app)
 
 
 def _shot(page, name: str) -> None:

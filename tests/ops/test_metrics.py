@@ -66,11 +66,11 @@ def test_metrics_count_events_decisions_outbox_and_sweeps(client, cast, connecti
 
 
 def test_a_scrape_answers_when_the_database_does_not(tmp_path):
-    from plugin.app import create_app
+    from plugin.app import create_app, dispose
 
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}", "INSTANCE_PATH": str(tmp_path)})
     try:
         samples = _scrape(app.test_client())  # no tables: the queries fail, the scrape still answers
         assert samples[("contactguard_database_up", ())] == 0
     finally:
-        app.extensions["contactguard.engine"].dispose()
+        dispose(app)

@@ -1,6 +1,6 @@
 """What the helpdesk apps' tests share: the app behind its public address, a connection of an adapter, a lapse."""
 
-from plugin.app import create_app
+from plugin.app import create_app, dispose
 from plugin.models import Restriction
 from plugin.services import connections as conns
 from plugin.services import restrictions as rs
@@ -20,7 +20,7 @@ def app_at_public_url(settings):
         }
     )
     yield app
-    app.extensions["contactguard.engine"].dispose()
+    dispose(app)
 
 
 def add_connection(cast, adapter: str, settings: dict, secrets: dict):

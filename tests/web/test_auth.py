@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from plugin.app import create_app
+from plugin.app import create_app, dispose
 from plugin.models import AuditEntry
 from plugin.services import accounts
 from plugin.services import register as reg
@@ -58,7 +58,7 @@ def test_the_cookie_is_secure_when_the_public_url_is_https(cast, settings):
         reply = sign_in(app.test_client(), "senior")
         assert "Secure" in reply.headers["Set-Cookie"]
     finally:
-        app.extensions["contactguard.engine"].dispose()
+        dispose(app)
 
 
 def test_a_wrong_password_and_an_unknown_address_get_the_same_error_summary(cast, client):

@@ -11,7 +11,7 @@ import responses
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from plugin.app import create_app
+from plugin.app import create_app, dispose
 from tests.web.test_auth_support import email_of, give_account, page_text
 
 ISSUER = "https://login.council.example"
@@ -46,7 +46,7 @@ def oidc_app(settings):
         }
     )
     yield app
-    app.extensions["contactguard.engine"].dispose()
+    dispose(app)
 
 
 def _id_token(key, nonce: str, **claims) -> str:

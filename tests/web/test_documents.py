@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from plugin.app import create_app
+from plugin.app import create_app, dispose
 from plugin.letters.wording import long_date
 from plugin.models import Letter
 from plugin.services import letters as lt
@@ -33,7 +33,7 @@ def app(settings):
         }
     )
     yield app
-    app.extensions["contactguard.engine"].dispose()
+    dispose(app)
 
 
 def signed_in(cast, client, who: str):

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from plugin import logs
-from plugin.app import create_app
+from plugin.app import create_app, dispose
 from plugin.secretbox import KEY_FILE
 from tests.webhooks.conftest import connection_id  # noqa: F401 - a fixture
 
@@ -64,7 +64,7 @@ def test_log_level_applies_to_every_contactguard_logger(settings, level):
     )
     for name in ("plugin.worker.outbox", "webhooks.receiver", "adapters.http"):
         assert logging.getLogger(name).getEffectiveLevel() == getattr(logging, level), name
-    app.extensions["contactguard.engine"].dispose()
+    dispose(app)
 
 
 def test_sqlite_database_wal_and_key_are_private(tmp_path, connection_id):  # noqa: F811 - the fixture imported above
@@ -79,7 +79,7 @@ def test_sqlite_database_wal_and_key_are_private(tmp_path, connection_id):  # no
 
         SecretBox(app.config["CONTACTGUARD"]).seal({"x": "y"})
         modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in instance.iterdir()}
-    app.extensions["contactguard.engine"].dispose()
+    dispose(app)
     assert modes["contactguard.sqlite3"] == 0o600
     assert modes.get("contactguard.sqlite3-wal", 0o600) == 0o600
     assert modes[KEY_FILE] == 0o600

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin.app import create_app
+from plugin.app import create_app, dispose
 from plugin.secretbox import KEY_FILE, KeyLost
 from tests.webhooks.conftest import connection_id  # noqa: F401 - a fixture
 
@@ -42,7 +42,7 @@ def test_readyz_is_503_when_the_key_changes_under_a_running_service(connection_i
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["reason"].startswith("secret key:")
-    app.extensions["contactguard.engine"].dispose()
+    dispose(app)
 
 
 def test_the_worker_refuses_to_start_without_its_key(connection_id, settings, runner):  # noqa: F811 - the fixture imported above

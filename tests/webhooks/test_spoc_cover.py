@@ -219,7 +219,7 @@ def test_a_councils_own_screen_phrases_from_the_instance_file_escalate_a_contact
     """docs/safeguarding-screen.md: [safeguarding_screen] in contactguard.toml adds to the default screen."""
     from pathlib import Path
 
-    from plugin.app import create_app
+    from plugin.app import create_app, dispose
     from tests.conftest import WorkerBesideClient
 
     instance = Path(settings.INSTANCE_PATH)
@@ -234,7 +234,7 @@ def test_a_councils_own_screen_phrases_from_the_instance_file_escalate_a_contact
     try:
         assert _post(app.test_client(), connection_id, body)["outcome"] == "escalate"
     finally:
-        app.extensions["contactguard.engine"].dispose()
+        dispose(app)
     with sessions() as s:
         assert s.scalar(select(WebhookEvent.screen_hits)) == ["adult_at_risk"]
 
