@@ -126,7 +126,8 @@ _store: SharedStore | None = None
 
 
 def share_through(store: SharedStore | None) -> None:
-    """Keep every bucket made from now on in `store` (None: in this process again)."""
+    """Keep every bucket made from now on in `store` (None: in this process again); forgets every bucket
+    made so far (tests start each with full buckets this way)."""
     global _store
     with _registry_lock:
         _store = store
@@ -166,9 +167,3 @@ def pace(bucket: Bucket | None, cost: float = 1.0, sleep: Callable[[float], None
         raise RetryLater(f"rate limit: next call in {wait:.1f}s", wait, counts_as_attempt=False)
     if wait > 0:
         sleep(wait)
-
-
-def reset() -> None:
-    """Forget every bucket (tests, and a worker reloading its connections)."""
-    with _registry_lock:
-        _buckets.clear()
