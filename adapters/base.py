@@ -7,10 +7,12 @@ import enum
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, get_type_hints
 
 from marshmallow import Schema
+
+from .errors import PayloadError, PermanentFailure, SignatureError
 
 NOTE_MARKER = "[contactguard]"
 
@@ -116,8 +118,6 @@ def header(headers, name: str) -> str | None:
 
 def check_shared_secret(headers, secrets: dict, header_name: str) -> None:
     """Where a helpdesk cannot sign: an optional shared-secret header, compared in constant time."""
-    from .errors import SignatureError
-
     expected = [s for s in (secrets.get("shared_secret"), secrets.get("shared_secret_previous")) if s]
     if not expected:
         return
@@ -128,8 +128,6 @@ def check_shared_secret(headers, secrets: dict, header_name: str) -> None:
 
 def check_hub_signature(headers, raw: bytes, secrets: list[str | None], header_name: str = "X-Hub-Signature") -> None:
     """WebSub style: `sha1=<hex HMAC-SHA1(secret, raw body)>` (Zammad, Intercom); any active secret matches."""
-    from .errors import SignatureError
-
     given = header(headers, header_name) or ""
     if not given.startswith("sha1="):
         raise SignatureError(f"missing or malformed {header_name}")
@@ -214,8 +212,6 @@ class ActionClient:
 
     def apply(self, ticket_id: str | None, action: dict) -> None:
         """Carry out one outbox action; every handler is safe to repeat."""
-        from .errors import PermanentFailure
-
         handler = getattr(self, f"_do_{action['kind']}", None)
         if handler is None:
             raise PermanentFailure(f"{self.label} cannot {action['kind']}")
@@ -244,8 +240,6 @@ EARLIEST, LATEST = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(
 
 def _text(name: str, value, required: bool = False) -> str | None:
     """One value as text the database accepts: no NUL (PostgreSQL refuses it), valid Unicode, within its column."""
-    from .errors import PayloadError
-
     if value is None or value == "":
         if required:
             raise PayloadError(f"{name} is missing")
@@ -267,8 +261,6 @@ def _text(name: str, value, required: bool = False) -> str | None:
 
 def _plain(name: str, value, depth: int = 0):
     """Lookup and current state: JSON of text, numbers and booleans, checked like the fields."""
-    from .errors import PayloadError
-
     if depth > 8:
         raise PayloadError(f"{name} is nested too deeply")
     if isinstance(value, dict):
@@ -291,10 +283,6 @@ def check_event(event: InboundEvent) -> InboundEvent:
 
     Every adapter's events pass here in the receiver: NUL characters and lone surrogates are refused, ids are
     text within their columns, identities are lists of text, and the time is a real, aware time."""
-    from dataclasses import replace
-
-    from .errors import PayloadError
-
     changes: dict[str, Any] = {
         name: _text(name, getattr(event, name), required=name in FIELD_LIMITS) for name in TEXT_FIELDS
     }

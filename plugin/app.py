@@ -32,9 +32,12 @@ def create_app(config: dict | None = None) -> Flask:
     logs.configure(settings.LOG_LEVEL)
     engine = make_engine(settings.DATABASE_URL)
     app.extensions["contactguard.engine"] = engine
-    # The webhook's inserts: on PostgreSQL a pool without the ping before each use (webhooks/group_commit.py).
+    # The webhook's inserts: on PostgreSQL a pool in autocommit mode without the ping before each use
+    # (webhooks/group_commit.py).
     app.extensions["contactguard.webhook_engine"] = (
-        make_engine(settings.DATABASE_URL, pre_ping=False) if engine.dialect.name == "postgresql" else engine
+        make_engine(settings.DATABASE_URL, pre_ping=False, autocommit=True)
+        if engine.dialect.name == "postgresql"
+        else engine
     )
     app.extensions["contactguard.sessions"] = make_session_factory(engine)
     try:

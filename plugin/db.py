@@ -162,11 +162,12 @@ def _private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
-def make_engine(url: str, pre_ping: bool = True) -> Engine:
+def make_engine(url: str, pre_ping: bool = True, autocommit: bool = False) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout on every connection.
 
     PostgreSQL connections are pinged when taken from the pool (a round trip) unless `pre_ping` is False: for
-    callers that retry a statement once when the connection turns out to be closed (the webhook's insert)."""
+    callers that retry a statement once when the connection turns out to be closed (the webhook's insert).
+    `autocommit` (PostgreSQL only) makes each statement its own transaction, committed in its round trip."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -177,6 +178,8 @@ def make_engine(url: str, pre_ping: bool = True) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if autocommit:  # no transaction is ever left open, so none to roll back when a connection is returned
+        return create_engine(parsed, pool_pre_ping=pre_ping, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
     return create_engine(parsed, pool_pre_ping=pre_ping)
 
 

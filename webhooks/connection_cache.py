@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from plugin.config import Settings
 from plugin.models import Connection
@@ -40,21 +41,23 @@ class ConnectionCache:
         self._entries: dict[str, tuple[float, CachedConnection | None]] = {}
         self._lock = threading.Lock()
 
-    def get(self, session, token: str) -> CachedConnection | None:
-        """The connection whose webhook URL ends in this token, or None when unknown (or rotated away)."""
+    def get(self, sessions: sessionmaker[Session], token: str) -> CachedConnection | None:
+        """The connection whose webhook URL ends in this token, or None when unknown (or rotated away); a
+        database session is opened only when the cache has to read."""
         now = time.monotonic()
         with self._lock:
             hit = self._entries.get(token)
         if hit and hit[0] > now:
             return hit[1]
-        row = session.scalar(select(Connection).where(Connection.url_token == token))
-        entry = (
-            None
-            if row is None
-            else CachedConnection(
-                row.id, row.adapter, dict(row.settings), self._box.open(row.secrets_encrypted), row.active
+        with sessions() as session:
+            row = session.scalar(select(Connection).where(Connection.url_token == token))
+            entry = (
+                None
+                if row is None
+                else CachedConnection(
+                    row.id, row.adapter, dict(row.settings), self._box.open(row.secrets_encrypted), row.active
+                )
             )
-        )
         with self._lock:
             if len(self._entries) > 1000:
                 self._entries.clear()

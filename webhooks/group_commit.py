@@ -18,6 +18,7 @@ but may roll back after a power cut or an operating-system crash, and an acknowl
 sent again by the helpdesk. FULL syncs the write-ahead log, and with it every earlier commit.
 
 PostgreSQL commits each insert by itself in autocommit mode (its commits are durable and concurrent).
+Either way the insert is the same statement, run on the driver's cursor (webhooks/event_insert.py).
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from adapters.base import InboundEvent
-from plugin.db import single_write
-from plugin.services.pipeline import accept
+from plugin.services.pipeline import pending_row
+
+from .event_insert import EventInsert
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 64  # deliveries per commit: bounds how long one transaction holds SQLite's write lock
@@ -56,38 +58,47 @@ class Delivery:
     committed: threading.Event = field(default_factory=threading.Event)
 
 
-def write_batch(connection: Connection, batch: list[Delivery]) -> None:
+def store_event(insert: EventInsert, driver_connection: Any, delivery: Delivery, event: InboundEvent) -> str:
+    """Insert one event ('accepted'; committed with the connection's transaction, or at once in autocommit
+    mode), or 'ignored'. A delivery seen before fails on the (connection, delivery key) unique key."""
+    row = pending_row(delivery.connection_id, event, delivery.now)
+    if row is None:
+        return "ignored"
+    insert.execute(driver_connection, row)
+    return "accepted"
+
+
+def write_batch(connection: Connection, batch: list[Delivery], insert: EventInsert) -> None:
     """Commit the batch's events. Plain inserts first (the common case: no duplicate, no refused value); if
     one fails, they are undone and the batch is stored again delivery by delivery in savepoints, so that a
     duplicate or a refused value touches only its own delivery."""
     try:
         with connection.begin():
+            driver = connection.connection.dbapi_connection
             for delivery in batch:
-                delivery.outcomes = [
-                    accept(connection, delivery.connection_id, e, delivery.now) for e in delivery.events
-                ]
+                delivery.outcomes = [store_event(insert, driver, delivery, e) for e in delivery.events]
         return
     except (IntegrityError, DataError):
         pass  # rolled back: nothing of the batch is stored yet
     with connection.begin():
         for delivery in batch:
-            store_delivery(connection, delivery)
+            store_delivery(connection, delivery, insert)
 
 
-def store_delivery(connection: Connection, delivery: Delivery) -> None:
+def store_delivery(connection: Connection, delivery: Delivery, insert: EventInsert) -> None:
     """Stage one delivery's events in a savepoint: its outcomes, or its error (its events undone) when the
     database refused one of its values. Errors of the transaction itself propagate."""
     try:
         with connection.begin_nested():
-            delivery.outcomes = [_store_event(connection, delivery, event) for event in delivery.events]
+            delivery.outcomes = [_store_event(connection, delivery, event, insert) for event in delivery.events]
     except DataError as exc:
         delivery.outcomes, delivery.error = [], exc
 
 
-def _store_event(connection: Connection, delivery: Delivery, event: InboundEvent) -> str:
+def _store_event(connection: Connection, delivery: Delivery, event: InboundEvent, insert: EventInsert) -> str:
     try:
         with connection.begin_nested():
-            return accept(connection, delivery.connection_id, event, delivery.now)
+            return store_event(insert, connection.connection.dbapi_connection, delivery, event)
     except IntegrityError:
         log.info("duplicate delivery connection=%s delivery=%s", delivery.connection_id[:6], event.delivery_key)
         return "duplicate"
@@ -113,6 +124,7 @@ class EventStore:
 
     def __init__(self, engine: Engine, max_batch: int = MAX_BATCH, idle_seconds: float = IDLE_SECONDS):
         self.engine, self.max_batch, self.idle_seconds = engine, max_batch, idle_seconds
+        self.insert = EventInsert(engine.dialect)
         self.grouped = engine.dialect.name == "sqlite"
         self._queue: queue.SimpleQueue[Delivery] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -133,21 +145,29 @@ class EventStore:
         return delivery.outcomes
 
     def _store_alone(self, delivery: Delivery, event: InboundEvent) -> str:
-        """One autocommit insert. A pooled connection the server has closed (a restart, an idle timeout) is
-        found by the insert itself instead of a ping before every webhook: the pool is then refreshed and
-        the insert tried once more. Safe to repeat: had the first one been committed, the second fails on
-        the delivery key and the event is stored once."""
+        """One insert, committed at once, on a pooled driver connection. A connection the server has closed (a
+        restart, an idle timeout) is found by the insert itself instead of a ping before every webhook: the
+        pool is then renewed and the insert tried once more. Safe to repeat: had the first one been committed,
+        the second fails on the delivery key and the event is stored once."""
         for attempt in (1, 2):
+            pooled = self.engine.raw_connection()
             try:
-                with single_write(self.engine) as connection:
-                    return accept(connection, delivery.connection_id, event, delivery.now)
+                outcome = store_event(self.insert, pooled, delivery, event)
+                pooled.commit()  # nothing to do on the webhook's autocommit engine (plugin.app)
+                return outcome
             except IntegrityError:
                 log.info("duplicate delivery connection=%s delivery=%s", delivery.connection_id[:6], event.delivery_key)
                 return "duplicate"
             except DBAPIError as exc:
-                if attempt == 2 or not exc.connection_invalidated:
+                if not exc.connection_invalidated:
+                    raise
+                pooled.invalidate(exc.orig)
+                self.engine.dispose(close=False)  # a restart closed the pool's other connections too
+                if attempt == 2:
                     raise
                 log.warning("webhook database connection was closed; storing again on a new one")
+            finally:
+                pooled.close()
         raise AssertionError("unreachable")
 
     def _write_batches(self) -> None:
@@ -173,7 +193,7 @@ class EventStore:
         failure: BaseException | None = None
         try:
             with self.engine.connect() as connection, _synchronous_full(connection):
-                write_batch(connection, batch)
+                write_batch(connection, batch, self.insert)
         except BaseException as exc:  # the transaction failed: nothing of the batch is stored
             log.warning("webhook batch not stored deliveries=%d error=%s", len(batch), type(exc).__name__)
             failure = exc

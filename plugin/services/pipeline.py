@@ -128,7 +128,17 @@ def accept(connection, connection_id: str, event: InboundEvent, now: dt.datetime
     """The webhook's whole work in the database: store the event for the worker ('accepted'), or 'ignored'.
 
     One insert on `connection` (plugin.db.single_write); a delivery seen before fails it on the (connection,
-    delivery key) unique key (IntegrityError), so retries and concurrent twins are stored once."""
+    delivery key) unique key (IntegrityError), so retries and concurrent twins are stored once. The webhook
+    itself runs the same insert on the driver's connection (webhooks/event_insert.py)."""
+    row = pending_row(connection_id, event, now)
+    if row is None:
+        return "ignored"
+    connection.execute(STORE_EVENT, row)
+    return "accepted"
+
+
+def pending_row(connection_id: str, event: InboundEvent, now: dt.datetime) -> dict | None:
+    """The webhook_events row that keeps `event` for the worker's decision; None when the event is ignored."""
     if event.ignore_reason:
         log.info(
             "event ignored connection=%s delivery=%s type=%s reason=%s",
@@ -137,22 +147,18 @@ def accept(connection, connection_id: str, event: InboundEvent, now: dt.datetime
             event.event_type,
             event.ignore_reason,
         )
-        return "ignored"
-    connection.execute(
-        STORE_EVENT,
-        {
-            "connection_id": connection_id,
-            "delivery_key": event.delivery_key,
-            "event_type": event.event_type,
-            "ticket_id": event.ticket_id,
-            "outcome": PENDING,
-            "reason": RECEIVED,
-            "screen_hits": [],
-            "received_at": now,
-            "inbound": inbound_of(event),
-        },
-    )
-    return "accepted"
+        return None
+    return {
+        "connection_id": connection_id,
+        "delivery_key": event.delivery_key,
+        "event_type": event.event_type,
+        "ticket_id": event.ticket_id,
+        "outcome": PENDING,
+        "reason": RECEIVED,
+        "screen_hits": [],
+        "received_at": now,
+        "inbound": inbound_of(event),
+    }
 
 
 STORE_EVENT = insert(WebhookEvent.metadata.tables[WebhookEvent.__tablename__])  # the Table, typed as one

@@ -43,14 +43,14 @@ def test_a_delivery_seen_in_an_earlier_batch_is_a_duplicate_in_the_next(engine, 
 def test_a_value_the_database_refuses_fails_its_own_delivery_only(engine, connection_id, stored, monkeypatch):
     """A delivery whose insert the database refuses (DataError: 400 to the helpdesk) is undone whole, even its
     events already inserted; the batch's other deliveries are stored."""
-    real_accept = group_commit.accept
+    real_store = group_commit.store_event
 
-    def refusing(connection, conn_id, event, now):
+    def refusing(insert, connection, delivery, event):
         if event.delivery_key == "bad-2":
             raise DataError("INSERT INTO webhook_events", {}, Exception("value too long"))
-        return real_accept(connection, conn_id, event, now)
+        return real_store(insert, connection, delivery, event)
 
-    monkeypatch.setattr(group_commit, "accept", refusing)
+    monkeypatch.setattr(group_commit, "store_event", refusing)
     before, bad, after = (
         _delivery(connection_id, "ok-1"),
         _delivery(connection_id, "bad-1", "bad-2"),
@@ -65,14 +65,14 @@ def test_a_value_the_database_refuses_fails_its_own_delivery_only(engine, connec
 def test_a_failing_transaction_fails_every_delivery_and_stores_none(engine, connection_id, stored, monkeypatch):
     """The database itself failing mid-batch (a lost connection, a full disk): nothing of the batch is kept and
     every request hears it (503, so the helpdesk sends it again); nothing acknowledged is lost."""
-    real_accept = group_commit.accept
+    real_store = group_commit.store_event
 
-    def failing(connection, conn_id, event, now):
+    def failing(insert, connection, delivery, event):
         if event.delivery_key == "d-2":
             raise OperationalError("INSERT INTO webhook_events", {}, Exception("disk I/O error"))
-        return real_accept(connection, conn_id, event, now)
+        return real_store(insert, connection, delivery, event)
 
-    monkeypatch.setattr(group_commit, "accept", failing)
+    monkeypatch.setattr(group_commit, "store_event", failing)
     batch = [_delivery(connection_id, key) for key in ("d-1", "d-2", "d-3")]
     EventStore(engine).commit_batch(batch)
     assert all(isinstance(d.error, OperationalError) and d.outcomes == [] for d in batch)
@@ -103,6 +103,6 @@ def test_a_refused_value_reaches_the_request_that_sent_it(engine, connection_id,
     def refusing(*args):
         raise DataError("INSERT INTO webhook_events", {}, Exception("value too long"))
 
-    monkeypatch.setattr(group_commit, "accept", refusing)
+    monkeypatch.setattr(group_commit, "store_event", refusing)
     with pytest.raises(DataError):
         EventStore(engine).store(connection_id, [new_ticket("d-9")], utcnow())

@@ -157,6 +157,27 @@ def test_a_chunked_body_within_the_limit_is_read(served, connection_id):
     assert read[0] == len(body)
 
 
+def test_a_body_shorter_than_its_content_length_is_400_and_nothing_is_stored(served, connection_id, sessions):
+    """The body is read in one go up to Content-Length: a client that stops early gets 400, not a truncated body
+    parsed as if whole (and not a worker stuck waiting)."""
+    port, _ = served
+    body = json.dumps(fixture_body("django-helpdesk-ticket-created")).encode()
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(
+        f"POST /webhooks/{connection_id} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body) + 50}\r\nConnection: close\r\n\r\n".encode()
+        + body
+    )
+    sock.shutdown(socket.SHUT_WR)  # the client is done: 50 bytes short
+    answer = b""
+    while chunk := sock.recv(65536):
+        answer += chunk
+    sock.close()
+    assert b" 400 " in answer.split(b"\r\n", 1)[0], answer[:300]
+    assert b"the body ended early" in answer
+    assert event_count(sessions) == 0
+
+
 def test_content_length_over_the_limit_is_413_without_reading(client, connection_id):
     response = client.post(f"/webhooks/{connection_id}", data=b"x" * (MAX_BODY + 1), content_type="application/json")
     assert response.status_code == 413 and response.get_json()["code"] == "too_large"
