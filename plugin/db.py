@@ -200,17 +200,3 @@ def _writer_lock_path(database: str | None) -> Path | None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return Path(database + "-writelock")
-
-
-@contextmanager
-def single_write(engine: Engine):
-    """A connection for statements that commit together when the block ends (the webhook's inserts):
-    autocommit on PostgreSQL, so one statement is its own transaction in one round trip; on SQLite, which
-    has a single writer, a short IMMEDIATE transaction in the writers' queue (WriterLock). Either way the
-    writes are atomic and committed when the block ends."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            yield connection
-    else:
-        with engine.begin() as connection:
-            yield connection

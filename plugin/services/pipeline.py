@@ -1,7 +1,7 @@
 """One webhook event: stored as received, then matched, decided and recorded with its outbox and audit.
 
-Two steps (issue 12): the webhook request only stores the event (`accept`: one insert, keyed for
-de-duplication) and answers; the worker decides each stored event in arrival order (`decide_stored`),
+Two steps (issue 12): the webhook request only stores the event (the row of `pending_row`, one insert
+keyed for de-duplication) and answers; the worker decides each stored event in arrival order (`decide_stored`),
 writing the decision, the outbox actions and the audit entry in one transaction. `ingest` does both
 at once for `connections rescan`. The caller commits; nothing here calls the helpdesk.
 """
@@ -124,21 +124,11 @@ LOOKUP_FIELDS = ("delivery_key", "event_type", "ticket_id", "subject", "text", "
 RECEIVED = "received; the worker decides"
 
 
-def accept(connection, connection_id: str, event: InboundEvent, now: dt.datetime) -> str:
-    """The webhook's whole work in the database: store the event for the worker ('accepted'), or 'ignored'.
-
-    One insert on `connection` (plugin.db.single_write); a delivery seen before fails it on the (connection,
-    delivery key) unique key (IntegrityError), so retries and concurrent twins are stored once. The webhook
-    itself runs the same insert on the driver's connection (webhooks/event_insert.py)."""
-    row = pending_row(connection_id, event, now)
-    if row is None:
-        return "ignored"
-    connection.execute(STORE_EVENT, row)
-    return "accepted"
-
-
 def pending_row(connection_id: str, event: InboundEvent, now: dt.datetime) -> dict | None:
-    """The webhook_events row that keeps `event` for the worker's decision; None when the event is ignored."""
+    """The webhook_events row that keeps `event` for the worker's decision; None when the event is ignored.
+
+    The webhook stores it with one insert (webhooks/event_insert.py); a delivery seen before fails that insert
+    on the (connection, delivery key) unique key, so retries and concurrent twins are stored once."""
     if event.ignore_reason:
         log.info(
             "event ignored connection=%s delivery=%s type=%s reason=%s",
@@ -159,9 +149,6 @@ def pending_row(connection_id: str, event: InboundEvent, now: dt.datetime) -> di
         "received_at": now,
         "inbound": inbound_of(event),
     }
-
-
-STORE_EVENT = insert(WebhookEvent.metadata.tables[WebhookEvent.__tablename__])  # the Table, typed as one
 
 
 def inbound_of(event: InboundEvent) -> dict:

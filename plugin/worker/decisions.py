@@ -1,6 +1,6 @@
 """The worker decides the events the webhook stored: in arrival order, once each, with the same audit entries.
 
-The webhook request only stores an event (plugin/services/pipeline.py `accept`); here each stored event
+The webhook request only stores an event (webhooks/event_insert.py); here each stored event
 is matched, decided and its helpdesk actions queued, in the transaction that records the decision. Rows
 are taken with FOR UPDATE SKIP LOCKED on PostgreSQL, so several workers share the work; a crash rolls the
 transaction back and the events wait for the next pass, so an event is decided exactly once.

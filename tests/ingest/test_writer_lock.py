@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from plugin.db import WriterLock, single_write, writer_lock_of
+from plugin.db import WriterLock, writer_lock_of
 from tests.conftest import ON_POSTGRES
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite's writers' queue; PostgreSQL has none")
@@ -37,14 +37,14 @@ def test_the_lock_is_let_go_when_the_transaction_raises(engine, sessions):
         session.execute(text("SELECT 1"))
         raise RuntimeError("a bug in the middle of a write")
     assert not lock.held
-    with single_write(engine) as connection:  # the next writer gets in
+    with engine.begin() as connection:  # the next writer gets in
         connection.execute(text("SELECT 1"))
     assert not lock.held
 
 
 def test_the_lock_is_let_go_when_a_statement_fails(engine):
     lock = writer_lock_of(engine)
-    with pytest.raises(OperationalError), single_write(engine) as connection:
+    with pytest.raises(OperationalError), engine.begin() as connection:
         connection.execute(text("INSERT INTO no_such_table VALUES (1)"))
     assert not lock.held
 
