@@ -104,7 +104,7 @@ def test_the_database_down_when_the_webhook_stores_answers_503_and_keeps_nothing
     before = _counts(sessions)
     body = fixture_body("django-helpdesk-ticket-created", id=502)
     with monkeypatch.context() as patched:
-        patched.setattr(group_commit, "accept", database_gone)
+        patched.setattr(group_commit, "store_event", database_gone)
         answer = client.post(f"/webhooks/{fake_connection_id}", json=body)
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
     assert answer.json["code"] == "database_unavailable"
