@@ -77,21 +77,17 @@ def _cache() -> ConnectionCache:
 
 
 def read_body(limit: int = MAX_BODY) -> bytes:
-    """The raw body, never more than limit + 1 bytes read (TooLarge beyond the limit).
+    """The raw body, read in chunks and never more than limit + 1 bytes (TooLarge beyond the limit).
 
-    Content-Length is checked first and the body read in one go; a chunked body has none, so it is read in
-    chunks and the stream itself is limited: werkzeug's
-    max_content_length wraps it when the server terminates the stream (gunicorn and werkzeug do), but its
-    read() of everything stops silently at the limit (a truncated body, not a 413), so the count is ours."""
-    length = request.content_length
-    if length is not None:  # the stream ends at Content-Length (a shorter body: ClientDisconnected)
-        if length > limit:
-            raise TooLarge()
-        body, stream = b"", request.stream
-        while len(body) < length:  # one read unless the body arrives in pieces
-            body += stream.read(length - len(body))
-        return body
-    request.max_content_length = limit + 1  # our count sees limit + 1 bytes and refuses
+    With Content-Length (checked first) werkzeug ends the stream there, so the whole body comes in one read
+    and a shorter body raises ClientDisconnected. A chunked body has none, so the stream itself is limited:
+    werkzeug's max_content_length wraps it when the server terminates the stream (gunicorn and werkzeug do),
+    but its read() of everything stops silently at the limit (a truncated body, not a 413), so the count is
+    ours."""
+    if request.content_length is None:
+        request.max_content_length = limit + 1  # our count sees limit + 1 bytes and refuses
+    elif request.content_length > limit:
+        raise TooLarge()
     stream = request.stream
     parts, size = [], 0
     try:

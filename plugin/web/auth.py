@@ -117,9 +117,8 @@ def session_key(settings: Settings) -> bytes:
 
 
 def _protect_forms() -> None:
-    """CSRF for every state-changing browser request; a Bearer request is a script and carries no cookie identity,
-    nor does a helpdesk's webhook (signed, and exempt)."""
-    if not request.path.startswith(CookieSessions.WITHOUT_SESSION) and not has_bearer():
+    """CSRF for every state-changing browser request; a Bearer request is a script and carries no cookie identity."""
+    if not has_bearer():
         csrf.protect(apply_exemptions=True)
 
 
