@@ -31,6 +31,7 @@ class ActionKind(str, enum.Enum):
     ASSIGN = "assign"
     MOVE_QUEUE = "move_queue"
     SET_STATUS = "set_status"
+    SET_PRIORITY = "set_priority"
     CREATE_TASK = "create_task"
     LOOKUP = "lookup"
 
@@ -44,6 +45,10 @@ ACTION_KINDS = {
     ActionKind.ASSIGN: "assign to an agent: {'agent_id': str}",
     ActionKind.MOVE_QUEUE: "route to a group/queue/inbox: {'queue': str|int}",
     ActionKind.SET_STATUS: "set the ticket status: {'status': str}",
+    ActionKind.SET_PRIORITY: (
+        "raise the ticket to the priority a safeguarding concern needs: {'priority': 'urgent'} "
+        "(the client maps it to the helpdesk's own highest level, a connection setting may name another)"
+    ),
     ActionKind.CREATE_TASK: "a new internal ticket/task (ticket_id is None): {'queue', 'title', 'text', 'agent_id'?}",
     ActionKind.LOOKUP: "ask who wrote (the client's lookup(ticket_id, lookup)), then decide: {'event': {...}}",
 }

@@ -94,6 +94,10 @@ class DjangoHelpdeskClient(ActionClient):
     def _do_assign(self, ticket_id: str, action: dict) -> None:
         self._patch(ticket_id, {"assigned_to": int(action["agent_id"])})
 
+    def _do_set_priority(self, ticket_id: str, action: dict) -> None:
+        """django-helpdesk's priorities run 1 (Critical) to 5 (Very Low); a safeguarding concern is Critical."""
+        self._patch(ticket_id, {"priority": int(self.settings.get("escalation_priority", 1))})
+
     def _do_move_queue(self, ticket_id: str, action: dict) -> None:
         self._patch(ticket_id, {"queue": int(action["queue"])})
 

@@ -49,6 +49,10 @@ class FreshdeskClient(ActionClient):
         if kept != current:
             self._update(ticket_id, {"tags": kept})
 
+    def _do_set_priority(self, ticket_id, action) -> None:
+        """Freshdesk's priorities are 1 Low, 2 Medium, 3 High, 4 Urgent (Update a Ticket, "priority")."""
+        self._update(ticket_id, {"priority": int(self.settings.get("escalation_priority", 4))})
+
     def _do_set_flag(self, ticket_id, action) -> None:
         field = self.settings.get("restriction_field")
         if field:

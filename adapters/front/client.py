@@ -17,7 +17,7 @@ class FrontClient(ActionClient):
     """Applies contactguard's actions to one Front company."""
 
     label = "front"
-    actions = TICKET_ACTIONS - {ActionKind.SET_STATUS, ActionKind.CREATE_TASK}
+    actions = TICKET_ACTIONS - {ActionKind.SET_STATUS, ActionKind.CREATE_TASK, ActionKind.SET_PRIORITY}
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings

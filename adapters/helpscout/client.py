@@ -18,7 +18,7 @@ class HelpScoutClient(ActionClient):
     """Applies contactguard's actions to one Help Scout account."""
 
     label = "helpscout"
-    actions = TICKET_ACTIONS - {ActionKind.CREATE_TASK}
+    actions = TICKET_ACTIONS - {ActionKind.CREATE_TASK, ActionKind.SET_PRIORITY}  # no priorities in Help Scout
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings

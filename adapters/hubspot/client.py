@@ -68,6 +68,11 @@ class HubSpotClient(ActionClient):
         ticket = self._call("GET", f"crm/v3/objects/tickets/{ticket_id}", params={"properties": prop}).json()
         return [t for t in ((ticket.get("properties") or {}).get(prop) or "").split(";") if t]
 
+    def _do_set_priority(self, ticket_id, action) -> None:
+        """The ticket's hs_ticket_priority (LOW, MEDIUM, HIGH by default); a thread has no priority."""
+        if not self._thread(ticket_id):
+            self._ticket_properties(ticket_id, {"hs_ticket_priority": self.settings.get("escalation_priority", "HIGH")})
+
     def _do_add_tags(self, ticket_id, action) -> None:
         """No ticket tags in HubSpot: a multi-select property, read, merged and written back."""
         if self._thread(ticket_id):

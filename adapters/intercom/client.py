@@ -17,7 +17,7 @@ class IntercomClient(ActionClient):
     """Applies contactguard's actions to one Intercom workspace."""
 
     label = "intercom"
-    actions = TICKET_ACTIONS - {ActionKind.CREATE_TASK}
+    actions = TICKET_ACTIONS - {ActionKind.CREATE_TASK, ActionKind.SET_PRIORITY}
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings

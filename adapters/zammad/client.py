@@ -69,6 +69,10 @@ class ZammadClient(ActionClient):
     def _do_move_queue(self, ticket_id, action) -> None:
         self._update(ticket_id, {"group_id": int(action["queue"])})
 
+    def _do_set_priority(self, ticket_id, action) -> None:
+        """Zammad's default priorities are 1 low, 2 normal, 3 high (Tickets API, "priority_id")."""
+        self._update(ticket_id, {"priority_id": int(self.settings.get("escalation_priority_id", 3))})
+
     def _do_set_status(self, ticket_id, action) -> None:
         self._update(ticket_id, {"state": action["status"]})
 

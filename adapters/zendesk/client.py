@@ -72,6 +72,10 @@ class ZendeskClient(ActionClient):
     def _do_move_queue(self, ticket_id, action) -> None:
         self._update(ticket_id, {"group_id": int(action["queue"])})
 
+    def _do_set_priority(self, ticket_id, action) -> None:
+        """Zendesk's priorities are low, normal, high and urgent (Tickets API, "priority")."""
+        self._update(ticket_id, {"priority": self.settings.get("escalation_priority", "urgent")})
+
     def _do_set_status(self, ticket_id, action) -> None:
         self._update(ticket_id, {"status": action["status"]})
 

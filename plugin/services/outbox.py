@@ -92,13 +92,23 @@ class MoveQueue(Action):
 
 
 @dataclass(frozen=True)
+class SetPriority(Action):
+    """Raise the ticket's priority: the screen found a safeguarding concern (the client maps the level)."""
+
+    kind = ActionKind.SET_PRIORITY
+    priority: str = "urgent"
+
+
+@dataclass(frozen=True)
 class CreateTask(Action):
-    """A new internal ticket (written with no ticket id), e.g. a review that needs holding."""
+    """A new internal ticket (written with no ticket id), e.g. a review that needs holding; assigned to
+    `agent_id` (the officer's helpdesk user) when known."""
 
     kind = ActionKind.CREATE_TASK
     queue: str | int
     title: str
     text: str
+    agent_id: str | None = None
 
 
 @dataclass(frozen=True)
