@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from .base import Adapter
 from .django_helpdesk.adapter import DjangoHelpdeskAdapter
+from .dynamics365.adapter import Dynamics365Adapter  # ADAPTER:dynamics365
 from .freshdesk.adapter import FreshdeskAdapter  # ADAPTER:freshdesk
 from .front.adapter import FrontAdapter  # ADAPTER:front
 from .generic.adapter import GenericJsonAdapter
 from .helpscout.adapter import HelpScoutAdapter  # ADAPTER:helpscout
 from .hubspot.adapter import HubSpotAdapter  # ADAPTER:hubspot
 from .intercom.adapter import IntercomAdapter  # ADAPTER:intercom
+from .salesforce.adapter import SalesforceAdapter  # ADAPTER:salesforce
 from .zammad.adapter import ZammadAdapter  # ADAPTER:zammad
 from .zendesk.adapter import ZendeskAdapter  # ADAPTER:zendesk
 
@@ -23,6 +25,8 @@ _ADAPTERS: list[Adapter] = [
     IntercomAdapter(),  # ADAPTER:intercom
     HelpScoutAdapter(),  # ADAPTER:helpscout
     FrontAdapter(),  # ADAPTER:front
+    Dynamics365Adapter(),  # ADAPTER:dynamics365
+    SalesforceAdapter(),  # ADAPTER:salesforce
 ]
 REGISTRY: dict[str, Adapter] = {a.key: a for a in _ADAPTERS}
 

@@ -42,7 +42,10 @@ ACTION_KINDS = {
     ActionKind.ADD_TAGS: "add tags without removing others: {'tags': [str]}",
     ActionKind.REMOVE_TAGS: "remove only these tags: {'tags': [str]}",
     ActionKind.ADD_NOTE: "internal note, never public, no title: {'text': str, 'marker': str}; skip if marker present",
-    ActionKind.ASSIGN: "assign to an agent: {'agent_id': str}",
+    ActionKind.ASSIGN: (
+        "assign to an agent: {'agent_id': str, 'only_from'?: str}; with only_from (the sole point of contact "
+        "changed), only a ticket still open and held by that agent is reassigned (the client's holder())"
+    ),
     ActionKind.MOVE_QUEUE: "route to a group/queue/inbox: {'queue': str|int}",
     ActionKind.SET_STATUS: "set the ticket status: {'status': str}",
     ActionKind.SET_PRIORITY: (
@@ -179,6 +182,9 @@ class Adapter:
     # The signature covers the URL and method as the helpdesk called them: the receiver passes them to
     # verify() in settings as `_request_url` and `_request_method` (worked out only for such adapters).
     signs_request_url: bool = False
+    # A helpdesk that needs its own answer to every accepted delivery (Salesforce's SOAP <Ack>true</Ack>):
+    # (body, mimetype), sent in place of the receiver's JSON; the same whatever the delivery held.
+    acknowledgement: tuple[bytes, str] | None = None
 
     def verify(self, headers, raw: bytes, secrets: dict, settings: dict, now: dt.datetime) -> None:
         """Raise SignatureError unless the raw bytes are authentic."""
@@ -220,7 +226,27 @@ class ActionClient:
         handler = getattr(self, f"_do_{action['kind']}", None)
         if handler is None:
             raise PermanentFailure(f"{self.label} cannot {action['kind']}")
+        if action.get("only_from") is not None and not self._still_held_by(ticket_id, str(action["only_from"])):
+            return  # someone else took the ticket, or it was closed: theirs to keep
         handler(ticket_id, action)
+
+    def holder(self, ticket_id: str) -> Holder:
+        """Who holds the ticket now and whether it is still open (for a conditional assignment)."""
+        raise PermanentFailure(f"{self.label} cannot tell who holds a ticket")
+
+    def _still_held_by(self, ticket_id: str | None, agent_id: str) -> bool:
+        if ticket_id is None:
+            return False
+        held = self.holder(ticket_id)
+        return held.open and held.agent_id == agent_id
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A ticket's assignee (None when nobody holds it) and whether it is still open."""
+
+    agent_id: str | None
+    open: bool
 
 
 # What the database stores of an event (webhook_events and outbox_actions columns), and how many identities

@@ -12,6 +12,14 @@ _env = Environment(
 )
 
 
+def long_date(value) -> str:
+    """A date as a council writes it on a ticket: 7 December 2026."""
+    return f"{value.day} {value:%B %Y}"
+
+
+_env.filters["long_date"] = long_date
+
+
 def render(name: str, **values) -> str:
     """Render templates/notes/<name>.txt."""
     return _env.get_template(f"notes/{name}.txt").render(**values).strip()

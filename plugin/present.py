@@ -131,6 +131,7 @@ def letter(row) -> dict:
         "warning": row.warning_id,
         "appeal": row.appeal_id,
         "state": row.state,
+        "not_sent_reason": row.not_sent_reason,
         "method": row.delivery_method,
         "sent_on": row.sent_on,
         "deemed_receipt": row.deemed_receipt,

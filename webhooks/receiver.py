@@ -142,6 +142,9 @@ def receive(token: str):
         )
         return _error(400, "malformed_payload", "a value in the payload cannot be stored")
     # Never the outcome, nor whether the delivery was new: only that it was received.
+    if adapter.acknowledgement is not None:  # the helpdesk's own answer (Salesforce resends unacknowledged messages)
+        body, mimetype = adapter.acknowledgement
+        return current_app.response_class(body, mimetype=mimetype)
     return current_app.response_class(ACCEPTED % len(events), mimetype="application/json")
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from urllib.parse import urljoin
 
-from ..base import TICKET_ACTIONS, ActionClient, ActionKind, InboundEvent
+from ..base import TICKET_ACTIONS, ActionClient, ActionKind, Holder, InboundEvent
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 from . import schemas
@@ -91,6 +91,12 @@ class DjangoHelpdeskClient(ActionClient):
             json={"ticket": int(ticket_id), "comment": action["text"], "public": False},
         )
 
+    def holder(self, ticket_id: str) -> Holder:
+        """Ticket.assigned_to, and open while its status is 1 (Open) or 2 (Reopened)."""
+        ticket = self._ticket(ticket_id)
+        assignee = ticket.get("assigned_to")
+        return Holder(str(assignee) if assignee is not None else None, ticket.get("status") in (1, 2))
+
     def _do_assign(self, ticket_id: str, action: dict) -> None:
         self._patch(ticket_id, {"assigned_to": int(action["agent_id"])})
 
@@ -102,17 +108,27 @@ class DjangoHelpdeskClient(ActionClient):
         self._patch(ticket_id, {"queue": int(action["queue"])})
 
     def _do_create_task(self, ticket_id: str | None, action: dict) -> None:
-        """Review reminders become tickets in the review queue, assigned when the officer is known."""
+        """Review reminders become tickets in the review queue, assigned when the officer is known.
+
+        django-helpdesk's API makes a ticket's description its first follow-up, always public, and e-mails it to
+        the submitter: so the ticket is made with no submitter and a description that says nothing, and the
+        task's text follows as a staff-only follow-up."""
         body = {
             "queue": int(action["queue"]),
             "title": action["title"],
-            "description": action["text"],
-            "submitter_email": self.settings.get("task_submitter") or "contactguard@localhost",
+            "description": "A task from contactguard: the details are in the staff-only follow-up.",
             "priority": self.settings.get("task_priority", 3),
         }
         if action.get("agent_id"):
             body["assigned_to"] = int(action["agent_id"])
-        send(self.session, "POST", self._url("tickets/"), bucket=self.bucket, json=body)
+        created = send(self.session, "POST", self._url("tickets/"), bucket=self.bucket, json=body).json()
+        send(
+            self.session,
+            "POST",
+            self._url("followups/"),
+            bucket=self.bucket,
+            json={"ticket": int(created["id"]), "comment": action["text"], "public": False},
+        )
 
     def events_since(self, since: dt.datetime) -> list[InboundEvent]:
         """New tickets and follow-ups since `since`, as the webhooks would have reported them (for a rescan).

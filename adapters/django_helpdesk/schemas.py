@@ -41,7 +41,11 @@ class Settings(HelpdeskSettings):
         metadata={"description": "Staff-only custom field holding contactguard's tags"},
     )
     review_queue = optional(fields.Integer, "Queue id where review reminders become tickets")
-    task_submitter = optional(fields.Email, "Submitter e-mail on review-task tickets")
+    escalation_priority = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=5),
+        metadata={"description": "Priority a safeguarding concern raises a ticket to (1 critical, 5 very low)"},
+    )
     task_priority = fields.Integer(
         load_default=3,
         validate=validate.Range(min=1),

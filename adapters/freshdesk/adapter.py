@@ -1,5 +1,9 @@
 """Freshdesk: automation rules with a "Trigger Webhook" action. Freshdesk cannot sign, so the unguessable
-URL is the first defence and the rule's Basic-auth credentials the second (checked in constant time)."""
+URL is the first defence and the rule's Basic-auth credentials the second (checked in constant time).
+
+The rule's body carries what Freshdesk's placeholders can say (docs/adapters/freshdesk.md). No placeholder names
+the assigned agent's id or the address the customer wrote to, so the worker reads the ticket (needs_lookup):
+`responder_id`, `to_emails` and the requester, through the client's lookup()."""
 
 from __future__ import annotations
 
@@ -57,12 +61,11 @@ class FreshdeskAdapter(Adapter):
                 ticket_id=str(hook["ticket_id"]),
                 emails=tuple(filter(None, [hook.get("requester_email")])),
                 phones=tuple(filter(None, [hook.get("requester_phone")])),
-                helpdesk_user_id=hook.get("requester_id") or None,
-                assigned_agent_id=hook.get("agent_id") or None,
-                addressed_inbox=hook.get("agent_email") or None,
                 subject=hook.get("ticket_subject") or "",
                 text=text.strip(),
                 ignore_reason="our own note" if NOTE_MARKER in text else None,
+                needs_lookup=True,
+                lookup={"object": "ticket"},
             )
         ]
 

@@ -6,7 +6,7 @@ the "already posted" check sees every reply and note on a long ticket.
 
 from __future__ import annotations
 
-from ..base import TICKET_ACTIONS, ActionClient
+from ..base import TICKET_ACTIONS, ActionClient, ActionKind, Holder
 from ..errors import PermanentFailure
 from ..http import check_connection, make_session, next_link, send
 from ..ratelimit import bucket_for
@@ -18,7 +18,7 @@ class FreshdeskClient(ActionClient):
     """Applies contactguard's actions to one Freshdesk account."""
 
     label = "freshdesk"
-    actions = TICKET_ACTIONS
+    actions = TICKET_ACTIONS | {ActionKind.LOOKUP}
 
     def __init__(self, settings: dict, secrets: dict):
         self.settings = settings
@@ -80,6 +80,12 @@ class FreshdeskClient(ActionClient):
             "POST", f"tickets/{ticket_id}/notes", json={"body": action["text"].replace("\n", "<br>"), "private": True}
         )
 
+    def holder(self, ticket_id: str) -> Holder:
+        """View a Ticket: responder_id, and open unless its status is 4 (Resolved) or 5 (Closed)."""
+        ticket = self._call("GET", f"tickets/{ticket_id}").json()
+        agent = ticket.get("responder_id")
+        return Holder(str(agent) if agent is not None else None, ticket.get("status") not in (4, 5))
+
     def _do_assign(self, ticket_id, action) -> None:
         self._update(ticket_id, {"responder_id": int(action["agent_id"])})
 
@@ -105,6 +111,22 @@ class FreshdeskClient(ActionClient):
             body["responder_id"] = int(action["agent_id"])
         self._call("POST", "tickets", json=body)
 
+    def lookup(self, ticket_id: str, lookup: dict) -> dict:
+        """What no webhook placeholder names, from View a Ticket with include=requester: the requester, the
+        agent it is assigned to (`responder_id`) and the addresses the customer wrote to (`to_emails`)."""
+        ticket = self._call("GET", f"tickets/{ticket_id}", params={"include": "requester"}).json()
+        requester = ticket.get("requester") or {}
+        agent, to = ticket.get("responder_id"), [e for e in ticket.get("to_emails") or [] if isinstance(e, str)]
+        requester_id = ticket.get("requester_id") or requester.get("id")
+        return {
+            "emails": [requester["email"]] if requester.get("email") else [],
+            "phones": [p for p in (requester.get("phone"), requester.get("mobile")) if p],
+            "helpdesk_user_id": str(requester_id) if requester_id else None,
+            "assigned_agent_id": str(agent) if agent is not None else None,
+            # the first To address: the support mailbox the e-mail was sent to (cc'd ones are in cc_emails)
+            "addressed_inbox": _address(to[0]) if to else None,
+        }
+
     def find_user(self, email: str) -> str | None:
         """The Freshdesk contact id for an e-mail address, or None."""
         contacts = self._call("GET", "contacts", params={"email": email}).json()
@@ -114,3 +136,8 @@ class FreshdeskClient(ActionClient):
         check_connection(
             lambda: self.session.get(self.base + "agents/me"), label="Freshdesk", where="domain", credentials="api_key"
         )
+
+
+def _address(value: str) -> str:
+    """`Name <box@council.gov.uk>` or a bare address, as the lower-case address."""
+    return value.rsplit("<", 1)[-1].rstrip(">").strip().lower()

@@ -16,6 +16,11 @@ class Settings(HelpdeskSettings):
     restriction_field = optional(fields.String, "Custom ticket field (cf_...) showing the arrangement")
     review_queue = optional(fields.Integer, "Group id where review reminders become tasks")
     task_requester_email = optional(fields.Email, "Requester on review-task tickets")
+    escalation_priority = fields.Integer(
+        load_default=4,
+        validate=validate.Range(min=1, max=4),
+        metadata={"description": "Priority a safeguarding concern raises a ticket to (1 low ... 4 urgent)"},
+    )
     rate_limit_per_minute = rate_limit(200, 1000)
 
 

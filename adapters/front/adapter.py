@@ -14,16 +14,23 @@ from . import schemas
 from .client import FrontClient
 
 REPLAY_WINDOW = dt.timedelta(minutes=5)
+# Front's message types (Messages, https://dev.frontapp.com/reference/messages-1, and the `type` enum of its
+# OpenAPI MessageResponse) to the policy's channels; `internal` (teammates' own messages) has none.
 CHANNELS = {
     "email": "email",
     "sms": "sms",
     "whatsapp": "chat",
+    "yalo_wha": "chat",
     "intercom": "chat",
+    "smooch": "chat",
     "custom": "chat",
-    "facebook": "social_media",
-    "twitter": "social_media",
-    "phone_call": "telephone",
     "front_chat": "chat",
+    "facebook": "social_media",
+    "tweet": "social_media",
+    "tweet_dm": "social_media",
+    "googleplay": "social_media",
+    "call": "telephone",
+    "phone-call": "telephone",
 }
 
 

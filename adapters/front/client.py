@@ -5,7 +5,7 @@ Comments are read page by page, following `_pagination.next` until it is null.
 
 from __future__ import annotations
 
-from ..base import TICKET_ACTIONS, ActionClient, ActionKind
+from ..base import TICKET_ACTIONS, ActionClient, ActionKind, Holder
 from ..errors import PermanentFailure
 from ..http import check_connection, make_session, next_link, send
 from ..ratelimit import bucket_for
@@ -65,6 +65,12 @@ class FrontClient(ActionClient):
             f"conversations/{ticket_id}/comments",
             json={"author_id": self.settings["author_id"], "body": action["text"]},
         )
+
+    def holder(self, ticket_id: str) -> Holder:
+        """Get conversation: its assignee (a teammate, or null), open unless archived or deleted."""
+        convo = self._call("GET", f"conversations/{ticket_id}").json()
+        assignee = (convo.get("assignee") or {}).get("id")
+        return Holder(assignee, convo.get("status") not in ("archived", "deleted"))
 
     def _do_assign(self, ticket_id, action) -> None:
         self._call("PUT", f"conversations/{ticket_id}/assignee", json={"assignee_id": action["agent_id"]})

@@ -13,7 +13,11 @@ from . import schemas
 from .client import HelpScoutClient
 
 EVENTS = {"convo.created": "ticket.created", "convo.customer.reply.created": "ticket.customer_reply"}
-CHANNELS = {"email": "email", "chat": "chat", "phone": "telephone", "beacon": "web_form", "api": "web_form"}
+# The conversation's type is its channel (Get Conversation: `type` one of chat, email, phone); `source.type` says
+# how it was created (api, beacon, email, emailfwd, web, notification, workflows ...), a channel only for Beacon's
+# contact form, or when a payload carries no type.
+CHANNELS = {"email": "email", "chat": "chat", "phone": "telephone"}
+FORM_SOURCES = {"beacon": "web_form"}
 
 
 def signature(secret: str, raw: bytes) -> str:
@@ -66,7 +70,7 @@ class HelpScoutAdapter(Adapter):
                 emails=tuple(dict.fromkeys(emails)),
                 helpdesk_user_id=str(customer["id"]) if customer.get("id") else None,
                 assigned_agent_id=str((convo.get("assignee") or {}).get("id")) if convo.get("assignee") else None,
-                channel=CHANNELS.get(str((convo.get("source") or {}).get("type", convo.get("type", ""))).lower()),
+                channel=_channel(convo),
                 subject=convo.get("subject") or "",
                 text=text,
                 ignore_reason=_ignore(thread, text),
@@ -75,6 +79,13 @@ class HelpScoutAdapter(Adapter):
 
     def client(self, settings: dict, secrets: dict) -> HelpScoutClient:
         return HelpScoutClient(settings, secrets)
+
+
+def _channel(convo: dict) -> str | None:
+    """Beacon's form is a web form whatever the type; otherwise the conversation's type, then its source's."""
+    source = str((convo.get("source") or {}).get("type") or "").lower()
+    kind = str(convo.get("type") or "").lower()
+    return FORM_SOURCES.get(source) or CHANNELS.get(kind) or CHANNELS.get(source)
 
 
 def _newest_thread(convo: dict) -> dict:

@@ -7,7 +7,7 @@ ours merged in (or taken out) before writing. Threads are read page by page (`_l
 
 from __future__ import annotations
 
-from ..base import TICKET_ACTIONS, ActionClient, ActionKind
+from ..base import TICKET_ACTIONS, ActionClient, ActionKind, Holder
 from ..http import check_connection, make_session, next_link, send
 from ..ratelimit import bucket_for
 
@@ -100,6 +100,12 @@ class HelpScoutClient(ActionClient):
         if any(action["marker"] in (t.get("body") or "") for t in self._threads(ticket_id)):
             return
         self._call("POST", f"conversations/{ticket_id}/notes", json={"text": action["text"]})
+
+    def holder(self, ticket_id: str) -> Holder:
+        """Get Conversation: assignee.id, open while its status is active or pending (not closed or spam)."""
+        convo = self._call("GET", f"conversations/{ticket_id}").json()
+        assignee = (convo.get("assignee") or {}).get("id")
+        return Holder(str(assignee) if assignee is not None else None, convo.get("status") in ("active", "pending"))
 
     def _do_assign(self, ticket_id, action) -> None:
         self._call(

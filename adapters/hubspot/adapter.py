@@ -13,12 +13,16 @@ import hashlib
 import hmac
 from urllib.parse import unquote
 
-from ..base import Adapter, InboundEvent, from_epoch, header, loads, matches
+from ..base import FIELD_LIMITS, Adapter, InboundEvent, content_key, from_epoch, header, loads, matches
 from ..errors import PayloadError, SignatureError, UnhandledEvent
 from . import schemas
 from .client import HubSpotClient
 
 REPLAY_WINDOW = dt.timedelta(minutes=5)
+# What names one event in a batch. HubSpot's webhook reference: eventId "is not guaranteed to be unique";
+# subscriptionId, objectId and occurredAt (and a new message's messageId) name the event with it. attemptNumber
+# counts the retries of one event, so it is left out: a retry must collapse into the first delivery.
+EVENT_FIELDS = ("eventId", "subscriptionId", "objectId", "occurredAt", "messageId")
 
 
 def v3_signature(secret: str, method: str, uri: str, raw: bytes, timestamp: str) -> str:
@@ -85,7 +89,7 @@ def _event(item: dict) -> InboundEvent | None:
     at = from_epoch(item.get("occurredAt"), milliseconds=True)
     if kind in ("ticket.creation", "object.creation") and str(item.get("objectTypeId", "0-5")) == "0-5":
         return InboundEvent(
-            delivery_key=f"event:{item['eventId']}",
+            delivery_key=_delivery_key(item),
             event_type="ticket.created",
             ticket_id=str(item["objectId"]),
             at=at,
@@ -95,7 +99,7 @@ def _event(item: dict) -> InboundEvent | None:
     if kind == "conversation.newMessage":
         ignore = "internal comment" if item.get("messageType") == "COMMENT" else None
         return InboundEvent(
-            delivery_key=f"event:{item['eventId']}",
+            delivery_key=_delivery_key(item),
             event_type="ticket.customer_reply",
             ticket_id=f"thread-{item['objectId']}",
             at=at,
@@ -105,3 +109,10 @@ def _event(item: dict) -> InboundEvent | None:
             lookup={"object": "thread", "id": str(item["objectId"]), "message": item.get("messageId")},
         )
     return None
+
+
+def _delivery_key(item: dict) -> str:
+    """The fields that identify one event, joined; hashed if that would not fit the database's column."""
+    values = [item.get(name) for name in EVENT_FIELDS]
+    key = "event:" + ":".join("" if v is None else str(v) for v in values).rstrip(":")
+    return key if len(key) <= FIELD_LIMITS["delivery_key"] else content_key(key.encode())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..base import TICKET_ACTIONS, ActionClient, ActionKind, strip_html
+from ..base import TICKET_ACTIONS, ActionClient, ActionKind, Holder, strip_html
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
@@ -134,6 +134,24 @@ class HubSpotClient(ActionClient):
             if any(marker in ((n.get("properties") or {}).get("hs_note_body") or "") for n in notes.get("results", [])):
                 return True
         return False
+
+    def holder(self, ticket_id: str) -> Holder:
+        """A ticket's hubspot_owner_id and hs_is_closed; a thread's assignedTo and status (OPEN or CLOSED)."""
+        thread = self._thread(ticket_id)
+        if thread:
+            found = self._call("GET", f"conversations/v3/conversations/threads/{thread}").json()
+            actor = found.get("assignedTo") or ""
+            agent = actor[2:] if actor.startswith("A-") else actor  # an agent actor id is A-<user id>
+            return Holder(agent or None, found.get("status") != "CLOSED")
+        props = (
+            self._call(
+                "GET", f"crm/v3/objects/tickets/{ticket_id}", params={"properties": "hubspot_owner_id,hs_is_closed"}
+            )
+            .json()
+            .get("properties")
+            or {}
+        )
+        return Holder(props.get("hubspot_owner_id") or None, str(props.get("hs_is_closed")).lower() != "true")
 
     def _do_assign(self, ticket_id, action) -> None:
         thread = self._thread(ticket_id)

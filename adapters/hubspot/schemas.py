@@ -19,6 +19,9 @@ class Settings(HelpdeskSettings):
         load_default=228, metadata={"description": "Note-to-ticket association type id"}
     )
     info_rights_queue = optional(fields.String, "Owner id of the information-rights team")
+    escalation_priority = fields.String(
+        load_default="HIGH", metadata={"description": "hs_ticket_priority a safeguarding concern raises a ticket to"}
+    )
     rate_limit_per_minute = rate_limit(600, 6000)
 
 

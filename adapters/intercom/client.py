@@ -6,7 +6,7 @@ Intercom has no paging for a conversation's parts: Retrieve a conversation answe
 
 from __future__ import annotations
 
-from ..base import TICKET_ACTIONS, ActionClient, ActionKind
+from ..base import TICKET_ACTIONS, ActionClient, ActionKind, Holder
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
 
@@ -52,10 +52,12 @@ class IntercomClient(ActionClient):
             self._call("PUT", f"conversations/{ticket_id}", json={"custom_attributes": {attribute: action["value"]}})
 
     def _do_clear_flag(self, ticket_id, action) -> None:
-        """The conversation attribute is emptied with null."""
+        """Intercom's Update a conversation allows no null for an attribute (a string, integer, date or object
+        list in 2.11 to 2.16): the attribute is set to the cleared value, an empty string unless configured."""
         attribute = self.settings.get("restriction_attribute")
         if attribute:
-            self._call("PUT", f"conversations/{ticket_id}", json={"custom_attributes": {attribute: None}})
+            cleared = self.settings.get("cleared_value") or ""
+            self._call("PUT", f"conversations/{ticket_id}", json={"custom_attributes": {attribute: cleared}})
 
     def _do_add_note(self, ticket_id, action) -> None:
         conversation = self._call("GET", f"conversations/{ticket_id}").json()
@@ -74,6 +76,12 @@ class IntercomClient(ActionClient):
             f"conversations/{ticket_id}/parts",
             json={"message_type": "assignment", "type": "admin", "admin_id": self.admin, "assignee_id": assignee},
         )
+
+    def holder(self, ticket_id: str) -> Holder:
+        """Retrieve a conversation: admin_assignee_id, open unless its state is closed."""
+        convo = self._call("GET", f"conversations/{ticket_id}").json()
+        admin = convo.get("admin_assignee_id")
+        return Holder(str(admin) if admin is not None else None, convo.get("state") != "closed")
 
     def _do_assign(self, ticket_id, action) -> None:
         self._assign(ticket_id, str(action["agent_id"]))

@@ -15,6 +15,14 @@ class Settings(HelpdeskSettings):
     )
     admin_id = fields.String(required=True, metadata={"description": "Admin id that writes notes and tags"})
     restriction_attribute = optional(fields.String, "Conversation attribute showing the arrangement")
+    cleared_value = fields.String(
+        load_default="",
+        validate=validate.Length(max=255),
+        metadata={
+            "description": "Written when contactguard clears the attribute (Intercom allows no null there); "
+            "a list attribute needs one of its options"
+        },
+    )
     info_rights_queue = optional(fields.String, "Group (team) id of the information-rights team")
     rate_limit_per_minute = rate_limit(1000, 10000)
 

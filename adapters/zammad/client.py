@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from ..base import TICKET_ACTIONS, ActionClient
+from ..base import TICKET_ACTIONS, ActionClient, Holder
 from ..errors import PermanentFailure
 from ..http import check_connection, make_session, send
 from ..ratelimit import bucket_for
+
+CLOSED_STATES = ("closed", "merged", "removed")  # Zammad's default ticket states that are no longer worked on
 
 
 class ZammadClient(ActionClient):
@@ -62,6 +64,12 @@ class ZammadClient(ActionClient):
                 "internal": True,
             },
         )
+
+    def holder(self, ticket_id: str) -> Holder:
+        """The ticket expanded: owner_id (1 is Zammad's "nobody"), open unless its state is closed, merged or removed."""
+        ticket = self._call("GET", f"tickets/{ticket_id}", params={"expand": "true"}).json()
+        owner = ticket.get("owner_id")
+        return Holder(str(owner) if owner not in (None, 1) else None, ticket.get("state") not in CLOSED_STATES)
 
     def _do_assign(self, ticket_id, action) -> None:
         self._update(ticket_id, {"owner_id": int(action["agent_id"])})

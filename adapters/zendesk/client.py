@@ -6,7 +6,7 @@ Comments are read with cursor pagination (page[size], then links.next while meta
 
 from __future__ import annotations
 
-from ..base import TICKET_ACTIONS, ActionClient
+from ..base import TICKET_ACTIONS, ActionClient, Holder
 from ..errors import ConnectionCheckFailed
 from ..http import check_connection, make_session, next_link, send
 from ..ratelimit import bucket_for
@@ -65,6 +65,12 @@ class ZendeskClient(ActionClient):
         if any(action["marker"] in (c.get("body") or "") for c in self._comments(ticket_id)):
             return
         self._update(ticket_id, {"comment": {"body": action["text"], "public": False}})
+
+    def holder(self, ticket_id: str) -> Holder:
+        """Show Ticket: assignee_id, and open until solved or closed (a closed ticket cannot be updated)."""
+        ticket = self._call("GET", f"tickets/{ticket_id}.json").json()["ticket"]
+        assignee = ticket.get("assignee_id")
+        return Holder(str(assignee) if assignee is not None else None, ticket.get("status") not in ("solved", "closed"))
 
     def _do_assign(self, ticket_id, action) -> None:
         self._update(ticket_id, {"assignee_id": int(action["agent_id"])})

@@ -27,6 +27,11 @@ class Settings(HelpdeskSettings):
     review_queue = fields.Integer(
         load_default=None, allow_none=True, metadata={"description": "Group id where review reminders become tasks"}
     )
+    escalation_priority = fields.String(
+        load_default="urgent",
+        validate=validate.OneOf(["low", "normal", "high", "urgent"]),
+        metadata={"description": "Priority a safeguarding concern raises a ticket to"},
+    )
     rate_limit_per_minute = fields.Integer(
         load_default=200,
         validate=validate.Range(10, 2500),

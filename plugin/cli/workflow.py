@@ -571,6 +571,8 @@ def letters_list(state, ctx, show_all):
 
 def _letter_line(ctx, x) -> str:
     head = f"{x.id:5} {x.kind:20} {x.customer.reference:10}"
+    if x.state == "not_sent":
+        return f"{head} not to be sent: {x.not_sent_reason}"
     if x.state != "sent":
         later = "; appeal window starts on deemed receipt" if lt.appeal_window(ctx, x) else ""
         return f"{head} waiting to be sent{later}"

@@ -198,7 +198,8 @@ class Letter(Base):
     restriction_id: Mapped[int | None] = mapped_column(ForeignKey("restrictions.id"), index=True)
     warning_id: Mapped[int | None] = mapped_column(ForeignKey("warnings.id"), index=True)
     appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"))
-    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued | sent
+    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued | sent | not_sent
+    not_sent_reason: Mapped[str | None] = mapped_column(Text)  # why a queued letter was overtaken by events
     decided_on: Mapped[dt.date | None] = mapped_column(Date)  # the decision it reports; not sent before it
     generated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     delivery_method: Mapped[str | None] = mapped_column(String(24))

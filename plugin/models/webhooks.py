@@ -9,6 +9,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    JSON,
     Integer,
     LargeBinary,
     String,
@@ -64,8 +65,9 @@ class WebhookEvent(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     screen_hits: Mapped[list] = mapped_column(default=list)
-    # The event as received, while it waits for the worker's decision (outcome 'pending'); cleared once decided.
-    inbound: Mapped[dict | None] = mapped_column(default=None)
+    # The event as received, while it waits for the worker's decision (outcome 'pending'); cleared once decided, or
+    # once handed to a lookup. Cleared means SQL NULL (the worker selects `inbound IS NOT NULL`), never JSON null.
+    inbound: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), default=None)
 
 
 class OutboxAction(Base):

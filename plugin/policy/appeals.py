@@ -69,9 +69,20 @@ def lodging_problems(
     window: AppealWindow,
     calendar: WorkingCalendar,
     late_reason: str | None,
+    today: dt.date | None = None,
 ) -> list[Problem]:
-    """Refuse a warning appeal on other grounds, and a late appeal without an exceptional reason."""
+    """Refuse a warning appeal on other grounds, a late appeal without an exceptional reason, and an appeal dated
+    after `today` (the council's date): a date not yet come is a typing slip, and would move every deadline."""
     problems = []
+    if today is not None and received_on > today:
+        problems.append(
+            Problem(
+                "received_on",
+                "in_the_future",
+                f"the appeal cannot have been received after today ({today.isoformat()}); check the date",
+                "R36",
+            )
+        )
     if kind == "warning" and Grounds(grounds) != Grounds.FACTUAL_INACCURACY:
         problems.append(
             Problem(

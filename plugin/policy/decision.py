@@ -5,7 +5,8 @@ Article 6119: "Where any restriction provides the customer with a sole point of 
 customer continues to attempt to contact multiple officers, the additional contact which falls
 outside of the restriction will be disregarded." Disregarded still means read (R24): the screen
 escalates safeguarding and new information instead, and information requests are never
-disregarded (R28).
+disregarded (R28). Every contact from a restricted customer is screened, within the arrangement
+too: a risk is escalated wherever it is written.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class Decision:
     reason: str
     restriction_id: int | None = None
     screen_hits: tuple[str, ...] = ()
+    within_arrangement: bool = False  # the contact itself kept to the arrangement (an escalation may still say so)
 
 
 def decide(
@@ -96,9 +98,19 @@ def decide(
             hits,
         )
     breach = _outside_arrangement(terms, contact, zone)
-    if breach is None:
-        return Decision(Outcome.FLAG, "restricted customer contacting within the arrangement", terms.id)
     hits = tuple(screen.hits(contact.subject, contact.text))
+    if breach is None:
+        if hits:  # within the arrangement too, a risk is acted on now, not only flagged (R24)
+            return Decision(
+                Outcome.ESCALATE,
+                f"within the arrangement; escalated: the screen found {', '.join(hits)}",
+                terms.id,
+                hits,
+                within_arrangement=True,
+            )
+        return Decision(
+            Outcome.FLAG, "restricted customer contacting within the arrangement", terms.id, within_arrangement=True
+        )
     if hits:
         return Decision(
             Outcome.ESCALATE,

@@ -14,8 +14,8 @@ from . import ticket_flags
 from .context import Context
 from .errors import Conflict, InvalidInput, Refused
 from .letters import latest_sent, queue_letter
-from .lookup import get, load, officer_by_email, require_staff
-from .restrictions import _move
+from .lookup import get, load, not_after_today, officer_by_email, require_staff
+from .restrictions import _move, letters_overtaken
 from .terms import apply_terms, arrangement_problems, terms_of
 
 RESTRICTION_LETTERS = (LetterKind.RESTRICTION, LetterKind.AMENDMENT)
@@ -34,6 +34,7 @@ def lodge(ctx: Context, data: dict) -> Appeal:
         window=window,
         calendar=ctx.calendar,
         late_reason=data["late_reason"],
+        today=ctx.today(),
     )
     if problems:
         raise Refused.from_problems("the appeal cannot be accepted", problems)
@@ -137,7 +138,7 @@ def decide(ctx: Context, appeal_id: int, data: dict) -> Appeal:
     else:
         _apply_warning_outcome(ctx, appeal, outcome)
     appeal.state, appeal.outcome, appeal.outcome_reasons = "decided", outcome.value, data["reasons"]
-    appeal.decided_on = data["decided_on"] or ctx.today()
+    appeal.decided_on = not_after_today(ctx, data["decided_on"] or ctx.today(), "decided_on", "an appeal decision")
     ctx.audit("appeal.decided", appeal, outcome=outcome, late=appeal.decided_on > appeal.decision_due)
     queue_letter(
         ctx,
@@ -164,11 +165,13 @@ def _apply_restriction_outcome(ctx: Context, appeal: Appeal, outcome: Outcome, d
         _move(ctx, r, Action.DECIDE_APPEAL, State.LIFTED)
         r.ended_by_id, r.ended_at, r.end_reason = ctx.actor.officer_id, ctx.now(), data["reasons"]
         ticket_flags.restriction_ended(ctx, r)
+        letters_overtaken(ctx, r, "was quashed on appeal")
         return
     _move(ctx, r, Action.DECIDE_APPEAL, State.ACTIVE)
     if outcome == Outcome.VARIED:
         if not data["terms"]:
             raise InvalidInput("a varied outcome needs the new terms", errors={"terms": ["required"]})
+        previous_spoc = r.spoc_officer_id
         changed = apply_terms(ctx, r, data["terms"])
         problems = arrangement_problems(ctx, r)
         if {"review_due", "ends_on"} & set(changed):
@@ -179,7 +182,7 @@ def _apply_restriction_outcome(ctx: Context, appeal: Appeal, outcome: Outcome, d
         if problems:
             raise Refused.from_problems("the varied terms are not allowed", problems)
         ctx.audit("restriction.varied_on_appeal", r, appeal=appeal.id)
-        ticket_flags.terms_changed(ctx, r)
+        ticket_flags.terms_changed(ctx, r, previous_spoc)
         queue_letter(
             ctx,
             LetterKind.AMENDMENT,

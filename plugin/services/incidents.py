@@ -11,7 +11,7 @@ from ..schemas import IncidentInput, WarningInput
 from .context import Context
 from .errors import InvalidInput
 from .letters import queue_letter
-from .lookup import customer_by_ref, get, load, officer_by_email, require_staff, service_by_slug
+from .lookup import customer_by_ref, get, load, not_after_today, officer_by_email, require_staff, service_by_slug
 
 
 def record_incident(ctx: Context, data: dict) -> Incident:
@@ -57,7 +57,7 @@ def issue_warning(ctx: Context, data: dict) -> FormalWarning:
     incidents = [get(ctx, Incident, i, "incident") for i in data["incidents"]]
     if any(i.customer_id != customer.id for i in incidents):
         raise InvalidInput("every incident must be this customer's", errors={"incidents": ["another customer's"]})
-    issued_on = data["issued_on"] or ctx.today()
+    issued_on = not_after_today(ctx, data["issued_on"] or ctx.today(), "issued_on", "a warning")
     months = ctx.settings.WARNING_FOLLOWUP_MONTHS
     warning = FormalWarning(
         customer_id=customer.id,

@@ -45,6 +45,8 @@ def mark_sent(ctx: Context, letter_id: int, data: dict) -> Letter:
     letter = get(ctx, Letter, letter_id, "letter")
     if letter.state == "sent":
         raise Conflict(f"letter {letter.id} was already sent on {letter.sent_on}")
+    if letter.state == NOT_SENT:
+        raise Conflict(f"letter {letter.id} is not to be sent: {letter.not_sent_reason}")
     sent_on = data["sent_on"] or ctx.today()
     problems = sending_problems(sent_on, decided_on=decision_date(letter, ctx.settings.zone), today=ctx.today())
     if problems:
@@ -59,6 +61,29 @@ def mark_sent(ctx: Context, letter_id: int, data: dict) -> Letter:
         appeal_deadline=appeal_deadline(ctx, letter),
     )
     return letter
+
+
+NOT_SENT = "not_sent"
+# Letters that tell the customer of terms in force: pointless, and misleading, once the restriction has ended.
+OVERTAKEN_KINDS = (LetterKind.RESTRICTION, LetterKind.INTERIM_CONFIRMATION, LetterKind.AMENDMENT)
+
+
+def overtaken(ctx: Context, restriction_id: int, why: str) -> list[Letter]:
+    """The restriction ended before these letters went: mark them as not to be sent, saying why (the letter that
+    tells of the end itself, lifting or an appeal or review outcome, is another kind and still goes)."""
+    queued = ctx.session.scalars(
+        select(Letter).where(
+            Letter.restriction_id == restriction_id,
+            Letter.state == "queued",
+            Letter.kind.in_([k.value for k in OVERTAKEN_KINDS]),
+        )
+    )
+    marked = []
+    for letter in queued:
+        letter.state, letter.not_sent_reason = NOT_SENT, why
+        ctx.audit("letter.not_sent", letter, kind=letter.kind)
+        marked.append(letter)
+    return marked
 
 
 def decision_date(letter: Letter, zone: ZoneInfo) -> dt.date | None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TypeVar, overload
 
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
-from ..models import Customer, Officer, Service
+from ..models import Customer, Officer, OfficerHelpdeskId, Service
 from ..policy.restrictions import check_senior
 from ..policy.vocabulary import Role
 from .context import Context
@@ -104,3 +105,23 @@ def require_admin(ctx: Context, what: str) -> None:
     """Administration: an admin, or the system (the server's own shell)."""
     if not (ctx.actor.is_system or ctx.actor.role == Role.ADMIN):
         raise Forbidden(f"{what} needs an admin")
+
+
+def helpdesk_agent_for(ctx: Context, connection_id: str, officer_id: int | None) -> str | None:
+    """The officer's user id in this helpdesk (an id given for this connection wins over one for every helpdesk)."""
+    if officer_id is None:
+        return None
+    query = select(OfficerHelpdeskId.agent_id).where(
+        OfficerHelpdeskId.officer_id == officer_id, OfficerHelpdeskId.connection_id.in_([connection_id, ""])
+    )
+    return ctx.session.scalar(query.order_by(OfficerHelpdeskId.connection_id.desc()).limit(1))
+
+
+def not_after_today(ctx: Context, day: dt.date, field: str, what: str) -> dt.date:
+    """`day`, unless it is after today in the council's zone: a date not yet come is a slip that would move deadlines."""
+    today = ctx.today()
+    if day > today:
+        raise InvalidInput(
+            f"{what} cannot be after today ({today.isoformat()}); check the date", errors={field: ["in the future"]}
+        )
+    return day

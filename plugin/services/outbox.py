@@ -81,8 +81,17 @@ class AddNote(Action):
 
 @dataclass(frozen=True)
 class Assign(Action):
+    """Assign the ticket; with `only_from`, only if it is still open with that agent (the SPOC changed)."""
+
     kind = ActionKind.ASSIGN
     agent_id: str
+    only_from: str | None = None
+
+    def payload(self) -> dict:
+        data = super().payload()
+        if self.only_from is None:
+            del data["only_from"]  # the shape every client has always been given
+        return data
 
 
 @dataclass(frozen=True)

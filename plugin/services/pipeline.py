@@ -19,14 +19,16 @@ from adapters.base import InboundEvent
 
 from .. import identity as idn
 from .. import notes
-from ..models import Identity, Officer, OfficerHelpdeskId, Restriction, Service, WebhookEvent
-from ..models.register import OfficerAbsence
+from ..models import Identity, OfficerHelpdeskId, Restriction, Service, WebhookEvent
 from ..policy import decision as policy
 from ..policy.lifecycle import IN_FORCE_VALUES
 from . import outbox
 from .context import Context
+from .cover import cover_on
+from .lookup import helpdesk_agent_for
 from .terms import policy_terms
-from .ticket_actions import plan
+from .ticket_actions import flag_action, plan
+from .ticket_flags import WROTE_TO_TICKET
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +82,9 @@ def _decide(
     restrictions: list[Restriction],
 ) -> str:
     """Decide, record the event and queue its helpdesk actions; the outcome."""
+    at = _contact_time(ctx, connection, event, row)
     contact = policy.Contact(
-        at=event.at or ctx.now(),
+        at=at,
         channel=event.channel,
         assigned_officer_id=_officer_for_agent(ctx, connection.id, event.assigned_agent_id),
         addressed_inbox=event.addressed_inbox,
@@ -99,7 +102,7 @@ def _decide(
     ctx.session.add(row)
     ctx.session.flush()
     restriction = next((r for r in restrictions if r.id == decision.restriction_id), None)
-    _queue_actions(ctx, connection, row, restriction, decision, event)
+    _queue_actions(ctx, connection, row, restriction, decision, event, at)
     if restriction is not None:
         ctx.audit(
             "contact." + decision.outcome.value,
@@ -117,6 +120,26 @@ def _decide(
         decision.outcome.value,
     )
     return decision.outcome.value
+
+
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # clocks drift; a contact dated further ahead did not happen then
+
+
+def _contact_time(ctx: Context, connection, event: InboundEvent, row: WebhookEvent) -> dt.datetime:
+    """When the contact was made: the helpdesk's time, unless it is ahead of the arrival by more than a few minutes
+    (a wrong clock or a forged date would be decided against the permitted times of a day not yet come)."""
+    arrived = row.received_at or ctx.now()
+    if event.at is None:
+        return arrived
+    if event.at > arrived + FUTURE_TOLERANCE:
+        log.warning(
+            "event time ahead of its arrival connection=%s delivery=%s ahead_s=%d: decided at its arrival time",
+            connection.id[:6],
+            event.delivery_key,
+            (event.at - arrived).total_seconds(),
+        )
+        return arrived
+    return event.at
 
 
 PENDING = "pending"
@@ -319,29 +342,23 @@ def _officer_for_agent(ctx: Context, connection_id: str, agent_id: str | None) -
     return found if found is not None else -1  # an agent we do not know is still not the SPOC
 
 
-def _agent_for_officer(ctx: Context, connection_id: str, officer_id: int | None) -> str | None:
-    if officer_id is None:
-        return None
-    query = select(OfficerHelpdeskId.agent_id).where(
-        OfficerHelpdeskId.officer_id == officer_id, OfficerHelpdeskId.connection_id.in_([connection_id, ""])
-    )
-    return ctx.session.scalar(query.order_by(OfficerHelpdeskId.connection_id.desc()).limit(1))
-
-
 def _service_id(ctx: Context, connection) -> int | None:
     slug = connection.settings.get("service")
     return ctx.session.scalar(select(Service.id).where(Service.slug == slug)) if slug else None
 
 
-def _queue_actions(ctx, connection, row, restriction, decision, event) -> None:
-    day = (event.at or ctx.now()).astimezone(ctx.settings.zone).date()
+def _queue_actions(ctx, connection, row, restriction, decision, event, at: dt.datetime) -> None:
+    day = at.astimezone(ctx.settings.zone).date()
     away, cover = None, None
     if restriction is not None and decision.outcome in ROUTED_OUTCOMES:
-        away, cover = _cover(ctx, restriction, day)  # the SPOC is away: route to the deputy instead
+        away, cover = cover_on(ctx, restriction, day)  # the SPOC is away: route to the deputy instead
     route_to = cover.id if cover is not None else (restriction.spoc_officer_id if restriction else None)
-    spoc_agent = _agent_for_officer(ctx, connection.id, route_to) if restriction else None
-    actions = plan(decision, restriction, connection.settings, spoc_agent, event.assigned_agent_id)
+    spoc_agent = helpdesk_agent_for(ctx, connection.id, route_to) if restriction else None
+    earlier = _earlier_outcomes(ctx, connection.id, event.ticket_id, row.id)
+    actions = plan(decision, restriction, connection.settings, spoc_agent, event.assigned_agent_id, earlier)
     if away is not None:
+        flag = flag_action(restriction, away, cover)  # the field names who covers, not the absent officer
+        actions = [flag if isinstance(a, outbox.SetFlag) else a for a in actions]
         assigned = any(isinstance(a, outbox.Assign) for a in actions)
         cover_note = notes.render(
             "deputy_cover",
@@ -354,28 +371,19 @@ def _queue_actions(ctx, connection, row, restriction, decision, event) -> None:
     outbox.write(ctx, connection, actions, origin=event_origin(row.id), ticket_id=event.ticket_id, event_id=row.id)
 
 
-ROUTED_OUTCOMES = (policy.Outcome.FLAG, policy.Outcome.DISREGARD, policy.Outcome.ESCALATE)
-
-
-def _cover(ctx: Context, restriction: Restriction, day: dt.date) -> tuple[Officer | None, Officer | None]:
-    """(the SPOC officer if away on `day`, who covers): the restriction's deputy, else the SPOC's standing deputy,
-    whoever is in; (None, None) when the SPOC is in or is not an officer. Inactive counts as away."""
-    spoc = restriction.spoc_officer
-    if spoc is None:
-        return None, None
-    candidates = [
-        o
-        for o in (restriction.deputy_officer, ctx.session.get(Officer, spoc.deputy_id) if spoc.deputy_id else None)
-        if o is not None and o.id != spoc.id
-    ]
-    ids = [spoc.id, *(o.id for o in candidates)]
-    absent = set(
-        ctx.session.scalars(
-            select(OfficerAbsence.officer_id).where(
-                OfficerAbsence.officer_id.in_(ids), OfficerAbsence.starts_on <= day, OfficerAbsence.ends_on >= day
-            )
+def _earlier_outcomes(ctx: Context, connection_id: str, ticket_id: str | None, event_id: int) -> tuple:
+    """(outcome, screen hits) of the decisions already written to this ticket, distinct (their tags may be on it)."""
+    if ticket_id is None:
+        return ()
+    rows = ctx.session.execute(
+        select(WebhookEvent.outcome, WebhookEvent.screen_hits).where(
+            WebhookEvent.connection_id == connection_id,
+            WebhookEvent.ticket_id == ticket_id,
+            WebhookEvent.id < event_id,
+            WebhookEvent.outcome.in_(WROTE_TO_TICKET),
         )
-    )
-    if spoc.active and spoc.id not in absent:
-        return None, None
-    return spoc, next((o for o in candidates if o.active and o.id not in absent), None)
+    ).all()
+    return tuple({(outcome, tuple(hits or ())) for outcome, hits in rows})
+
+
+ROUTED_OUTCOMES = (policy.Outcome.FLAG, policy.Outcome.DISREGARD, policy.Outcome.ESCALATE)

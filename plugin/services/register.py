@@ -12,6 +12,7 @@ from .. import identity as idn
 from ..models import Customer, Identity, Officer, OfficerHelpdeskId, Service
 from ..models.register import OfficerAbsence
 from ..schemas import CustomerInput, IdentityInput, OfficerInput, OfficerUpdate, ServiceInput, StrictSchema
+from . import ticket_flags
 from .context import Context
 from .errors import Conflict, InvalidInput
 from .lookup import customer_by_ref, get, load, officer_by_email, require_admin, service_by_slug
@@ -136,15 +137,18 @@ def list_absences(ctx: Context, email: str | None = None, current_on: dt.date | 
 
 
 def remove_absence(ctx: Context, absence_id: int) -> None:
-    """Delete an absence recorded in error or cancelled."""
+    """Delete an absence recorded in error or cancelled (a current one: the ticket flags name the officer again)."""
     require_admin(ctx, "removing an officer's absence")
     absence = get(ctx, OfficerAbsence, absence_id, "absence")
     officer = absence.officer
+    current = absence.starts_on <= ctx.today() <= absence.ends_on
     ctx.audit(
         "officer.absence_removed", officer, absence_id=absence.id, starts_on=absence.starts_on, ends_on=absence.ends_on
     )
     officer.absences.remove(absence)
     ctx.session.flush()
+    if current:
+        ticket_flags.cover_changed(ctx, officer.id, ctx.today())
 
 
 def add_customer(ctx: Context, data: dict) -> Customer:

@@ -12,6 +12,7 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from ..models import FormalWarning, Incident, PreRestrictionCheck, Restriction
+from ..notes import long_date
 from ..policy.calendar import add_months
 from ..policy.errors import PolicyViolation
 from ..policy.lifecycle import (
@@ -38,7 +39,7 @@ from . import ticket_flags
 from .context import Context
 from .errors import InvalidInput, Refused
 from .incidents import standing_warning
-from .letters import queue_letter
+from .letters import overtaken, queue_letter
 from .lookup import acting_officer_id, customer_by_ref, get, load, require_senior, require_staff
 from .terms import apply_terms, arrangement_of, arrangement_problems, checks_of, min_weekly_contact_minutes, terms_of
 
@@ -224,7 +225,7 @@ def import_active(ctx: Context, data: dict, checks: dict) -> Restriction:
         for p in activation_problems(facts)
         if p.field not in ("path", "path_justification") and p.code not in LEGACY_EXEMPT
     ]
-    if r.ends_on is not None and r.ends_on <= ctx.today():
+    if r.ends_on is not None and r.ends_on < ctx.today():  # in force through its last day
         problems.append(
             Problem(
                 "ends_on",
@@ -309,6 +310,7 @@ def amend(ctx: Context, restriction_id: int, data: dict) -> Restriction:
     else:
         require_staff(ctx, Role.OFFICER, "amending a proposal")
     _move(ctx, r, Action.AMEND, State(r.state))
+    previous_spoc = r.spoc_officer_id
     changed = apply_terms(ctx, r, data)
     _refuse_bad_review_date(ctx, r, changed, f"restriction {r.id} cannot be amended")
     if in_force:
@@ -317,7 +319,7 @@ def amend(ctx: Context, restriction_id: int, data: dict) -> Restriction:
             raise Refused.from_problems(f"restriction {r.id} cannot be amended", problems)
     ctx.audit("restriction.amended", r, fields=changed)
     if in_force:
-        ticket_flags.terms_changed(ctx, r)
+        ticket_flags.terms_changed(ctx, r, previous_spoc)
         queue_letter(ctx, LetterKind.AMENDMENT, r.customer_id, restriction_id=r.id, facts=terms_of(r).as_dict())
     return r
 
@@ -355,6 +357,12 @@ def _end(ctx: Context, r: Restriction, action: Action, target: State, reasons: s
     ctx.audit(f"restriction.{target.value}", r)
     if was_in_force:
         ticket_flags.restriction_ended(ctx, r)
+    letters_overtaken(ctx, r, "lapsed" if target == State.LAPSED else f"was {target.value}")
+
+
+def letters_overtaken(ctx: Context, r: Restriction, how: str) -> None:
+    """Letters about terms that no longer apply are not sent (the reason says when and how the restriction ended)."""
+    overtaken(ctx, r.id, f"the restriction {how} on {long_date(ctx.today())}, before this letter was sent")
 
 
 def in_force_for(ctx: Context, customer_id: int) -> list[Restriction]:

@@ -16,8 +16,8 @@ from . import ticket_flags
 from .context import Context
 from .errors import InvalidInput, Refused
 from .letters import queue_letter
-from .lookup import get, load, require_senior
-from .restrictions import _move
+from .lookup import get, load, not_after_today, require_senior
+from .restrictions import _move, letters_overtaken
 from .terms import apply_terms, arrangement_problems, terms_of
 
 
@@ -30,7 +30,7 @@ def hold(ctx: Context, restriction_id: int, data: dict) -> Review:
         raise Refused(
             f"restriction {r.id} is {r.state}; only an active restriction is reviewed", code="illegal_transition"
         )
-    held_on = data["held_on"] or ctx.today()
+    held_on = not_after_today(ctx, data["held_on"] or ctx.today(), "held_on", "a review")
     review = Review(
         restriction_id=r.id,
         due_on=r.review_due,
@@ -43,6 +43,7 @@ def hold(ctx: Context, restriction_id: int, data: dict) -> Review:
         _move(ctx, r, Action.REVIEW, State.LIFTED)
         r.ended_by_id, r.ended_at, r.end_reason = ctx.actor.officer_id, ctx.now(), data["reasons"]
         ticket_flags.restriction_ended(ctx, r)
+        letters_overtaken(ctx, r, "was lifted at review")
     else:
         _continue(ctx, r, review, data, held_on)
     ctx.session.add(review)
@@ -61,6 +62,7 @@ def hold(ctx: Context, restriction_id: int, data: dict) -> Review:
 
 def _continue(ctx: Context, r: Restriction, review: Review, data: dict, held_on: dt.date) -> None:
     _move(ctx, r, Action.REVIEW, State.ACTIVE)
+    previous_spoc = r.spoc_officer_id
     if data["outcome"] == "amend":
         if not data["terms"]:
             raise InvalidInput("an amend outcome needs the new terms", errors={"terms": ["required"]})
@@ -77,7 +79,7 @@ def _continue(ctx: Context, r: Restriction, review: Review, data: dict, held_on:
     if problems:
         raise Refused.from_problems("the next review date is not allowed", problems)
     review.next_review_due = r.review_due = next_due
-    ticket_flags.terms_changed(ctx, r)  # the flag shows the arrangement and the next review date
+    ticket_flags.terms_changed(ctx, r, previous_spoc)  # the flag shows the arrangement and the next review date
 
 
 def due(ctx: Context, on: dt.date, within_days: int = 30) -> list[Restriction]:

@@ -17,6 +17,7 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import notes
 from ..clock import local_today
 from ..config import Settings
 from ..metrics import record_sweep_run
@@ -28,11 +29,14 @@ from ..models import (
     Incident,
     Letter,
     Restriction,
+    Review,
 )
+from ..models.register import OfficerAbsence
 from ..policy.lifecycle import REVIEWABLE, State
-from ..services import Actor, Context, ServiceError, outbox
+from ..services import Actor, Context, ServiceError, outbox, ticket_flags
 from ..services import restrictions as rs
 from ..services import retention as rt
+from ..services.lookup import helpdesk_agent_for
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +145,8 @@ def overdue_reviews(ctx: Context, today: dt.date, report: SweepReport) -> None:
 
 def expiry(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """At its end date a restriction lapses (sunset), unless the setting holds it until reviewed (R44)."""
-    query = select(Restriction).where(Restriction.state == State.ACTIVE.value, Restriction.ends_on <= today)
+    # "Ends on" a day means in force through that day, in the council's zone: it lapses the day after.
+    query = select(Restriction).where(Restriction.state == State.ACTIVE.value, Restriction.ends_on < today)
     hold = ctx.settings.EXPIRY_MODE == "hold_until_reviewed"
     for r in ctx.session.scalars(query.order_by(Restriction.ends_on)):
         if hold:
@@ -227,6 +232,21 @@ def retention(ctx: Context, today: dt.date, report: SweepReport) -> None:
         report.counts["events_purged"] = report.counts.get("events_purged", 0) + purged
 
 
+def absence_cover(ctx: Context, today: dt.date, report: SweepReport) -> None:
+    """When an officer's absence begins and after it ends, their customers' ticket flags name who to contact."""
+    began = select(OfficerAbsence).where(OfficerAbsence.starts_on <= today, OfficerAbsence.ends_on >= today)
+    ended = select(OfficerAbsence).where(
+        OfficerAbsence.ends_on < today, OfficerAbsence.ends_on >= today - dt.timedelta(days=ABSENCE_CATCH_UP_DAYS)
+    )
+    for query, key in ((began, "began"), (ended, "ended")):
+        for absence in ctx.session.scalars(query.order_by(OfficerAbsence.id)):
+            act = partial(ticket_flags.cover_changed, ctx, absence.officer_id, today)
+            _once(ctx, "absence_cover", absence, key, act, report)
+
+
+ABSENCE_CATCH_UP_DAYS = 14  # a worker down longer than this leaves old absences alone
+
+
 def _judge_warning(ctx: Context, warning: FormalWarning) -> None:
     start = dt.datetime.combine(warning.issued_on, dt.time.max, tzinfo=dt.timezone.utc)
     end = dt.datetime.combine(warning.followup_until, dt.time.max, tzinfo=dt.timezone.utc)
@@ -245,7 +265,9 @@ def _lapse(ctx: Context, r: Restriction, reason: str) -> None:
 
 
 def _review_task(ctx: Context, r: Restriction, title: str) -> None:
-    """A task for the responsible senior officer in each helpdesk that takes review tasks."""
+    """A task for the reviewing senior officer in each helpdesk that takes review tasks, assigned to their user
+    there when it is known; internal only (never a reply the helpdesk could send to anyone)."""
+    reviewer = _reviewer_id(ctx, r)
     for connection in ctx.session.scalars(select(Connection).where(Connection.active.is_(True))):
         queue = connection.settings.get("review_queue")
         if queue is None:
@@ -253,11 +275,26 @@ def _review_task(ctx: Context, r: Restriction, title: str) -> None:
         task = outbox.CreateTask(
             queue=queue,
             title=f"contactguard: {title}: restriction {r.id}",
-            text=f"Restriction {r.id} (customer {r.customer.reference}) needs its review. Review date: "
-            f"{r.review_due}. Hold it with `contactguard reviews hold {r.id}`.",
+            text=notes.render(
+                "review_task",
+                title=title,
+                restriction=r.id,
+                customer=r.customer.reference,
+                review_due=r.review_due,
+                link=f"{ctx.settings.base_url}/restrictions/{r.id}/review",
+            ),
+            agent_id=helpdesk_agent_for(ctx, connection.id, reviewer),
         )
         origin = f"task:{r.id}:{title[:20]}:{ctx.today().isoformat()}"
         outbox.write(ctx, connection, [task], origin=origin, ticket_id=None)
+
+
+def _reviewer_id(ctx: Context, r: Restriction) -> int | None:
+    """Who reviews it: the senior officer who held its last review, else the one who put it in force."""
+    last = ctx.session.scalar(
+        select(Review.held_by_id).where(Review.restriction_id == r.id).order_by(Review.id.desc()).limit(1)
+    )
+    return last if last is not None else r.activated_by_id
 
 
 SWEEPS = (
@@ -268,6 +305,7 @@ SWEEPS = (
     appeal_deadlines,
     appeal_windows,
     warning_followups,
+    absence_cover,
     retention,
 )
 

@@ -86,10 +86,18 @@ def test_every_helpdesk_supports_what_a_decision_or_a_lift_writes(key):
         ActionKind.ADD_NOTE,
         ActionKind.ASSIGN,
         ActionKind.MOVE_QUEUE,
+        ActionKind.SET_PRIORITY,
     }
-    assert needed <= REGISTRY[key].supported_actions(), sorted(
-        k.value for k in needed - REGISTRY[key].supported_actions()
+    # Raising the priority is written where the helpdesk has priorities; Front, Help Scout and Intercom have none.
+    required = needed - {ActionKind.SET_PRIORITY}
+    assert required <= REGISTRY[key].supported_actions(), sorted(
+        k.value for k in required - REGISTRY[key].supported_actions()
     )
+
+
+@pytest.mark.parametrize("key", ["django_helpdesk", "zendesk", "freshdesk", "zammad", "hubspot", "generic"])
+def test_helpdesks_with_priorities_raise_a_safeguarding_ticket(key):
+    assert ActionKind.SET_PRIORITY in REGISTRY[key].supported_actions()
 
 
 @responses.activate

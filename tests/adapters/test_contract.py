@@ -35,7 +35,9 @@ def spec_of(key):
 
 
 def fixture(key, stem) -> bytes:
-    return (HERE / key / "fixtures" / f"{stem}.json").read_bytes()
+    """A fixture's bytes: <stem>.json, or <stem>.xml where the helpdesk posts XML (Salesforce's SOAP)."""
+    path = HERE / key / "fixtures" / f"{stem}.json"
+    return (path if path.exists() else path.with_suffix(".xml")).read_bytes()
 
 
 def fixture_cases():

@@ -74,7 +74,10 @@ def test_restricted_customer_ticket_through_real_http(key, served, cast, session
         headers={"Content-Type": "application/json", **spec.sign(raw, secrets, dt.datetime.now(dt.timezone.utc))},
     )
     assert response.status_code == 200, response.text
-    assert response.json() == {"status": "accepted", "events": 1}, "the reply never tells the outcome"
+    if adapter.acknowledgement is not None:  # the helpdesk's own answer (Salesforce's SOAP <Ack>)
+        assert response.content == adapter.acknowledgement[0], "the reply never tells the outcome"
+    else:
+        assert response.json() == {"status": "accepted", "events": 1}, "the reply never tells the outcome"
     assert last_outcome(sessions) == "pending", "the request stores the event; the worker decides"
     decide_all(sessions, settings)
     assert last_outcome(sessions) == spec.restricted_outcome

@@ -24,6 +24,9 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from plugin.services import connections as conns
+from plugin.services import register as reg
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(__file__).resolve().parent / "djsite"
 REQUIREMENTS = SITE / "requirements.txt"
@@ -210,3 +213,31 @@ def contactguard_url(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(5)
+
+
+@pytest.fixture
+def wired(helpdesk, contactguard_url, cast, sessions):
+    """Officers mapped to helpdesk users, a django_helpdesk connection, the helpdesk's webhooks pointed at it."""
+    with cast.act() as ctx:
+        reg.update_officer(
+            ctx,
+            "officer@council.example",
+            {"helpdesk_ids": [{"connection": "", "agent_id": str(helpdesk.ids["alice"])}]},
+        )
+        reg.update_officer(
+            ctx, "senior2@council.example", {"helpdesk_ids": [{"connection": "", "agent_id": str(helpdesk.ids["bob"])}]}
+        )
+        connection = conns.add(
+            ctx,
+            "django_helpdesk",
+            "Housing helpdesk",
+            {
+                "base_url": helpdesk.api,
+                "info_rights_queue": helpdesk.ids["queue:info-rights"],
+                "allow_private_network": True,
+            },  # django-helpdesk runs on 127.0.0.1
+            {"username": "cgadmin", "password": "cgadmin-pass"},
+        )  # tested before saving
+    helpdesk.point_webhooks_at(f"{contactguard_url}/webhooks/{connection.id}")
+    yield connection.id
+    helpdesk.point_webhooks_at("")

@@ -12,42 +12,12 @@ from adapters import get_adapter
 from plugin.cli import cli
 from plugin.clock import utcnow
 from plugin.models import OutboxAction, WebhookEvent
-from plugin.services import connections as conns
-from plugin.services import register as reg
 from plugin.worker import outbox
 from tests.conftest import decide_all
 from tests.helpers import active_restriction
 
 pytestmark = pytest.mark.e2e
 JANE = "jane.customer@example.com"
-
-
-@pytest.fixture
-def wired(helpdesk, contactguard_url, cast, sessions):
-    """Officers mapped to helpdesk users, a django_helpdesk connection, the helpdesk's webhooks pointed at it."""
-    with cast.act() as ctx:
-        reg.update_officer(
-            ctx,
-            "officer@council.example",
-            {"helpdesk_ids": [{"connection": "", "agent_id": str(helpdesk.ids["alice"])}]},
-        )
-        reg.update_officer(
-            ctx, "senior2@council.example", {"helpdesk_ids": [{"connection": "", "agent_id": str(helpdesk.ids["bob"])}]}
-        )
-        connection = conns.add(
-            ctx,
-            "django_helpdesk",
-            "Housing helpdesk",
-            {
-                "base_url": helpdesk.api,
-                "info_rights_queue": helpdesk.ids["queue:info-rights"],
-                "allow_private_network": True,
-            },  # django-helpdesk runs on 127.0.0.1
-            {"username": "cgadmin", "password": "cgadmin-pass"},
-        )  # tested before saving
-    helpdesk.point_webhooks_at(f"{contactguard_url}/webhooks/{connection.id}")
-    yield connection.id
-    helpdesk.point_webhooks_at("")
 
 
 def _drain(sessions, settings, now=None):
@@ -119,8 +89,10 @@ def test_customer_email_reply_is_decided_again(helpdesk, wired, cast, sessions, 
     seen = helpdesk.ticket(ticket["id"])
     assert len(_notes(seen)) == 2, "one note for the ticket, one for the reply"
     with sessions() as s:
-        outcomes = sorted(s.scalars(select(WebhookEvent.outcome)))
-    assert outcomes == ["flag", "flag"], "a reply to the sole point of contact's ticket is within the arrangement"
+        outcomes = list(s.scalars(select(WebhookEvent.outcome).order_by(WebhookEvent.id)))
+    # A reply to the sole point of contact's ticket is within the arrangement, and screened all the same (issue 20).
+    assert outcomes == ["flag", "escalate"]
+    assert seen["custom_contactguard_tags"] == "cg-restricted, cg-escalated" and seen["priority"] == 1
 
 
 def test_helpdesk_api_down_for_a_while_then_every_action_applied_exactly_once(
@@ -206,7 +178,7 @@ def test_clearing_the_flag_and_the_last_tags_on_the_real_helpdesk(helpdesk, wire
 
 
 def test_a_review_task_is_created_in_the_review_queue(helpdesk):
-    client = _client(helpdesk, review_queue=helpdesk.ids["queue:reviews"], task_submitter="reviews@council.example")
+    client = _client(helpdesk, review_queue=helpdesk.ids["queue:reviews"])
     client.apply(
         None,
         {

@@ -142,7 +142,8 @@ def target(key: str) -> Target:
     spec = importlib.import_module(f"tests.adapters.{key}.spec").SPEC
     secrets = REGISTRY[key].secrets_schema().load(spec.secrets)
     found = []
-    for path in sorted((FIXTURES / key / "fixtures").glob("*.json")):
+    folder = FIXTURES / key / "fixtures"
+    for path in sorted([*folder.glob("*.json"), *folder.glob("*.xml")]):  # XML: Salesforce's SOAP
         raw = path.read_bytes()
         try:
             doc = json.loads(raw)

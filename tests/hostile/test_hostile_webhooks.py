@@ -10,8 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters import REGISTRY
 from plugin.services import connections as conns
 from tests.hostile.corpus import KEYS, delivery, random_headers, target
+
+ACKNOWLEDGING = [a for a in REGISTRY.values() if a.acknowledgement is not None]  # Salesforce answers SOAP
 
 EXAMPLES = 150
 FAST = settings(
@@ -36,9 +39,11 @@ def connected(cast):
 
 
 def answer_is_safe(response) -> None:
-    """2xx or 4xx, with a JSON answer; a 4xx always says why."""
+    """2xx or 4xx, with a JSON answer (or a helpdesk's own acknowledgement); a 4xx always says why."""
     assert response.status_code < 500, response.get_data(as_text=True)
     assert response.status_code < 300 or response.status_code >= 400, response.status_code
+    if response.status_code < 300 and response.get_data() in {a.acknowledgement[0] for a in ACKNOWLEDGING}:
+        return
     body = response.get_json()
     assert isinstance(body, dict), response.get_data()[:200]
     if response.status_code >= 400:

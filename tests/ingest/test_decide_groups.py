@@ -101,3 +101,21 @@ def test_several_events_share_a_transaction_on_sqlite(backlog, sessions, setting
     assert decisions.decide_pending(sessions, settings) == 4
     assert set(_state(sessions).values()) == {"flag"}
     assert len(commits) == 1, "one transaction for the four events"
+
+
+def test_an_event_handed_to_a_lookup_is_not_taken_up_again(cast, engine, connection_id, sessions, settings, caplog):
+    """An event whose payload does not say who wrote waits for the helpdesk's answer (an outbox lookup), not for
+    the worker: its content is cleared to SQL NULL, so no later pass takes it up again and fails on it (it was
+    cleared to JSON null, which `inbound IS NOT NULL` still matched, on every pass, on both databases)."""
+    from dataclasses import replace
+
+    from sqlalchemy import text
+
+    active_restriction(cast)
+    EventStore(engine).store(connection_id, [replace(new_ticket("l-1"), needs_lookup=True)], utcnow())
+    assert decisions.decide_pending(sessions, settings) == 1
+    with sessions() as session:
+        cleared = session.execute(text("SELECT inbound IS NULL, outcome FROM webhook_events")).one()
+    assert tuple(cleared) == (True, PENDING)
+    assert decisions.decide_pending(sessions, settings) == 0
+    assert "could not be decided" not in caplog.text

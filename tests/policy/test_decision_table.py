@@ -193,7 +193,17 @@ CASES = [
         Outcome.STATUTORY,
         "never disregarded",
     ),
-    ("within-with-threat-words-is-flag", [BASE], contact(text="I will attack you"), Outcome.FLAG, "within"),
+    # Issue 20: the screen runs inside the arrangement too; a threat or self-harm to the SPOC is escalated (R24).
+    ("within-with-threat-words-escalates", [BASE], contact(text="I will attack you"), Outcome.ESCALATE, "within"),
+    ("within-self-harm-escalates", [BASE], contact(text="I want to die"), Outcome.ESCALATE, "self_harm"),
+    (
+        "within-tablets-escalates",
+        [BASE],
+        contact(text="I can't go on any more, I've taken all my tablets"),
+        Outcome.ESCALATE,
+        "self_harm",
+    ),
+    ("within-plain-is-flag", [BASE], contact(text="When is my repair booked?"), Outcome.FLAG, "within"),
     (
         "foi-outside",
         [BASE],

@@ -11,9 +11,12 @@ from plugin.models import Appeal, AuditEntry, Letter, Restriction
 from plugin.policy.restrictions import weekly_open_minutes
 from plugin.services import Refused
 from plugin.services import appeals as ap
+from plugin.services import incidents as inc
 from plugin.services import letters as lt
 from plugin.services import restrictions as rs
 from plugin.services import reviews as rv
+from plugin.services.errors import Conflict, InvalidInput
+from plugin.worker.sweeps import run_sweeps
 from tests.helpers import email_of
 
 
@@ -361,7 +364,10 @@ def test_a_late_appeal_is_stored_and_audited_as_late(steps, cast):
 def test_an_appeal_in_time_is_not_late_whatever_is_typed(steps, cast):
     """R36: within 10 working days of receipt is in time, even if a 'late reason' was filled in."""
     restriction_id = _sent(steps, cast)
-    with cast.act("officer") as ctx:
+    with (
+        time_machine.travel(dt.datetime(2026, 3, 19, 10, tzinfo=dt.timezone.utc), tick=False),
+        cast.act("officer") as ctx,
+    ):
         appeal = ap.lodge(
             ctx,
             {
@@ -373,6 +379,71 @@ def test_an_appeal_in_time_is_not_late_whatever_is_typed(steps, cast):
             },
         )
     assert appeal.late is False and appeal.window_closes_on == dt.date(2026, 3, 18)
+
+
+# -- dates mean what a council means (issue 20) ------------------------------------------------------------
+
+
+def test_an_appeal_cannot_be_received_on_a_day_not_yet_come(steps, cast):
+    """Issue 20: `appeals lodge --received-on` two weeks ahead was accepted; it would move every deadline (R36)."""
+    restriction_id = _sent(steps, cast)
+    with pytest.raises(Refused) as refused, cast.act("officer") as ctx:
+        ap.lodge(
+            ctx,
+            {
+                "restriction": restriction_id,
+                "grounds": "disproportionate",
+                "statement": "Unfair",
+                "received_on": "2026-03-16",
+            },
+        )
+    assert refused.value.errors["received_on"] and "after today (2026-03-02)" in refused.value.message
+    with cast.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Appeal)) == 0
+
+
+def test_a_review_decision_or_warning_cannot_be_dated_after_today(steps, cast):
+    restriction_id = steps.active()
+    with pytest.raises(InvalidInput) as refused, cast.act("senior") as ctx:
+        rv.hold(
+            ctx, restriction_id, {"outcome": "continue", "reasons": "Still needed for now", "held_on": "2026-03-09"}
+        )
+    assert refused.value.errors == {"held_on": ["in the future"]}
+    with pytest.raises(InvalidInput) as refused, cast.act("officer") as ctx:
+        inc.issue_warning(
+            ctx,
+            {
+                "customer": "C1",
+                "incidents": [steps.incident()],
+                "behaviour": "Shouting and swearing on the phone",
+                "why_unacceptable": "Staff must work free of abuse",
+                "change_requested": "Keep calls civil",
+                "consequences": "Your contact may be restricted",
+                "issued_on": "2026-04-01",
+            },
+        )
+    assert refused.value.errors == {"issued_on": ["in the future"]}
+
+
+def test_a_restriction_ending_on_a_day_is_in_force_through_that_day(steps, cast, settings):
+    """Issue 20: `--ends 2026-12-20` lapsed at 09:00 UTC on the 20th; it lasts through the 20th in the council's
+    zone and lapses on the 21st, and its restriction letter, never sent, is marked as not to be sent."""
+    restriction_id = steps.active(ends_on="2026-03-20", review_due="2026-03-20")
+    run_sweeps(cast.sessions, settings, today=dt.date(2026, 3, 20))
+    with cast.sessions() as s:
+        assert s.get(Restriction, restriction_id).state == "active", "in force on its last day"
+    with time_machine.travel(dt.datetime(2026, 3, 21, 0, 30, tzinfo=dt.timezone.utc), tick=False):
+        run_sweeps(cast.sessions, settings, today=dt.date(2026, 3, 21))
+    with cast.sessions() as s:
+        assert s.get(Restriction, restriction_id).state == "lapsed"
+        letters = {x.kind: x for x in s.scalars(select(Letter).where(Letter.restriction_id == restriction_id))}
+    assert letters["restriction"].state == "not_sent"
+    assert letters["restriction"].not_sent_reason == (
+        "the restriction lapsed on 21 March 2026, before this letter was sent"
+    )
+    assert letters["lifting"].state == "queued", "the letter telling of the end still goes"
+    with pytest.raises(Conflict, match="is not to be sent: the restriction lapsed"), cast.act("officer") as ctx:
+        lt.mark_sent(ctx, letters["restriction"].id, {"method": "post_first_class"})
 
 
 def test_open_appeal_windows_lists_letters_until_used_or_closed(steps, cast):

@@ -93,10 +93,11 @@ def test_appeal_window_runs_from_deemed_receipt_in_working_days(steps, cast):
     """Glasgow article 6120: appeal 'within 10 working days of receipt' (R36, R41)."""
     restriction_id, letter = _sent_restriction(steps)
     assert letter.deemed_receipt == dt.date(2026, 3, 4), "first class: the second working day after posting"
-    with pytest.raises(Refused) as late:
-        _lodge(cast, restriction=restriction_id, received_on="2026-03-19")
-    assert late.value.code == "appeal_out_of_time" and "2026-03-18" in late.value.message
-    appeal = _lodge(cast, restriction=restriction_id, received_on="2026-03-18")
+    with time_machine.travel(dt.datetime(2026, 3, 20, 10, tzinfo=dt.timezone.utc), tick=False):  # typed in later
+        with pytest.raises(Refused) as late:
+            _lodge(cast, restriction=restriction_id, received_on="2026-03-19")
+        assert late.value.code == "appeal_out_of_time" and "2026-03-18" in late.value.message
+        appeal = _lodge(cast, restriction=restriction_id, received_on="2026-03-18")
     assert appeal.decision_due == dt.date(2026, 4, 1), "decided within 10 working days"
     with cast.sessions() as s:
         assert s.get(Restriction, restriction_id).state == "under_appeal"
@@ -105,9 +106,10 @@ def test_appeal_window_runs_from_deemed_receipt_in_working_days(steps, cast):
 def test_late_appeal_needs_an_exceptional_reason(steps, cast):
     """R38: late appeals accepted only in exceptional circumstances (Aberdeen)."""
     restriction_id, _ = _sent_restriction(steps)
-    appeal = _lodge(
-        cast, restriction=restriction_id, received_on="2026-04-01", late_reason="In hospital for the whole window"
-    )
+    with time_machine.travel(dt.datetime(2026, 4, 1, 10, tzinfo=dt.timezone.utc), tick=False):
+        appeal = _lodge(
+            cast, restriction=restriction_id, received_on="2026-04-01", late_reason="In hospital for the whole window"
+        )
     assert appeal.late_reason
 
 

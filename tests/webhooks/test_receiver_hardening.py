@@ -346,7 +346,8 @@ def test_hostile_bodies_are_400_malformed_payload_for_every_adapter(key, name, c
 
 
 def _replace_in_fixture(key, stem, old: str, new) -> bytes:
-    """The fixture with the JSON value `old` (a string or an id) replaced by `new`, wherever it occurs."""
+    """The fixture with the JSON value `old` (a string or an id) replaced by `new`, wherever it occurs; in an
+    XML fixture (Salesforce), the element text `old`."""
 
     def walk(node):
         if isinstance(node, dict):
@@ -355,7 +356,10 @@ def _replace_in_fixture(key, stem, old: str, new) -> bytes:
             return [walk(v) for v in node]
         return new if str(node) == old and not isinstance(node, bool) else node
 
-    return json.dumps(walk(json.loads(fixture(key, stem)))).encode()
+    raw = fixture(key, stem)
+    if raw.lstrip().startswith(b"<"):
+        return raw.replace(f">{old}<".encode(), f">{new}<".encode("utf-8", "surrogatepass"))
+    return json.dumps(walk(json.loads(raw))).encode()
 
 
 @pytest.mark.parametrize("key", sorted(REGISTRY))
@@ -369,7 +373,9 @@ def test_nul_in_the_ticket_id_or_a_huge_id_is_400_naming_the_field(key, client, 
     assert event_count(sessions) == 0
 
 
-@pytest.mark.parametrize("key", [k for k in sorted(REGISTRY) if k != "hubspot"])  # HubSpot names no address
+# HubSpot names no address; an XML document cannot hold a NUL at all (Salesforce's body is refused as not XML,
+# which test_nul_in_the_ticket_id_or_a_huge_id_is_400_naming_the_field covers).
+@pytest.mark.parametrize("key", [k for k in sorted(REGISTRY) if k not in ("hubspot", "salesforce")])
 def test_nul_in_an_address_is_400_naming_the_field(key, client, cast, sessions):
     spec, connection_id, secrets = _signed_connection(cast, key)
     stem = next(iter(spec.fixtures))

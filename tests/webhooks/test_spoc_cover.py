@@ -57,7 +57,10 @@ def test_spoc_on_leave_new_ticket_goes_to_the_deputy(client, cast, deputy_agent,
     assert "Dee Deputy <deputy@council.example>" in note and "assigned to the deputy instead" in note
     assert "annual leave" not in json.dumps(actions), "the absence note is for administrators only"
     assert note.rstrip().splitlines()[-1].startswith("[contactguard] ref"), "the marker stays last"
-    assert "officer@council.example" in actions["set_flag"]["value"], "the arrangement itself is unchanged"
+    # Issue 20: during the absence the field names who covers (agents and triggers read the field, not the note).
+    assert actions["set_flag"]["value"].startswith(
+        "RESTRICTED: contact via Dee Deputy <deputy@council.example> (covering for Olly Officer, who is away)"
+    )
 
 
 def test_leave_on_other_days_changes_nothing(client, cast, deputy_agent, sessions):

@@ -59,10 +59,17 @@ SPEC = ContractSpec(
         Outbound({"kind": "clear_flag"}, (Call("PATCH", TICKET, {"custom_contact_restriction": "-"}),)),
         Outbound(
             {"kind": "create_task", "queue": 3, "title": "Review due", "text": "Review restriction 1"},
-            (Call("POST", API + "tickets/", {"queue": 3, "title": "Review due", "priority": 3}, status=201),),
+            (
+                Call("POST", API + "tickets/", {"queue": 3, "title": "Review due", "priority": 3}, 201, {"id": 51}),
+                Call(
+                    "POST", API + "followups/", {"ticket": 51, "comment": "Review restriction 1", "public": False}, 201
+                ),
+            ),
         ),
         Outbound({"kind": "assign", "agent_id": "7"}, (Call("PATCH", TICKET, {"assigned_to": 7}),)),
         Outbound({"kind": "move_queue", "queue": 2}, (Call("PATCH", TICKET, {"queue": 2}),)),
+        # django-helpdesk's Ticket.priority: 1 Critical, 2 High, 3 Normal, 4 Low, 5 Very Low.
+        Outbound({"kind": "set_priority", "priority": "urgent"}, (Call("PATCH", TICKET, {"priority": 1}),)),
     ),
     check_call=Call("GET", API + "tickets/?page_size=1", reply={"results": []}),
     restricted_calls=(

@@ -47,10 +47,28 @@ def test_a_note_never_carries_a_title_even_when_the_action_has_one(client):
 @responses.activate
 def test_a_review_task_sends_the_priority_django_helpdesk_requires(client):
     responses.post(API + "tickets/", json={"id": 50}, status=201)
+    responses.post(API + "followups/", json={"id": 9}, status=201)
     client.apply(
         None, {"kind": "create_task", "queue": 3, "title": "Review due", "text": "Hold the review", "agent_id": "7"}
     )
     assert _sent(0)["priority"] == 3 and _sent(0)["assigned_to"] == 7
+    # django-helpdesk's API turns the description into a public follow-up e-mailed to the submitter: the task has
+    # no submitter, its description says nothing, and its text is a staff-only follow-up on the new ticket.
+    assert "submitter_email" not in _sent(0) and "Hold the review" not in _sent(0)["description"]
+    assert _sent(1) == {"ticket": 50, "comment": "Hold the review", "public": False}
+
+
+@responses.activate
+def test_a_conditional_assignment_moves_only_an_open_ticket_the_old_officer_holds(client):
+    """Ticket.assigned_to and status (1 Open, 2 Reopened, 3 Resolved, 4 Closed) from GET tickets/<id>/."""
+    move = {"kind": "assign", "agent_id": "8", "only_from": "7"}
+    for held_by, status, moved in ((7, 1, True), (9, 1, False), (7, 4, False), (None, 2, False), (7, 2, True)):
+        responses.upsert(responses.GET, API + "tickets/44/", json={"id": 44, "assigned_to": held_by, "status": status})
+        responses.upsert(responses.PATCH, API + "tickets/44/", json={"id": 44})
+        before = len(responses.calls)
+        client.apply("44", move)
+        patched = [c for c in responses.calls[before:] if c.request.method == "PATCH"]
+        assert bool(patched) == moved, (held_by, status)
 
 
 @responses.activate

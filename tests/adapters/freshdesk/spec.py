@@ -60,10 +60,25 @@ SPEC = ContractSpec(
         Outbound({"kind": "assign", "agent_id": "7"}, (Call("PUT", TICKET, {"responder_id": 7}),)),
         Outbound({"kind": "move_queue", "queue": 5}, (Call("PUT", TICKET, {"group_id": 5}),)),
         Outbound({"kind": "set_status", "status": "2"}, (Call("PUT", TICKET, {"status": 2}),)),
+        # Update a Ticket: "priority" 1 Low, 2 Medium, 3 High, 4 Urgent.
+        Outbound({"kind": "set_priority", "priority": "urgent"}, (Call("PUT", TICKET, {"priority": 4}),)),
     ),
     check_call=Call("GET", API + "agents/me", reply={"id": 1}),
     unhandled_fixture=b'{"freshdesk_webhook": {"ticket_id": "11", "event": "status_changed"}}',
+    # The worker first reads the ticket (View a Ticket): who is assigned and which mailbox was written to.
+    restricted_outcome="pending",
     restricted_calls=(
+        Call(
+            "GET",
+            TICKET + "?include=requester",
+            reply={
+                "id": 11,
+                "requester_id": 103000123456,
+                "responder_id": None,
+                "to_emails": ["support@council.example"],
+                "requester": {"id": 103000123456, "email": "requester-bob@example.com", "phone": None},
+            },
+        ),
         Call(
             "PUT",
             TICKET,

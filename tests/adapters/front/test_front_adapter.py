@@ -87,3 +87,35 @@ def test_note_marker_on_the_second_comments_page_is_found_and_nothing_is_posted(
         "cnv_keocka", {"kind": "add_note", "text": "note [contactguard] ref k1", "marker": "[contactguard] ref k1"}
     )
     assert [c.request.method for c in responses.calls] == ["GET", "GET"]
+
+
+# Front's message types: the Messages reference (https://dev.frontapp.com/reference/messages-1: email, tweet,
+# tweet_dm, googleplay, sms, whatsapp, smooch, facebook, intercom, call, custom, front_chat) and the `type` enum of
+# MessageResponse in Front's core API OpenAPI (adds phone-call, internal, yalo_wha).
+DOCUMENTED_TYPES = {
+    "email": "email",
+    "sms": "sms",
+    "whatsapp": "chat",
+    "yalo_wha": "chat",
+    "smooch": "chat",
+    "intercom": "chat",
+    "custom": "chat",
+    "front_chat": "chat",
+    "facebook": "social_media",
+    "tweet": "social_media",
+    "tweet_dm": "social_media",
+    "googleplay": "social_media",
+    "call": "telephone",
+    "phone-call": "telephone",
+    "internal": None,
+}
+
+
+@pytest.mark.parametrize("message_type, channel", sorted(DOCUMENTED_TYPES.items()))
+def test_each_documented_message_type_gives_its_channel(message_type, channel):
+    """Calls arrive as `call` or `phone-call` and tweets as `tweet` or `tweet_dm`, never `phone_call` or
+    `twitter`; each documented type is a channel, but `internal`, a teammates' message, is none."""
+    body = json.loads((HERE / "fixtures" / "front-inbound-new-conversation.json").read_text())
+    body["conversation"]["last_message"]["type"] = message_type
+    (event,) = ADAPTER.parse(json.dumps(body).encode(), {}, {})
+    assert event.channel == channel

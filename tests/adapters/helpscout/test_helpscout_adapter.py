@@ -116,3 +116,61 @@ def test_note_marker_on_the_second_threads_page_is_found_and_nothing_is_posted()
     marker = "[contactguard] ref k1"
     _client().apply("123", {"kind": "add_note", "text": f"note {marker}", "marker": marker})
     assert [c.request.method for c in responses.calls] == ["POST", "GET", "GET"]
+
+
+# Mailbox API 2.0, Get Conversation (https://developer.helpscout.com/mailbox-api/endpoints/conversations/get/):
+# `type` is one of chat, email, phone; `source.type` is how it was created, one of these (the webhook Source Object,
+# https://developer.helpscout.com/webhooks/objects/source, lists email, web, notification, emailfwd, api, chat).
+SOURCE_TYPES = [
+    "api",
+    "beacon",
+    "channel",
+    "chat",
+    "consumer",
+    "coreapi",
+    "csv",
+    "cvs",
+    "desk",
+    "docs",
+    "email",
+    "emailfwd",
+    "heymarket",
+    "internal",
+    "jira",
+    "manual",
+    "mobile",
+    "notification",
+    "orchestration",
+    "support",
+    "unknown",
+    "uservoice",
+    "web",
+    "workflows",
+    "zendesk",
+]
+CONVERSATION_TYPES = {"email": "email", "chat": "chat", "phone": "telephone"}
+
+
+def _convo(kind: str | None, source: str | None) -> bytes:
+    body = json.loads((HERE / "fixtures" / "helpscout-convo-created.json").read_text())
+    body.pop("type", None)
+    if kind:
+        body["type"] = kind
+    body["source"] = {"type": source, "via": "user"} if source else {}
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize("source", SOURCE_TYPES)
+@pytest.mark.parametrize("kind", sorted(CONVERSATION_TYPES))
+def test_the_conversation_type_gives_the_channel_whatever_the_documented_source(kind, source):
+    """A forwarded e-mail (`emailfwd`), a conversation an agent logged in the web app (`web`) or one created by a
+    workflow keeps its conversation's channel: the source says how it was made, the type what it is. Only
+    Beacon's contact form is a web form."""
+    (event,) = ADAPTER.parse(_convo(kind, source), {"X-HelpScout-Event": "convo.created"}, {})
+    assert event.channel == ("web_form" if source == "beacon" else CONVERSATION_TYPES[kind])
+
+
+def test_without_a_type_the_source_names_the_channel_where_it_can():
+    """A body without the conversation's `type` (a trimmed or replayed payload) falls back on its source."""
+    assert ADAPTER.parse(_convo(None, "chat"), {"X-HelpScout-Event": "convo.created"}, {})[0].channel == "chat"
+    assert ADAPTER.parse(_convo(None, "emailfwd"), {"X-HelpScout-Event": "convo.created"}, {})[0].channel is None

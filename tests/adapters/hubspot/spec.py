@@ -33,6 +33,11 @@ SPEC = ContractSpec(
             (Call("PATCH", TICKET, {"properties": {"contact_restriction": "RESTRICTED"}}),),
         ),
         Outbound({"kind": "clear_flag"}, (Call("PATCH", TICKET, {"properties": {"contact_restriction": ""}}),)),
+        # CRM tickets: the default hs_ticket_priority values are LOW, MEDIUM and HIGH.
+        Outbound(
+            {"kind": "set_priority", "priority": "urgent"},
+            (Call("PATCH", TICKET, {"properties": {"hs_ticket_priority": "HIGH"}}),),
+        ),
         Outbound(
             {"kind": "add_tags", "tags": ["cg-restricted"]},
             (

@@ -48,11 +48,19 @@ def test_v3_older_than_five_minutes_is_refused_and_the_uri_is_signed():
 
 def test_a_batch_becomes_several_events_and_comments_are_ignored():
     batch = [
-        {"eventId": 1, "subscriptionType": "ticket.creation", "objectId": 5, "occurredAt": 1564113600000},
+        {
+            "eventId": 1,
+            "subscriptionId": 12345,
+            "subscriptionType": "ticket.creation",
+            "objectId": 5,
+            "occurredAt": 1564113600000,
+        },
         {
             "eventId": 2,
+            "subscriptionId": 12346,
             "subscriptionType": "conversation.newMessage",
             "objectId": 7,
+            "occurredAt": 1564113600001,
             "messageId": "m",
             "messageType": "COMMENT",
         },
@@ -60,8 +68,8 @@ def test_a_batch_becomes_several_events_and_comments_are_ignored():
     ]
     events = ADAPTER.parse(json.dumps(batch).encode(), {}, {})
     assert [(e.delivery_key, e.needs_lookup, e.ignore_reason) for e in events] == [
-        ("event:1", True, None),
-        ("event:2", False, "internal comment"),
+        ("event:1:12345:5:1564113600000", True, None),
+        ("event:2:12346:7:1564113600001:m", False, "internal comment"),
     ]
 
 
@@ -166,3 +174,40 @@ def test_ticket_note_marker_on_a_later_associations_page_is_found():
     )
     _client().apply("123", {"kind": "add_note", "text": "note", "marker": "[contactguard] ref k1"})
     assert json.loads(responses.calls[-1].request.body)["inputs"] == [{"id": "1"}, {"id": "2"}]
+
+
+def _ticket_created(**changes) -> dict:
+    """The documented ticket.creation event (the fixture), with some fields changed."""
+    (item,) = json.loads((HERE / "fixtures" / "hubspot-ticket-created.json").read_text())
+    return {**item, **changes}
+
+
+def test_a_distinct_event_sharing_an_event_id_is_not_a_duplicate_but_a_retry_is():
+    """HubSpot's webhook reference (https://developers.hubspot.com/docs/api/webhooks, "Webhook payloads"): eventId
+    "is not guaranteed to be unique"; subscriptionId, objectId and occurredAt identify the event with it, and
+    attemptNumber counts the retries of that same event (from 0)."""
+    first = ADAPTER.parse(json.dumps([_ticket_created()]).encode(), {}, {})[0].delivery_key
+    other_ticket = ADAPTER.parse(json.dumps([_ticket_created(objectId=124)]).encode(), {}, {})[0].delivery_key
+    other_subscription = ADAPTER.parse(json.dumps([_ticket_created(subscriptionId=9)]).encode(), {}, {})[0]
+    retry = ADAPTER.parse(json.dumps([_ticket_created(attemptNumber=3)]).encode(), {}, {})[0].delivery_key
+    assert len({first, other_ticket, other_subscription.delivery_key}) == 3
+    assert retry == first
+
+
+def test_through_the_receiver_a_second_ticket_with_the_same_event_id_is_recorded(client, cast, sessions):
+    """Two tickets created under one eventId are two events; the retry of the first (attemptNumber 1) is not."""
+    from plugin.services import connections as conns
+    from tests.adapters.hubspot.spec import SPEC
+    from tests.helpers import event_count
+
+    with cast.act() as ctx:
+        connection = conns.add(ctx, "hubspot", "HubSpot", SPEC.settings, SPEC.secrets, test=False)
+    counts = []
+    for item in (_ticket_created(), _ticket_created(objectId=124), _ticket_created(attemptNumber=1)):
+        raw = json.dumps([item]).encode()
+        headers = SPEC.sign(raw, SPEC.secrets, dt.datetime.now(dt.timezone.utc))
+        response = client.post(f"/webhooks/{connection.id}", data=raw, content_type="application/json", headers=headers)
+        assert response.status_code == 200, response.get_json()
+        counts.append(event_count(sessions))
+    assert counts[1] == counts[0] + 1, "the second ticket is recorded, not dropped as a duplicate"
+    assert counts[2] == counts[1], "the retry is a duplicate"

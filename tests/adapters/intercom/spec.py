@@ -53,7 +53,7 @@ SPEC = ContractSpec(
             {"kind": "set_flag", "value": "RESTRICTED"},
             (Call("PUT", CONV, {"custom_attributes": {"Contact restriction": "RESTRICTED"}}),),
         ),
-        Outbound({"kind": "clear_flag"}, (Call("PUT", CONV, {"custom_attributes": {"Contact restriction": None}}),)),
+        Outbound({"kind": "clear_flag"}, (Call("PUT", CONV, {"custom_attributes": {"Contact restriction": ""}}),)),
         Outbound(
             {"kind": "add_note", "text": "note [contactguard] ref k1", "marker": "[contactguard] ref k1"},
             (

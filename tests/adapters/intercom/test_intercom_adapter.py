@@ -114,3 +114,59 @@ def test_marker_in_the_opening_message_or_a_late_part_is_found_and_nothing_is_po
     for conversation in ("4824", "4825"):
         client.apply(conversation, {"kind": "add_note", "text": f"note {marker}", "marker": marker})
     assert [c.request.method for c in responses.calls] == ["GET", "GET"]
+
+
+OPENAPI = json.loads((HERE / "openapi-update-conversation.json").read_text())
+
+
+def _update_conversation_validator(version: str):
+    """The request body of Update a conversation as Intercom's OpenAPI for `version` describes it."""
+    from jsonschema import Draft202012Validator
+
+    schemas = {name: _openapi_to_json_schema(s) for name, s in OPENAPI["versions"][version].items()}
+    return Draft202012Validator({"$ref": "#/$defs/update_conversation_request", "$defs": schemas})
+
+
+def _openapi_to_json_schema(node):
+    """OpenAPI 3.0 schema objects as JSON Schema: its refs point into components.schemas, `nullable` adds null."""
+    if isinstance(node, list):
+        return [_openapi_to_json_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _openapi_to_json_schema(v) for k, v in node.items() if k != "nullable"}
+    if isinstance(out.get("$ref"), str):
+        out["$ref"] = out["$ref"].replace("#/components/schemas/", "#/$defs/")
+    if node.get("nullable") and "type" in out:
+        out["type"] = [out["type"], "null"]
+    return out
+
+
+@pytest.mark.parametrize("version", sorted(OPENAPI["versions"]))
+@responses.activate
+def test_clearing_the_flag_sends_a_body_intercoms_openapi_accepts(version):
+    """Update a conversation (PUT /conversations/{id}): `custom_attributes` maps a name to a string, an integer,
+    a date or a list of custom object instances, never null (Intercom's OpenAPI 2.11 to 2.16); a null there
+    is refused (Prism answered 422), so the flag would never come off."""
+    from adapters.intercom.schemas import Settings
+
+    validator = _update_conversation_validator(version)
+    assert not validator.is_valid({"custom_attributes": {"Contact restriction": None}}), "the reference refuses null"
+    responses.put("https://api.intercom.io/conversations/4824", json={"type": "conversation", "id": "4824"})
+    settings = Settings().load({"admin_id": "1", "restriction_attribute": "Contact restriction"})
+    ADAPTER.client(settings, {"access_token": "t", "client_secret": "s"}).apply("4824", {"kind": "clear_flag"})
+    sent = json.loads(responses.calls[0].request.body)
+    assert list(validator.iter_errors(sent)) == []
+    assert sent == {"custom_attributes": {"Contact restriction": ""}}
+
+
+@responses.activate
+def test_a_list_attribute_is_cleared_with_the_configured_option():
+    """A list attribute takes one of its options (Intercom's data attributes); the admin names the cleared one."""
+    from adapters.intercom.schemas import Settings
+
+    responses.put("https://api.intercom.io/conversations/4824", json={"type": "conversation", "id": "4824"})
+    settings = Settings().load(
+        {"admin_id": "1", "restriction_attribute": "Contact restriction", "cleared_value": "None"}
+    )
+    ADAPTER.client(settings, {"access_token": "t", "client_secret": "s"}).apply("4824", {"kind": "clear_flag"})
+    assert json.loads(responses.calls[0].request.body) == {"custom_attributes": {"Contact restriction": "None"}}

@@ -57,6 +57,10 @@ SPEC = ContractSpec(
         ),
         Outbound({"kind": "assign", "agent_id": "5"}, (Call("PUT", API + "tickets/81", {"owner_id": 5}),)),
         Outbound({"kind": "move_queue", "queue": 4}, (Call("PUT", API + "tickets/81", {"group_id": 4}),)),
+        # Zammad's REST API: a ticket's priority is its priority_id (default priorities 1 low, 2 normal, 3 high).
+        Outbound(
+            {"kind": "set_priority", "priority": "urgent"}, (Call("PUT", API + "tickets/81", {"priority_id": 3}),)
+        ),
     ),
     check_call=Call("GET", API + "users/me", reply={"id": 3}),
     unhandled_fixture=b'{"ticket": {"id": 81}}',

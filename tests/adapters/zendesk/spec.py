@@ -69,6 +69,10 @@ SPEC = ContractSpec(
         Outbound({"kind": "assign", "agent_id": "7"}, (Call("PUT", TICKET, {"ticket": {"assignee_id": 7}}),)),
         Outbound({"kind": "move_queue", "queue": 42}, (Call("PUT", TICKET, {"ticket": {"group_id": 42}}),)),
         Outbound({"kind": "set_status", "status": "open"}, (Call("PUT", TICKET, {"ticket": {"status": "open"}}),)),
+        # Tickets API, "priority": one of low, normal, high, urgent.
+        Outbound(
+            {"kind": "set_priority", "priority": "urgent"}, (Call("PUT", TICKET, {"ticket": {"priority": "urgent"}}),)
+        ),
         Outbound(
             {"kind": "create_task", "queue": 42, "title": "Review due", "text": "Restriction 1 review"},
             (
