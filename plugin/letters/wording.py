@@ -75,6 +75,26 @@ def time_window(window: dict) -> str:
     return f"{text} ({listing(channel(c) for c in channels)})" if channels else text
 
 
+_DETERMINERS = {"a", "an", "the", "my", "your", "his", "her", "their", "our"}
+
+
+def role_phrase(role: str | None) -> str:
+    """A role as an officer typed it, fit to follow a name in a sentence: "Mental health social worker" ->
+    "your mental health social worker"; "CMHT nurse" -> "your CMHT nurse"; "the family's advocate" stays as written.
+
+    Only a capitalised ordinary first word is lowered (an acronym or a name such as "NHS" or "McKenzie" keeps its
+    capitals); a role that starts with its own determiner gets no "your"."""
+    text = " ".join((role or "").split()).rstrip(".")
+    if not text:
+        return ""
+    first, _, rest = text.partition(" ")
+    if first.lower() in _DETERMINERS:
+        return text
+    if first[:1].isupper() and first[1:] == first[1:].lower():
+        first = first[:1].lower() + first[1:]
+    return f"your {first} {rest}".rstrip()
+
+
 FILTERS = {
     "channel": channel,
     "category": category,
@@ -82,4 +102,5 @@ FILTERS = {
     "day_and_date": day_and_date,
     "listing": listing,
     "time_window": time_window,
+    "role_phrase": role_phrase,
 }

@@ -34,8 +34,11 @@ def view_level(role: Role | str | None) -> str:
 
 
 def arrangement(r: Restriction) -> dict:
-    """A restriction as an agent may see it: the terms in force, no path or reasons."""
-    return {"id": r.id, **terms_of(r).as_dict()}
+    """A restriction as an agent may see it: the terms in force, and nothing of its history (not even whether it
+    is under appeal or interim: that is the case file's, R50); no path or reasons."""
+    terms = terms_of(r).as_dict()
+    del terms["state"]
+    return {"id": r.id, **terms}
 
 
 def customer_view(ctx: Context, customer: Customer, role: Role | str | None = None) -> dict:
@@ -60,6 +63,7 @@ def customer_view(ctx: Context, customer: Customer, role: Role | str | None = No
     data["restrictions"] = [
         {
             **arrangement(r),
+            "state": r.state,
             "path": r.path,
             "customer": customer.reference,
             "starts_on": _iso(r.starts_on),
@@ -102,6 +106,7 @@ def customer_view(ctx: Context, customer: Customer, role: Role | str | None = No
     data["all_restrictions"] = [
         {
             **arrangement(r),
+            "state": r.state,
             "path": r.path,
             "path_justification": r.path_justification,
             "why_necessary": r.why_necessary,
@@ -186,7 +191,7 @@ def render_text(data: dict) -> str:
         spoc = r["sole_point_of_contact"]
         who = spoc["officer"] or spoc["inbox"] or spoc["external"] or "-"
         lines.append(
-            f"  restriction {r['id']}: {r['state']}, contact via {who}, channels "
+            f"  restriction {r['id']}: {r.get('state', 'in force')}, contact via {who}, channels "
             f"{', '.join(r['allowed_channels']) or '-'}, review due {r['review_due']}"
         )
     if not data["restrictions"]:

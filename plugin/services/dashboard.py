@@ -119,7 +119,7 @@ def dashboard(ctx: Context) -> dict:
     data: dict[str, Any] = {
         "view": view_level(ctx.actor.role),
         "today": ctx.today().isoformat(),
-        "in_force": [_in_force_row(r) for r in rows],
+        "in_force": [_in_force_row(r, view_level(ctx.actor.role)) for r in rows],
     }
     if data["view"] == "agent" or ctx.actor.role not in (Role.OFFICER, Role.SENIOR, Role.ADMIN):
         data["view"] = "agent"
@@ -152,9 +152,11 @@ def _ref(r: Restriction) -> dict:
     return {"restriction": r.id, "customer": r.customer.reference, "customer_name": r.customer.name}
 
 
-def _in_force_row(r: Restriction) -> dict:
-    """An arrangement in force as an agent may see it: who, how, when; no reasons (R50)."""
-    return {**_ref(r), **arrangement(r)}
+def _in_force_row(r: Restriction, view: str) -> dict:
+    """An arrangement in force: who, how, when; no reasons (R50). Officers also see whether it is interim or under
+    appeal; an agent sees the arrangement only."""
+    row = {**_ref(r), **arrangement(r)}
+    return row if view == "agent" else {**row, "state": r.state}
 
 
 def _appeal_row(a: Appeal, today: dt.date) -> dict:

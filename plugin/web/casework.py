@@ -67,7 +67,10 @@ log = logging.getLogger(__name__)
 bp = Blueprint("casework", __name__)
 
 READERS = (Role.OFFICER, Role.SENIOR, Role.ADMIN)  # may search customers and read restriction pages
-CASEWORKERS = (Role.OFFICER, Role.SENIOR)  # record, warn, propose, appeal (the service checks the rest)
+CASEWORKERS = (Role.OFFICER, Role.SENIOR)  # warn, propose, appeal (the service checks the rest)
+# Staff who experience abuse deal with it at once (the policy's first paragraph): front-line agents too record an
+# incident, as the service (incidents.record_incident) and the API allow.
+INCIDENT_RECORDERS = (Role.AGENT, Role.OFFICER, Role.SENIOR)
 SENIORS = (Role.SENIOR,)
 WIZARD = "restriction_wizard"  # session key: {"customer": REF, "answers": {...}}
 CONTACTS_SHOWN = 20
@@ -647,6 +650,7 @@ def customer(reference: str):
         c=data,
         contacts=contacts,
         may_act=role in CASEWORKERS,
+        may_record=role in INCIDENT_RECORDERS,
         may_decide=role in SENIORS,
         channel_labels=CHANNEL_LABELS,
     )
@@ -663,7 +667,7 @@ def customer_by_ref_or_404(ctx, reference: str):
 
 
 @bp.route("/customers/<reference>/incidents/new", methods=["GET", "POST"])
-@login_required(*CASEWORKERS)
+@login_required(*INCIDENT_RECORDERS)
 def incident_new(reference: str):
     """Record an incident: who experienced it, when, how, what happened and what was done."""
     form = IncidentForm()

@@ -41,6 +41,7 @@ def test_an_agent_sees_the_arrangement_only(runner, restricted):
     assert r["id"] == restricted and r["allowed_channels"] == ["email", "letter", "web_form"]
     assert r["sole_point_of_contact"]["officer"] == email_of("officer")
     assert "path" not in r and "why_necessary" not in r
+    assert "state" not in r, "whether it is under appeal or interim is the case file's (issue 20)"
     text = json.dumps(data) + _show(runner, "agent", as_json=False)
     for secret in (INCIDENT, WARNING, REASON, CHECKS, "social_work", "mental_health", "after_warning"):
         assert secret not in text, secret

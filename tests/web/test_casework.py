@@ -44,7 +44,7 @@ PAGES = [  # (path, roles that may open it); every other signed-in role gets the
     ("/customers", {"officer", "senior", "admin"}),
     ("/customers/new", {"officer", "senior"}),
     ("/customers/C1", {"agent", "officer", "senior", "admin"}),
-    ("/customers/C1/incidents/new", {"officer", "senior"}),
+    ("/customers/C1/incidents/new", {"agent", "officer", "senior"}),  # as the service and API allow (issue 20)
     ("/customers/C1/warnings/new", {"officer", "senior"}),
     ("/customers/C1/restrict/path", {"officer", "senior"}),
     ("/restrictions/{r}", {"officer", "senior", "admin"}),
@@ -171,6 +171,18 @@ def test_an_officer_records_an_incident_and_issues_a_warning_citing_it(cast, cli
         assert s.scalar(select(Letter.kind).where(Letter.warning_id == 1)) == "warning"
 
 
+def test_an_agent_who_experienced_abuse_records_the_incident_in_the_pages_as_in_the_api(cast, client):
+    """The policy's first paragraph: staff who experience abuse deal with it at once. The service and the API let an
+    agent record an incident; the pages refused them (issue 20). The agent still sees no incidents afterwards."""
+    signed_in(cast, client, "agent")
+    yesterday = dt.datetime.now() - dt.timedelta(days=1)
+    response = post_form(client, "/customers/C1/incidents/new", _incident_form(yesterday), follow=True)
+    text = text_of(response)
+    assert response.status_code == 200 and "Incident 1 recorded." in text
+    assert "Shouted and swore" not in text, "the agent's view of the customer still shows the arrangement only"
+    assert count(cast, Incident) == 1
+
+
 def test_an_incident_in_the_future_is_refused_on_the_date_field(cast, client):
     signed_in(cast, client, "officer")
     response = post_form(
@@ -267,6 +279,24 @@ def test_an_agent_sees_only_the_arrangement_in_force(cast, client):
     ):
         assert hidden not in text
     assert client.get(f"/restrictions/{restriction}").status_code == 403
+
+
+def test_an_agent_is_not_told_that_a_restriction_is_under_appeal(cast, client):
+    """Issue 20: the agent's view showed "Under appeal"; an appeal is the case file's business (R50)."""
+    from plugin.services import appeals as ap
+    from plugin.services import letters as lt
+
+    restriction = active_restriction(cast)
+    with cast.act("officer") as ctx:
+        letter = next(x for x in lt.unsent(ctx) if x.restriction_id == restriction)
+        lt.mark_sent(ctx, letter.id, {"method": "email"})
+        ap.lodge(ctx, {"restriction": restriction, "grounds": "disproportionate", "statement": "Unfair"})
+    signed_in(cast, client, "agent")
+    text = text_of(client.get("/customers/C1"))
+    assert f"Restriction {restriction}" in text and "In force" in text
+    assert "appeal" not in text.lower()
+    dashboard = text_of(client.get("/"))
+    assert "appeal" not in dashboard.lower()
 
 
 def test_an_officer_sees_incidents_and_warnings_but_never_checks_or_health(cast, client):
