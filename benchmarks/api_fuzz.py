@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     parser.add_argument("--database", help="a PostgreSQL URL (default: a fresh SQLite file)")
     args = parser.parse_args(argv)
     logging.disable(logging.ERROR)  # the app logs each refusal; the report below is the output
-    from tests.api.fuzzing import fuzz
+    from tests.api.fuzzing import fuzz, hostile
 
     modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
     with tempfile.TemporaryDirectory() as instance:
@@ -87,6 +87,10 @@ def main(argv=None) -> int:
         per_operation = max(1, args.cases // (_operations(app, token) * len(modes)))
         started = time.monotonic()
         report = fuzz(app, token, per_operation, modes=modes, seed=args.seed)
+        rough = hostile(app, token, max(1, per_operation // 2), seed=args.seed)
+        report.cases += rough.cases
+        report.statuses.update(rough.statuses)
+        report.failures.update(rough.failures)
         from plugin.app import dispose
 
         dispose(app)

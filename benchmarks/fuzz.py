@@ -78,7 +78,7 @@ def _register(app, settings) -> dict:
 def fuzz_webhooks(
     client, targets: dict, cases: int, seed: int, only: str | None = None
 ) -> tuple[collections.Counter, list]:
-    from tests.hostile.corpus import delivery
+    from tests.hostile.corpus import delivery, hostile_path
 
     keys = [only] if only else sorted(targets)
     statuses, failures = collections.Counter(), []
@@ -87,9 +87,10 @@ def fuzz_webhooks(
         key = keys[i % len(keys)]
         case_seed = seed + i
         t, path = targets[key]
-        raw, headers = delivery(random.Random(case_seed), t, now)
+        r = random.Random(case_seed)
+        raw, headers = delivery(r, t, now)
         try:
-            status = client.post(path, data=raw, headers=headers).status_code
+            status = client.post(hostile_path(r, path), data=raw, headers=headers).status_code
         except Exception:  # noqa: BLE001 - the point: nothing may escape the receiver
             status = "raised"
             failures.append((key, case_seed, traceback.format_exc(limit=-8)))
@@ -136,12 +137,12 @@ def main(argv=None) -> int:
     parser.add_argument("--database", help="a database URL (default: a fresh SQLite file)")
     args = parser.parse_args(argv)
     logging.disable(logging.CRITICAL)
-    from plugin.config import load_settings
+    from plugin.config import load_settings, settings_of
 
     with tempfile.TemporaryDirectory() as instance:
         app = _app(args.database, instance)
         settings = load_settings(
-            {"DATABASE_URL": app.config["DATABASE_URL"], "INSTANCE_PATH": instance, "TESTING": True}, environ={}
+            {"DATABASE_URL": settings_of(app).DATABASE_URL, "INSTANCE_PATH": instance, "TESTING": True}, environ={}
         )
         targets = _register(app, settings)
         client = app.test_client()

@@ -49,8 +49,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     from webhooks import receiver
 
-    from .web import admin, api, auth, casework, documents, health, metrics, pages, sidebar
+    from .web import admin, api, auth, casework, documents, health, metrics, pages, request_guard, sidebar
 
+    request_guard.init_app(app)  # body limit, ids within the database's integers, no NUL, strict JSON for the API
     auth.init_app(app)  # session cookie key and settings, CSRF on forms, OpenID Connect
     pages.init_app(app)  # GOV.UK templates, error pages, private headers
     for blueprint in (

@@ -9,7 +9,6 @@ from ..services import register as reg
 from ..services.audit import record_read
 from ..services.customer_view import customer_view
 from ..services.customer_view import render_text as render_customer_view
-from ..services.lookup import customer_by_ref
 from .base import cli, unit_of_work
 
 
@@ -71,7 +70,7 @@ def customers_remove_identity(state, ctx, reference, kind, value, connection):
 def customers_show(state, ctx, reference):
     """Show a customer as your role (--as) may see them: agents the arrangement in force, officers also the
     incidents and warnings, senior officers and admins the whole file."""
-    c = customer_by_ref(ctx, reference)
+    c = reg.customer_for(ctx, reference)
     data = customer_view(ctx, c)
     record_read(ctx, "customers show", "customers", [c.id], [c.id])
     return render_customer_view(data), data

@@ -9,12 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import identity as idn
-from ..models import Customer, Identity, Officer, OfficerHelpdeskId, Service
+from ..models import Customer, Identity, Officer, OfficerHelpdeskId, Restriction, Service
 from ..models.register import OfficerAbsence
+from ..policy.lifecycle import IN_FORCE_VALUES
+from ..policy.vocabulary import Role
 from ..schemas import CustomerInput, IdentityInput, OfficerInput, OfficerUpdate, ServiceInput, StrictSchema
 from . import ticket_flags
 from .context import Context
-from .errors import Conflict, InvalidInput
+from .errors import Conflict, InvalidInput, NotFound
 from .lookup import customer_by_ref, get, load, officer_by_email, require_admin, service_by_slug
 
 
@@ -216,7 +218,8 @@ def _next_reference(ctx: Context) -> str:
 
 
 def find_customers(ctx: Context, text: str) -> list[Customer]:
-    """Customers whose reference, name or identity matches `text`."""
+    """Customers whose reference, name or identity matches `text`. An agent finds only customers with an
+    arrangement in force: the rest of the register is not theirs to know of (R50)."""
     like = f"%{text.strip().lower()}%"
     by_identity = select(Identity.customer_id).where(func.lower(Identity.value).like(like))
     query = (
@@ -229,4 +232,23 @@ def find_customers(ctx: Context, text: str) -> list[Customer]:
         .order_by(Customer.reference)
         .limit(200)
     )
+    if ctx.actor.role == Role.AGENT:
+        query = query.where(Customer.id.in_(_with_arrangement_in_force()))
     return list(ctx.session.scalars(query))
+
+
+def _with_arrangement_in_force():
+    return select(Restriction.customer_id).where(Restriction.state.in_(IN_FORCE_VALUES))
+
+
+def customer_for(ctx: Context, reference: str) -> Customer:
+    """The customer with this reference as the actor may look them up: an agent only one with an arrangement in
+    force (anyone else on the register is, to an agent, not found)."""
+    customer = customer_by_ref(ctx, reference)
+    if (
+        ctx.actor.role == Role.AGENT
+        and ctx.session.scalar(_with_arrangement_in_force().where(Restriction.customer_id == customer.id).limit(1))
+        is None
+    ):
+        raise NotFound(f"no customer with an arrangement in force has reference {reference}")
+    return customer

@@ -639,7 +639,10 @@ def customer_new():
 def customer(reference: str):
     """The customer's file, as the signed-in officer's role may see it (customer_view decides)."""
     with unit_of_work() as ctx:
-        found = customer_by_ref_or_404(ctx, reference)
+        try:
+            found = reg.customer_for(ctx, reference)  # an agent: only a customer with an arrangement in force
+        except ServiceError:
+            abort(404)
         data = customer_view(ctx, found)
         contacts = ev.recent(ctx, customer_id=found.id, limit=CONTACTS_SHOWN) if data["view"] != "agent" else []
         record_read(ctx, "customer page", "customers", [found.id], [found.id])
@@ -700,6 +703,8 @@ def incident_new(reference: str):
         return form_page(form, "Record an incident", exc.status, **page)
     log.info("incident recorded via web incident=%s", incident_id)
     flash(f"Incident {incident_id} recorded.")
+    if signed_in_actor().role == Role.AGENT:  # an agent does not see the customer's file
+        return redirect(url_for("pages.dashboard"))
     return redirect(url_for("casework.customer", reference=reference))
 
 

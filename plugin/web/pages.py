@@ -13,7 +13,8 @@ from flask import Blueprint, render_template, request, send_from_directory, url_
 from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import Conflict, HTTPException
 
 from ..policy.vocabulary import Role
 from ..services import dashboard as dash
@@ -36,6 +37,11 @@ ERROR_PAGES = {
     403: ("You cannot open this page", "Your role does not allow it. Ask a senior officer or an admin if you need it."),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("Page not found", "If you typed the web address, check it is correct."),
+    409: (
+        "Someone saved the same thing at the same moment",
+        "Nothing of yours was saved. Go back, check what is there now, and try again if it is still needed.",
+    ),
+    413: ("What you sent is too large", "Go back and send less (at most 1 MB)."),
 }
 
 
@@ -57,6 +63,7 @@ def init_app(app) -> None:
     app.context_processor(_layout_context)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(CSRFError, _csrf_refused)
+    app.register_error_handler(IntegrityError, _conflict)
     app.after_request(_private_headers)
 
 
@@ -91,6 +98,11 @@ def _error_page(exc: HTTPException):
         return exc
     title, advice = ERROR_PAGES[exc.code]
     return render_template("error.html", title=title, advice=advice, code=exc.code), exc.code
+
+
+def _conflict(exc: IntegrityError):
+    """A unique key refused a write made at the same moment as another (two people, or a double submit): 409."""
+    return _error_page(Conflict())
 
 
 def _csrf_refused(exc: CSRFError):

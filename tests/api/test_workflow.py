@@ -166,6 +166,7 @@ def test_each_role_sees_the_customer_file_it_needs(api, cast):
 
 
 def test_reading_a_file_is_audited_and_the_trail_verifies(api, cast):
+    active_restriction(cast)  # an agent reads only a customer with an arrangement in force
     ok(api.get("/customers/C1", as_="agent"))
     entries = ok(api.get("/audit", as_="admin", query={"customer": "C1"}))
     read = next(e for e in entries if e["action"] == "register.read")

@@ -88,5 +88,8 @@ def test_the_service_decides_by_role_whoever_calls(cast, restricted):
 
 
 def test_without_a_restriction_the_agent_is_told_so(runner, cast):
-    assert "no restriction in force" in _show(runner, "agent", as_json=False)
-    assert _show(runner, "agent")["restrictions"] == []
+    """Issue 21: a customer with nothing in force is not the agent's to know of (being on the register at all says
+    something): they are told what they would be told of any unknown reference."""
+    result = runner.invoke(cli, ["--as", email_of("agent"), "customers", "show", "C1"])
+    assert result.exit_code != 0 and "no customer with an arrangement in force has reference C1" in result.output
+    assert "Jane" not in result.output

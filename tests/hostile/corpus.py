@@ -342,3 +342,25 @@ def delivery(r: random.Random, t: Target, now: dt.datetime) -> tuple[bytes, dict
     else:
         headers.update(random_headers(r))
     return raw, headers
+
+
+def hostile_path(r: random.Random, path: str) -> str:
+    """The webhook URL, usually as registered; sometimes with its token broken: NUL (escaped or raw), a lone
+    surrogate's bytes, dots, a token far too long, or none (issue 21: `POST /webhooks/%00` answered 500)."""
+    if r.random() < 0.85:
+        return path
+    token = path.rsplit("/", 1)[1]
+    return "/webhooks/" + r.choice(
+        [
+            "%00",
+            token + "%00",
+            token[:5] + "%00" + token[5:],
+            "%ED%A0%80",
+            "%FF%FE",
+            "..%2F..%2Fadmin",
+            "x" * 5000,
+            token.upper(),
+            "",
+            "9" * 40,
+        ]
+    )

@@ -179,7 +179,7 @@ def test_an_agent_who_experienced_abuse_records_the_incident_in_the_pages_as_in_
     response = post_form(client, "/customers/C1/incidents/new", _incident_form(yesterday), follow=True)
     text = text_of(response)
     assert response.status_code == 200 and "Incident 1 recorded." in text
-    assert "Shouted and swore" not in text, "the agent's view of the customer still shows the arrangement only"
+    assert "Shouted and swore" not in text, "the agent goes back to the dashboard: the file is not theirs to see"
     assert count(cast, Incident) == 1
 
 

@@ -50,7 +50,7 @@ def add_customer(ctx, _checked):
 def show_customer(ctx, reference):
     """The customer's file as your role may see it: agents the arrangement, officers also incidents and
     warnings, senior officers and admins everything."""
-    c = customer_by_ref(ctx, reference)
+    c = reg.customer_for(ctx, reference)
     audit_read(ctx, "customers", [c], [c.id])
     return customer_view(ctx, c)
 

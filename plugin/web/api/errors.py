@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import jsonify, request
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from ...services.errors import ServiceError
@@ -112,6 +112,12 @@ def _out_of_range(exc: Exception):
     return envelope(422, "invalid_input", "a number in the request is out of range", {"_schema": ["out of range"]})
 
 
+def _conflict(exc: IntegrityError):
+    """Two requests made the same record at once: the database's unique key kept one; this one is a conflict."""
+    log.info("api unique key refused a concurrent write on %s %s", request.method, request.url_rule)
+    return envelope(409, "conflict", "another request made the same record at the same moment; it exists already")
+
+
 def _internal_error(exc: InternalServerError):
     original = getattr(exc, "original_exception", None)
     log.error("api error on %s %s: %s", request.method, request.url_rule, type(original or exc).__name__)
@@ -122,6 +128,7 @@ def register_handlers(blueprint) -> None:
     """The envelope for service errors, HTTP errors (401/403/404/405/422...) and anything unexpected."""
     blueprint.register_error_handler(ServiceError, _service_error)
     blueprint.register_error_handler(DataError, _out_of_range)
+    blueprint.register_error_handler(IntegrityError, _conflict)
     blueprint.register_error_handler(OverflowError, _out_of_range)
     blueprint.register_error_handler(HTTPException, _http_error)
     for status in default_exceptions:  # by code too: an app-wide handler for a code would otherwise win
