@@ -1,11 +1,11 @@
 # contactguard: `make run` starts the service, `make test` runs the whole suite, `make bench` the benchmarks,
-# `make fuzz` the hostile-input fuzzer, `make lint` ruff and mypy.
+# `make fuzz` the hostile-input fuzzer, `make simulate` a council's year with its invariants, `make lint` ruff and mypy.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test test-sqlite test-postgres bench faults audit lint clean
+.PHONY: install run test test-sqlite test-postgres bench faults simulate audit lint clean
 
 install: $(STAMP)
 
@@ -24,9 +24,11 @@ $(STAMP): pyproject.toml package.json
 run: install
 	$(BIN)/contactguard run
 
-# The browser tests (tests/browser) drive Debian's Chromium: installed here, for the tests only, when missing.
+# The browser tests (tests/browser) drive Debian's Chromium, and tests/e2e a real Request Tracker 5 (Debian's
+# request-tracker5): installed here, for the tests only, when missing.
 test: install
 	scripts/install-browser.sh
+	scripts/install-request-tracker.sh
 	scripts/test.sh
 
 # Lint, format check and types; the same checks as .pre-commit-config.yaml (settings in pyproject.toml).
@@ -36,9 +38,10 @@ lint: install
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy plugin webhooks adapters
 
-# The ingest load comes from wrk (`apt-get install wrk`; installed by nobody here): without it, from a slower
-# Python generator, with a note in the output.
+# The load comes from Debian's wrk (closed loop, and open loop at fixed rates through a Lua script,
+# benchmarks/open_loop.py): installed here when missing, so every run measures the same way.
 bench: install
+	command -v wrk >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk; }
 	$(BIN)/python -m benchmarks
 
 # Hostile webhook deliveries for every adapter and random decisions; fails on any 5xx (FUZZ_ARGS="--cases N").
@@ -49,6 +52,12 @@ fuzz: install
 # FAULTS_ARGS passes options, e.g. `make faults FAULTS_ARGS="kill --runs 3 --seconds 90"`.
 faults: install
 	$(BIN)/python -m benchmarks.faults $(FAULTS_ARGS)
+
+# A council's year on PostgreSQL: the real webhook, worker and clock on an accelerated clock, invariants checked
+# every simulated day, the committee's report written (docs/simulation.md). SIMULATE_ARGS passes options,
+# e.g. `make simulate SIMULATE_ARGS="--days 30 --customers 2000"`. Exits 1 on any violation.
+simulate: install
+	$(BIN)/python -m benchmarks.simulation $(SIMULATE_ARGS)
 
 # Known vulnerabilities in the installed packages (pip-audit; needs network access to PyPI or OSV, which
 # `make test` never does). Says "AUDIT NOT DONE" and exits 3 when the advisory source cannot be reached.

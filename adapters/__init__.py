@@ -11,6 +11,7 @@ from .generic.adapter import GenericJsonAdapter
 from .helpscout.adapter import HelpScoutAdapter  # ADAPTER:helpscout
 from .hubspot.adapter import HubSpotAdapter  # ADAPTER:hubspot
 from .intercom.adapter import IntercomAdapter  # ADAPTER:intercom
+from .request_tracker.adapter import RequestTrackerAdapter  # ADAPTER:request_tracker
 from .salesforce.adapter import SalesforceAdapter  # ADAPTER:salesforce
 from .zammad.adapter import ZammadAdapter  # ADAPTER:zammad
 from .zendesk.adapter import ZendeskAdapter  # ADAPTER:zendesk
@@ -27,6 +28,7 @@ _ADAPTERS: list[Adapter] = [
     FrontAdapter(),  # ADAPTER:front
     Dynamics365Adapter(),  # ADAPTER:dynamics365
     SalesforceAdapter(),  # ADAPTER:salesforce
+    RequestTrackerAdapter(),  # ADAPTER:request_tracker
 ]
 REGISTRY: dict[str, Adapter] = {a.key: a for a in _ADAPTERS}
 

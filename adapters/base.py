@@ -206,10 +206,13 @@ class Adapter:
         assigned_agent_id, text, ignore_reason...)."""
         raise NotImplementedError
 
+    def client_class(self) -> Any:
+        """The class client() returns (its annotation), to ask what it can do without a connection."""
+        return get_type_hints(type(self).client)["return"]
+
     def supported_actions(self) -> frozenset[ActionKind]:
         """The action kinds this adapter's client declares: the `actions` of the class client() returns."""
-        client_class = get_type_hints(type(self).client)["return"]
-        return frozenset(client_class.actions)
+        return frozenset(self.client_class().actions)
 
 
 class ActionClient:

@@ -44,6 +44,14 @@ class RetryLater(AdapterError):
         self.counts_as_attempt = counts_as_attempt  # our own rate limiter's deferral does not
 
 
+class Unreachable(RetryLater):
+    """The helpdesk did not answer: refused or reset connection, timeout, 408, or a 5xx. An outage, not this
+    action's fault: the helpdesk's actions pause without spending attempts and resume when a probe gets through."""
+
+    def __init__(self, message: str, after_seconds: float | None = None):
+        super().__init__(message, after_seconds, counts_as_attempt=False)
+
+
 class PermanentFailure(AdapterError):
     """Retrying will not help (404 ticket gone, 400 rejected, 401/403 credentials): dead-letter now."""
 

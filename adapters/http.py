@@ -13,9 +13,10 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from . import outbound
-from .errors import PermanentFailure, RetryLater
+from .errors import PermanentFailure, RetryLater, Unreachable
 from .ratelimit import pace
 
+BUSY_WAIT_SECONDS = 30.0  # a 409 or 429 without Retry-After: try again after this
 DEFAULT_TIMEOUT = (3.05, 10)
 USER_AGENT = "contactguard/0.1 (+https://github.com/contactguard)"
 
@@ -116,7 +117,7 @@ def send(
     try:
         response = session.request(method, url, **kwargs)
     except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-        raise RetryLater(f"{method} {url}: {type(exc).__name__}") from None
+        raise Unreachable(f"{method} {url}: {type(exc).__name__}") from None
     except outbound.PrivateAddressRefused as exc:
         raise PermanentFailure(
             f"{method} {url}: refused, {exc} (allow_private_network or "
@@ -125,11 +126,13 @@ def send(
     if response.status_code < 300:
         return response
     summary = f"{method} {url}: HTTP {response.status_code}"
-    if response.status_code == 429 or response.status_code >= 500:
-        wait = retry_after_seconds(response)
-        if response.status_code == 429 and bucket is not None and wait:
+    status, wait = response.status_code, retry_after_seconds(response)
+    if status >= 500 or status == 408:
+        raise Unreachable(summary, wait)
+    if status in (409, 429):  # asked to wait (rate limit) or to try again (a conflicting change): never given up on
+        if status == 429 and bucket is not None and wait:
             bucket.hold_for(wait)
-        raise RetryLater(summary, wait)
+        raise RetryLater(summary, wait if wait is not None else BUSY_WAIT_SECONDS, counts_as_attempt=False)
     raise PermanentFailure(summary)
 
 

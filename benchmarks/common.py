@@ -103,6 +103,15 @@ def open_database(url: str, instance: str, secret_key: str):
     return settings, engine, make_session_factory(engine)
 
 
+def webhook_path(instance: str, secret_key: str, connection_id: str) -> str:
+    """Where a helpdesk posts for a connection just added: /webhooks/<token>, the token derived from the instance's
+    key (issue 21: the id is public, never the URL's credential)."""
+    from plugin.services import connections as conns
+
+    settings = load_settings({"INSTANCE_PATH": instance, "SECRET_KEY": secret_key}, environ={})
+    return f"/webhooks/{conns.webhook_token(settings, connection_id, 1)}"
+
+
 def add_customers(ctx: Context, prefix: str, count: int) -> None:
     """Customers `<prefix>0` ... with the e-mail address customer<n>@example.com each."""
     for n in range(count):

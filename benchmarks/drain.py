@@ -29,7 +29,7 @@ from plugin.db import make_engine, make_session_factory
 from plugin.models import OutboxAction
 from plugin.worker.decisions import decide_pending
 
-from .common import ROOT
+from .common import ROOT, webhook_path
 from .fake_helpdesk import FakeHelpdesk
 from .faults import SECRET_KEY, deliveries, seed
 
@@ -65,10 +65,11 @@ class DrainResult:
 def _backlog(url: str, instance: str, connection_id: str, count: int) -> int:
     """Store and decide `count` deliveries in this process; returns the outbox actions waiting."""
     env = {"DATABASE_URL": url, "INSTANCE_PATH": instance, "SECRET_KEY": SECRET_KEY}
+    path = webhook_path(instance, SECRET_KEY, connection_id)
     app = create_app({**env, "ALLOW_PRIVATE_HELPDESK_URLS": True, "LOG_LEVEL": "WARNING"})
     client = app.test_client()
     for _name, body in deliveries(count, random.Random(12)):
-        answer = client.post(f"/webhooks/{connection_id}", data=body, headers={"Content-Type": "application/json"})
+        answer = client.post(path, data=body, headers={"Content-Type": "application/json"})
         assert answer.status_code == 200, answer.get_data(as_text=True)
     settings = load_settings(env, environ={})
     engine = make_engine(url)

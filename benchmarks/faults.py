@@ -13,6 +13,9 @@ acknowledged. Meanwhile one fault is injected:
 - database: the database "restarted" under load: a TCP proxy between contactguard and PostgreSQL is cut
             (every connection dropped, new ones refused) for a few seconds, twice.
 
+Scenarios in modules of their own (MODULE_SCENARIOS) count their own figures, e.g. slow-clients
+(benchmarks/faults_slow_clients.py): idle and one-byte-a-second connections held open against the server.
+
 Then everything recovers, the outbox drains, and the run counts:
 
 - acknowledged: deliveries answered 2xx; stored: webhook_events rows;
@@ -23,7 +26,7 @@ Then everything recovers, the outbox drains, and the run counts:
 - half-written: a restricted contact's event without its outbox actions or audit entry, or orphans
   (must be 0).
 
-Usage: python -m benchmarks.faults [kill|helpdesk|database|all] [--seconds 60] [--runs 1] [--rate 8]
+Usage: python -m benchmarks.faults [kill|helpdesk|database|<a MODULE_SCENARIOS name>|all] [--seconds 60] [--runs 1] [--rate 8]
 Results are printed and written as JSON under .cache/faults/. Exit status 1 if anything is lost,
 a note is doubled or a write is half done.
 """
@@ -31,8 +34,10 @@ a note is doubled or a write is half done.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import http.client
+import importlib
 import json
 import os
 import random
@@ -57,6 +62,7 @@ from .common import (
     officer_actor,
     open_database,
     restrict_customer,
+    webhook_path,
 )
 from .fake_helpdesk import notes_and_writes
 from .tcp_proxy import TcpProxy
@@ -65,6 +71,12 @@ SECRET_KEY = "faults-secret-key-0123456789"
 CUSTOMERS = 40  # every other one restricted
 RESTRICTED_OUTCOMES = ("flag", "disregard", "escalate", "statutory")
 LEASE_SECONDS = 8  # a killed worker's actions come back after this (production default: 60)
+# Scenarios in modules of their own (benchmarks/faults_<name>.py), each with run_once(seconds, rate, seed) -> dict,
+# summary_line(result) -> str and failed(result) -> bool; run after the ones above by "all".
+MODULE_SCENARIOS = {
+    "slow-clients": "benchmarks.faults_slow_clients",  # 500 idle and 50 one-byte-a-second connections held open
+    "outage": "benchmarks.faults_outage",  # the helpdesk down for longer than the retry schedule, then back
+}
 
 
 # --- set-up ---------------------------------------------------------------------------------------------------
@@ -400,6 +412,7 @@ def count(dsn: str, sender: Sender, helpdesk: dict) -> dict:
 
     notes, writes = notes_and_writes(helpdesk)
     tickets = {str(k): v for k, v in helpdesk["tickets"].items()}
+    final_tags = _final_tags(actions)  # tags replaced by a later outcome come off again: judge the end state
     expected_writes: Counter = Counter()
     not_applied = []
     for action_id, _event, ticket_id, kind, payload, state in actions:
@@ -416,9 +429,11 @@ def count(dsn: str, sender: Sender, helpdesk: dict) -> dict:
         applied = state == "done"
         if applied and write:
             applied = writes.get(write, 0) > 0
-        elif applied and kind == "add_tags":
-            shown = (tickets.get(str(ticket_id), {}).get("custom_contactguard_tags") or "").split(", ")
-            applied = all(tag in shown for tag in payload["tags"])
+        elif applied and kind in ("add_tags", "remove_tags"):
+            shown = {
+                t for t in (tickets.get(str(ticket_id), {}).get("custom_contactguard_tags") or "").split(", ") if t
+            }
+            applied = shown - {"-"} == final_tags[ticket_id]
         elif applied and kind == "add_note":
             applied = notes.get(payload["marker"], 0) >= 1
         if not applied:
@@ -451,6 +466,18 @@ def count(dsn: str, sender: Sender, helpdesk: dict) -> dict:
     }
 
 
+def _final_tags(actions) -> dict:
+    """Each ticket's tags once its done tag actions are applied in queue order (what the helpdesk must show)."""
+    tags: dict = {}
+    for _id, _event, ticket_id, kind, payload, state in actions:
+        if state != "done" or kind not in ("add_tags", "remove_tags"):
+            continue
+        current = tags.setdefault(ticket_id, set())
+        current |= set(payload["tags"]) if kind == "add_tags" else set()
+        current -= set(payload["tags"]) if kind == "remove_tags" else set()
+    return tags
+
+
 def answers_between(sender: Sender, windows: list[tuple[float, float]]) -> dict:
     found: Counter = Counter()
     for at, answer in sender.answer_log:
@@ -462,20 +489,33 @@ def answers_between(sender: Sender, windows: list[tuple[float, float]]) -> dict:
 # --- one run --------------------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def fake_helpdesk_api(logs: Path):
+    """A fake django-helpdesk (benchmarks/fake_helpdesk.py) in its own process; yields its API root."""
+    port = free_port()
+    helpdesk = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.fake_helpdesk", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=(logs / "helpdesk.log").open("wb"),
+    )
+    try:
+        yield f"http://127.0.0.1:{port}/helpdesk/api/"
+    finally:
+        helpdesk.terminate()
+        helpdesk.wait(10)
+
+
 def run_once(scenario: str, seconds: float, rate: float, drain_seconds: float, seed_value: int) -> dict:
     rng = random.Random(seed_value)
     count_deliveries = int(seconds * rate)
     items = deliveries(int(count_deliveries * 3 / 4), rng)
-    with fresh_postgres() as (url, dsn), tempfile.TemporaryDirectory(prefix="cg-faults-") as tmp:
+    with (
+        fresh_postgres() as (url, dsn),
+        tempfile.TemporaryDirectory(prefix="cg-faults-") as tmp,
+        fake_helpdesk_api(Path(tmp)) as api,
+    ):
         logs = Path(tmp)
-        helpdesk_port = free_port()
-        helpdesk = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.fake_helpdesk", str(helpdesk_port)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=(logs / "helpdesk.log").open("wb"),
-        )
-        api = f"http://127.0.0.1:{helpdesk_port}/helpdesk/api/"
         proxy = None
         procs = None
         try:
@@ -496,7 +536,8 @@ def run_once(scenario: str, seconds: float, rate: float, drain_seconds: float, s
             procs = Processes(env, free_port(), logs)
             procs.start_all()
             procs.wait_ready()
-            sender = Sender(procs.port, f"/webhooks/{connection_id}", items, rate=len(items) / seconds)
+            path = webhook_path(str(logs / "instance"), SECRET_KEY, connection_id)
+            sender = Sender(procs.port, path, items, rate=len(items) / seconds)
             stop, notes = threading.Event(), {}
             if scenario == "kill":
                 injector = threading.Thread(target=inject_kills, args=(procs, stop, rng, notes))
@@ -550,8 +591,6 @@ def run_once(scenario: str, seconds: float, rate: float, drain_seconds: float, s
                 procs.stop_all()
             if proxy is not None:
                 proxy.stop()
-            helpdesk.terminate()
-            helpdesk.wait(10)
 
 
 def _helpdesk_windows(state: dict, windows: list[tuple[float, str]]) -> dict:
@@ -581,16 +620,33 @@ def summary_line(r: dict) -> str:
     )
 
 
+def _run_module_scenario(scenario: str, args, seed_value: int, out_dir: Path) -> bool:
+    """One run of a scenario in a module of its own (MODULE_SCENARIOS): print and record it; True if it failed."""
+    module = importlib.import_module(MODULE_SCENARIOS[scenario])
+    result = module.run_once(args.seconds, args.rate, seed_value)
+    result["machine"] = machine()
+    print(module.summary_line(result), flush=True)
+    bad = module.failed(result)
+    if bad:
+        print(f"   FAILED: {json.dumps(result, default=str)}", flush=True)
+    path = out_dir / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{scenario}.json"
+    path.write_text(json.dumps(result, indent=2, default=str))
+    print(f"   recorded in {path.relative_to(ROOT)}", flush=True)
+    return bad
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.faults", description=__doc__.split("\n")[0])
-    parser.add_argument("scenario", nargs="?", default="all", choices=["kill", "helpdesk", "database", "all"])
+    parser.add_argument(
+        "scenario", nargs="?", default="all", choices=["kill", "helpdesk", "database", *MODULE_SCENARIOS, "all"]
+    )
     parser.add_argument("--seconds", type=float, default=60.0, help="load (and fault) time per run")
     parser.add_argument("--rate", type=float, default=8.0, help="webhook deliveries per second")
     parser.add_argument("--runs", type=int, default=1, help="runs per scenario")
     parser.add_argument("--drain-seconds", type=float, default=120.0, help="how long recovery may take")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
-    scenarios = ["kill", "helpdesk", "database"] if args.scenario == "all" else [args.scenario]
+    scenarios = ["kill", "helpdesk", "database", *MODULE_SCENARIOS] if args.scenario == "all" else [args.scenario]
     print(f"machine: {machine()}", flush=True)
     out_dir = ROOT / ".cache" / "faults"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -600,6 +656,9 @@ def main(argv: list[str] | None = None) -> int:
         for n in range(args.runs):
             seed_value = args.seed if args.seed is not None else random.randrange(1 << 30)
             print(f"== {scenario} run {n + 1}/{args.runs} ({args.seconds:.0f} s, seed {seed_value})", flush=True)
+            if scenario in MODULE_SCENARIOS:
+                failed = _run_module_scenario(scenario, args, seed_value, out_dir) or failed
+                continue
             result = run_once(scenario, args.seconds, args.rate, args.drain_seconds, seed_value)
             result["machine"] = machine()
             results.append(result)

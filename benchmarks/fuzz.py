@@ -68,10 +68,8 @@ def _register(app, settings) -> dict:
     with cast.act() as ctx:
         for key in KEYS:
             t = target(key)
-            out[key] = (
-                t,
-                f"/webhooks/{conns.add(ctx, key, key, t.spec.settings, t.spec.secrets, test=False).url_token}",
-            )
+            connection = conns.add(ctx, key, key, t.spec.settings, t.spec.secrets, test=False)
+            out[key] = (t, conns.webhook_path(ctx.settings, connection))
     return out
 
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -17,9 +18,18 @@ from plugin.services import Actor, Context
 from plugin.services import connections as conns
 from plugin.services import register as reg
 
-from . import wrk
+from . import open_loop, wrk
 from .bare_app import SECRET
-from .common import ROOT, add_customers, gunicorn, officer_actor, open_database, restrict_customer, settle_postgres
+from .common import (
+    ROOT,
+    add_customers,
+    gunicorn,
+    officer_actor,
+    open_database,
+    restrict_customer,
+    settle_postgres,
+    webhook_path,
+)
 from .load import run_load
 
 CUSTOMERS = 1000
@@ -118,15 +128,16 @@ def ingest_benchmark(url: str, dsn: str, instance: str) -> dict:
         "CONTACTGUARD_LOG_LEVEL": "WARNING",
         "BARE_DSN": dsn,
     }
-    results, ratios = _pairs(env, f"/webhooks/{connection_id}")
+    path = webhook_path(instance, SECRET_KEY, connection_id)
+    results, ratios = _pairs(env, path)
     with gunicorn("plugin.app:create_app()", env) as port, _worker(env):
-        results["contactguard_with_worker"] = measure(port, f"/webhooks/{connection_id}", "cgw")
+        results["contactguard_with_worker"] = measure(port, path, "cgw")
     with gunicorn("plugin.app:create_app()", env) as port:
         # The helpdesk's API is down: a worker drains the outbox against a closed port meanwhile.
         worker = _down_helpdesk_worker(url, dsn, instance, connection_id)
         try:
             time.sleep(1)
-            results["contactguard_helpdesk_down"] = measure(port, f"/webhooks/{connection_id}", "down")
+            results["contactguard_helpdesk_down"] = measure(port, path, "down")
         finally:
             worker.terminate()
             worker.wait(10)
@@ -135,7 +146,8 @@ def ingest_benchmark(url: str, dsn: str, instance: str) -> dict:
 
 def _pairs(env: dict, path: str) -> tuple[dict, list[float]]:
     """The bare receiver then contactguard, ROUNDS times: the median round's two results, and every round's
-    ratio (lowest first)."""
+    ratio (lowest first). Then, the same two servers still up, both at fixed offered rates (open loop): at each
+    of FRACTIONS of the bare receiver's rate, the bare receiver then contactguard (results["open_loop"])."""
     rounds = []
     with (
         gunicorn("benchmarks.bare_app:create_app()", env) as bare_port,
@@ -145,9 +157,22 @@ def _pairs(env: dict, path: str) -> tuple[dict, list[float]]:
             bare = measure(bare_port, "/webhooks/x", f"bare{n}")
             contactguard = measure(port, path, f"cg{n}")
             rounds.append((contactguard.rate / bare.rate, bare, contactguard))
-    rounds.sort(key=lambda r: r[0])
-    _, bare, contactguard = rounds[len(rounds) // 2]
-    return {"bare": bare, "contactguard": contactguard}, [r[0] for r in rounds]
+        rounds.sort(key=lambda r: r[0])
+        _, bare, contactguard = rounds[len(rounds) // 2]
+        capacity = statistics.median(r[1].rate for r in rounds)
+        fixed = {}
+        for fraction in FRACTIONS:
+            rate = capacity * fraction
+            settle_postgres()
+            at_bare = open_loop.run(bare_port, "/webhooks/x", make_request(f"olb{fraction}"), rate, OPEN_LOOP_SECONDS)
+            settle_postgres()
+            at_cg = open_loop.run(port, path, make_request(f"olc{fraction}"), rate, OPEN_LOOP_SECONDS)
+            fixed[fraction] = (at_bare, at_cg)
+    return {"bare": bare, "contactguard": contactguard, "open_loop": fixed}, [r[0] for r in rounds]
+
+
+FRACTIONS = (0.25, 0.5, 0.75)  # of the bare receiver's closed-loop rate: the offered rates of the open-loop runs
+OPEN_LOOP_SECONDS = 10.0
 
 
 def ingest_benchmark_sqlite(instance: str) -> dict:
@@ -164,9 +189,10 @@ def ingest_benchmark_sqlite(instance: str) -> dict:
         "CONTACTGUARD_LOG_LEVEL": "WARNING",
         "BARE_SQLITE": f"{instance}/bare.sqlite3",
     }
-    results, ratios = _pairs(env, f"/webhooks/{connection_id}")
+    path = webhook_path(instance, SECRET_KEY, connection_id)
+    results, ratios = _pairs(env, path)
     with gunicorn("plugin.app:create_app()", env) as port, _worker(env):
-        results["contactguard_with_worker"] = measure(port, f"/webhooks/{connection_id}", "cgw")
+        results["contactguard_with_worker"] = measure(port, path, "cgw")
     return results, ratios
 
 

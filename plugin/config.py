@@ -127,6 +127,8 @@ class Settings(Mapping[str, object]):
     PUBLIC_URL: str | None = setting(None, fields.Url, require_tld=False)
     OUTBOX_MAX_ATTEMPTS: int = setting(8, fields.Integer, validate=validate.Range(1, 50))
     # How long a worker's claim on an outbox action holds; renewed before each call (killed workers: this long).
+    # A helpdesk that does not answer is probed this often with its next action; the rest wait (no attempt spent).
+    OUTBOX_PROBE_SECONDS: float = setting(10.0, fields.Float, validate=validate.Range(0.1, 600))
     OUTBOX_LEASE_SECONDS: float = setting(60.0, fields.Float, validate=validate.Range(0.1, 3600))
     # Tickets a worker applies actions to at the same time (PostgreSQL; SQLite works one ticket at a time).
     # A ticket's own actions always go one after another, in order.
@@ -146,10 +148,15 @@ class Settings(Mapping[str, object]):
     # R12/R15: time windows must leave some open channel open at least this long each week (0 = no minimum).
     MIN_WEEKLY_CONTACT_MINUTES: int = setting(60, fields.Integer, validate=validate.Range(0, 7 * 24 * 60))
     EXPIRY_MODE: ExpiryMode = setting("sunset", fields.String, validate=one_of(ExpiryMode))
-    # `contactguard serve` (plugin/web/gunicorn_conf.py): threaded workers, so idle connections never starve it.
+    # `contactguard serve` (plugin/web/gunicorn_conf.py): event-loop workers (gevent), so idle and slow clients
+    # hold no thread; WEB_THREADS is how many complete requests each worker runs at once.
     WEB_WORKERS: int = setting(2, fields.Integer, validate=validate.Range(1, 64))
     WEB_THREADS: int = setting(8, fields.Integer, validate=validate.Range(1, 256))
     WEB_TIMEOUT: int = setting(30, fields.Integer, validate=validate.Range(5, 600))
+    # A request's line and headers must arrive within WEB_HEADER_TIMEOUT seconds of the connection opening (or of
+    # the previous answer on a kept-alive one), its body within WEB_BODY_TIMEOUT seconds after; else it is dropped.
+    WEB_HEADER_TIMEOUT: int = setting(5, fields.Integer, validate=validate.Range(1, 60))
+    WEB_BODY_TIMEOUT: int = setting(10, fields.Integer, validate=validate.Range(1, 300))
     # How an incoming e-mail address is compared with the register (plugin/identity.py): strict (case only),
     # subaddress (also ignores +tag), provider_rules (also Gmail's dots and googlemail.com). Changing it
     # re-normalises nothing by itself: run `python -m plugin.identity renormalise` afterwards.
@@ -174,14 +181,20 @@ class Settings(Mapping[str, object]):
         values=fields.List(fields.String(validate=validate.Length(1, 200))),
         validate=_screen_compiles,
     )
-    # Signing in to the web pages (plugin/web/auth.py, docs/sign-in.md). A signed-in session ends after this many
-    # minutes without a request; the session cookie is signed with a key derived from SECRET_KEY (or secret.key).
+    # Signing in to the web pages (plugin/web/auth.py, docs/sign-in.md). Sessions are kept on the server (the cookie
+    # carries a random id only); one ends after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS
+    # after it began however often it is used.
     SESSION_IDLE_MINUTES: int = setting(480, fields.Integer, validate=validate.Range(5, 7 * 24 * 60))
+    SESSION_ABSOLUTE_HOURS: int = setting(12, fields.Integer, validate=validate.Range(1, 7 * 24))
     # OpenID Connect sign-in (e.g. Entra ID, Google Workspace): offered when all three are set. The provider's
     # verified `email` claim must be an active officer's e-mail with an account. The client secret is secret.
     OIDC_ISSUER: str | None = setting(None, fields.Url, require_tld=False, schemes={"https", "http"})
     OIDC_CLIENT_ID: str | None = setting(None, fields.String, validate=validate.Length(1, 255))
     OIDC_CLIENT_SECRET: str | None = setting(None, fields.String, validate=validate.Length(1, 1024))
+    # Monitoring (issue 21): /metrics, and the detail of /readyz, answer only a request carrying this token as
+    # `Authorization: Bearer <token>`; without it /readyz says only whether the service is ready and /metrics is
+    # refused. /healthz stays open. Secret.
+    MONITORING_TOKEN: str | None = setting(None, fields.String, validate=validate.Length(16, 1024))
     # The policy's letters (plugin/letters, docs/letters.md): the letterhead and who signs. Optional at start-up;
     # a letter is refused (letter_incomplete) naming any of them still missing. COUNCIL_ADDRESS: one line per
     # line of the address, separated by new lines or ";". COUNCIL_LOGO: an image file (PNG, JPEG, SVG).

@@ -130,6 +130,9 @@ def _order_writers(engine: Engine, lock: WriterLock) -> None:
     _writer_locks[engine] = lock
 
     def begin(connection) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # a WAL reader: one snapshot, no writer lock, waits for no one
+            return
         # IMMEDIATE takes SQLite's write lock up front, so a writer never fails upgrading a read transaction.
         key = _key(connection.connection)
         lock.acquire(key)
@@ -180,12 +183,35 @@ def make_engine(url: str, pre_ping: bool = True, autocommit: bool = False) -> En
         parsed = parsed.set(drivername="postgresql+psycopg")
     if autocommit:  # no transaction is ever left open, so none to roll back when a connection is returned
         return create_engine(parsed, pool_pre_ping=pre_ping, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
-    return create_engine(parsed, pool_pre_ping=pre_ping)
+    return create_engine(parsed, pool_pre_ping=pre_ping, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
+
+
+POOL_SIZE = 16
+"""PostgreSQL connections a process keeps open. A worker's threads each hold one while they work (the drain's
+OUTBOX_THREADS, the decider, the main loop): with SQLAlchemy's default of 5, the connections beyond it were
+closed on return and opened again on the next pass, a new server process each time (a fork and the
+authentication), several times a second under load."""
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (the CLI prints them)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+READ_ONLY = "contactguard_read_only"
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]):
+    """A session for reads only, ended by a rollback. On SQLite its transaction is a plain (deferred) BEGIN: a
+    WAL reader, which takes no writer lock and so never waits behind a writer nor holds one up (the worker
+    decides a batch this way, then writes it briefly, plugin/worker/decisions.py). It must not write."""
+    bind = factory.kw["bind"]
+    with factory(bind=bind.execution_options(**{READ_ONLY: True})) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 @contextmanager

@@ -16,6 +16,8 @@ import os
 from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .clock import utcnow
 from .models import Connection, OutboxAction, WebhookEvent, WorkerHeartbeat
@@ -26,12 +28,14 @@ SWEEPS = "sweeps"
 
 def record_sweep_run(sessions, at: dt.datetime | None = None) -> None:
     """Called by the elected worker after each sweep pass (the 'no sweep for 30 minutes' alert reads it)."""
+    moment = at or utcnow()
     with sessions() as session, session.begin():
-        row = session.get(WorkerHeartbeat, SWEEPS)
-        if row is None:
-            session.add(WorkerHeartbeat(name=SWEEPS, at=at or utcnow()))
-        else:
-            row.at = at or utcnow()
+        # One statement, so two passes finishing at once (a sweep run by hand beside the worker's) cannot both
+        # insert the row: an upsert on each database.
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(WorkerHeartbeat).values(name=SWEEPS, at=moment)
+        session.execute(statement.on_conflict_do_update(index_elements=["name"], set_={"at": moment}))
 
 
 # In-process: every answer to POST /webhooks/<token>, by status class ('2xx', '4xx', '5xx').
@@ -119,6 +123,17 @@ class DatabaseCollector:
         )
         age.add_metric([], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
         yield age
+
+        down = GaugeMetricFamily(
+            "contactguard_helpdesk_unreachable_seconds",
+            "How long each helpdesk that stopped answering has been down (its actions wait, spending no attempts)",
+            labels=["connection"],
+        )
+        for connection_id, since in session.execute(
+            select(Connection.id, Connection.unreachable_since).where(Connection.unreachable_since.is_not(None))
+        ):
+            down.add_metric([connection_id[:6]], max(0.0, (now - since).total_seconds()))
+        yield down
 
         sweep = session.get(WorkerHeartbeat, SWEEPS)
         last = GaugeMetricFamily(

@@ -6,15 +6,17 @@ fresh database once with Alembic; each test starts from empty tables.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import tempfile
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from plugin import migrate
@@ -28,17 +30,167 @@ from plugin.services import register as reg
 
 TARGET = os.environ.get("CONTACTGUARD_TEST_DATABASE", "sqlite")
 ON_POSTGRES = TARGET != "sqlite"
+MONITORING_TOKEN = "test-monitoring-token-0123456789"
+MONITORING = {"Authorization": f"Bearer {MONITORING_TOKEN}"}  # what Prometheus and the on-call check send
+
+
+# Which run a test belongs to (scripts/test.sh runs the suite on SQLite, then on PostgreSQL). A test reaches the
+# run's database through these fixtures (directly or through another fixture), or by reading TARGET/ON_POSTGRES in
+# its module or a fixture's; any other test gives the same result on either database, so it runs in the SQLite run
+# only. Real helpdesks and the browser (ONCE) run once too, on SQLite, unless marked both_databases. A test that
+# asks for a database fixture at run time after all fails (_classified_right).
+DATABASE_FIXTURES = frozenset(
+    {"database_template", "db_url", "settings", "engine", "sessions", "cast", "app", "client", "runner"}
+)
+ONCE = ("e2e", "browser")
+KIND = pytest.StashKey[str]()
+KINDS = pytest.StashKey[dict]()
+GROUPS = "CONTACTGUARD_TEST_GROUPS"  # where xdist's workers tell the controller which tests share a helpdesk
+
+
+def touches_database(item) -> bool:
+    """Whether the test reaches this run's database (see DATABASE_FIXTURES)."""
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    spaces = [vars(item.module)] if getattr(item, "module", None) else []
+    info = getattr(item, "_fixtureinfo", None)
+    for definitions in info.name2fixturedefs.values() if info else ():
+        spaces += [getattr(d.func, "__globals__", {}) for d in definitions]
+    here = globals()  # in this file only the fixtures named above reach the database
+    return any({"TARGET", "ON_POSTGRES"} & space.keys() for space in spaces if space is not here)
+
+
+def _kind(item) -> str:
+    """postgres_only, once (a real helpdesk or the browser), pure (no database) or both (on each database)."""
+    if item.get_closest_marker("postgres_only"):
+        return "postgres_only"
+    if item.get_closest_marker("both_databases"):
+        return "both"
+    here = Path(__file__).parent
+    if item.path.is_relative_to(here) and item.path.relative_to(here).parts[0] in ONCE:
+        return "once"
+    return "both" if touches_database(item) else "pure"
+
+
+def _shared_resources(item) -> set[str]:
+    """The session-scoped fixtures of tests/e2e and tests/browser the test uses: a real helpdesk, the browser."""
+    here, found = Path(__file__).parent, set()
+    info = getattr(item, "_fixtureinfo", None)
+    for name, definitions in info.name2fixturedefs.items() if info else ():
+        source = Path(definitions[-1].func.__code__.co_filename)
+        if definitions[-1].scope == "session" and any(source.is_relative_to(here / f) for f in ONCE):
+            found.add(name)
+    return found
+
+
+def _groups(items) -> dict[str, str]:
+    """Tests that share a helpdesk or the browser (directly or through another test), by nodeid: one group each."""
+    owner: dict[str, str] = {}  # union-find over the resources
+
+    def root(name: str) -> str:
+        while owner.setdefault(name, name) != name:
+            name = owner[name]
+        return name
+
+    uses = {item.nodeid: sorted(_shared_resources(item)) for item in items if item.stash[KIND] == "once"}
+    for names in uses.values():
+        for name in names:
+            owner[root(name)] = root(names[0])
+    members: dict[str, set[str]] = {}
+    for name in list(owner):
+        members.setdefault(root(name), set()).add(name)
+    return {nodeid: "+".join(sorted(members[root(names[0])])) for nodeid, names in uses.items() if names}
+
+
+def _tell_the_controller(config, items) -> None:
+    """An xdist worker writes the groups where the controller's scheduler reads them (tests/conftest.py below)."""
+    folder = os.environ.get(GROUPS)
+    if folder and hasattr(config, "workerinput"):
+        path = Path(folder) / f"{config.workerinput['workerid']}.json"
+        path.with_suffix(".tmp").write_text(json.dumps(_groups(items)))
+        path.with_suffix(".tmp").replace(path)
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput") and GROUPS not in os.environ:
+        os.environ[GROUPS] = tempfile.mkdtemp(prefix="contactguard-groups-")  # the workers start after this
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput") and os.environ.get(GROUPS, "").startswith(tempfile.gettempdir()):
+        shutil.rmtree(os.environ.pop(GROUPS), ignore_errors=True)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's load scheduling, but the tests that share a real helpdesk or the browser go to one worker as one
+    unit, largest first, so each of those starts once per run. (xdist's own --dist loadgroup does not group with
+    pytest 9.2: pytest-xdist issue 1386.)"""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedResourcesTogether(LoadScopeScheduling):
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:  # every worker has collected (and written its file) by now
+                written = sorted(Path(os.environ[GROUPS]).glob("*.json"))
+                self.groups = json.loads(written[0].read_text()) if written else {}
+            return self.groups.get(nodeid, nodeid)
+
+    return SharedResourcesTogether(config, log)
 
 
 def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason="needs PostgreSQL; this run is on SQLite")
+    kept, elsewhere, counts = [], [], dict.fromkeys(("pure", "once", "both", "postgres_only"), 0)
     for item in items:
-        if not ON_POSTGRES and "postgres_only" in item.keywords:
+        kind = item.stash[KIND] = _kind(item)
+        counts[kind] += 1
+        if kind == "postgres_only" and not ON_POSTGRES:
             item.add_marker(skip)
+        (elsewhere if ON_POSTGRES and kind in ("pure", "once") else kept).append(item)
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = kept
+    config.stash[KINDS] = counts
+    _tell_the_controller(config, items)
+    if hasattr(config, "workeroutput"):  # an xdist worker: the controller prints the counts
+        config.workeroutput["contactguard_kinds"] = counts
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist's controller: keep a worker's counts (every worker collects the same tests)."""
+    if "contactguard_kinds" in getattr(node, "workeroutput", {}):
+        node.config.stash[KINDS] = node.workeroutput["contactguard_kinds"]
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    counts = config.stash.get(KINDS, None)
+    if counts:
+        where = "deselected here: they ran in the SQLite run" if ON_POSTGRES else "run here only"
+        terminalreporter.write_line(
+            f"contactguard: {counts['pure']} tests touch no database and {counts['once']} drive a real helpdesk or "
+            f"browser ({where}); {counts['both']} run on each database, {counts['postgres_only']} on PostgreSQL only"
+        )
 
 
 def pytest_report_header(config):
     return f"contactguard test database: {'PostgreSQL' if ON_POSTGRES else 'SQLite'}"
+
+
+@pytest.fixture(autouse=True)
+def _classified_right(request):
+    """A test classified at collection as touching no database fails if it asked for one at run time after all."""
+    yield
+    asked = DATABASE_FIXTURES & set(request.fixturenames)
+    if asked and request.node.stash.get(KIND, None) == "pure":
+        pytest.fail(
+            f"asked for {', '.join(sorted(asked))} at run time, but was classified at collection as touching no "
+            "database (so it runs on SQLite only): name the fixture in the test's arguments, or mark it both_databases"
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -77,12 +229,51 @@ def db_url(database_template, tmp_path):
         path = tmp_path / "contactguard.sqlite3"
         shutil.copy(make_url(database_template).database, path)
         return f"sqlite:///{path}"
-    engine = make_engine(database_template)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    with psycopg.connect(_libpq(database_template)) as conn:
+        conn.execute(_emptying_sql(database_template))
     return database_template
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+_EMPTYING: dict[str, str] = {}
+
+
+def _emptying_sql(url: str) -> str:
+    """What TRUNCATE ... RESTART IDENTITY would do to every table, with DELETE, as one statement string.
+
+    TRUNCATE gives every table a new file: about 0.3-0.4 s per test on this machine, more than most tests take.
+    Deleting the few rows a test leaves takes a few milliseconds. Referencing tables go first; the append-only
+    audit table's own triggers are off for the delete (the tables are ours: this run created the database)."""
+    if url not in _EMPTYING:
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        with psycopg.connect(_libpq(url)) as conn:
+            guarded = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT DISTINCT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid"
+                    " WHERE NOT g.tgisinternal AND c.relname = ANY(%s) ORDER BY 1",
+                    (tables,),
+                )
+            ]
+            sequences = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT d.objid FROM pg_depend d JOIN pg_class s ON s.oid = d.objid JOIN pg_class t ON t.oid = d.refobjid"
+                    " WHERE s.relkind = 'S' AND d.deptype IN ('a', 'i') AND t.relname = ANY(%s)",
+                    (tables,),
+                )
+            ]
+        statements = [f'ALTER TABLE "{t}" DISABLE TRIGGER USER' for t in guarded]
+        statements += [f'DELETE FROM "{t}"' for t in tables]
+        statements += [f'ALTER TABLE "{t}" ENABLE TRIGGER USER' for t in guarded]
+        if sequences:
+            oids = ", ".join(str(oid) for oid in sequences)
+            statements.append(f"SELECT setval(seqrelid, seqstart, false) FROM pg_sequence WHERE seqrelid IN ({oids})")
+        _EMPTYING[url] = "; ".join(statements)
+    return _EMPTYING[url]
 
 
 @pytest.fixture
@@ -181,7 +372,14 @@ def cast(sessions, settings):
 
 @pytest.fixture
 def app(settings):
-    app = create_app({"DATABASE_URL": settings.DATABASE_URL, "INSTANCE_PATH": settings.INSTANCE_PATH, "TESTING": True})
+    app = create_app(
+        {
+            "DATABASE_URL": settings.DATABASE_URL,
+            "INSTANCE_PATH": settings.INSTANCE_PATH,
+            "TESTING": True,
+            "MONITORING_TOKEN": MONITORING_TOKEN,
+        }
+    )
     yield app
     dispose(app)
 

@@ -1,11 +1,18 @@
-"""Shared steps for tests that need a restriction in force."""
+"""Shared steps for tests: a restriction in force, what was decided, and where a helpdesk posts its webhooks."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from plugin.services import connections as conns
 from plugin.services import incidents as inc
 from plugin.services import restrictions as rs
+
+
+def webhook_path(settings, connection_id: str, generation: int = 1) -> str:
+    """Where a helpdesk posts for this connection: /webhooks/<token>, the token derived as contactguard derives it
+    from the instance's key (a new connection is generation 1; each rotate-url adds one). The id is not the URL."""
+    return f"/webhooks/{conns.webhook_token(settings, connection_id, generation)}"
 
 
 def email_of(who: str) -> str:

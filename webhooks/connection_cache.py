@@ -2,7 +2,8 @@
 
 The webhook path is hot: reading the connection and decrypting its secrets on every delivery
 costs a query and a decryption. A changed secret, a deactivated connection or a rotated URL takes
-effect within TTL seconds in a running service.
+effect within TTL seconds in a running service. The token in the URL is never stored: the database
+holds its SHA-256, so the lookup (and this cache) is by the hash.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from plugin.config import Settings
 from plugin.models import Connection
 from plugin.secretbox import SecretBox
+from plugin.services.connections import token_hash
 
 TTL = 10.0
 
@@ -33,7 +35,7 @@ class CachedConnection:
 
 
 class ConnectionCache:
-    """URL token -> CachedConnection for TTL seconds; misses read the database."""
+    """The URL token's hash -> CachedConnection for TTL seconds; misses read the database."""
 
     def __init__(self, settings: Settings, ttl: float = TTL):
         self._box = SecretBox(settings)
@@ -45,12 +47,13 @@ class ConnectionCache:
         """The connection whose webhook URL ends in this token, or None when unknown (or rotated away); a
         database session is opened only when the cache has to read."""
         now = time.monotonic()
+        key = token_hash(token)
         with self._lock:
-            hit = self._entries.get(token)
+            hit = self._entries.get(key)
         if hit and hit[0] > now:
             return hit[1]
         with sessions() as session:
-            row = session.scalar(select(Connection).where(Connection.url_token == token))
+            row = session.scalar(select(Connection).where(Connection.webhook_token_hash == key))
             entry = (
                 None
                 if row is None
@@ -61,5 +64,5 @@ class ConnectionCache:
         with self._lock:
             if len(self._entries) > 1000:
                 self._entries.clear()
-            self._entries[token] = (now + self._ttl, entry)
+            self._entries[key] = (now + self._ttl, entry)
         return entry

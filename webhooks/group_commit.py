@@ -1,6 +1,6 @@
 """Storing the webhook's events: one durable commit for many requests on SQLite, autocommit on PostgreSQL.
 
-SQLite has a single writer and a commit that waits for the disk (synchronous=FULL, below) costs a few
+SQLite has a single writer and a commit that waits for the disk (the log's sync, below) costs a few
 milliseconds whatever it holds. So on SQLite the requests of one process hand their events to one writer
 thread, which stores everything waiting in one transaction under the cross-process writer lock
 (plugin.db.WriterLock), commits, and only then releases every request it holds: each answer still goes
@@ -13,9 +13,15 @@ concurrent twin) loses on the (connection, delivery key) unique key without touc
 value the database refuses fails its own delivery only. A failure of the transaction itself (the disk, the
 lock) fails every delivery of the batch: none was stored.
 
-The writer commits with synchronous=FULL: in WAL mode with NORMAL, a commit survives the process dying
-but may roll back after a power cut or an operating-system crash, and an acknowledged delivery is never
-sent again by the helpdesk. FULL syncs the write-ahead log, and with it every earlier commit.
+Each batch is synced to disk before its requests are answered: in WAL mode with synchronous=NORMAL a commit
+survives the process dying but may roll back after a power cut or an operating-system crash, and an
+acknowledged delivery is never sent again by the helpdesk. synchronous=FULL would sync the write-ahead log
+inside the commit, while the writer lock is held, so every other writer (the other web processes' batches,
+the worker's decisions) would wait for the disk too. Instead the batch commits with NORMAL, releases the
+lock, and then syncs the write-ahead log file itself (`_sync_log`): the same guarantee as FULL (FULL is
+NORMAL plus that sync after each commit), with the disk's wait outside the lock, where the syncs of
+several writers overlap. Frames a checkpoint has already copied into the database file were synced there
+by SQLite before the log could be reused or removed.
 
 PostgreSQL commits each insert by itself in autocommit mode (its commits are durable and concurrent).
 Either way the insert is the same statement, run on the driver's cursor (webhooks/event_insert.py).
@@ -28,7 +34,6 @@ import logging
 import os
 import queue
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,18 +109,23 @@ def _store_event(connection: Connection, delivery: Delivery, event: InboundEvent
         return "duplicate"
 
 
-@contextmanager
-def _synchronous_full(connection: Connection):
-    """On SQLite, this connection's commits wait for the disk while the block runs (PostgreSQL's always do)."""
-    if connection.dialect.name != "sqlite":
-        yield
+def _sync_log(engine: Engine) -> None:
+    """Make everything committed to a SQLite database file durable: fsync its write-ahead log (what
+    synchronous=FULL does inside each commit). Nothing to do on PostgreSQL (its commits are durable when they
+    return) or for an in-memory database; a log already gone was checkpointed into the database, and synced."""
+    database = engine.url.database or ""
+    if database.startswith("file:"):  # a URI: its path, unless the database is in memory
+        database = "" if "mode=memory" in database else database[len("file:") :].split("?", 1)[0]
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         return
-    sqlite: Any = connection.connection.driver_connection  # outside a transaction: no BEGIN for a PRAGMA
-    sqlite.execute("PRAGMA synchronous=FULL")
     try:
-        yield
+        fd = os.open(database + "-wal", os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        os.fsync(fd)
     finally:
-        sqlite.execute("PRAGMA synchronous=NORMAL")  # the pool's default for other work (plugin/db.py)
+        os.close(fd)
 
 
 class EventStore:
@@ -192,8 +202,9 @@ class EventStore:
         """Store `batch` in one durable transaction, then release every request waiting on it."""
         failure: BaseException | None = None
         try:
-            with self.engine.connect() as connection, _synchronous_full(connection):
+            with self.engine.connect() as connection:
                 write_batch(connection, batch, self.insert)
+            _sync_log(self.engine)  # after the commit, outside the writer lock; the answers wait for it
         except BaseException as exc:  # the transaction failed: nothing of the batch is stored
             log.warning("webhook batch not stored deliveries=%d error=%s", len(batch), type(exc).__name__)
             failure = exc

@@ -1,4 +1,4 @@
-"""POST /webhooks/<url-token>: fail closed, lose nothing, act once, and tell the caller nothing it may not know.
+"""POST /webhooks/<token>: fail closed, lose nothing, act once, and tell the caller nothing it may not know.
 
 Order matters: the connection is looked up before the body is read (an unknown or inactive URL costs nothing);
 the body is read in chunks up to MAX_BODY (a chunked body without Content-Length is cut off at the limit, never

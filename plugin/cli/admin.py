@@ -82,22 +82,23 @@ def _drain_loop(state, stop: threading.Event) -> None:
     "--threads",
     default=None,
     type=click.IntRange(1, 256),
-    help="Threads per worker (default CONTACTGUARD_WEB_THREADS, 8).",
+    help="Requests each worker runs at once (default CONTACTGUARD_WEB_THREADS, 8).",
 )
 @click.option("--bind", default=None, help="host:port (default CONTACTGUARD_HOST:CONTACTGUARD_PORT).")
 @click.pass_obj
 def serve(state, workers, threads, bind) -> None:
     """Serve the web app with gunicorn (production); run `contactguard worker` beside it.
 
-    Threaded workers, request timeouts and header limits come from plugin/web/gunicorn_conf.py."""
+    Event-loop (gevent) workers, header and body timeouts and header limits come from
+    plugin/web/gunicorn_conf.py and plugin/web/serving.py: idle and slow clients hold no thread."""
     cmd = [sys.executable, "-m", "gunicorn", "-c", "python:plugin.web.gunicorn_conf"]
     if workers:
         cmd += ["--workers", str(workers)]
-    if threads:
-        cmd += ["--threads", str(threads)]
+    if threads:  # read by each worker's app (plugin/web/serving.py), as the setting is
+        os.environ["CONTACTGUARD_WEB_THREADS"] = str(threads)
     if bind:
         cmd += ["--bind", bind]
-    cmd.append("plugin.app:create_app()")
+    cmd.append("plugin.web.serving:create_served_app()")
     os.execvp(cmd[0], cmd)
 
 

@@ -78,7 +78,16 @@ def connections_list(state, ctx):
 def connections_show(state, ctx, connection_id):
     """Show one connection with its webhook URL (secrets masked)."""
     data = conns.describe(ctx, conns.get(ctx, connection_id))
+    if data["webhook_url"] is None:
+        return json.dumps(data, indent=2) + LEGACY_URL, data
     return json.dumps(data, indent=2) + _url_advice(ctx), data
+
+
+LEGACY_URL = (
+    "\nnote: this webhook URL cannot be shown: it was set before contactguard stopped storing webhook URLs, or "
+    "before contactguard's key changed. It keeps working.\n      `contactguard connections rotate-url ID` makes a "
+    "new one (shown from then on): paste that into the helpdesk."
+)
 
 
 def _url_advice(ctx) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
 import click
+from defusedcsv import csv  # type: ignore[import-untyped]  # no stubs; cells a spreadsheet would run as formulas are written as text
 from tqdm import tqdm
 
 from .. import importer

@@ -67,9 +67,27 @@ def users_add(state, ctx, email, password):
 @password_option
 @unit_of_work(actor_required=False)
 def users_set_password(state, ctx, email, password):
-    """Replace an officer's password; this also lifts a lockout after too many wrong passwords."""
+    """Replace an officer's password; this also lifts a lockout and ends every session signed in as them."""
     account = accounts.set_password(ctx, accounts.account_for_email(ctx, email).id, password)
-    return f"password changed for {account.officer.email}", _account_data(account)
+    return f"password changed for {account.officer.email}; their sessions have ended", _account_data(account)
+
+
+@users.command("disable")
+@click.argument("email")
+@unit_of_work(actor_required=False)
+def users_disable(state, ctx, email):
+    """Stop an account at once: it cannot sign in, its sessions end and its API tokens are refused."""
+    account = accounts.disable_account(ctx, accounts.account_for_email(ctx, email).id)
+    return f"account of {account.officer.email} disabled; their sessions have ended", _account_data(account)
+
+
+@users.command("enable")
+@click.argument("email")
+@unit_of_work(actor_required=False)
+def users_enable(state, ctx, email):
+    """Let a disabled account sign in again (its ended sessions stay ended; its tokens work again)."""
+    account = accounts.enable_account(ctx, accounts.account_for_email(ctx, email).id)
+    return f"account of {account.officer.email} enabled", _account_data(account)
 
 
 @users.command("totp")
@@ -80,9 +98,42 @@ def users_totp(state, ctx, email):
     uri = accounts.enrol_totp(ctx, accounts.account_for_email(ctx, email).id)
     text = (
         f"{uri}\nGive this to the officer only (it is their second factor); from now on they sign in with "
-        "a code from their authenticator app."
+        "a code from their authenticator app. Their sessions have ended."
     )
     return text, {"otpauth_uri": uri}
+
+
+@users.group("sessions")
+def sessions() -> None:
+    """Browsers signed in as an officer: list them, end them."""
+
+
+@sessions.command("list")
+@click.argument("email")
+@unit_of_work(actor_required=False)
+def sessions_list(state, ctx, email):
+    """An officer's live sessions: id, browser, address, when signed in and last used."""
+    rows = [_session_data(s) for s in accounts.list_sessions(ctx, accounts.account_for_email(ctx, email).id)]
+    text = "\n".join(
+        f"{s['id']:5} {s['browser']:30} {s['address']:40} signed in {s['created_at']:%Y-%m-%d %H:%M} UTC; "
+        f"last used {s['last_seen_at']:%Y-%m-%d %H:%M} UTC"
+        for s in rows
+    )
+    return text or "no sessions", rows
+
+
+@sessions.command("end")
+@click.argument("email")
+@click.argument("session_id", type=int, required=False)
+@unit_of_work(actor_required=False)
+def sessions_end(state, ctx, email, session_id):
+    """End one of an officer's sessions (by id), or all of them: those browsers are signed out."""
+    account_id = accounts.account_for_email(ctx, email).id
+    if session_id is not None:
+        accounts.end_session(ctx, account_id, session_id)
+        return f"session {session_id} ended", {"ended": [session_id]}
+    count = accounts.end_sessions(ctx, account_id)
+    return f"{count} session{'' if count == 1 else 's'} ended", {"ended": count}
 
 
 @users.group("tokens")
@@ -132,6 +183,17 @@ def _account_data(account) -> dict:
         "officer": account.officer.email,
         "role": account.officer.role,
         "totp": account.totp_secret_encrypted is not None,
+        "disabled": account.disabled_at is not None,
+    }
+
+
+def _session_data(summary) -> dict:
+    return {
+        "id": summary.id,
+        "browser": summary.browser,
+        "address": summary.address,
+        "created_at": summary.created_at,
+        "last_seen_at": summary.last_seen_at,
     }
 
 

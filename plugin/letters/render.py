@@ -24,6 +24,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from ..offload import off_the_event_loop
 from ..services.errors import InvalidInput
 from .required import LetterIncomplete
 from .wording import FILTERS
@@ -108,5 +109,9 @@ def _weasyprint():
 
 
 def render_pdf(html: str) -> bytes:
-    """The letter's HTML as an A4 PDF."""
+    """The letter's HTML as an A4 PDF (seconds of CPU: off the served app's event loop, plugin/offload.py)."""
+    return off_the_event_loop(_pdf, html)
+
+
+def _pdf(html: str) -> bytes:
     return _weasyprint().HTML(string=html).write_pdf()

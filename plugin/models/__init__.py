@@ -1,6 +1,6 @@
 """The register's tables."""
 
-from .accounts import Account, ApiToken
+from .accounts import Account, ApiToken, WebSession
 from .audit import AuditEntry
 from .base import Base
 from .cases import Appeal, FormalWarning, Incident, Letter, PreRestrictionCheck, Restriction, Review
@@ -29,6 +29,7 @@ __all__ = [
     "Restriction",
     "Review",
     "Service",
+    "WebSession",
     "WebhookEvent",
     "WorkerHeartbeat",
 ]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from types import SimpleNamespace
 
 from sqlalchemy import ForeignKey, Index, String, event, inspect, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -125,7 +126,24 @@ def _chain_new_entries(session: Session, _flush_context, _instances) -> None:
     if not new:
         return
     new.sort(key=lambda obj: inspect(obj).insert_order or 0)  # pending objects always have one
-    connection = session.connection()
+    extend_chain(session.connection(), new)
+
+
+def append(connection, entries: list[dict]) -> None:
+    """Append `entries` (the AuditEntry columns but the chain's, in order) with one INSERT: the worker's batch of
+    decisions. They are dated, linked and hashed exactly as the flush hook does it for ORM objects, and take ids
+    in the same order (one multi-row INSERT, under the chain's lock), so `verify` checks them entry by entry."""
+    if not entries:
+        return
+    chained = [SimpleNamespace(**{"at": None, **entry}) for entry in entries]
+    extend_chain(connection, chained)
+    table = AuditEntry.metadata.tables[AuditEntry.__tablename__]
+    connection.execute(table.insert(), [vars(entry) for entry in chained])
+
+
+def extend_chain(connection, new: list) -> None:
+    """Date, link and hash `new` (objects with the AuditEntry fields, in chain order) after the newest entry,
+    and move the head past them: one read (and lock) of the head and one write of it, however many entries."""
     head = AuditHead.metadata.tables[AuditHead.__tablename__]  # the Table, typed as one
     newest = select(head.c.entries, head.c.last_hash).where(head.c.id == HEAD_ID)
     # Our turn: the head row stays locked until this transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE

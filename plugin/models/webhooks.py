@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from sqlalchemy import (
     JSON,
@@ -29,16 +30,27 @@ class Connection(Base):
     """One helpdesk account: its adapter, where it is, its encrypted secrets and settings."""
 
     __tablename__ = "connections"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # events and outbox rows refer to it
-    # Unguessable: the webhook URL is /webhooks/<url_token>. It starts equal to the id; `connections rotate-url`
-    # replaces it (the old URL then answers 404) while the id, and so the history, stays.
-    url_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda c: c.get_current_parameters()["id"])
+    # The public identifier (admin URLs, the API, the CLI, sidebar links, logs): never a credential. Events,
+    # outbox actions, identities and officers' helpdesk ids refer to it.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The webhook URL is /webhooks/<token>. Only the token's SHA-256 (hex) is stored: the token is derived from the
+    # instance's key, the id and `token_generation` (plugin/services/connections.py), so an admin can see the URL
+    # again. `connections rotate-url` adds one to the generation: a new token, and the old URL answers 404.
+    # Generation 0 is a token set before tokens were derived (migration 0016): it works, but cannot be shown. A row
+    # made without the service gets a random value, the hash of no token: no URL until it is rotated.
+    webhook_token_hash: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_hex(32))
+    token_generation: Mapped[int] = mapped_column(Integer, default=1)
     adapter: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     settings: Mapped[dict] = mapped_column(default=dict)
     secrets_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The helpdesk stopped answering (connection refused, timeout, 5xx): its actions wait, spending no attempts,
+    # until `probe_at`, when the next action is tried as a probe (plugin/worker/outbox.py). Cleared when it answers.
+    unreachable_since: Mapped[dt.datetime | None] = mapped_column(default=None)
+    probe_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    unreachable_error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class WebhookEvent(Base):

@@ -74,6 +74,7 @@ class Decision:
     restriction_id: int | None = None
     screen_hits: tuple[str, ...] = ()
     within_arrangement: bool = False  # the contact itself kept to the arrangement (an escalation may still say so)
+    requests: tuple[str, ...] = ()  # a statutory contact's kinds: subject_access, foi, eir
 
 
 def decide(
@@ -89,13 +90,15 @@ def decide(
     # Subject and body are screened apart, both always: a subject alone can carry the risk.
     if screen.is_information_request(contact.subject, contact.text):
         hits = tuple(screen.hits(contact.subject, contact.text))
+        kinds = screen.information_requests(contact.subject, contact.text) or ("foi",)
         also = f"; the screen also found {', '.join(hits)}: read it for risk now" if hits else ""
         return Decision(
             Outcome.STATUTORY,
-            "information request (FOI, EIR or subject access): never disregarded; "
+            f"information request ({', '.join(REQUEST_WORDS[k] for k in kinds)}): never disregarded; "
             f"routed to the information-rights team{also}",
             terms.id,
             hits,
+            requests=kinds,
         )
     breach = _outside_arrangement(terms, contact, zone)
     hits = tuple(screen.hits(contact.subject, contact.text))
@@ -119,6 +122,13 @@ def decide(
             hits,
         )
     return Decision(Outcome.DISREGARD, breach, terms.id)
+
+
+REQUEST_WORDS = {
+    "subject_access": "subject access",
+    "foi": "freedom of information",
+    "eir": "environmental information",
+}
 
 
 def _in_scope(terms: Terms, contact: Contact) -> bool:

@@ -25,12 +25,17 @@ Pattern language (one phrase per entry, matched against normalised text, whole w
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from .information_requests import FOI, KINDS, NAMED, PATTERNS, correct_typos
 
 GAP = 4  # words allowed where a pattern says "..."
 CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -43,7 +48,7 @@ class ScreenConfigError(ValueError):
 
 # -- normalisation ---------------------------------------------------------------------------------
 
-_APOSTROPHES = dict.fromkeys(map(ord, "'\u2018\u2019\u201b\u02bc\u0060\u00b4\u2032"), None)
+_APOSTROPHES = re.compile("['\u2018\u2019\u201b\u02bc\u0060\u00b4\u2032]")
 _NON_WORD = re.compile(r"[\W_]+")
 # "my self" -> "myself": people write reflexives apart; patterns need only the joined form.
 _REFLEXIVE = re.compile(r"\b(my|your|him|her|it|our|them|one) (self|selves)\b")
@@ -58,11 +63,22 @@ def normalise(text: str | None) -> str:
     """
     if not text:
         return ""
-    folded = unicodedata.normalize("NFKD", str(text))
-    folded = "".join(c for c in folded if unicodedata.category(c) not in ("Mn", "Cf"))
-    folded = folded.casefold().translate(_APOSTROPHES)
-    folded = _NON_WORD.sub(" ", folded).strip()
-    return _REFLEXIVE.sub(r"\1\2", folded)
+    return _joined(_NON_WORD.sub(" ", _folded(str(text))).strip())
+
+
+def _folded(text: str) -> str:
+    """Case, accents, invisible characters and apostrophes folded; punctuation left in place."""
+    if not text.isascii():  # ASCII has no accents or invisible characters: skip the costly part
+        text = unicodedata.normalize("NFKD", text)
+        invisible = {c for c in set(text) if unicodedata.category(c) in ("Mn", "Cf")}
+        if invisible:
+            text = text.translate(dict.fromkeys(map(ord, invisible)))
+    return _APOSTROPHES.sub("", text.casefold())
+
+
+def _joined(words: str) -> str:
+    """Reflexives written apart joined ("my self" -> "myself")."""
+    return _REFLEXIVE.sub(r"\1\2", words) if "sel" in words else words
 
 
 # -- patterns --------------------------------------------------------------------------------------
@@ -111,46 +127,303 @@ def inflections(word: str) -> tuple[str, ...]:
     return tuple(sorted(forms))
 
 
-def _alternative(raw: str, pattern: str) -> str:
+_STEM = "\0"  # ends a phrase whose last word is a `word*` stem
+
+
+@functools.lru_cache(maxsize=16384)
+def _parts(raw: str) -> tuple[str, tuple[str, ...]]:
+    """One alternative as (its marker, "*", "+" or "", and its normalised words)."""
     marker = raw[-1] if raw[-1:] in ("*", "+") else ""
-    words = normalise(raw[:-1] if marker else raw).split()
+    words = tuple(normalise(raw[:-1] if marker else raw).split())
     if not words:
-        raise ScreenConfigError(f"pattern {pattern!r}: {raw!r} has no letters or digits")
-    head, last = [re.escape(w) for w in words[:-1]], words[-1]
+        raise ScreenConfigError(f"{raw!r} has no letters or digits")
+    return marker, words
+
+
+def _checked(pattern: str) -> list[tuple[tuple[str, tuple[str, ...]], ...] | None]:
+    """The pattern's groups, each alternative parsed (None for a gap); a ScreenConfigError names the pattern."""
+    try:
+        return [None if group is None else tuple(_parts(a) for a in group) for group in _groups(pattern)]
+    except ScreenConfigError as error:
+        if str(error).startswith("pattern "):
+            raise
+        raise ScreenConfigError(f"pattern {pattern!r}: {error}") from None
+
+
+def _phrases(marker: str, words: tuple[str, ...]) -> list[str]:
+    """The normalised phrases one alternative stands for ("harm+" -> harm, harms, ...; "suicid*" -> suicid\\0)."""
+    head = " ".join(words[:-1] + ("",))
     if marker == "*":
-        tail = re.escape(last) + r"\w*"
-    elif marker == "+":
-        tail = "(?:" + "|".join(re.escape(f) for f in inflections(last)) + ")"
-    else:
-        tail = re.escape(last)
-    return " ".join([*head, tail])
+        return [head + words[-1] + _STEM]
+    if marker == "+":
+        return [head + form for form in inflections(words[-1])]
+    return [head + words[-1]]
+
+
+@functools.lru_cache(maxsize=4096)
+def _group_regex(group: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    """One word group as a regular expression (groups recur across patterns: each is built once)."""
+    return "(?:" + _trie(p for marker, words in group for p in _phrases(marker, words)) + ")"
+
+
+def _trie(phrases: Iterable[str]) -> str:
+    """One regular expression for many phrases, sharing their beginnings: "kill|kills|killed" -> "kill(?:s|ed)?".
+
+    Python tries the branches of an alternation one by one; with a few hundred phrases in a group
+    that cost most of the screen's time. Sharing prefixes makes each try follow one path.
+    """
+    root: dict = {}
+    for phrase in phrases:
+        node = root
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_regex(root)
+
+
+def _trie_regex(node: dict) -> str:
+    branches = [re.escape(c) + _trie_regex(child) for c, child in sorted(node.items()) if c not in ("", _STEM)]
+    if _STEM in node:
+        branches.append(r"\w*")
+    if not branches:
+        return ""
+    if "" not in node:
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return "(?:" + "|".join(branches) + ")?"
+
+
+def _groups(pattern: str) -> list[list[str] | None]:
+    """The pattern's word groups, each a list of raw alternatives; None stands for a "..." gap."""
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise ScreenConfigError(f"pattern {pattern!r}: empty")
+    groups: list[list[str] | None] = []
+    for token in pattern.replace("\u2026", " ... ").split():
+        if token == "...":
+            if not groups or groups[-1] is None:
+                raise ScreenConfigError(f"pattern {pattern!r}: '...' must sit between two words")
+            groups.append(None)
+            continue
+        alternatives = token.split("|")
+        if any(not a for a in alternatives):
+            raise ScreenConfigError(f"pattern {pattern!r}: empty alternative in {token!r}")
+        groups.append(alternatives)
+    if groups[-1] is None:
+        raise ScreenConfigError(f"pattern {pattern!r}: '...' must sit between two words")
+    return groups
 
 
 @functools.lru_cache(maxsize=4096)
 def compile_pattern(pattern: str) -> re.Pattern:
     """The regular expression, over normalised text, for one pattern of the language above."""
-    if not isinstance(pattern, str) or not pattern.strip():
-        raise ScreenConfigError(f"pattern {pattern!r}: empty")
-    tokens = pattern.replace("\u2026", " ... ").split()
     parts: list[str] = []
     gap = False
-    for token in tokens:
-        if token == "...":
-            if not parts or gap:
-                raise ScreenConfigError(f"pattern {pattern!r}: '...' must sit between two words")
+    for group in _checked(pattern):
+        if group is None:
             gap = True
             continue
-        alternatives = token.split("|")
-        if any(not a for a in alternatives):
-            raise ScreenConfigError(f"pattern {pattern!r}: empty alternative in {token!r}")
-        body = "(?:" + "|".join(_alternative(a, pattern) for a in alternatives) + ")"
+        body = _group_regex(group)
         if parts:
-            parts.append(rf"(?: \w+){{0,{GAP}}} " if gap else " ")
+            # \w++ takes a whole word and never gives part of it back: a gap is whole words.
+            parts.append(rf"(?: \w++){{0,{GAP}}} " if gap else " ")
         parts.append(body)
         gap = False
-    if gap:
-        raise ScreenConfigError(f"pattern {pattern!r}: '...' must sit between two words")
     return re.compile(r"(?<!\w)" + "".join(parts) + r"(?!\w)")
+
+
+# -- matching fast ---------------------------------------------------------------------------------
+# Searching a few hundred regular expressions through 2,000 characters, position by position, takes
+# milliseconds. A pattern can only match a text that holds, for each of its word groups, the first
+# word of one alternative (or a word starting with a `word*` stem): each pattern first checks that
+# against the text's set of words, and then tries its expression only where one of its first words
+# stands in the text, not at every character.
+
+
+@dataclass(frozen=True)
+class _Text:
+    """One normalised text, word by word: where each word stands, and its words sorted (for `word*` stems)."""
+
+    text: str
+    sequence: tuple[str, ...]
+    before: tuple[int, ...]
+    at: Mapping[str, list[int]]  # word -> its places in `sequence`
+    words: frozenset[str]
+    ordered: tuple[str, ...]
+    # Where each first group (by its text) can begin a match: patterns often open alike ("I want ...").
+    starts: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, text: str) -> _Text:
+        sequence = tuple(text.split(" ")) if text else ()
+        # The length of the words before each word (its offset, less the spaces between them).
+        before = tuple(itertools.accumulate(map(len, sequence), initial=0))
+        at: defaultdict[str, list[int]] = defaultdict(list)
+        for index, word in enumerate(sequence):
+            at[word].append(index)
+        return cls(text, sequence, before, at, frozenset(at), tuple(sorted(at)))
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def with_stem(self, stem: str) -> list[str]:
+        """The text's words that start with `stem`."""
+        first = bisect.bisect_left(self.ordered, stem)
+        last = first
+        while last < len(self.ordered) and self.ordered[last].startswith(stem):
+            last += 1
+        return list(self.ordered[first:last])
+
+
+@dataclass(frozen=True)
+class _Needs:
+    """Per word group of a pattern: the whole first words and the stems of which one must be present.
+
+    `openings` maps each first word of the first group to the words that can follow it there
+    ("the" -> {"number", "amount"} for "the number of|the amount of"), or to None where the word
+    alone can begin a match.
+    """
+
+    groups: tuple[tuple[frozenset[str], tuple[str, ...]], ...]
+    openings: Mapping[str, frozenset[str] | None]
+    opening: str  # the first group as written
+
+    def met_by(self, text: _Text) -> bool:
+        present = text.words
+        for words, stems in reversed(self.groups):  # the last word of a pattern is usually the rarest
+            if words.isdisjoint(present) and not any(text.with_stem(s) for s in stems):
+                return False
+        return True
+
+    def starts(self, text: _Text) -> list[int]:
+        """Where in `text` a match can begin: where the first group's words (or its phrases) stand."""
+        known = text.starts.get(self.opening)
+        if known is None:
+            known = text.starts[self.opening] = self._starts(text)
+        return known
+
+    def _starts(self, text: _Text) -> list[int]:
+        found: set[int] = set()
+        last = len(text.sequence) - 1
+        for word in self.openings.keys() & text.words:
+            following = self.openings[word]
+            if following is None:
+                found.update(text.at[word])
+            else:
+                found.update(i for i in text.at[word] if i < last and text.sequence[i + 1] in following)
+        for stem in self.groups[0][1]:
+            for word in text.with_stem(stem):
+                found.update(text.at[word])
+        return [text.before[i] + i for i in sorted(found)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _needs(pattern: str) -> _Needs:
+    """What a text must contain before `pattern` can match it."""
+    groups = [g for g in _checked(pattern) if g is not None]
+    return _Needs(tuple(_group_needs(g) for g in groups), _openings(groups[0]), pattern.split()[0])
+
+
+@functools.lru_cache(maxsize=4096)
+def _group_needs(group: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The first words of the group's alternatives, and its `word*` stems: one of them must be present."""
+    words: set[str] = set()
+    stems: list[str] = []
+    for marker, (first, *rest) in group:
+        if rest or not marker:
+            words.add(first)
+        elif marker == "*":
+            stems.append(first)
+        else:
+            words.update(inflections(first))
+    return frozenset(words), tuple(stems)
+
+
+@functools.lru_cache(maxsize=4096)
+def _openings(group: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, frozenset[str] | None]:
+    """First word -> the words that may follow it in the group's phrases, or None if it may stand alone."""
+    alone: set[str] = set()
+    followed: dict[str, set[str]] = {}
+    for marker, (first, *rest) in group:
+        if marker == "*" and not rest:
+            continue  # a stem: found through the stems, not here
+        if marker == "+" and not rest:
+            alone.update(inflections(first))
+        elif not rest or (len(rest) == 1 and marker):
+            alone.add(first)  # the second word is inflected or a stem: any word may follow
+        else:
+            followed.setdefault(first, set()).add(rest[0])
+    return {**{w: frozenset(f) for w, f in followed.items()}, **dict.fromkeys(alone)}
+
+
+def _found(pattern: str, text: _Text) -> Iterator[re.Match]:
+    """The matches of `pattern` in `text`, tried only where they can begin."""
+    needs = _needs(pattern)
+    if not needs.met_by(text):
+        return
+    regex = compile_pattern(pattern)
+    for start in needs.starts(text):
+        match = regex.match(text.text, start)
+        if match:
+            yield match
+
+
+def _matches(pattern: str, text: _Text) -> bool:
+    needs = _needs(pattern)
+    if not needs.met_by(text):
+        return False
+    match = compile_pattern(pattern).match
+    return any(match(text.text, start) for start in needs.starts(text))
+
+
+def _prepared(text: str | None) -> _Text:
+    """The normalised text."""
+    return _forms(text)[0]
+
+
+def _sentences(text: str | None) -> _Text:
+    """The normalised text with its sentences kept apart by " | "."""
+    return _forms(text)[1]
+
+
+# A sentence ends at . ! ? or ; after two letters or digits and any closing quotes (not after a
+# list's "1." or "e.g."; an ellipsis is "..." once folded), or at a blank line.
+_SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n[^\S\n]*\n")
+# A letter (runic fehu) standing for a sentence end while the text is folded: punctuation does not
+# survive that, a letter does.
+_MARK = "\u16a0"
+# Joins the sentences of a text: no pattern's word or gap can match across it.
+_SENTENCE_JOIN = " | "
+
+
+_CLOSERS = "\"\u201d)]*\u00bb"  # closing quotes and brackets may stand between a word and its full stop
+
+
+def _mark_end(match: re.Match) -> str:
+    text, at = match.string, match.start()
+    while at > 0 and text[at - 1] in _CLOSERS:
+        at -= 1
+    return f" {_MARK} " if text[match.start()] == "\n" or (at >= 2 and text[at - 2 : at].isalnum()) else match.group()
+
+
+# Small caches: the decision screens a contact's subject and body twice in a row, and no more.
+@functools.lru_cache(maxsize=32)
+def _forms(text: str | None) -> tuple[_Text, _Text]:
+    """The text normalised, whole and sentence by sentence, in one pass (the decision screens both)."""
+    folded = _folded(str(text)) if text else ""
+    if _MARK in folded:  # the text has the mark's letter itself: fold it the long way
+        return _Text.of(normalise(text)), _Text.of(_NON_WORD.sub(" ", folded).strip())
+    words = _NON_WORD.sub(" ", _SENTENCE_END.sub(_mark_end, folded)).strip()
+    if _MARK not in words:
+        whole = _Text.of(_joined(words))
+        return whole, whole
+    plain = _joined(" ".join(w for w in words.split(" ") if w != _MARK))
+    return _Text.of(plain), _Text.of(_joined(words).replace(_MARK, "|"))
+
+
+@functools.lru_cache(maxsize=32)
+def _mended(text: _Text) -> _Text | None:
+    """The text with misspelt request words mended, or None when none were."""
+    mended = correct_typos(text.text)
+    return None if mended == text.text else _Text.of(mended)
 
 
 # -- the default list ------------------------------------------------------------------------------
@@ -342,20 +615,15 @@ DEFAULT_PATTERNS: dict[str, tuple[str, ...]] = {
         "locked out",
         "asap",
     ),
-    INFORMATION_REQUEST: (
-        "freedom of information|info",
-        "foi",
-        "foisa",
-        "environmental information",
-        "eir request",
-        "subject access",
-        "dsar",
-        "sar",
-        "sar request",
-        "right of access",
-        "article 15",
-    ),
+    # Requests for information, however worded: plugin/policy/information_requests.py.
+    INFORMATION_REQUEST: tuple(dict.fromkeys(p for kind in KINDS for p in PATTERNS[kind])),
 }
+# The kind each default information-request pattern finds. A council's own patterns find "foi": any
+# written request for information held is one under FOISA (a subject access or EIR request found by
+# a default pattern in the same sentence is reported as that).
+_KIND_OF = {p: kind for kind in reversed(KINDS) for p in PATTERNS[kind]}
+# Patterns that name the law or the request: their kind stands whatever else the sentence says.
+_NAMED = frozenset(p for kind in KINDS for p in NAMED[kind])
 
 
 # -- the screen -----------------------------------------------------------------------------------
@@ -372,7 +640,7 @@ class Screen:
             if not CATEGORY_NAME.match(category):
                 raise ScreenConfigError(f"category {category!r}: use lower-case letters, digits and _")
             for entry in entries:
-                compile_pattern(entry)
+                _needs(entry)  # parses and checks it; its expression is compiled when first needed
 
     @classmethod
     def from_dict(cls, extra: Mapping[str, Iterable[str]] | None = None) -> Screen:
@@ -396,27 +664,72 @@ class Screen:
 
     def explain(self, *texts: str | None) -> dict[str, list[str]]:
         """Category -> the patterns that matched in any of `texts` (subject, body...)."""
-        normalised = [normalise(t) for t in texts]
         found: dict[str, list[str]] = {}
         for category, entries in self.patterns.items():
-            matched = [e for e in entries if any(compile_pattern(e).search(t) for t in normalised if t)]
+            variants = _variants(texts, mend=category == INFORMATION_REQUEST)
+            matched = [e for e in entries if any(_matches(e, t) for t in variants)]
             if matched:
                 found[category] = matched
         return found
 
     def hits(self, *texts: str | None) -> list[str]:
         """Safeguarding categories found in any of `texts`, in category order."""
-        normalised = [t for t in (normalise(t) for t in texts) if t]
-        return [c for c in self.categories if _any(self.patterns[c], normalised)]
+        variants = _variants(texts, mend=False)
+        return [c for c in self.categories if any(_matches(e, t) for e in self.patterns[c] for t in variants)]
 
     def is_information_request(self, *texts: str | None) -> bool:
-        """FOI, EIR or a subject access request (R28)."""
-        normalised = [t for t in (normalise(t) for t in texts) if t]
-        return _any(self.patterns.get(INFORMATION_REQUEST, ()), normalised)
+        """A request for information of any kind: subject access, FOI/FOISA or EIR (R28)."""
+        variants = _variants(texts, mend=True)
+        return any(_matches(e, t) for e in self.patterns.get(INFORMATION_REQUEST, ()) for t in variants)
+
+    def information_requests(self, *texts: str | None) -> tuple[str, ...]:
+        """The kinds of request found in any of `texts`, from ("subject_access", "foi", "eir"), in that order.
+
+        Within a sentence a subject access or EIR request outranks the general words of an FOI one
+        ("please provide a copy of the file you hold on me" is subject access), unless FOI is named.
+        """
+        entries = self.patterns.get(INFORMATION_REQUEST, ())
+        found: set[str] = set()
+        for raw in texts:
+            text = _sentences(raw)
+            if not text.text:
+                continue
+            # The mended text, where there is one, carries every match of the text as written and more.
+            mended = _mended(text)
+            found |= (_kinds(entries, mended) if mended else set()) or _kinds(entries, text)
+        return tuple(k for k in KINDS if k in found)
 
 
-def _any(entries: Iterable[str], texts: list[str]) -> bool:
-    return any(compile_pattern(e).search(t) for e in entries for t in texts)
+def _kinds(entries: Iterable[str], text: _Text) -> set[str]:
+    """The kinds of request `entries` find in one text, sentence by sentence."""
+    by_sentence: dict[int, set[tuple[str, bool]]] = {}
+    for entry in entries:
+        for match in _found(entry, text):
+            sentence = text.text.count(_SENTENCE_JOIN, 0, match.start())
+            by_sentence.setdefault(sentence, set()).add((_KIND_OF.get(entry, FOI), entry in _NAMED))
+    kinds: set[str] = set()
+    for hits in by_sentence.values():
+        specific = any(kind != FOI for kind, _ in hits)
+        kinds.update(kind for kind, named in hits if kind != FOI or named or not specific)
+    return kinds
+
+
+def _variants(texts: Iterable[str | None], mend: bool) -> list[_Text]:
+    """Each text normalised (subject and body apart, so a gap never spans them) and, if asked, mended.
+
+    Mended texts are also kept apart sentence by sentence: a request is asked in one sentence, and
+    "I'd like a bulky uplift. The tree survey..." asks for no survey.
+    """
+    variants = []
+    for raw in texts:
+        text = _sentences(raw) if mend else _prepared(raw)
+        if not text.text:
+            continue
+        variants.append(text)
+        mended = _mended(text) if mend else None
+        if mended is not None:
+            variants.append(mended)
+    return variants
 
 
 DEFAULT_SCREEN = Screen.from_dict()

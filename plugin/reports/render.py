@@ -7,10 +7,10 @@ the one entry point: it builds the report through the service (role check and au
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
+from defusedcsv import csv  # type: ignore[import-untyped]  # no stubs; cells a spreadsheet would run as formulas are written as text
 from markupsafe import Markup, escape
 
 from ..services import reports

@@ -2,32 +2,44 @@
 
 Every way in ends in the same Actor an officer has everywhere else (`officer:ID` with the officer's
 role), so the web pages, the API and the CLI enforce the same rules. Sign-in never says whether an
-e-mail address has an account: an unknown address, a wrong password and an inactive officer all get
-the same `invalid_credentials`. After MAX_FAILED_ATTEMPTS wrong passwords in a row the account is
-locked for LOCKOUT; the failed attempt is committed before the error is raised, so the count holds
-whatever the caller then does with its transaction. The audit trail records sign-ins by account and
-officer id, never the address typed or the password.
+e-mail address has an account, nor whether it is locked: an unknown address, a wrong password or code,
+a locked account and an inactive officer all get the same `invalid_credentials` (401), and each costs
+one argon2 verification, so they take the same time too. Only the audit trail says which it was.
+
+The lockout holds against parallel requests: an attempt is counted by one conditional UPDATE *before*
+the password is checked and committed at once, so of any number of simultaneous attempts at most
+MAX_FAILED_ATTEMPTS are checked; the one that makes the count locks the account for LOCKOUT, and every
+later attempt is refused unchecked until it ends. A success sets the count back to 0. A TOTP code is
+used by another conditional UPDATE of the account's last time step, so of parallel requests with one
+code exactly one signs in. The audit trail records sign-ins by account and officer id, never the
+address typed or the password.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
-from typing import NoReturn, TypeGuard
+from typing import NamedTuple, NoReturn, TypeGuard
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import case, literal, select, update
 
 from ..clock import utcnow
 from ..models import Account, ApiToken, AuditEntry, Officer
+from ..models.base import UTCDateTime
+from ..offload import off_the_event_loop
 from ..policy.vocabulary import Role
 from ..secretbox import SecretBox
+from . import web_sessions
 from .context import Actor, Context
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from .lookup import officer_by_email, require_admin
+
+log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # argon2 hashes anything; this stops a megabyte "password" costing CPU
@@ -38,8 +50,9 @@ TOKEN_SHOWN_CHARS = 8
 TOTP_ISSUER = "contactguard"
 
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a wrong address costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# Verified against when the e-mail is unknown, so a wrong address costs as long as a wrong password: one per
+# hasher's parameters (argon2 takes them from the hash), the default's made at start-up (_dummy_hash).
+_dummy_hashes: dict[tuple[int, int, int], str] = {}
 
 
 class InvalidCredentials(ServiceError):
@@ -54,13 +67,6 @@ class TotpRequired(ServiceError):
 
     status = 401
     code = "totp_required"
-
-
-class AccountLocked(ServiceError):
-    """Too many wrong passwords: the account is locked for a while."""
-
-    status = 429
-    code = "locked"
 
 
 def officer_actor(officer: Officer) -> Actor:
@@ -101,13 +107,35 @@ def create_account(ctx: Context, officer_email: str, password: str) -> Account:
 
 
 def set_password(ctx: Context, account_id: int, password: str) -> Account:
-    """Replace an account's password and clear any lockout (an admin, or the server's shell)."""
+    """Replace an account's password, clear any lockout and end its sessions (an admin, or the server's shell)."""
     require_admin(ctx, "setting a password")
     account = _account(ctx, account_id)
     _check_password(password)
     account.password_hash = _hasher.hash(password)
     account.failed_attempts, account.locked_until = 0, None
     ctx.audit("account.password_set", account)
+    web_sessions.end_all(ctx, account.id, web_sessions.PASSWORD_CHANGED)
+    return account
+
+
+def disable_account(ctx: Context, account_id: int) -> Account:
+    """Stop an account at once: no sign-in, its sessions ended, its tokens refused (an admin, or the server's shell)."""
+    require_admin(ctx, "disabling an account")
+    account = _account(ctx, account_id)
+    if account.disabled_at is None:
+        account.disabled_at = ctx.now()
+        ctx.audit("account.disabled", account)
+    web_sessions.end_all(ctx, account.id, web_sessions.DISABLED)
+    return account
+
+
+def enable_account(ctx: Context, account_id: int) -> Account:
+    """Let a disabled account sign in again (its ended sessions stay ended)."""
+    require_admin(ctx, "enabling an account")
+    account = _account(ctx, account_id)
+    if account.disabled_at is not None:
+        account.disabled_at = None
+        ctx.audit("account.enabled", account)
     return account
 
 
@@ -144,13 +172,16 @@ def _account(ctx: Context, account_id: int) -> Account:
 
 
 def enrol_totp(ctx: Context, account_id: int) -> str:
-    """Give an account a new TOTP secret (sealed at rest); returns the otpauth:// URI to scan, once."""
+    """Give an account a new TOTP secret (sealed at rest); returns the otpauth:// URI to scan, once.
+
+    A new secret is a reset: whoever held the old one may have signed in with it, so every session ends."""
     account = _account(ctx, account_id)
     _require_self_or_admin(ctx, account, "enrolling TOTP")
     secret = pyotp.random_base32()
     account.totp_secret_encrypted = SecretBox(ctx.settings).seal({"totp": secret})
     account.totp_last_step = None
     ctx.audit("account.totp_enrolled", account)
+    web_sessions.end_all(ctx, account.id, web_sessions.TOTP_RESET)
     return pyotp.TOTP(secret).provisioning_uri(name=account.officer.email, issuer_name=TOTP_ISSUER)
 
 
@@ -160,44 +191,55 @@ def _totp_secret(ctx: Context, account: Account) -> str | None:
     return SecretBox(ctx.settings).open(account.totp_secret_encrypted)["totp"]
 
 
-def _accept_totp(ctx: Context, account: Account, secret: str, code: str) -> bool:
+def _accept_totp(ctx: Context, account_id: int, secret: str, code: str) -> bool:
     """True for the current code (or the one either side of it), once only."""
     totp = pyotp.TOTP(secret)
     code = "".join(str(code).split())
     now = ctx.now()
     for drift in (0, -1, 1):
         at = now + dt.timedelta(seconds=drift * totp.interval)
-        step = totp.timecode(at)
-        if secrets.compare_digest(totp.at(at), code) and (account.totp_last_step or -1) < step:
-            account.totp_last_step = step
-            return True
+        if secrets.compare_digest(totp.at(at), code):
+            return _use_totp_step(ctx, account_id, totp.timecode(at))
     return False
+
+
+def _use_totp_step(ctx: Context, account_id: int, step: int) -> bool:
+    """Record `step` as the last one used, if it is later than the last: one UPDATE, so of parallel requests with
+    one code only one finds the row to change (on PostgreSQL the others wait for its commit, then find it moved)."""
+    used = ctx.session.execute(
+        update(Account)
+        .where(Account.id == account_id, (Account.totp_last_step.is_(None)) | (Account.totp_last_step < step))
+        .values(totp_last_step=step)
+        .returning(Account.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return used is not None
 
 
 # -- signing in -------------------------------------------------------------------------------------------
 
 
 def authenticate(ctx: Context, email: str, password: str, totp_code: str | None = None) -> Actor:
-    """The officer signing in with this e-mail and password (and TOTP code when enrolled), as an Actor."""
+    """The officer signing in with this e-mail and password (and TOTP code when enrolled), as an Actor.
+
+    Commits the attempt's count before checking anything, and the refusal's audit entry before raising."""
     account = _signable_account(ctx, email)
     now = ctx.now()
-    if account is not None and account.locked_until is not None and account.locked_until > now:
-        _fail(
-            ctx,
-            account,
-            "locked",
-            AccountLocked(
-                "too many failed sign-in attempts: try again in 15 minutes, or ask an admin to reset the password"
-            ),
-        )
-    if not _password_matches(account, password):
-        _count_failure(ctx, account, now)
+    claim = _count_attempt(ctx, account.id, now) if account is not None else None
+    ctx.session.commit()  # counted for every parallel attempt at once; and no lock held while hashing
+    matches = _password_matches(account, password)  # one argon2 verification, whichever way this ends
+    if account is None:
+        _refuse(ctx, None, "unknown")
+    if claim is None:
+        _refuse(ctx, account, "locked")
+    if not matches:
+        _refuse(ctx, account, "wrong_password", claim)
     secret = _totp_secret(ctx, account)
     if secret is not None:
-        if not totp_code:
+        if not totp_code:  # the attempt stays counted: asking for the code is no way round the lockout
             raise TotpRequired("enter the 6-digit code from your authenticator app", errors={"totp_code": ["required"]})
-        if not _accept_totp(ctx, account, secret, totp_code):
-            _count_failure(ctx, account, now)
+        if not _accept_totp(ctx, account.id, secret, totp_code):
+            _refuse(ctx, account, "wrong_code", claim)
     return _signed_in(ctx, account, now, "password")
 
 
@@ -226,39 +268,86 @@ def _signable_account(ctx: Context, email: str) -> Account | None:
     query = (
         select(Account)
         .join(Officer, Officer.id == Account.officer_id)
-        .where(Officer.email == email.strip().lower(), Officer.active.is_(True))
+        .where(Officer.email == email.strip().lower(), Officer.active.is_(True), Account.disabled_at.is_(None))
     )
     return ctx.session.scalar(query)
 
 
+def _count_attempt(ctx: Context, account_id: int, now: dt.datetime) -> _Claim | None:
+    """Count one attempt, unless the account is locked (then None): one UPDATE, so parallel attempts count one by
+    one. The attempt that makes MAX_FAILED_ATTEMPTS locks the account for LOCKOUT (a success unlocks it)."""
+    locks = Account.failed_attempts + 1 >= MAX_FAILED_ATTEMPTS
+    counted = ctx.session.execute(
+        update(Account)
+        .where(Account.id == account_id, (Account.locked_until.is_(None)) | (Account.locked_until <= now))
+        .values(
+            failed_attempts=case((locks, 0), else_=Account.failed_attempts + 1),
+            locked_until=case((locks, literal(now + LOCKOUT, UTCDateTime())), else_=None),
+        )
+        .returning(Account.locked_until)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return None if counted is None else _Claim(locked_until=counted[0])
+
+
+class _Claim(NamedTuple):
+    """An attempt counted: `locked_until` is set when this attempt was the one that locked the account."""
+
+    locked_until: dt.datetime | None
+
+
 def _password_matches(account: Account | None, password) -> TypeGuard[Account]:
-    if not isinstance(password, str) or not password or len(password) > MAX_PASSWORD_LENGTH:
-        return False
+    """Whether the password is the account's: one argon2 verification whatever is given (a dummy hash for no account,
+    or a password that cannot be right), so a refusal takes as long whichever way it comes."""
+    usable = isinstance(password, str) and bool(password) and len(password) <= MAX_PASSWORD_LENGTH
+    matches = _verify(
+        account.password_hash if account is not None and usable else _dummy_hash(), password if usable else "-"
+    )
+    return usable and account is not None and matches
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    """One argon2 check (about half a second), off the served app's event loop (plugin/offload.py)."""
+    return off_the_event_loop(_verify_here, password_hash, password)
+
+
+def _verify_here(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(account.password_hash if account else _DUMMY_HASH, password) and account is not None
+        return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def _count_failure(ctx: Context, account: Account | None, now: dt.datetime) -> NoReturn:
-    """One more wrong password or code: lock the account after MAX_FAILED_ATTEMPTS in a row."""
-    if account is not None:
-        account.failed_attempts = (account.failed_attempts or 0) + 1
-        if account.failed_attempts >= MAX_FAILED_ATTEMPTS:
-            account.locked_until, account.failed_attempts = now + LOCKOUT, 0
+def _dummy_hash() -> str:
+    key = (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hashes[key]
+
+
+_dummy_hash()  # made at start-up, so the first unknown address costs no more than the next
+
+
+def _refuse(ctx: Context, account: Account | None, reason: str, claim: _Claim | None = None) -> NoReturn:
+    """The one refusal every failed sign-in gets, whatever `reason` (which only the audit trail records)."""
+    if claim is not None and claim.locked_until is not None:
+        log.warning("account locked account=%s until=%s", account.id if account else None, claim.locked_until)
     _fail(
         ctx,
         account,
-        "wrong_password" if account else "unknown",
+        reason,
         InvalidCredentials("the e-mail address, password or code is not right", errors={"password": ["not right"]}),
+        locked_until=claim.locked_until if claim is not None else None,
     )
 
 
-def _fail(ctx: Context, account: Account | None, reason: str, error: ServiceError) -> NoReturn:
-    """Audit the failed sign-in, commit it (the lockout must count it), and raise `error`."""
+def _fail(
+    ctx: Context, account: Account | None, reason: str, error: ServiceError, locked_until: dt.datetime | None = None
+) -> NoReturn:
+    """Audit the failed sign-in, commit it, and raise `error`."""
     details = {"reason": reason}
-    if account is not None and account.locked_until is not None and reason != "locked":
-        details["locked_until"] = account.locked_until.isoformat()
+    if locked_until is not None:
+        details["locked_until"] = locked_until.isoformat()
     ctx.session.add(
         AuditEntry(
             actor=ctx.actor.label,
@@ -275,7 +364,13 @@ def _fail(ctx: Context, account: Account | None, reason: str, error: ServiceErro
 
 def _signed_in(ctx: Context, account: Account, now: dt.datetime, method: str) -> Actor:
     actor = officer_actor(account.officer)
-    account.failed_attempts, account.locked_until, account.last_sign_in_at = 0, None, now
+    # A statement, not the loaded object's attributes: the count was moved by _count_attempt's UPDATE since.
+    ctx.session.execute(
+        update(Account)
+        .where(Account.id == account.id)
+        .values(failed_attempts=0, locked_until=None, last_sign_in_at=now)
+        .execution_options(synchronize_session=False)
+    )
     ctx.session.add(
         AuditEntry(
             actor=actor.label,
@@ -297,11 +392,41 @@ def account_id_of(ctx: Context, actor: Actor) -> int | None:
 
 
 def actor_for_account(session, account_id: int) -> Actor | None:
-    """The actor for a signed-in session's account, or None when the account or its officer is gone or inactive."""
+    """The actor for an account, or None when the account is gone or disabled, or its officer inactive."""
     account = session.get(Account, account_id) if account_id is not None else None
-    if account is None or not account.officer.active:
+    if account is None or account.disabled_at is not None or not account.officer.active:
         return None
     return officer_actor(account.officer)
+
+
+# -- browser sessions (plugin/services/web_sessions.py) ---------------------------------------------------
+
+
+def list_sessions(ctx: Context, account_id: int, current_raw: str | None = None) -> list[web_sessions.Summary]:
+    """An account's live browser sessions, most recently used first (its owner or an admin); `current` marks the
+    one `current_raw` names."""
+    account = _account(ctx, account_id)
+    _require_self_or_admin(ctx, account, "listing sessions")
+    return web_sessions.live(ctx, account.id, current_raw)
+
+
+def end_session(ctx: Context, account_id: int, session_id: int, current_raw: str | None = None) -> bool:
+    """End one live session of the account (its owner or an admin); True if it is the one `current_raw` names."""
+    account = _account(ctx, account_id)
+    _require_self_or_admin(ctx, account, "ending a session")
+    return web_sessions.end_one(ctx, account.id, session_id, _ended_by(ctx, account), current_raw)
+
+
+def end_sessions(ctx: Context, account_id: int, keep_raw: str | None = None) -> int:
+    """End every live session of the account but the one `keep_raw` names (its owner or an admin); how many."""
+    account = _account(ctx, account_id)
+    _require_self_or_admin(ctx, account, "ending sessions")
+    return web_sessions.end_all(ctx, account.id, _ended_by(ctx, account), keep_raw)
+
+
+def _ended_by(ctx: Context, account: Account) -> str:
+    owner = ctx.actor.officer_id == account.officer_id
+    return web_sessions.ENDED_BY_OWNER if owner else web_sessions.ENDED_BY_ADMIN
 
 
 # -- API tokens -------------------------------------------------------------------------------------------

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets as token_source
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from adapters import REGISTRY, get_adapter
 from adapters.errors import ConnectionCheckFailed
 
+from ..config import Settings
 from ..models import Connection
-from ..secretbox import SecretBox, mask
+from ..secretbox import SecretBox, _key_from_settings, mask
 from .context import Context
 from .errors import InvalidInput, NotFound
 from .lookup import require_admin
@@ -36,12 +41,36 @@ def _check(adapter, settings: dict, secrets: dict) -> None:
 
 
 def _new_id() -> str:
-    """Unguessable (192 random bits), URL-safe, and never starting with '-' (a CLI would read an option)."""
-    return "cg" + token_source.token_urlsafe(24)
+    """A public identifier: short, URL-safe, never starting with '-' (a CLI would read an option). Random only so
+    that ids never collide; it is not a secret (the webhook token is, see webhook_token)."""
+    return "cg" + token_source.token_hex(6)
+
+
+def webhook_token(settings: Settings, connection_id: str, generation: int) -> str:
+    """The webhook URL's token for this connection and generation: HKDF-SHA256 of the instance's key over both
+    (192 bits, URL-safe). Derived, never stored, so the URL can be shown again; a new generation is a new token."""
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(),
+        length=24,
+        salt=b"contactguard-webhook-v1",
+        info=f"webhook-token:{connection_id}:{generation}".encode(),
+    )
+    return "cg" + base64.urlsafe_b64encode(hkdf.derive(_key_from_settings(settings))).decode().rstrip("=")
+
+
+def token_hash(token: str) -> str:
+    """What is stored and looked up: the token's SHA-256, hex (the token itself is never stored)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _set_token(settings: Settings, connection: Connection, generation: int) -> None:
+    connection.token_generation = generation
+    connection.webhook_token_hash = token_hash(webhook_token(settings, connection.id, generation))
 
 
 def add(ctx: Context, adapter_key: str, name: str, settings: dict, secrets: dict, test: bool = True) -> Connection:
-    """Register a helpdesk; the helpdesk is called once with the credentials unless test=False."""
+    """Register a helpdesk; the helpdesk is called once with the credentials unless test=False. Its webhook URL is
+    webhook_url(ctx, connection)."""
     require_admin(ctx, "adding a helpdesk connection")
     if adapter_key not in REGISTRY:
         raise InvalidInput(
@@ -52,15 +81,14 @@ def add(ctx: Context, adapter_key: str, name: str, settings: dict, secrets: dict
     secrets = {k: v for k, v in _validate(adapter.secrets_schema, secrets, "secrets").items() if v is not None}
     if test:
         _check(adapter, settings, secrets)
-    new_id = _new_id()
     connection = Connection(
-        id=new_id,
-        url_token=new_id,
+        id=_new_id(),
         adapter=adapter_key,
         name=name,
         settings=settings,
         secrets_encrypted=SecretBox(ctx.settings).seal(secrets),
     )
+    _set_token(ctx.settings, connection, 1)
     ctx.session.add(connection)
     ctx.session.flush()
     ctx.session.add(_audit_entry(ctx, connection, "connection.added"))
@@ -76,7 +104,7 @@ def _audit_entry(ctx: Context, connection: Connection, action: str, **details):
         action=action,
         entity_type="connections",
         entity_id=None,
-        details={"connection": connection.id[:6] + "…", "adapter": connection.adapter, **details},
+        details={"connection": connection.id, "adapter": connection.adapter, **details},  # public: not a secret
     )
 
 
@@ -103,12 +131,23 @@ def describe(ctx: Context, connection: Connection) -> dict:
         "settings": connection.settings,
         "secrets": mask(secrets_of(ctx, connection)),
         "webhook_url": webhook_url(ctx, connection),
+        "token_generation": connection.token_generation,  # 0: a URL from before tokens were derived
     }
 
 
-def webhook_url(ctx: Context, connection: Connection) -> str:
-    """The URL to paste into the helpdesk."""
-    return f"{ctx.settings.base_url.rstrip('/')}/webhooks/{connection.url_token}"
+def webhook_path(settings: Settings, connection: Connection) -> str | None:
+    """'/webhooks/<token>', or None when the token cannot be derived: set before tokens were derived (generation
+    0, migration 0016), or the instance's key is not the one that made it. Either way it keeps working."""
+    if connection.token_generation < 1:
+        return None
+    token = webhook_token(settings, connection.id, connection.token_generation)
+    return f"/webhooks/{token}" if token_hash(token) == connection.webhook_token_hash else None
+
+
+def webhook_url(ctx: Context, connection: Connection) -> str | None:
+    """The URL to paste into the helpdesk (None: it cannot be shown; rotate_url makes one that can)."""
+    path = webhook_path(ctx.settings, connection)
+    return f"{ctx.settings.base_url.rstrip('/')}{path}" if path else None
 
 
 def update_secrets(ctx: Context, connection_id: str, changes: dict, test: bool = True) -> Connection:
@@ -146,14 +185,15 @@ def deactivate(ctx: Context, connection_id: str) -> Connection:
 
 
 def rotate_url(ctx: Context, connection_id: str) -> Connection:
-    """A new unguessable webhook URL (the old one answers 404 from now on); events and outbox keep the id.
+    """A new unguessable webhook URL, webhook_url(ctx, connection) (the old one answers 404 from now on, and every
+    sidebar link and app secret signed for the connection is revoked); events and outbox keep the id.
 
     For a helpdesk that cannot sign (django-helpdesk, Freshdesk without Basic auth) the URL is the credential:
     rotate it when it may have leaked, then paste the new URL into the helpdesk."""
     require_admin(ctx, "rotating a connection's webhook URL")
     connection = get(ctx, connection_id)
-    connection.url_token = _new_id()
-    ctx.session.add(_audit_entry(ctx, connection, "connection.url_rotated"))
+    _set_token(ctx.settings, connection, connection.token_generation + 1)
+    ctx.session.add(_audit_entry(ctx, connection, "connection.url_rotated", generation=connection.token_generation))
     return connection
 
 

@@ -20,6 +20,7 @@ from ..policy.lifecycle import IN_FORCE_VALUES
 from ..policy.vocabulary import Role
 from . import appeals as ap
 from . import letters as lt
+from . import outbox as outbox_service
 from . import restrictions as rs
 from . import reviews as rv
 from .audit import record_read
@@ -62,6 +63,21 @@ def what_is_due(ctx: Context, within: int = 30) -> Due:
         dead_count=dead_count,
         dead=dead,
     )
+
+
+def helpdesk_outages(ctx: Context) -> list[dict]:
+    """Helpdesks not answering: "Housing helpdesk, since 10:02 (UK time), 37 actions waiting"."""
+    zone = ctx.settings.zone
+    return [
+        {
+            "connection": o.name,
+            "since": o.since.astimezone(zone).strftime("%H:%M"),
+            "since_day": o.since.astimezone(zone).date().isoformat(),
+            "waiting": o.waiting,
+            "probe_seconds": int(ctx.settings.OUTBOX_PROBE_SECONDS),
+        }
+        for o in outbox_service.outages(ctx.session)
+    ]
 
 
 def dead_actions(ctx: Context, limit: int = DEAD_ACTIONS_SHOWN) -> tuple[int, list[dict]]:
@@ -118,8 +134,10 @@ def dashboard(ctx: Context) -> dict:
     record_read(ctx, "dashboard", "restrictions", [r.id for r in rows], [r.customer_id for r in rows])
     data: dict[str, Any] = {
         "view": view_level(ctx.actor.role),
+        "role": ctx.actor.role.value if ctx.actor.role else "",
         "today": ctx.today().isoformat(),
         "in_force": [_in_force_row(r, view_level(ctx.actor.role)) for r in rows],
+        "outages": helpdesk_outages(ctx),  # everyone: flags and notes may be missing from new tickets meanwhile
     }
     if data["view"] == "agent" or ctx.actor.role not in (Role.OFFICER, Role.SENIOR, Role.ADMIN):
         data["view"] = "agent"

@@ -25,6 +25,15 @@ def require_writer(ctx: Context) -> None:
         raise Forbidden(f"writing a letter needs an officer, a senior officer or an admin; you are {shown}")
 
 
+def check_letter(ctx: Context, letter_id: int) -> Letter:
+    """The letter, if the actor may write it and it has every field it needs (422 letter_incomplete otherwise);
+    nothing is rendered or audited: the page that shows it frames the rendering."""
+    require_writer(ctx)
+    letter = get(ctx, Letter, letter_id, "letter")
+    require_complete(letter.id, letter.kind, letter_variables(ctx, letter))
+    return letter
+
+
 def render_letter(ctx: Context, letter_id: int, fmt: str = "html") -> bytes:
     """The letter as HTML (UTF-8) or PDF bytes; refused (422 letter_incomplete) if it lacks a required field."""
     require_writer(ctx)

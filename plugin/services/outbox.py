@@ -9,6 +9,7 @@ the action as JSON, `{"kind": ..., <its fields>}`, the same as rows written befo
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from adapters import get_adapter
 from adapters.base import NOTE_MARKER, ActionKind
@@ -24,6 +25,8 @@ from adapters.base import NOTE_MARKER, ActionKind
 from ..clock import utcnow
 from ..models import Connection, OutboxAction
 from .context import Context
+from .errors import Conflict, InvalidInput
+from .lookup import get, require_admin
 
 log = logging.getLogger(__name__)
 KEY_LENGTH = 128  # outbox_actions.idempotency_key
@@ -152,8 +155,23 @@ def write(
     """Queue these actions, in order, for one ticket (or none, for a task) of one connection; how many were queued.
 
     A kind the connection's client does not declare is skipped with a log line: it could only be dead-lettered."""
+    queued = rows(connection, actions, origin=origin, ticket_id=ticket_id, event_id=event_id)
+    ctx.session.add_all(OutboxAction(**row) for row in queued)
+    return len(queued)
+
+
+def rows(
+    connection: Connection,
+    actions: Sequence[Action],
+    *,
+    origin: str,
+    ticket_id: str | None,
+    event_id: int | None = None,
+) -> list[dict]:
+    """The outbox_actions rows `write` queues for these actions (the worker inserts a batch's rows with one
+    statement, plugin/services/pipeline.py); kinds the connection's client does not declare are left out, logged."""
     supported = _supported(connection.adapter)
-    queued = 0
+    queued = []
     for position, action in enumerate(actions):
         if action.kind not in supported:
             log.info(
@@ -165,17 +183,16 @@ def write(
             )
             continue
         key = action_key(origin, connection.id, ticket_id, position, action.kind)
-        ctx.session.add(
-            OutboxAction(
-                connection_id=connection.id,
-                event_id=event_id,
-                ticket_id=ticket_id,
-                kind=action.kind.value,
-                payload=_with_marker(action.payload(), key),
-                idempotency_key=key,
-            )
+        queued.append(
+            {
+                "connection_id": connection.id,
+                "event_id": event_id,
+                "ticket_id": ticket_id,
+                "kind": action.kind.value,
+                "payload": _with_marker(action.payload(), key),
+                "idempotency_key": key,
+            }
         )
-        queued += 1
     return queued
 
 
@@ -225,3 +242,55 @@ def retry(session, action_ids: list[int] | None = None) -> int:
     for row in rows:
         row.state, row.attempts, row.next_attempt_at = "pending", 0, utcnow()
     return len(rows)
+
+
+def discard(ctx: Context, action_id: int, reason: str) -> OutboxAction:
+    """An admin gives up on a dead-lettered action for good, saying why (someone put it right on the ticket by
+    hand, or the ticket is gone); it leaves the list of actions needing a person, and the trail keeps why."""
+    require_admin(ctx, "discarding a helpdesk action")
+    reason = " ".join((reason or "").split())
+    if len(reason) < 10:
+        raise InvalidInput("say why the action is discarded (at least 10 characters)", errors={"reason": ["too short"]})
+    row = get(ctx, OutboxAction, action_id, "helpdesk action")
+    if row.state != "dead":
+        raise Conflict(f"action {action_id} is not dead-lettered: only an action given up on can be discarded")
+    row.state, row.last_error = DISCARDED, f"discarded: {reason}"[:2000]
+    ctx.audit("outbox.discarded", row, kind=row.kind, connection=row.connection_id[:6], ticket=row.ticket_id)
+    return row
+
+
+DISCARDED = "discarded"
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A helpdesk that stopped answering: which, since when, what its last call met, and how much waits for it."""
+
+    connection_id: str
+    name: str
+    since: dt.datetime
+    waiting: int
+    error: str | None
+
+
+def outages(session) -> list[Outage]:
+    """Every helpdesk not answering now, with the number of its actions waiting (they go out when it answers)."""
+    waiting = (
+        select(OutboxAction.connection_id, func.count().label("waiting"))
+        .where(OutboxAction.state == "pending")
+        .group_by(OutboxAction.connection_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Connection.id,
+            Connection.name,
+            Connection.unreachable_since,
+            Connection.unreachable_error,
+            waiting.c.waiting,
+        )
+        .outerjoin(waiting, waiting.c.connection_id == Connection.id)
+        .where(Connection.unreachable_since.is_not(None))
+        .order_by(Connection.unreachable_since)
+    )
+    return [Outage(cid, name, since, count or 0, error) for cid, name, since, error, count in rows]

@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import identity as idn
-from ..models import Customer, Identity, Officer, OfficerHelpdeskId, Restriction, Service
+from ..models import Account, Customer, Identity, Officer, OfficerHelpdeskId, Restriction, Service
 from ..models.register import OfficerAbsence
 from ..policy.lifecycle import IN_FORCE_VALUES
 from ..policy.vocabulary import Role
 from ..schemas import CustomerInput, IdentityInput, OfficerInput, OfficerUpdate, ServiceInput, StrictSchema
-from . import ticket_flags
+from . import ticket_flags, web_sessions
 from .context import Context
 from .errors import Conflict, InvalidInput, NotFound
 from .lookup import customer_by_ref, get, load, officer_by_email, require_admin, service_by_slug
@@ -82,6 +82,9 @@ def update_officer(ctx: Context, email: str, data: dict) -> Officer:
             setattr(officer, key, data[key])
     _apply_officer_fields(ctx, officer, data)
     ctx.audit("officer.changed", officer, fields=sorted(data))
+    account_id = ctx.session.scalar(select(Account.id).where(Account.officer_id == officer.id))
+    if data.get("active") is False and account_id is not None:
+        web_sessions.end_all(ctx, account_id, web_sessions.INACTIVE)  # at once, not at their next use
     return officer
 
 

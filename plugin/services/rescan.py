@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
-from adapters import get_adapter
+from adapters import REGISTRY, get_adapter
 from adapters.base import check_event
 from adapters.errors import PayloadError, PermanentFailure, RetryLater
 
@@ -75,9 +75,10 @@ def rescan(sessions, settings: Settings, actor: Actor, connection_id: str, since
     connection, secrets = _load(sessions, settings, actor, connection_id)
     client = get_adapter(connection.adapter).client(connection.settings, secrets)
     if not hasattr(client, "events_since"):
+        readable = sorted(key for key, a in REGISTRY.items() if hasattr(a.client_class(), "events_since"))
         raise InvalidInput(
             f"the {connection.adapter} adapter cannot read tickets back; "
-            "only django_helpdesk connections can be rescanned",
+            f"connections of these helpdesks can be rescanned: {', '.join(readable)}",
             errors={"adapter": ["no_rescan"]},
         )
     try:

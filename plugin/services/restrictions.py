@@ -187,6 +187,7 @@ def _bring_into_force(ctx: Context, r: Restriction, action: Action, summary: str
     r.activated_by_id, r.activated_at = ctx.actor.officer_id, ctx.now()
     ctx.audit(f"restriction.{action.value}", r, path=r.path, review_due=r.review_due)
     queue_letter(ctx, LetterKind.RESTRICTION, r.customer_id, restriction_id=r.id, facts=terms_of(r).as_dict())
+    ticket_flags.terms_changed(ctx, r)  # an interim action's tickets now show the considered arrangement
 
 
 def activate(ctx: Context, restriction_id: int) -> Restriction:

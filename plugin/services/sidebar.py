@@ -236,15 +236,16 @@ class LinkRefused(Exception):
 
 
 def sidebar_key(settings: Settings, connection: Connection) -> bytes:
-    """The connection's sidebar key: HKDF-SHA256 over the app's key material, bound to the connection's URL.
+    """The connection's sidebar key: HKDF-SHA256 over the app's key material, bound to the connection's id and
+    webhook token generation.
 
-    Nothing new to store or lose; `connections rotate-url` (a new URL token) revokes every link signed before.
+    Nothing new to store or lose; `connections rotate-url` (the next generation) revokes every link signed before.
     """
     hkdf = HKDF(
         algorithm=hashes.SHA256(),
         length=32,
-        salt=b"contactguard-sidebar-v1",
-        info=f"sidebar-link:{connection.url_token}".encode(),
+        salt=b"contactguard-sidebar-v2",
+        info=f"sidebar-link:{connection.id}:{connection.token_generation}".encode(),
     )
     return hkdf.derive(_key_from_settings(settings))
 
@@ -287,4 +288,5 @@ def signed_link(
 
 
 def panel_path(base_url: str, connection: Connection) -> str:
-    return f"{base_url.rstrip('/')}/sidebar/{connection.url_token}/panel"
+    """The panel's address: the connection's public id, never its webhook token."""
+    return f"{base_url.rstrip('/')}/sidebar/{connection.id}/panel"

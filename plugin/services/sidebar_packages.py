@@ -70,7 +70,7 @@ def _requests_json(settings: Settings, connection: Connection, template: bytes) 
     requests = json.loads(template)
     schema = requests[FRESHDESK_TEMPLATE]["schema"]
     schema["host"] = public.netloc
-    schema["path"] = f"{public.path.rstrip('/')}/sidebar/{connection.url_token}/freshdesk"
+    schema["path"] = f"{public.path.rstrip('/')}/sidebar/{connection.id}/freshdesk"
     return (json.dumps(requests, indent=2) + "\n").encode()
 
 

@@ -55,6 +55,8 @@ def apply_terms(ctx: Context, restriction: Restriction, data: dict) -> list[str]
         service = service_by_slug(ctx, data["scope"], "scope")
         restriction.scope_service_id = service.id if service else None
         changed.append("scope")
+    if "spoc_officer" in changed and "deputy_officer" not in data:
+        restriction.deputy_officer_id = None  # the old officer's deputy is not the new one's: take theirs (below)
     _infer_kind(restriction)
     _default_deputy(restriction)
     return changed
@@ -73,6 +75,8 @@ def _default_deputy(restriction: Restriction) -> None:
     """An officer's standing deputy covers their absence unless another is named (SPOC continuity)."""
     if restriction.spoc_kind == SpocKind.OFFICER.value and restriction.deputy_officer_id is None:
         officer = restriction.spoc_officer
+        if officer is not None and officer.id != restriction.spoc_officer_id:
+            officer = None  # the relationship still holds the officer before this change: read the new one
         session = object_session(restriction)
         if officer is None and restriction.spoc_officer_id is not None and session is not None:
             from ..models import Officer
@@ -220,6 +224,8 @@ def _contact(r: Restriction) -> tuple[str, str | None]:
         )
     if r.spoc_inbox:
         return r.spoc_inbox, None
+    if r.spoc_kind is None:  # an immediate action recorded without one: not "the person named in the arrangement"
+        return "any officer (no sole point of contact is set)", None
     label = "representative" if r.spoc_kind == SpocKind.REPRESENTATIVE.value else "external contact"
     reach = ", ".join(x for x in (r.spoc_external_email, r.spoc_external_phone) if x)
     name = r.spoc_external_name or "the person named in the arrangement"

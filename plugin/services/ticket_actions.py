@@ -44,7 +44,10 @@ def flag_action(restriction: Restriction, away: Officer | None = None, cover: Of
 def unflag_actions(connection_settings: dict) -> list[Action]:
     """Take contactguard's flag and tags off a ticket (the restriction ended)."""
     tags = tag_names(connection_settings)
-    return [ClearFlag(), RemoveTags((tags["restricted"], tags["disregarded"], tags["escalated"]))]
+    return [
+        ClearFlag(),
+        RemoveTags((tags["restricted"], tags["disregarded"], tags["escalated"], tags["information_request"])),
+    ]
 
 
 def outcome_tags(outcome: Outcome, screen_hits, tags: dict) -> tuple[str, ...]:
@@ -93,7 +96,7 @@ def _routing_and_note(decision, restriction, connection_settings, spoc_agent_id,
     hits = ", ".join(decision.screen_hits)
     if outcome == Outcome.STATUTORY:
         queue = connection_settings.get("info_rights_queue")
-        note = _note("statutory", routed=queue is not None, hits=hits)
+        note = _note("statutory", routed=queue is not None, hits=hits, kinds=decision.requests)
         return [MoveQueue(queue), note] if queue is not None else [note]
     # Within the arrangement the ticket is with the right person already unless nobody holds it.
     route = spoc_agent_id is not None and spoc_agent_id != assigned_agent_id

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from .. import notes
 from ..models import Connection, Officer, Restriction, WebhookEvent
@@ -68,9 +68,18 @@ def terms_changed(ctx: Context, r: Restriction, previous_spoc_id: int | None = N
 
 
 def cover_changed(ctx: Context, officer_id: int, day: dt.date) -> int:
-    """This officer's absence began, ended or was cancelled: on their customers' tickets the flag names who is the
-    contact today (the officer, or who covers while they are away)."""
-    query = select(Restriction).where(Restriction.spoc_officer_id == officer_id, Restriction.state.in_(IN_FORCE_VALUES))
+    """This officer's absence began, ended or was cancelled: on the tickets of the customers they are the sole point
+    of contact or the deputy for (named, or as the officer's standing deputy), the flag names who is the contact
+    today (the officer, who covers while they are away, or that nobody can)."""
+    covers_for = select(Officer.id).where(Officer.deputy_id == officer_id)
+    query = select(Restriction).where(
+        or_(
+            Restriction.spoc_officer_id == officer_id,
+            Restriction.deputy_officer_id == officer_id,
+            Restriction.spoc_officer_id.in_(covers_for),
+        ),
+        Restriction.state.in_(IN_FORCE_VALUES),
+    )
     count = 0
     for r in ctx.session.scalars(query.order_by(Restriction.id)):
         away, cover = cover_on(ctx, r, day)

@@ -36,7 +36,7 @@ def zendesk_zip(settings: Settings, connection: Connection) -> bytes:
 
 
 def sidebar_url(public_url: str, connection: Connection) -> str:
-    return f"{public_url.rstrip('/')}/sidebar/{connection.url_token}/zendesk"
+    return f"{public_url.rstrip('/')}/sidebar/{connection.id}/zendesk"
 
 
 def _manifest(settings: Settings, connection: Connection, manifest: dict) -> bytes:

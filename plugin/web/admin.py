@@ -28,11 +28,12 @@ from wtforms.validators import InputRequired, Length
 
 from adapters import REGISTRY
 
-from ..models import Connection, Customer
+from ..models import Connection, Customer, Officer
 from ..policy.vocabulary import Role
 from ..services import ServiceError, events
 from ..services import audit as audit_service
 from ..services import connections as conns
+from ..services import outbox as outbox_service
 from ..services.lookup import customer_by_ref
 from ..worker import outbox
 from .auth import current_actor, has_bearer, login_required, signed_in_actor, unit_of_work
@@ -232,7 +233,8 @@ CHANGES = {  # what: (page title, what happens, button, service call, message on
     "rotate-url": (
         "Give this connection a new webhook URL?",
         "The old URL answers 404 from now on: the helpdesk's deliveries fail until you paste the new URL "
-        "into it. Do this when the URL may have leaked.",
+        "into it. The connection's sidebar key changes too: signed panel links and the Freshdesk app's secret "
+        "must be issued again. Do this when the URL may have leaked.",
         "Rotate the URL",
         conns.rotate_url,
         "New webhook URL made: the old one now answers 404. Paste the new one into the helpdesk.",
@@ -242,6 +244,12 @@ CHANGES = {  # what: (page title, what happens, button, service call, message on
 
 class ConfirmForm(FlaskForm):
     """A button and a CSRF token: nothing else to enter."""
+
+
+class DiscardForm(FlaskForm):
+    """Why a dead-lettered action is given up on for good (kept in the audit trail)."""
+
+    reason = StringField("Why", validators=[InputRequired(), Length(10, 500)])
 
 
 @bp.route("/admin/connections/<connection_id>/<any(deactivate, 'rotate-url'):change>", methods=["GET", "POST"])
@@ -281,7 +289,19 @@ def outbox_page():
         names = _connection_names(ctx)
         pending = [_action(a, names) for a in outbox.pending(ctx.session)]
         dead = [_action(a, names) for a in outbox.dead_letters(ctx.session)]
-    return render_template("admin/outbox.html", title="Helpdesk outbox", pending=pending, dead=dead, form=ConfirmForm())
+        down = [
+            {"name": o.name, "since": _utc(o.since), "waiting": o.waiting, "error": o.error or "-"}
+            for o in outbox_service.outages(ctx.session)
+        ]
+    return render_template(
+        "admin/outbox.html",
+        title="Helpdesk outbox",
+        pending=pending,
+        dead=dead,
+        outages=down,
+        form=ConfirmForm(),
+        discard=DiscardForm(),
+    )
 
 
 def _connection_names(ctx) -> dict:
@@ -322,6 +342,40 @@ def retry_action(action_id: int):
         ), 409
     log.info("outbox retry action=%s officer=%s", action_id, signed_in_actor().officer_id)
     flash(f"Action {action_id} queued again: the worker will try it in the next few seconds.")
+    return redirect(url_for("admin.outbox_page"))
+
+
+@bp.post("/admin/outbox/retry-all")
+@login_required(Role.ADMIN)
+def retry_all():
+    """Queue every dead-lettered action again (after the cause was put right, e.g. a field added)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with unit_of_work() as ctx:
+        count = outbox.retry(ctx.session)
+        if count:
+            ctx.audit("outbox.retried", ctx.session.get(Officer, signed_in_actor().officer_id), actions=count)
+    log.info("outbox retry all count=%s officer=%s", count, signed_in_actor().officer_id)
+    flash(f"{count} action{'' if count == 1 else 's'} queued again: the worker tries them in the next few seconds.")
+    return redirect(url_for("admin.outbox_page"))
+
+
+@bp.post("/admin/outbox/<int:action_id>/discard")
+@login_required(Role.ADMIN)
+def discard_action(action_id: int):
+    """Give up on one dead-lettered action for good, saying why; the reason is kept in the audit trail."""
+    form = DiscardForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work() as ctx:
+            outbox_service.discard(ctx, action_id, form.reason.data or "")
+    except ServiceError as exc:
+        return render_template(
+            "documents/refused.html", title="This cannot be done", fields=list(exc.errors), message=exc.message
+        ), exc.status
+    log.info("outbox discard action=%s officer=%s", action_id, signed_in_actor().officer_id)
+    flash(f"Action {action_id} discarded.")
     return redirect(url_for("admin.outbox_page"))
 
 

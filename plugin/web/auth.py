@@ -1,10 +1,13 @@
-"""Signing in to the web pages: the form, OpenID Connect, sign-out, and who is acting on each request.
+"""Signing in to the web pages: the form, OpenID Connect, sign-out, "Your sessions", and who is acting on each request.
 
 Everything about *whether* someone may sign in is decided in plugin/services/accounts.py; this module
-only carries it over HTTP. A browser holds a signed session cookie (HttpOnly, SameSite=Lax, Secure
-behind https) naming the account, which ends after SESSION_IDLE_MINUTES without a request. A script
-sends `Authorization: Bearer <token>` instead, and is exempt from CSRF (a browser never adds that
-header by itself); every form in a browser carries a CSRF token (Flask-WTF).
+only carries it over HTTP. A signed-in browser's cookie (HttpOnly, SameSite=Lax, Secure behind https)
+carries a random session id and nothing else; the session lives on the server
+(plugin/services/web_sessions.py), so signing out, a password or TOTP reset, disabling the account, or
+its owner ending it from "Your sessions" stops every copy of the cookie at once. Before sign-in the
+cookie is Flask's signed one, holding only the sign-in form's CSRF token and messages. A script sends
+`Authorization: Bearer <token>` instead, and is exempt from CSRF (a browser never adds that header by
+itself); every form in a browser carries a CSRF token (Flask-WTF).
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
+from typing import cast
 from urllib.parse import urlsplit
 
 import requests
@@ -20,7 +25,7 @@ from authlib.integrations.flask_client import OAuth
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
@@ -32,17 +37,19 @@ from ..clock import utcnow
 from ..config import Settings, settings_of
 from ..policy.vocabulary import Role
 from ..secretbox import _key_from_settings
-from ..services import Actor, Context, ServiceError, accounts
+from ..services import Actor, Context, NotFound, ServiceError, accounts, web_sessions
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
 
-SESSION_ACCOUNT = "account_id"
-SESSION_SEEN = "seen"
-SESSION_EXPIRED = "expired_idle"
+SESSION_ENDED = "signed_out_because"  # before sign-in: why the session the cookie named has ended
 BEARER = "bearer "
+
+
+class EndSessionForm(FlaskForm):
+    """A button and a CSRF token: nothing else to enter."""
 
 
 class SignInForm(FlaskForm):
@@ -71,19 +78,16 @@ class SignInForm(FlaskForm):
 
 
 def init_app(app) -> None:
-    """Session cookies, CSRF on every form (not on webhooks or Bearer requests) and OpenID Connect."""
+    """Server-side sessions, CSRF on every form (not on webhooks or Bearer requests) and OpenID Connect."""
     settings = settings_of(app)
     idle = dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES)
     app.secret_key = session_key(settings)
-    app.session_interface = CookieSessions()
+    app.session_interface = ServerSessions()
     app.config.update(
         SESSION_COOKIE_NAME="contactguard_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=(settings.PUBLIC_URL or "").lower().startswith("https://"),
-        # The server ends an idle session (_session_actor); the cookie outlives that by a day so the sign-in
-        # page can say why the officer was signed out, instead of the browser silently dropping it.
-        PERMANENT_SESSION_LIFETIME=idle + dt.timedelta(days=1),
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=int(idle.total_seconds()),
     )
@@ -95,16 +99,59 @@ def init_app(app) -> None:
     init_oidc(app)
 
 
-class CookieSessions(SecureCookieSessionInterface):
-    """Flask's signed cookie sessions, not opened for a helpdesk's webhook: a machine's request, which nothing
-    asks who is signed in (checking a cookie's signature on every delivery cost about a tenth of its CPU)."""
+class BrowserSession(SecureCookieSession):
+    """Flask's session dict, and which server-side session it is (`sid`, None before sign-in)."""
 
-    WITHOUT_SESSION = "/webhooks/"
+    sid: str | None = None  # the random id the cookie carries
+    resumed: web_sessions.Resumed | None = None  # whose it is, when the cookie named a live session
+    started: bool = False  # signed in during this request: the cookie is set
+
+
+class ServerSessions(SecureCookieSessionInterface):
+    """Signed in, the cookie is a random session id and the data is on the server (web_sessions); before sign-in,
+    Flask's signed cookie holds what the sign-in form needs. Not opened for a helpdesk's webhook or an asset: nothing
+    there asks who is signed in (checking a session on every delivery would cost a database round trip)."""
+
+    session_class = BrowserSession
+    WITHOUT_SESSION = ("/webhooks/", "/assets/")
 
     def open_session(self, app, request):
         if request.path.startswith(self.WITHOUT_SESSION):
             return self.null_session_class()
-        return super().open_session(app, request)
+        raw = request.cookies.get(self.get_cookie_name(app), "")
+        if not web_sessions.looks_like_id(raw):
+            return super().open_session(app, request)
+        with app.extensions["contactguard.sessions"]() as db, db.begin():
+            found = web_sessions.resume(db, raw, settings_of(app))
+        if isinstance(found, str):  # ended: start afresh (the cookie is replaced), saying why if it timed out
+            fresh = self.session_class({SESSION_ENDED: found} if found in web_sessions.TIMED_OUT else {})
+            fresh.modified = True
+            return fresh
+        opened = self.session_class(self.serializer.loads(found.data) if found.data else {})
+        opened.sid, opened.resumed = raw, found
+        return opened
+
+    def save_session(self, app, session, response) -> None:
+        if not isinstance(session, BrowserSession) or session.sid is None:
+            return super().save_session(app, session, response)
+        response.vary.add("Cookie")
+        if session.modified or session.started:
+            with app.extensions["contactguard.sessions"]() as db, db.begin():
+                web_sessions.keep_data(db, session.sid, self.serializer.dumps(dict(session)))
+        if session.started:
+            # The cookie outlives the session by a day, so the sign-in page can say why it ended.
+            lifetime = dt.timedelta(hours=settings_of(app).SESSION_ABSOLUTE_HOURS, days=1)
+            response.set_cookie(
+                self.get_cookie_name(app),
+                session.sid,
+                expires=utcnow() + lifetime,
+                httponly=self.get_cookie_httponly(app),
+                domain=self.get_cookie_domain(app),
+                path=self.get_cookie_path(app),
+                secure=self.get_cookie_secure(app),
+                samesite=self.get_cookie_samesite(app),
+            )
+        return None
 
 
 def session_key(settings: Settings) -> bytes:
@@ -152,31 +199,54 @@ def _bearer_actor() -> Actor | None:
 
 
 def _session_actor() -> Actor | None:
-    account_id = session.get(SESSION_ACCOUNT)
-    if account_id is None:
-        return None
-    now = utcnow().timestamp()
-    idle_limit = settings_of(current_app).SESSION_IDLE_MINUTES * 60
-    if now - float(session.get(SESSION_SEEN, 0)) > idle_limit:
-        session.clear()
-        session[SESSION_EXPIRED] = True  # the sign-in page says why
-        return None
-    with current_app.extensions["contactguard.sessions"]() as db:
-        actor = accounts.actor_for_account(db, account_id)
-    if actor is None:  # the account or the officer was removed or deactivated since
-        session.clear()
-        return None
-    session[SESSION_SEEN] = now
-    return actor
+    """The officer whose live session the cookie names (checked when the session was opened), else None."""
+    resumed = getattr(session, "resumed", None)
+    return accounts.officer_actor(resumed.officer) if resumed is not None else None
 
 
-def start_session(actor: Actor, account_id: int) -> None:
-    """A fresh session for the signed-in officer (nothing from before sign-in carries over)."""
-    session.clear()
-    session.permanent = True
-    session[SESSION_ACCOUNT] = account_id
-    session[SESSION_SEEN] = utcnow().timestamp()
+def current_session_id() -> str | None:
+    """The random id of this browser's live session (None before sign-in, and for a Bearer request without one)."""
+    return getattr(session, "sid", None)
+
+
+def start_session(actor: Actor, raw: str) -> None:
+    """This browser's new session, `raw` from web_sessions.start (nothing from before sign-in carries over)."""
+    this = cast(BrowserSession, session)  # what ServerSessions opened for every page
+    this.clear()
+    this.sid, this.started = raw, True
     g.contactguard_actor = actor
+
+
+def _forget_session() -> None:
+    """This browser signs out: from the next response on, its cookie names no session."""
+    this = cast(BrowserSession, session)
+    this.clear()
+    this.sid, this.resumed, this.started = None, None, False
+    g.contactguard_actor = None
+
+
+def browser_of(user_agent: str | None) -> str:
+    """A browser in short ("Firefox on Windows"), for "Your sessions": never the whole User-Agent string."""
+    agent = user_agent or ""
+    name = next((label for marker, label in _BROWSERS if marker in agent), None)
+    system = next((label for marker, label in _SYSTEMS if marker in agent), None)
+    if name is None:  # a script or a tool: the name it gives itself, if any
+        match = re.match(r"[A-Za-z][A-Za-z0-9._-]{0,39}", agent)
+        name = match.group(0) if match else "unknown browser"
+    return f"{name} on {system}" if system else name
+
+
+# First match wins: Edge and Opera also say "Chrome/", Chrome also says "Safari/", iPhones "Mac OS X", Android "Linux".
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (
+    ("Windows", "Windows"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("CrOS", "ChromeOS"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
 
 
 def login_required(*roles: Role):
@@ -240,14 +310,25 @@ def sign_in():
         try:
             with unit_of_work(Actor(label="web:sign-in")) as ctx:
                 actor = accounts.authenticate(ctx, form.email.data, form.password.data, form.totp_code.data or None)
-                account_id = accounts.account_id_of(ctx, actor)
+                account_id, raw = _new_session(ctx, actor)
         except ServiceError as exc:
             _show_refusal(form, exc)
             return _sign_in_page(form, exc.status)
-        start_session(actor, account_id)
+        start_session(actor, raw)
         log.info("signed in account=%s officer=%s method=password", account_id, actor.officer_id)
         return redirect(_next_page())
     return _sign_in_page(form, 400 if form.errors else 200)
+
+
+def _new_session(ctx: Context, actor: Actor) -> tuple[int, str]:
+    """The signed-in officer's account id, and a new server-side session for this browser (ending the one it had)."""
+    account_id = accounts.account_id_of(ctx, actor)
+    if account_id is None:  # authenticate and sign_in_officer only ever return an officer with an account
+        abort(500)
+    previous = current_session_id()
+    if previous is not None:
+        web_sessions.end_current(ctx, previous)
+    return account_id, web_sessions.start(ctx, account_id, request.remote_addr, browser_of(request.user_agent.string))
 
 
 def _show_refusal(form: SignInForm, exc: ServiceError) -> None:
@@ -258,9 +339,14 @@ def _show_refusal(form: SignInForm, exc: ServiceError) -> None:
 
 
 def _sign_in_page(form: SignInForm, status: int = 200):
-    expired = session.pop(SESSION_EXPIRED, False)
+    ended = session.pop(SESSION_ENDED, None)
     return render_template(
-        "sign_in.html", form=form, oidc_enabled=oidc_enabled(current_app), next_page=_next_page(), expired=expired
+        "sign_in.html",
+        form=form,
+        oidc_enabled=oidc_enabled(current_app),
+        next_page=_next_page(),
+        ended=ended,
+        absolute_hours=settings_of(current_app).SESSION_ABSOLUTE_HOURS,
     ), status
 
 
@@ -275,13 +361,93 @@ def _next_page() -> str:
 
 @bp.post("/sign-out")
 def sign_out():
-    """End the session (the form carries a CSRF token, so another site cannot sign you out)."""
+    """End the session, on the server (the form carries a CSRF token, so another site cannot sign you out)."""
     actor = current_actor()
-    session.clear()
+    raw = current_session_id()
+    if raw is not None and actor is not None:
+        with unit_of_work(actor) as ctx:
+            web_sessions.end_current(ctx, raw)
+    _forget_session()
     if actor is not None:
         log.info("signed out officer=%s", actor.officer_id)
     flash("You have signed out.")
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.get("/account/sessions")
+@login_required()
+def your_sessions():
+    """The signed-in officer's own sessions: when and where each began, when it was last used; each can be ended."""
+    with unit_of_work() as ctx:
+        rows = accounts.list_sessions(ctx, _own_account_id(ctx), current_session_id())
+        zone = ctx.settings.zone
+    shown = [
+        {
+            "id": r.id,
+            "browser": r.browser,
+            "address": r.address,
+            "started": _local(r.created_at, zone),
+            "last_used": _local(r.last_seen_at, zone),
+            "current": r.current,
+        }
+        for r in rows
+    ]
+    settings = settings_of(current_app)
+    return render_template(
+        "sessions.html",
+        title="Your sessions",
+        rows=shown,
+        others=sum(1 for r in rows if not r.current),
+        form=EndSessionForm(),
+        idle_text=_duration(settings.SESSION_IDLE_MINUTES),
+        absolute_hours=settings.SESSION_ABSOLUTE_HOURS,
+    )
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required()
+def end_session(session_id: int):
+    """End one of your sessions: that browser is signed out at its next request (this one at once)."""
+    try:
+        with unit_of_work() as ctx:
+            was_this_one = accounts.end_session(ctx, _own_account_id(ctx), session_id, current_session_id())
+    except NotFound:
+        abort(404)
+    log.info("session ended session=%s officer=%s", session_id, signed_in_actor().officer_id)
+    if was_this_one:
+        _forget_session()
+        flash("You have signed out.")
+        return redirect(url_for("auth.sign_in"))
+    flash("That session has ended: the browser using it is signed out.")
+    return redirect(url_for("auth.your_sessions"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required()
+def end_other_sessions():
+    """End every session of yours but this one (a browser left signed in elsewhere, a cookie someone copied)."""
+    with unit_of_work() as ctx:
+        count = accounts.end_sessions(ctx, _own_account_id(ctx), keep_raw=current_session_id())
+    log.info("other sessions ended count=%s officer=%s", count, signed_in_actor().officer_id)
+    flash(f"{count} other session{'' if count == 1 else 's'} ended.")
+    return redirect(url_for("auth.your_sessions"))
+
+
+def _own_account_id(ctx: Context) -> int:
+    account_id = accounts.account_id_of(ctx, ctx.actor)
+    if account_id is None:  # signed in means an account; a Bearer token too
+        abort(404)
+    return account_id
+
+
+def _local(moment: dt.datetime, zone) -> str:
+    return moment.astimezone(zone).strftime("%d %b %Y %H:%M %Z")
+
+
+def _duration(minutes: int) -> str:
+    if minutes % 60:
+        return f"{minutes} minutes"
+    return f"{minutes // 60} hour{'' if minutes == 60 else 's'}"
 
 
 @bp.get("/sign-in/oidc")
@@ -304,11 +470,11 @@ def oidc_callback():
         email = _oidc_verified_email()
         with unit_of_work(Actor(label="web:sign-in")) as ctx:
             actor = accounts.sign_in_officer(ctx, email, "oidc")
-            account_id = accounts.account_id_of(ctx, actor)
+            account_id, raw = _new_session(ctx, actor)
     except ServiceError as exc:
         form.email.errors = [exc.message[:1].upper() + exc.message[1:]]
         return _sign_in_page(form, exc.status)
-    start_session(actor, account_id)
+    start_session(actor, raw)
     log.info("signed in account=%s officer=%s method=oidc", account_id, actor.officer_id)
     return redirect(next_page)
 

@@ -1,38 +1,71 @@
 """gunicorn configuration for `contactguard serve` (`gunicorn -c python:plugin.web.gunicorn_conf`).
 
-Threaded workers (`gthread`): a connection that sends nothing holds no worker. With the old `sync`
-workers, two idle connections (a port scanner, a stalled proxy) blocked every webhook until they
-timed out; a gthread worker waits for a request's first bytes in its poller, not in a thread, and
-each worker serves WEB_THREADS requests at once. Django-helpdesk gives up after 3 s, Zendesk after
-about 10 s, so a request that takes longer than WEB_TIMEOUT is abandoned and the worker replaced.
+Event-loop workers (gevent): each connection is a greenlet on the worker's loop, not a thread, so a client that
+connects and sends nothing, or sends a byte a second, holds no thread. The threaded workers this replaced
+(`gthread`) handed each new connection to a pool thread that waited up to 5 s for its first bytes: 16 silent
+sockets filled 2 workers x 8 threads and health checks timed out. Now:
 
-Read from the same CONTACTGUARD_* settings as the service (validated: a wrong one stops start-up):
-WEB_WORKERS, WEB_THREADS, WEB_TIMEOUT, and HOST:PORT for the address unless `--bind` is given.
+- the request line and headers must arrive within WEB_HEADER_TIMEOUT seconds of the connection opening (or
+  of the previous answer on a kept-alive connection), else the connection is closed without an answer
+  (gunicorn's gevent worker applies `keepalive` to the headers of every request, the first included);
+- the body must arrive within WEB_BODY_TIMEOUT seconds after, and the app sees a request only once its body
+  is complete (408 otherwise), with at most WEB_THREADS requests running at once per worker: the app
+  factory `plugin.web.serving:create_served_app()` that `contactguard serve` names;
+- each worker holds at most `worker_connections` connections; beyond them new ones wait in the listen backlog.
 
-The request line, header count and header size are bounded here; the webhook body's size is bounded
-by the receiver itself (it reads at most its limit, whatever the server in front of it allows).
+A request that keeps a worker's loop busy longer than WEB_TIMEOUT (its heartbeat stops) has the worker killed
+and replaced. Read from the same CONTACTGUARD_* settings as the service (validated: a wrong one stops
+start-up): WEB_WORKERS, WEB_THREADS, WEB_TIMEOUT, WEB_HEADER_TIMEOUT, and HOST:PORT for the address unless
+`--bind` is given.
+
+The request line, header count and header size are bounded here; the body's size by the app (1 MB; the
+webhook receiver reads at most its own limit whatever the server allows).
 """
 
 from __future__ import annotations
 
 import os
-import re
+import resource
+from pathlib import Path
 
 from gunicorn.glogging import Logger
 
-from plugin.config import load_settings
+from plugin import config as _config
+from plugin.logs import redact, redact_request
 
-_settings = load_settings()
+
+def _load_settings() -> _config.Settings:
+    """The settings, validated as load_settings does, without its process-wide part: that imports the adapters
+    and with them requests and urllib3, which take names from `ssl` when imported. Imported here, in the master,
+    they would keep the unpatched `ssl` in every worker (gevent patches it in the worker, after the fork), and
+    HTTPS calls from the web app would block the worker's loop. The app applies them when it loads."""
+    from_environ = _config._from_environ(os.environ)
+    instance = Path(str(from_environ.get("INSTANCE_PATH") or "instance"))
+    return _config._build({**_config._from_instance_file(instance), **from_environ})
+
+
+def _raise_open_file_limit(wanted: int) -> None:
+    """Each connection is a file: raise the soft limit towards the hard one (systemd's LimitNOFILE)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+_settings = _load_settings()
 
 bind = [f"{_settings.HOST}:{_settings.PORT}"]
-worker_class = "gthread"
+worker_class = "gevent"
 workers = _settings.WEB_WORKERS
-threads = _settings.WEB_THREADS
-# A worker silent for this long (a request stuck that long) is killed and replaced.
+# Connections each worker holds at once (idle, arriving or answered); the rest wait in the listen backlog.
+worker_connections = 1000
+_raise_open_file_limit(worker_connections + 1024)  # the workers inherit it: database, log and temporary files too
+# A worker whose loop is stuck this long (its heartbeat stops) is killed and replaced.
 timeout = _settings.WEB_TIMEOUT
 graceful_timeout = 30
-# Helpdesks post one event at a time: a short keep-alive frees idle connections quickly.
-keepalive = 2
+# The gevent worker waits this long for each request's line and headers, the first request's included: the
+# header timeout, and the keep-alive of an idle connection between requests.
+keepalive = _settings.WEB_HEADER_TIMEOUT
 # Recycle workers now and then (a leak can never grow without bound); jitter so they do not all restart at once.
 max_requests = 10_000
 max_requests_jitter = 1_000
@@ -42,8 +75,9 @@ limit_request_fields = 50
 limit_request_field_size = 8190
 # Behind a reverse proxy on the same machine: trust X-Forwarded-* from it only (gunicorn's default 127.0.0.1).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
-# Logs go to the journal (stdout/stderr). The webhook URL's token is a credential for helpdesks that
-# cannot sign: the access log masks it (MaskingLogger), so a leaked log does not leak a webhook URL.
+# Logs go to the journal (stdout/stderr). The access log (MaskingLogger) carries no credential and no personal
+# data: the webhook URL's token (the credential of helpdesks that cannot sign) is masked, query strings (a sidebar
+# link's address and signature, Front's auth_secret, a search) are dropped, and only a few harmless headers kept.
 accesslog = "-"
 errorlog = "-"
 loglevel = _settings.LOG_LEVEL.lower()
@@ -51,20 +85,32 @@ proc_name = "contactguard-web"
 # gunicorn's run-time control socket (in the service user's home) is not needed: systemd restarts and reloads.
 control_socket_disable = True
 
-_WEBHOOK_TOKEN = re.compile(r"(/webhooks/)[^/?#\s\"]+")
+# The request line, the path and the referer: the webhook token masked, the query string dropped.
+_REQUEST_ATOMS = frozenset({"r", "U", "f"})
+# Header atoms a custom access_log_format may name; every other header (cookies, Authorization, signatures, the
+# Freshdesk app's secret) and every environ atom is left out ('-').
+_KEPT_HEADERS = frozenset(
+    {"{user-agent}i", "{x-forwarded-for}i", "{x-request-id}i", "{content-type}i", "{content-length}i"}
+    | {"{content-type}o", "{content-length}o"}
+)
 
 
-def mask_webhook_tokens(text: str) -> str:
-    """'/webhooks/cgAbC...' -> '/webhooks/<masked>' wherever it appears in a log line's fields."""
-    return _WEBHOOK_TOKEN.sub(r"\1<masked>", text)
+def redact_atoms(atoms: dict) -> dict:
+    """gunicorn's access-log atoms with nothing a leaked log must not hold (see logs.redact_request)."""
+    kept = {k: v for k, v in atoms.items() if not k.startswith("{") or k in _KEPT_HEADERS}
+    kept["q"] = "-"  # the query string, never logged
+    kept["u"] = "-"  # a Basic auth user name can be an address
+    return {
+        k: (redact_request(v) if k in _REQUEST_ATOMS else redact(v)) if isinstance(v, str) else v
+        for k, v in kept.items()
+    }
 
 
 class MaskingLogger(Logger):
-    """gunicorn's logger, with every access-log field that may hold the request path masked."""
+    """gunicorn's logger, writing the access log through redact_atoms."""
 
     def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        return {k: mask_webhook_tokens(v) if isinstance(v, str) else v for k, v in atoms.items()}
+        return redact_atoms(super().atoms(resp, req, environ, request_time))
 
 
 logger_class = MaskingLogger

@@ -7,9 +7,10 @@ officer only what their role needs; the data comes from the service layer (plugi
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
-from flask import Blueprint, render_template, request, send_from_directory, url_for
+from flask import Blueprint, g, render_template, request, send_from_directory, url_for
 from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -27,6 +28,13 @@ bp = Blueprint("pages", __name__)
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 ASSETS = HERE / "static" / "govuk"  # copied from node_modules by `make install`; git-ignored
+# Every page (the sidebar panel and the framed letter set their own): GOV.UK Frontend's script and styles from
+# /assets/, its one inline script by nonce, images and fonts from here, forms posted only here, never framed.
+CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-src 'self'; frame-ancestors 'none'"
+)
 MACHINE_PATHS = ("/api/", "/webhooks/", "/healthz", "/readyz", "/metrics")
 NAVIGATION = [  # (label, endpoint, roles that see it; empty: everyone signed in)
     ("Dashboard", "pages.dashboard", ()),
@@ -70,14 +78,14 @@ def init_app(app) -> None:
 def _layout_context() -> dict:
     actor = current_actor() if not has_bearer() else None
     if actor is None:
-        return {"signed_in": None, "navigation": []}
+        return {"signed_in": None, "navigation": [], "cspNonce": _csp_nonce()}
     officer = _officer_summary(actor)
     items = [
         {"text": label, "href": url_for(endpoint), "active": request.endpoint == endpoint}
         for label, endpoint, roles in NAVIGATION
         if not roles or actor.role in roles
     ]
-    return {"signed_in": officer, "navigation": items}
+    return {"signed_in": officer, "navigation": items, "cspNonce": _csp_nonce()}
 
 
 def _officer_summary(actor) -> dict:
@@ -118,15 +126,32 @@ def _csrf_refused(exc: CSRFError):
     ), 400
 
 
+def _csp_nonce() -> str:
+    """A fresh nonce per request for the one inline script GOV.UK's template needs (and our module script)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
 def _private_headers(response):
-    """Pages may hold personal data: never cached, never framed, no referrer to other sites."""
+    """Pages may hold personal data: never cached, never framed, no referrer to other sites, and a strict
+    Content-Security-Policy (scripts only from here and by this request's nonce; no inline styles; no plugins)."""
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"  # replies carry personal data: no proxy or browser keeps them
     if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=_csp_nonce()))
         response.headers.setdefault("Cache-Control", "no-store")
         if not request.path.startswith("/sidebar/"):  # the helpdesk frames the panel (its CSP frame-ancestors)
             response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+@bp.get("/assets/contactguard.css")
+def own_css():
+    """contactguard's own few styles (plugin/web/static/contactguard.css)."""
+    return send_from_directory(HERE / "static", "contactguard.css", max_age=3600)
 
 
 @bp.get("/assets/<path:filename>")

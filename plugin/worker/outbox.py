@@ -10,6 +10,9 @@ helpdesk is. What the call needs is read when the action is claimed, so an actio
 costs its helpdesk call and one update.
 A ticket's actions apply in the order they were queued: while one waits (backing off, or leased to
 another worker), the later ones for that ticket wait behind it; a dead-lettered one no longer blocks.
+A helpdesk that does not answer (refused connection, timeout, 408, 5xx) is an outage, not a failing action: its
+actions pause without spending attempts, it is probed every OUTBOX_PROBE_SECONDS with its next action, and when
+a probe gets through the rest follow in order (issue 21: nothing is dead-lettered by an outage).
 Within a pass, different tickets are worked on at the same time (OUTBOX_THREADS on PostgreSQL; one at a
 time on SQLite, which has a single writer), each ticket's actions one after another in a single thread.
 """
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, update
 
 from adapters import get_adapter
-from adapters.errors import PermanentFailure, RetryLater
+from adapters.errors import PermanentFailure, RetryLater, Unreachable
 
 from ..clock import utcnow
 from ..config import Settings
@@ -49,6 +52,7 @@ class DrainStats:
     done: int = 0
     retried: int = 0
     dead: int = 0
+    paused: int = 0  # not tried again until its helpdesk answers a probe: no attempt spent
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -88,6 +92,7 @@ class Claimed:
     payload: dict
     idempotency_key: str
     until: dt.datetime  # the lease's end
+    probe: bool = False  # its helpdesk was unreachable: this call tells whether it is back
 
     @property
     def ticket(self) -> tuple[str, str] | None:
@@ -95,17 +100,33 @@ class Claimed:
 
 
 def _claim(sessions, limit: int, now: dt.datetime, token: str, lease: dt.timedelta) -> list[Claimed]:
-    """The leased actions in queue order."""
+    """The leased actions in queue order (none of a helpdesk paused until a later probe)."""
     with sessions() as session, session.begin():
+        paused = select(Connection.id).where(Connection.probe_at > now)
         query = (
             select(OutboxAction)
-            .where(OutboxAction.state == "pending", OutboxAction.next_attempt_at <= now)
+            .where(
+                OutboxAction.state == "pending",
+                OutboxAction.next_attempt_at <= now,
+                OutboxAction.connection_id.not_in(paused),
+            )
             .order_by(OutboxAction.id)
             .limit(limit)
         )
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = _in_ticket_order(session, list(session.scalars(query)))
+        down = (
+            set(
+                session.scalars(
+                    select(Connection.id).where(
+                        Connection.id.in_({r.connection_id for r in rows}), Connection.unreachable_since.is_not(None)
+                    )
+                )
+            )
+            if rows
+            else set()
+        )
         for row in rows:
             row.next_attempt_at = now + lease  # the lease: a crashed worker's rows come back after it
             row.claimed_by = token
@@ -119,6 +140,7 @@ def _claim(sessions, limit: int, now: dt.datetime, token: str, lease: dt.timedel
                 row.payload,
                 row.idempotency_key,
                 until=now + lease,
+                probe=row.connection_id in down,
             )
             for row in rows
         ]
@@ -196,12 +218,14 @@ def _work_ticket(
     The lease is renewed before a call only when little of it is left (a slow helpdesk earlier in the pass),
     so the usual action costs its helpdesk call and one update recording the result."""
     for position, action in enumerate(group):
+        if clients.paused(action.connection_id):
+            return [a.id for a in group[position:]]  # its helpdesk stopped answering in this pass: wait for a probe
         if action.until - utcnow() < RENEW_MARGIN and not _renew(
             sessions, action.id, token, utcnow() + lease_of(settings)
         ):
             log.warning("outbox action id=%s was claimed by another worker after its lease ran out", action.id)
             return [a.id for a in group[position + 1 :]]  # that worker has this ticket's later actions too
-        if _perform(sessions, settings, action, clients, stats) == "retry":
+        if _perform(sessions, settings, action, clients, stats) in ("retry", "paused"):
             return [a.id for a in group[position + 1 :]]  # a dead-lettered action no longer holds the later ones
     return []
 
@@ -212,6 +236,15 @@ class _Clients:
     def __init__(self, settings: Settings):
         self.settings, self.lock = settings, threading.Lock()
         self.made: dict[str, object] = {}
+        self.unreachable: set[str] = set()  # helpdesks that did not answer in this pass
+
+    def paused(self, connection_id: str) -> bool:
+        with self.lock:
+            return connection_id in self.unreachable
+
+    def pause(self, connection_id: str) -> None:
+        with self.lock:
+            self.unreachable.add(connection_id)
 
     def get(self, sessions, connection_id: str):
         with self.lock:
@@ -255,6 +288,9 @@ def _perform(sessions, settings: Settings, action: Claimed, clients: _Clients, s
         else:
             # The key goes with the action: clients that can send one (Idempotency-Key) let the helpdesk dedupe.
             client.apply(action.ticket_id, {**action.payload, "idempotency_key": action.idempotency_key})
+    except Unreachable as exc:
+        clients.pause(action.connection_id)
+        return _pause(sessions, settings, action, str(exc), exc.after_seconds, stats)
     except RetryLater as exc:
         return _record(
             sessions, settings, action.id, stats, error=str(exc), after=exc.after_seconds, counted=exc.counts_as_attempt
@@ -263,19 +299,69 @@ def _perform(sessions, settings: Settings, action: Claimed, clients: _Clients, s
         return _record(sessions, settings, action.id, stats, error=str(exc), permanent=True)
     except Exception as exc:  # noqa: BLE001 - an adapter bug must not stop the drain; keep the action
         return _record(sessions, settings, action.id, stats, error=f"{type(exc).__name__}: {exc}")
-    _record_done(sessions, action.id, stats)
+    _record_done(sessions, action, stats)
     return "done"
 
 
-def _record_done(sessions, action_id: int, stats: DrainStats) -> None:
+def _record_done(sessions, action: Claimed, stats: DrainStats) -> None:
     with sessions() as session, session.begin():
         session.execute(
             update(OutboxAction)
-            .where(OutboxAction.id == action_id)
+            .where(OutboxAction.id == action.id)
             .values(state="done", done_at=utcnow(), last_error=None)
             .execution_options(synchronize_session=False)
         )
+        if action.probe:
+            _answered(session, action.connection_id)
     stats.count("done")
+
+
+def _pause(sessions, settings: Settings, action: Claimed, error: str, after, stats: DrainStats) -> str:
+    """The helpdesk did not answer: note since when, pause its actions until the next probe; no attempt spent."""
+    now = utcnow()
+    probe_at = now + dt.timedelta(seconds=max(settings.OUTBOX_PROBE_SECONDS, min(after or 0.0, MAX_PROBE_WAIT)))
+    with sessions() as session, session.begin():
+        session.execute(
+            update(Connection)
+            .where(Connection.id == action.connection_id)
+            .values(
+                unreachable_since=func.coalesce(Connection.unreachable_since, now),
+                probe_at=probe_at,
+                unreachable_error=error[:500],
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(OutboxAction)
+            .where(OutboxAction.id == action.id)
+            .values(next_attempt_at=probe_at, last_error=error[:2000])
+            .execution_options(synchronize_session=False)
+        )
+    stats.count("paused", error)
+    log.warning(
+        "helpdesk unreachable connection=%s action=%s: its actions wait, next probe in %.0fs",
+        action.connection_id[:6],
+        action.id,
+        (probe_at - now).total_seconds(),
+    )
+    return "paused"
+
+
+MAX_PROBE_WAIT = 300.0  # a Retry-After longer than this is not waited out: probing goes on meanwhile
+
+
+def _answered(session, connection_id: str) -> None:
+    """The helpdesk answered again: its outage is over; the actions that waited follow in order."""
+    since = session.scalar(select(Connection.unreachable_since).where(Connection.id == connection_id))
+    if since is None:
+        return
+    session.execute(
+        update(Connection)
+        .where(Connection.id == connection_id)
+        .values(unreachable_since=None, probe_at=None, unreachable_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    log.info("helpdesk answering again connection=%s (unreachable since %s)", connection_id[:6], since.isoformat())
 
 
 def _lookup_then_decide(sessions, settings: Settings, client, action: Claimed) -> None:

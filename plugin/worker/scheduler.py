@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 SCHEDULER_LOCK = 0x636F6E74  # "cont": the advisory lock id that elects the scheduler
 SWEEP_MINUTES = 10
 DRAIN_BATCH = 50  # actions claimed per outbox pass
+LINGER = 0.02  # seconds the decider waits after a part batch: a few more events per batch, far within time to flag
 
 
 def run_sweeps_job(sessions, settings: Settings) -> None:
@@ -112,8 +113,8 @@ def run_worker(sessions, settings: Settings, stop: threading.Event, interval: fl
                 log.exception("worker pass failed")
                 decided, stats = 0, None
             busy = stats is not None and stats.done + stats.retried + stats.dead >= DRAIN_BATCH
-            if decided >= decisions.BATCH or busy:
-                continue  # a full batch: there is probably more waiting now
+            if decided or busy:
+                continue  # events decided (their actions are due now) or a full drain: there is probably more
             waker.wait(interval)  # a new action (PostgreSQL NOTIFY) or the interval, whichever comes first
     finally:
         stop.set()
@@ -137,7 +138,11 @@ def _decide_until(sessions, settings: Settings, stop: threading.Event, interval:
             except Exception:  # keep deciding; the next pass retries
                 log.exception("deciding stored events failed")
                 decided = 0
-            if decided < decisions.BATCH:
-                waker.wait(interval)  # a new event (PostgreSQL NOTIFY) or the interval
+            if decided >= decisions.BATCH:
+                continue  # a full batch: more is waiting
+            if decided:  # a part batch: let the next few arrive, so a steady stream is decided in batches too
+                stop.wait(LINGER)
+                continue
+            waker.wait(interval)  # a new event (PostgreSQL NOTIFY) or the interval
     finally:
         waker.close()

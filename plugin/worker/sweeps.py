@@ -15,16 +15,19 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from .. import notes
-from ..clock import local_today
+from ..clock import local_today, utcnow
 from ..config import Settings
 from ..metrics import record_sweep_run
 from ..models import (
     Appeal,
     ClockNotice,
     Connection,
+    Customer,
     FormalWarning,
     Incident,
     Letter,
@@ -83,6 +86,38 @@ def _once(
     log.info("clock %s %s=%s key=%s", kind, type(subject).__tablename__, subject.id, key)
 
 
+def _once_each(ctx: Context, kind: str, due: list[tuple], act: Callable, report: SweepReport) -> None:
+    """`_once` for many subjects of one kind at a time: `due` holds (subject, key, officer id) in order. Their
+    notices are inserted together, a thousand to a statement, skipping any key already there (an earlier pass,
+    or another worker at the same moment: its insert waits for ours, or ours for its); then `act(subject)`
+    runs for each subject whose notice this pass inserted, in order. Only for acts that the services never
+    refuse (a review task, an alert): an act that raises rolls back the sweep's transaction, its notices with
+    it, as under `_once`."""
+    insert = pg_insert if ctx.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = ClockNotice.metadata.tables[ClockNotice.__tablename__]
+    for start in range(0, len(due), 1000):
+        chunk = due[start : start + 1000]
+        now = utcnow()
+        rows = [
+            {
+                "kind": kind,
+                "subject_type": type(subject).__tablename__,
+                "subject_id": subject.id,
+                "key": key,
+                "officer_id": officer_id,
+                "created_at": now,
+            }
+            for subject, key, officer_id in chunk
+        ]
+        statement = insert(table).on_conflict_do_nothing().returning(table.c.subject_id, table.c.key)
+        new = {tuple(row) for row in ctx.session.execute(statement, rows)}  # compiled once, multi-row INSERTs
+        for subject, key, _officer_id in chunk:
+            if (subject.id, key) in new:
+                act(subject)
+                report.add(kind)
+                log.info("clock %s %s=%s key=%s", kind, type(subject).__tablename__, subject.id, key)
+
+
 def _not_done(ctx: Context, kind: str, candidates: list, key_of: Callable) -> list[tuple]:
     """(subject, key) pairs whose act has not happened yet: one query per thousand, not one per row."""
     pending = []
@@ -111,17 +146,10 @@ def review_reminders(ctx: Context, today: dt.date, report: SweepReport) -> None:
         return f"{r.review_due.isoformat()}:{min(t for t in thresholds if (r.review_due - today).days <= t)}"
 
     candidates = list(ctx.session.scalars(query.order_by(Restriction.review_due)))
-    for r, key in _not_done(ctx, "review_reminder", candidates, key_of):
-        days = key.split(":")[1]
-        _once(
-            ctx,
-            "review_reminder",
-            r,
-            key,
-            partial(_review_task, ctx, r, f"Review due in {days} days or fewer"),
-            report,
-            r.activated_by_id,
-        )
+    due = [(r, key, r.activated_by_id) for r, key in _not_done(ctx, "review_reminder", candidates, key_of)]
+    tasks = _ReviewTasks(ctx, [r for r, _, _ in due])
+    titles = {r.id: f"Review due in {key.split(':')[1]} days or fewer" for r, key, _ in due}
+    _once_each(ctx, "review_reminder", due, lambda r: tasks.queue(r, titles[r.id]), report)
 
 
 def overdue_reviews(ctx: Context, today: dt.date, report: SweepReport) -> None:
@@ -131,16 +159,12 @@ def overdue_reviews(ctx: Context, today: dt.date, report: SweepReport) -> None:
         Restriction.state.in_([s.value for s in REVIEWABLE]), Restriction.review_due < today
     )
     candidates = list(ctx.session.scalars(query.order_by(Restriction.review_due)))
-    for r, _key in _not_done(ctx, "review_overdue", candidates, lambda r: today.isoformat()):
-        _once(
-            ctx,
-            "review_overdue",
-            r,
-            today.isoformat(),
-            partial(_review_task, ctx, r, f"OVERDUE review (due {r.review_due})"),
-            report,
-            r.activated_by_id,
-        )
+    due = [
+        (r, key, r.activated_by_id)
+        for r, key in _not_done(ctx, "review_overdue", candidates, lambda r: today.isoformat())
+    ]
+    tasks = _ReviewTasks(ctx, [r for r, _, _ in due])
+    _once_each(ctx, "review_overdue", due, lambda r: tasks.queue(r, f"OVERDUE review (due {r.review_due})"), report)
 
 
 def expiry(ctx: Context, today: dt.date, report: SweepReport) -> None:
@@ -181,8 +205,8 @@ def appeal_deadlines(ctx: Context, today: dt.date, report: SweepReport) -> None:
     """Alert daily while an appeal decision is late (R36)."""
     query = select(Appeal).where(Appeal.state == "lodged", Appeal.decision_due < today)
     candidates = list(ctx.session.scalars(query.order_by(Appeal.decision_due)))
-    for appeal, _key in _not_done(ctx, "appeal_late", candidates, lambda a: today.isoformat()):
-        _once(ctx, "appeal_late", appeal, today.isoformat(), lambda: None, report, appeal.heard_by_id)
+    due = [(a, key, a.heard_by_id) for a, key in _not_done(ctx, "appeal_late", candidates, lambda a: today.isoformat())]
+    _once_each(ctx, "appeal_late", due, lambda appeal: None, report)
 
 
 def appeal_windows(ctx: Context, today: dt.date, report: SweepReport) -> None:
@@ -264,29 +288,72 @@ def _lapse(ctx: Context, r: Restriction, reason: str) -> None:
     rs.lapse(ctx, r, reason)
 
 
+class _ReviewTasks:
+    """`_review_task` for many restrictions of one sweep: the helpdesks that take review tasks read once, and
+    when one does, the reviewers, their helpdesk users and the customers' references read for all together."""
+
+    def __init__(self, ctx: Context, restrictions: list[Restriction]):
+        self.ctx = ctx
+        self.connections = [
+            c
+            for c in ctx.session.scalars(select(Connection).where(Connection.active.is_(True)))
+            if c.settings.get("review_queue") is not None
+        ]
+        self.reviewers: dict[int, int | None] = {}
+        self.agents: dict[tuple[str, int | None], str | None] = {}
+        if self.connections and restrictions:
+            self._read(restrictions)
+
+    def _read(self, restrictions: list[Restriction]) -> None:
+        for start in range(0, len(restrictions), 1000):
+            chunk = restrictions[start : start + 1000]
+            last = dict.fromkeys((r.id for r in chunk), None)
+            held = select(Review.restriction_id, Review.held_by_id).where(Review.restriction_id.in_(list(last)))
+            for restriction_id, held_by_id in self.ctx.session.execute(held.order_by(Review.id)):
+                last[restriction_id] = held_by_id  # the newest review comes last
+            for r in chunk:
+                self.reviewers[r.id] = last[r.id] if last[r.id] is not None else r.activated_by_id
+            # the customers in the identity map, so r.customer below asks nothing more
+            list(self.ctx.session.scalars(select(Customer).where(Customer.id.in_({r.customer_id for r in chunk}))))
+
+    def queue(self, r: Restriction, title: str) -> None:
+        """What `_review_task` does for `r`, from what was read once."""
+        if not self.connections:
+            return
+        reviewer = self.reviewers[r.id]
+        for connection in self.connections:
+            if (connection.id, reviewer) not in self.agents:
+                self.agents[(connection.id, reviewer)] = helpdesk_agent_for(self.ctx, connection.id, reviewer)
+            _queue_review_task(self.ctx, connection, r, title, self.agents[(connection.id, reviewer)])
+
+
 def _review_task(ctx: Context, r: Restriction, title: str) -> None:
     """A task for the reviewing senior officer in each helpdesk that takes review tasks, assigned to their user
     there when it is known; internal only (never a reply the helpdesk could send to anyone)."""
     reviewer = _reviewer_id(ctx, r)
     for connection in ctx.session.scalars(select(Connection).where(Connection.active.is_(True))):
-        queue = connection.settings.get("review_queue")
-        if queue is None:
+        if connection.settings.get("review_queue") is None:
             continue
-        task = outbox.CreateTask(
-            queue=queue,
-            title=f"contactguard: {title}: restriction {r.id}",
-            text=notes.render(
-                "review_task",
-                title=title,
-                restriction=r.id,
-                customer=r.customer.reference,
-                review_due=r.review_due,
-                link=f"{ctx.settings.base_url}/restrictions/{r.id}/review",
-            ),
-            agent_id=helpdesk_agent_for(ctx, connection.id, reviewer),
-        )
-        origin = f"task:{r.id}:{title[:20]}:{ctx.today().isoformat()}"
-        outbox.write(ctx, connection, [task], origin=origin, ticket_id=None)
+        _queue_review_task(ctx, connection, r, title, helpdesk_agent_for(ctx, connection.id, reviewer))
+
+
+def _queue_review_task(ctx: Context, connection: Connection, r: Restriction, title: str, agent_id: str | None) -> None:
+    """One review task in one helpdesk's review queue."""
+    task = outbox.CreateTask(
+        queue=connection.settings["review_queue"],
+        title=f"contactguard: {title}: restriction {r.id}",
+        text=notes.render(
+            "review_task",
+            title=title,
+            restriction=r.id,
+            customer=r.customer.reference,
+            review_due=r.review_due,
+            link=f"{ctx.settings.base_url}/restrictions/{r.id}/review",
+        ),
+        agent_id=agent_id,
+    )
+    origin = f"task:{r.id}:{title[:20]}:{ctx.today().isoformat()}"
+    outbox.write(ctx, connection, [task], origin=origin, ticket_id=None)
 
 
 def _reviewer_id(ctx: Context, r: Restriction) -> int | None:

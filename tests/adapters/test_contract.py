@@ -23,7 +23,7 @@ from adapters.errors import (
 from plugin.secretbox import mask
 from plugin.services import InvalidInput
 from plugin.services import connections as conns
-from tests.helpers import event_count
+from tests.helpers import event_count, webhook_path
 
 HERE = Path(__file__).parent
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
@@ -152,7 +152,9 @@ def test_unhandled_event_types_are_recognised(key):
 
 
 @pytest.mark.parametrize("key, stem, event_type", fixture_cases())
-def test_duplicates_through_the_real_receiver_are_answered_once(key, stem, event_type, client, cast, sessions):
+def test_duplicates_through_the_real_receiver_are_answered_once(
+    key, stem, event_type, client, cast, sessions, settings
+):
     spec, _, _, secrets = loaded(key)
     with cast.act() as ctx:
         connection = conns.add(ctx, key, "x", spec.settings, spec.secrets, test=False)
@@ -161,7 +163,7 @@ def test_duplicates_through_the_real_receiver_are_answered_once(key, stem, event
     for _ in range(2):
         now = dt.datetime.now(dt.timezone.utc)
         response = client.post(
-            f"/webhooks/{connection.id}",
+            webhook_path(settings, connection.id),
             data=raw,
             content_type="application/json",
             headers=spec.sign(raw, secrets, now),

@@ -19,7 +19,7 @@ from plugin.services import register as reg
 from plugin.worker import outbox
 from tests.adapters.test_contract import fixture, loaded, register, spec_of, subset
 from tests.conftest import decide_all
-from tests.helpers import active_restriction, last_outcome
+from tests.helpers import active_restriction, last_outcome, webhook_path
 
 KEYS = [k for k in sorted(REGISTRY) if spec_of(k).restricted_calls]
 DAY = dt.datetime(2026, 11, 24, 12, tzinfo=dt.timezone.utc)
@@ -68,7 +68,7 @@ def test_restricted_customer_ticket_through_real_http(key, served, cast, session
                 )
         active_restriction(cast, customer="R1", review_due="2027-05-24")
     response = requests.post(
-        f"{served}/webhooks/{connection.id}",
+        f"{served}{webhook_path(settings, connection.id)}",
         data=raw,
         timeout=10,
         headers={"Content-Type": "application/json", **spec.sign(raw, secrets, dt.datetime.now(dt.timezone.utc))},

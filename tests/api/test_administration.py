@@ -8,6 +8,7 @@ import responses
 
 from plugin.models import OutboxAction
 from tests.api.conftest import assert_envelope, ok
+from tests.helpers import webhook_path
 from tests.webhooks.conftest import connection_id, fixture_body  # noqa: F401 - a fixture
 
 HELPDESK_API = "http://helpdesk.test/helpdesk/api/"
@@ -21,10 +22,11 @@ CONNECTION = {
 
 
 @responses.activate
-def test_a_connection_is_tested_before_it_is_saved(api, cast):
+def test_a_connection_is_tested_before_it_is_saved(api, cast, settings):
     responses.get(HELPDESK_API + "tickets/", json={"results": []})
     added = ok(api.post("/connections", CONNECTION, as_="admin"), 201)
-    assert added["webhook_url"].endswith(f"/webhooks/{added['id']}")
+    assert added["webhook_url"].endswith(webhook_path(settings, added["id"]))
+    assert added["id"] not in added["webhook_url"], "the id is public: the URL's token is the credential"
     assert added["secrets"] == {"username": "********", "password": "********"}
     assert responses.calls[0].request.headers["Authorization"].startswith("Basic ")
 
@@ -69,8 +71,8 @@ def test_a_rotated_or_deactivated_url_stops_answering(api, cast, client):
     assert_envelope(api.post("/connections/cgnothing/deactivate", as_="admin"), 404, "not_found")
 
 
-def test_recent_webhook_decisions(api, cast, client, connection_id):  # noqa: F811 - the fixture
-    client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created"))
+def test_recent_webhook_decisions(api, cast, client, connection_id, settings):  # noqa: F811 - the fixture
+    client.post(webhook_path(settings, connection_id), json=fixture_body("django-helpdesk-ticket-created"))
     events = ok(api.get("/events", as_="admin"))
     assert [(e["connection"], e["ticket"], e["outcome"]) for e in events] == [(connection_id, "44", "allow")]
     assert ok(api.get("/events", as_="admin", query={"outcome": "flag"})) == []

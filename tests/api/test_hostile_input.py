@@ -118,3 +118,12 @@ def test_a_page_whose_write_loses_a_race_on_a_unique_key_shows_the_409_page(cast
     response = post_form(client, "/customers/new", {"name": "Race Test", "reference": "C9", "emails": "", "phones": ""})
     assert response.status_code == 409
     assert "Someone saved the same thing at the same moment" in text_of(response)
+
+
+def test_every_api_reply_is_no_store(api, cast):
+    """Issue 21 item 6: replies with personal data are never kept by a proxy or a browser."""
+    from tests.helpers import active_restriction
+
+    active_restriction(cast)
+    for reply in (api.get("/customers/C1"), api.get("/customers", query={"q": "j"}), api.get("/nothing-here")):
+        assert reply.headers["Cache-Control"] == "no-store", reply.request.path

@@ -131,7 +131,7 @@ def test_an_admin_sees_the_webhook_url_to_paste(cast, live_server, browser_page)
             {"username": "cgadmin", "password": "browser-secret-password"},
             test=False,
         )
-        token = connection.url_token
+        path = conns.webhook_path(ctx.settings, connection)
     give_account(cast, "admin")
     _sign_in(page, live_server, "admin")
 
@@ -139,7 +139,7 @@ def test_an_admin_sees_the_webhook_url_to_paste(cast, live_server, browser_page)
     page.get_by_role("link", name="Housing helpdesk").click()
     page.wait_for_load_state()
     url_box = page.get_by_label("Webhook URL: paste it into the helpdesk")
-    assert url_box.input_value() == f"https://contactguard.council.example/webhooks/{token}"
+    assert url_box.input_value() == f"https://contactguard.council.example{path}"
     assert url_box.is_editable() is False
     assert "browser-secret-password" not in page.content()
     page.screenshot(path=str(ARTIFACTS / "connection-webhook-url.png"), full_page=True)

@@ -91,7 +91,7 @@ def test_zendesk_ticket_sidebar_app(cast, live_server, browser_page):
     _stub(page, ZAF_SDK, ZAF_STUB)
     page.set_viewport_size({"width": SIDEBAR_WIDTH, "height": 600})
     # What Zendesk does with signedUrls: a form POST of the signed token into the app's iframe.
-    action = f"{live_server}/sidebar/{zendesk.url_token}/zendesk?origin=https://council.zendesk.com&app_guid=g1"
+    action = f"{live_server}/sidebar/{zendesk.id}/zendesk?origin=https://council.zendesk.com&app_guid=g1"
     page.set_content(f'<form method="post" action="{action}"><input name="token" value="{signed_token()}"></form>')
     with page.expect_navigation():
         page.evaluate("document.forms[0].submit()")
@@ -108,7 +108,7 @@ def test_front_sidebar_plugin(cast, live_server, browser_page):
     record_decision(cast.sessions, front, "cnv_55", "escalate")
     _stub(page, FRONT_SDK, FRONT_STUB)
     page.set_viewport_size({"width": SIDEBAR_WIDTH, "height": 600})
-    page.goto(f"{live_server}/sidebar/{front.url_token}/front?auth_secret={AUTH_SECRET}")
+    page.goto(f"{live_server}/sidebar/{front.id}/front?auth_secret={AUTH_SECRET}")
     _shows_the_restricted_panel(page, "Escalated to the sole point of contact.")
     page.screenshot(path=str(ARTIFACTS / "panel-front.png"), full_page=True)
 
@@ -118,7 +118,7 @@ def test_front_plugin_without_its_secret_shows_no_panel(cast, live_server, brows
     front = add_connection(cast, "front", {"author_id": "tea_1"}, {**FRONT_SECRETS, "plugin_auth_secret": AUTH_SECRET})
     restrict(cast)
     _stub(page, FRONT_SDK, FRONT_STUB)
-    response = page.goto(f"{live_server}/sidebar/{front.url_token}/front?auth_secret=wrong")
+    response = page.goto(f"{live_server}/sidebar/{front.id}/front?auth_secret=wrong")
     assert response.status == 403
     assert "Panel not available" in page.content() and "Olly Officer" not in page.content()
     assert json.loads(page.evaluate("JSON.stringify(typeof window.Front)")) == "undefined"

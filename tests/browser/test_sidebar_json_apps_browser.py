@@ -119,7 +119,7 @@ def test_intercom_canvas_preview(cast, live_server, browser_page):
     ).encode()
     signature = hmac.new(INTERCOM_SECRET.encode(), raw, hashlib.sha256).hexdigest()
     answer = page.request.post(
-        f"{live_server}/sidebar/{intercom.url_token}/intercom",
+        f"{live_server}/sidebar/{intercom.id}/intercom",
         data=raw,
         headers={"X-Body-Signature": signature, "Content-Type": "application/json"},
     )
@@ -152,7 +152,7 @@ def test_hubspot_card_preview(cast, live_server, browser_page):
             "email": "jane.customer@example.com",
         }
     )
-    url = f"{live_server}/sidebar/{hubspot.url_token}/hubspot?{query}"
+    url = f"{live_server}/sidebar/{hubspot.id}/hubspot?{query}"
     stamp = str(int(time.time() * 1000))
     digest = hmac.new(HUBSPOT_SECRET.encode(), f"GET{url.replace('%40', '@')}{stamp}".encode(), hashlib.sha256)
     signature = base64.b64encode(digest.digest()).decode()

@@ -71,3 +71,23 @@ def test_an_agent_cannot_open_a_senior_only_page(cast, live_server, browser_page
     assert response.status == 403
     assert page.get_by_role("heading", level=1).inner_text() == "You cannot open this page"
     page.screenshot(path=str(ARTIFACTS / "forbidden-agent.png"), full_page=True)
+
+
+def test_an_officer_sees_their_sessions_and_ends_this_one(cast, live_server, browser_page):
+    """Issue 21: "Your sessions", beside "Sign out", lists this browser; ending it signs out."""
+    page = browser_page
+    give_account(cast, "officer")
+    _sign_in(page, live_server, "officer")
+    page.get_by_role("link", name="Your sessions").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Your sessions"
+    row = page.locator("#sessions tbody tr")
+    assert row.count() == 1
+    assert row.first.inner_text().startswith("Chrome on Linux This browser\t127.0.0.1\t")
+    page.screenshot(path=str(ARTIFACTS / "your-sessions.png"), full_page=True)
+
+    page.get_by_role("button", name="End this session and sign out").click()
+    page.wait_for_load_state()
+    assert "You have signed out." in page.locator(".govuk-notification-banner").inner_text()
+    page.goto(f"{live_server}/account/sessions")
+    assert page.url.startswith(f"{live_server}/sign-in")

@@ -92,6 +92,17 @@ def test_skip_bad_rows_imports_the_good_ones_and_writes_a_report(runner, tmp_pat
     assert [r["customer"] for r in _json(runner, "restrictions", "list")] == ["R1"]
 
 
+def test_the_error_report_is_safe_to_open_in_a_spreadsheet(runner, tmp_path, cast):
+    """Issue 21: a reference typed as a formula was written as a live one (=HYPERLINK(...)) into the report an admin
+    opens in Excel; it is written as text (OWASP's CSV injection advice: a leading quote)."""
+    report = tmp_path / "errors.csv"
+    hostile = '"=HYPERLINK(""http://evil.example"",""click"")",Eve,not-an-email,,,,,,,,,\n'
+    result = _import(runner, tmp_path, HEADER + hostile, "--skip-bad-rows", "--report", str(report))
+    assert result.exit_code == 0, result.output
+    (row,) = list(csv.DictReader(report.read_text(encoding="utf-8").splitlines()))
+    assert row["reference"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+
+
 def test_dry_run_checks_without_importing(runner, tmp_path, cast, sessions):
     clean = _import(runner, tmp_path, HEADER + GOOD + PLAIN, "--dry-run")
     assert clean.exit_code == 0, clean.output

@@ -7,6 +7,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from plugin.cli import cli
+from plugin.config import settings_of
 from plugin.models import (
     AuditEntry,
     ClockNotice,
@@ -25,7 +26,7 @@ from plugin.services import register as reg
 from plugin.services import restrictions as rs
 from plugin.services import retention as rt
 from plugin.worker.sweeps import run_sweeps
-from tests.helpers import active_restriction, email_of, last_outcome
+from tests.helpers import active_restriction, email_of, last_outcome, webhook_path
 from tests.webhooks.conftest import fixture_body
 
 UTC = dt.timezone.utc
@@ -40,7 +41,7 @@ def _at(day: dt.date, hour: int = 12):
 
 def _post(client, connection_id, ticket: int, email: str = "rita@example.com"):
     body = fixture_body("django-helpdesk-ticket-created", id=ticket, submitter_email=email)
-    response = client.post(f"/webhooks/{connection_id}", json=body)
+    response = client.post(webhook_path(settings_of(client.application), connection_id), json=body)
     assert response.status_code == 200, response.get_data(as_text=True)
 
 

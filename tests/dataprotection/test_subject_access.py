@@ -14,7 +14,7 @@ from plugin.models import AuditEntry, Customer, Letter
 from plugin.services import appeals as ap
 from plugin.services import reviews as rv
 from plugin.services import subject_access as sar
-from tests.helpers import active_restriction, email_of
+from tests.helpers import active_restriction, email_of, webhook_path
 from tests.webhooks.conftest import fixture_body
 
 EXPECTED = {
@@ -30,7 +30,7 @@ EXPECTED = {
 
 
 @pytest.fixture
-def full_file(cast, client, connection_id, sessions):
+def full_file(cast, client, connection_id, sessions, settings):
     """C1 with an incident, a warning, a restriction with checks, a review, an appeal and one flagged contact."""
     rid = active_restriction(cast)
     with cast.act("senior") as ctx:
@@ -47,7 +47,7 @@ def full_file(cast, client, connection_id, sessions):
         )
     for ticket, email in ((44, "jane.customer@example.com"), (45, "someone.else@example.com")):
         body = fixture_body("django-helpdesk-ticket-created", id=ticket, submitter_email=email)
-        assert client.post(f"/webhooks/{connection_id}", json=body).status_code == 200
+        assert client.post(webhook_path(settings, connection_id), json=body).status_code == 200
     with sessions() as s:
         customer_id = s.scalar(select(Customer.id).where(Customer.reference == "C1"))
         letters = s.scalar(select(func.count()).select_from(Letter).where(Letter.customer_id == customer_id))

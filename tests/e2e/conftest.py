@@ -238,6 +238,49 @@ def wired(helpdesk, contactguard_url, cast, sessions):
             },  # django-helpdesk runs on 127.0.0.1
             {"username": "cgadmin", "password": "cgadmin-pass"},
         )  # tested before saving
-    helpdesk.point_webhooks_at(f"{contactguard_url}/webhooks/{connection.id}")
+        path = conns.webhook_path(ctx.settings, connection)
+    helpdesk.point_webhooks_at(f"{contactguard_url}{path}")
     yield connection.id
     helpdesk.point_webhooks_at("")
+
+
+@pytest.fixture(scope="session")
+def request_tracker(tmp_path_factory):
+    """One Request Tracker 5 for the whole run (tests/e2e/rtsite/harness.py), stopped at the end."""
+    from tests.e2e.rtsite.harness import RequestTracker, missing
+
+    if missing():
+        pytest.fail(missing())
+    rt = RequestTracker(tmp_path_factory.mktemp("request-tracker"))
+    try:
+        rt.setup()
+        rt.start()
+        yield rt
+    finally:
+        rt.stop()
+
+
+@pytest.fixture
+def rt_wired(request_tracker, contactguard_url, cast):
+    """Officers mapped to RT users (Olly is alice, Pat is bob), a request_tracker connection (checked before it is
+    saved), and the scrip's deliveries passed on to this test's contactguard."""
+    from tests.e2e.rtsite.harness import SHARED_SECRET
+
+    with cast.act() as ctx:
+        reg.update_officer(ctx, "officer@council.example", {"helpdesk_ids": [{"connection": "", "agent_id": "alice"}]})
+        reg.update_officer(ctx, "senior2@council.example", {"helpdesk_ids": [{"connection": "", "agent_id": "bob"}]})
+        connection = conns.add(
+            ctx,
+            "request_tracker",
+            "Housing RT",
+            {
+                "base_url": request_tracker.url,
+                "info_rights_queue": "Information rights",
+                "allow_private_network": True,  # RT runs on 127.0.0.1
+            },
+            {"api_token": request_tracker.tokens["contactguard"], "shared_secret": SHARED_SECRET},
+        )
+        path = conns.webhook_path(ctx.settings, connection)
+    request_tracker.forwarder.target = f"{contactguard_url}{path}"
+    yield connection.id
+    request_tracker.forwarder.target = None

@@ -139,3 +139,28 @@ def test_a_review_reminder_is_assigned_to_the_reviewing_senior_and_sent_to_no_on
     sent = "".join(p.read_text(errors="replace") for p in set((helpdesk.data_dir / "mail").glob("*")) - mail_files)
     # django-helpdesk tells the assigned officer of the new ticket and its staff follow-up; nobody else hears of it.
     assert _recipients(sent) and set(_recipients(sent)) == {"carol@council.example"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please send me a copy of my personal data",
+        "I want all the information you hold about me",
+        "Under data protection law I want to see my file",
+        "I want a copy of all the data you hold about me under GDPR",
+    ],
+)
+def test_a_request_for_information_in_plain_words_goes_to_information_rights(
+    helpdesk, wired, cast, sessions, settings, text
+):
+    """Issue 20: these four, to an officer who is not the sole point of contact, were disregarded ("Do not reply to
+    this contact"). A subject access request needs no particular words (UK GDPR Article 15)."""
+    active_restriction(cast)
+    ticket = helpdesk.create_ticket("Records", text, JANE, assigned_to=helpdesk.ids["bob"])
+    assert _drain(sessions, settings).dead == 0
+    seen = helpdesk.ticket(ticket["id"])
+    assert seen["queue"] == helpdesk.ids["queue:info-rights"]
+    assert seen["custom_contactguard_tags"] == "cg-restricted, cg-information-request"
+    (note,) = _notes(seen)
+    assert "a subject access request (UK GDPR Article 15: answer within one month)" in note["comment"]
+    assert "Do not reply" not in note["comment"] and note["public"] is False

@@ -15,7 +15,7 @@ from plugin.models import AuditEntry, OutboxAction, WebhookEvent
 from plugin.services.context import Context
 from plugin.worker.decisions import decide_pending
 from tests.conftest import ON_POSTGRES
-from tests.helpers import active_restriction
+from tests.helpers import active_restriction, webhook_path
 from tests.webhooks.conftest import fixture_body
 
 
@@ -62,7 +62,7 @@ def test_a_decision_cut_off_mid_transaction_leaves_nothing_half_written_and_the_
     before = _counts(sessions)
     body = fixture_body("django-helpdesk-ticket-created", id=501)
 
-    assert client.post(f"/webhooks/{connection_id}", json=body).status_code == 200
+    assert client.post(webhook_path(settings, connection_id), json=body).status_code == 200
     stored = _counts(sessions)
     assert stored == {**before, "events": before["events"] + 1}, "the event is stored, nothing decided yet"
 
@@ -84,13 +84,14 @@ def test_a_decision_cut_off_mid_transaction_leaves_nothing_half_written_and_the_
     assert event.outcome in ("flag", "disregard", "escalate") and {"set_flag", "add_note"} <= set(kinds)
     assert event.inbound is None, "the subject and text are not kept once decided"
 
-    assert client.post(f"/webhooks/{connection_id}", json=body).status_code == 200  # the helpdesk sends it again
+    again = client.post(webhook_path(settings, connection_id), json=body)  # the helpdesk sends it again
+    assert again.status_code == 200
     assert decide_pending(sessions, settings) == 0
     assert _counts(sessions) == after, "a repeated delivery is stored once"
 
 
 def test_the_database_down_when_the_webhook_stores_answers_503_and_keeps_nothing(
-    app, cast, fake_connection_id, sessions, monkeypatch
+    app, cast, fake_connection_id, sessions, monkeypatch, settings
 ):
     """Issue 9: while the database is unreachable the webhook answers 503 with Retry-After (not 500), so the
     helpdesk sends it again; nothing was committed, so the retry is stored exactly once."""
@@ -105,9 +106,9 @@ def test_the_database_down_when_the_webhook_stores_answers_503_and_keeps_nothing
     body = fixture_body("django-helpdesk-ticket-created", id=502)
     with monkeypatch.context() as patched:
         patched.setattr(group_commit, "store_event", database_gone)
-        answer = client.post(f"/webhooks/{fake_connection_id}", json=body)
+        answer = client.post(webhook_path(settings, fake_connection_id), json=body)
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
     assert answer.json["code"] == "database_unavailable"
     assert _counts(sessions) == before
-    assert client.post(f"/webhooks/{fake_connection_id}", json=body).status_code == 200  # the retry
+    assert client.post(webhook_path(settings, fake_connection_id), json=body).status_code == 200  # the retry
     assert _counts(sessions)["events"] == before["events"] + 1

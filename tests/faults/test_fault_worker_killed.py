@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from benchmarks.fake_helpdesk import notes_and_writes
 from plugin.models import OutboxAction
 from plugin.worker import outbox
-from tests.helpers import active_restriction
+from tests.helpers import active_restriction, webhook_path
 from tests.webhooks.conftest import fixture_body
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ def test_a_worker_killed_mid_drain_then_another_completes_every_action_exactly_o
     active_restriction(cast)
     for ticket in range(1, TICKETS + 1):
         body = fixture_body("django-helpdesk-ticket-created", id=ticket)
-        assert client.post(f"/webhooks/{fake_connection_id}", json=body).status_code == 200
+        assert client.post(webhook_path(settings, fake_connection_id), json=body).status_code == 200
     total = _pending(sessions)
     assert total >= 3 * TICKETS, "each restricted contact queues its actions"
 

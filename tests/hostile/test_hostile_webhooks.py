@@ -34,7 +34,7 @@ def connected(cast):
         for key in KEYS:
             t = target(key)
             connection = conns.add(ctx, key, key, t.spec.settings, t.spec.secrets, test=False)
-            out[key] = (t, f"/webhooks/{connection.url_token}")
+            out[key] = (t, conns.webhook_path(ctx.settings, connection))
     return out
 
 

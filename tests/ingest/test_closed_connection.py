@@ -6,6 +6,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.helpers import webhook_path
 from tests.webhooks.conftest import fixture_body
 
 
@@ -23,10 +24,16 @@ def _close_the_apps_connections(url: str) -> int:
 
 
 @pytest.mark.postgres_only
-def test_a_delivery_after_the_server_closed_the_pooled_connection_is_stored_once(client, connection_id, stored):
-    first = client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created", id=1))
+def test_a_delivery_after_the_server_closed_the_pooled_connection_is_stored_once(
+    client, connection_id, stored, settings
+):
+    first = client.post(
+        webhook_path(settings, connection_id), json=fixture_body("django-helpdesk-ticket-created", id=1)
+    )
     assert first.status_code == 200
     assert _close_the_apps_connections(client.application.config["CONTACTGUARD"].DATABASE_URL) >= 1
-    second = client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created", id=2))
+    second = client.post(
+        webhook_path(settings, connection_id), json=fixture_body("django-helpdesk-ticket-created", id=2)
+    )
     assert second.status_code == 200, second.get_data(as_text=True)
     assert len(stored()) == 2, "both deliveries stored, each once"

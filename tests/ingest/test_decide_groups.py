@@ -1,6 +1,6 @@
-"""The worker decides several stored events per SQLite transaction (plugin/worker/decisions.py), and still
-decides each event exactly once and a ticket's events in the order they arrived. On PostgreSQL each event
-has its own transaction; the same guarantees hold, so these tests run on both databases."""
+"""The worker decides stored events in batches (plugin/worker/decisions.py): one read of the register and one
+write transaction for many events, and still each event exactly once and a ticket's events in the order they
+arrived, on both databases."""
 
 import pytest
 from sqlalchemy import event, func, select
@@ -10,13 +10,12 @@ from plugin.clock import utcnow
 from plugin.models import AuditEntry, OutboxAction, WebhookEvent
 from plugin.services.pipeline import PENDING
 from plugin.worker import decisions
-from tests.conftest import ON_POSTGRES
 from tests.helpers import active_restriction
 from webhooks.group_commit import EventStore
 
 from .conftest import new_ticket
 
-REAL_DECIDE = decisions.decide_stored
+REAL_JUDGE = decisions.judge
 
 
 @pytest.fixture
@@ -30,12 +29,12 @@ def backlog(cast, engine, connection_id):
 
 
 def _fail_for(monkeypatch, key: str, error: Exception):
-    def deciding(ctx, connection, row):
-        if row.delivery_key == key:
+    def deciding(reads, stored):
+        if stored.delivery_key == key:
             raise error
-        return REAL_DECIDE(ctx, connection, row)
+        return REAL_JUDGE(reads, stored)
 
-    monkeypatch.setattr(decisions, "decide_stored", deciding)
+    monkeypatch.setattr(decisions, "judge", deciding)
 
 
 def _state(sessions) -> dict[str, str]:
@@ -51,15 +50,15 @@ def _contact_audits(sessions) -> int:
 def test_a_failing_event_waits_with_its_tickets_later_events_and_the_others_are_decided(
     backlog, sessions, settings, monkeypatch
 ):
-    """An event whose decision fails is undone alone (its savepoint): the same group's other ticket is
-    decided, this ticket's later events wait behind it, and once it can be decided they follow in order."""
+    """An event whose decision fails is left out of its batch alone: the batch's other ticket is decided, this
+    ticket's later events wait behind it, and once it can be decided they follow in order."""
     _fail_for(monkeypatch, "a-1", ValueError("bad stored data"))
     assert decisions.decide_pending(sessions, settings) == 1
     assert _state(sessions) == {"a-1": PENDING, "a-2": PENDING, "b-1": "flag", "a-3": PENDING}
 
-    monkeypatch.setattr(decisions, "decide_stored", REAL_DECIDE)
+    monkeypatch.setattr(decisions, "judge", REAL_JUDGE)
     decided = 0
-    while passed := decisions.decide_pending(sessions, settings):  # PostgreSQL's threads: a ticket per pass
+    while passed := decisions.decide_pending(sessions, settings):
         decided += passed
     assert decided == 3 and set(_state(sessions).values()) == {"flag"}
     with sessions() as session:
@@ -84,7 +83,7 @@ def test_a_database_error_in_a_group_loses_nothing_and_decides_nothing_twice(bac
     undecided = [key for key, outcome in _state(sessions).items() if outcome == PENDING]
     assert "b-1" in undecided
 
-    monkeypatch.setattr(decisions, "decide_stored", REAL_DECIDE)
+    monkeypatch.setattr(decisions, "judge", REAL_JUDGE)
     while decisions.decide_pending(sessions, settings):
         pass
     assert set(_state(sessions).values()) == {"flag"}
@@ -92,12 +91,10 @@ def test_a_database_error_in_a_group_loses_nothing_and_decides_nothing_twice(bac
     assert decisions.decide_pending(sessions, settings) == 0
 
 
-@pytest.mark.skipif(ON_POSTGRES, reason="the grouping is SQLite's: PostgreSQL decides events in parallel instead")
-def test_several_events_share_a_transaction_on_sqlite(backlog, sessions, settings, monkeypatch, engine):
-    """Fewer commits: on SQLite the pass decides its events in groups of up to SQLITE_GROUP."""
+def test_a_batch_is_one_write_transaction(backlog, sessions, settings, engine):
+    """Fewer commits: one pass decides the four events, two of a ticket in order, with one commit."""
     commits = []
     event.listen(engine, "commit", lambda connection: commits.append(1))
-    monkeypatch.setattr(decisions, "SQLITE_LOCK_SECONDS", 60.0)  # no early end: the grouping is what is tested
     assert decisions.decide_pending(sessions, settings) == 4
     assert set(_state(sessions).values()) == {"flag"}
     assert len(commits) == 1, "one transaction for the four events"

@@ -5,12 +5,14 @@ transaction is known; the last one goes through the writer thread as the receive
 receiver stores each event alone, but a batch must behave the same there too.
 """
 
+import os
 import threading
 
 import pytest
 from sqlalchemy.exc import DataError, OperationalError
 
 from plugin.clock import utcnow
+from tests.conftest import ON_POSTGRES
 from webhooks import group_commit
 from webhooks.group_commit import Delivery, EventStore
 
@@ -106,3 +108,25 @@ def test_a_refused_value_reaches_the_request_that_sent_it(engine, connection_id,
     monkeypatch.setattr(group_commit, "store_event", refusing)
     with pytest.raises(DataError):
         EventStore(engine).store(connection_id, [new_ticket("d-9")], utcnow())
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write-ahead log; PostgreSQL's commits are durable when they return")
+def test_a_batch_is_on_disk_before_its_requests_are_answered(engine, connection_id, stored, monkeypatch):
+    """An acknowledged delivery survives a power cut: the write-ahead log is synced after the batch commits
+    and before `store` returns (outside the writer lock, so other writers do not wait for the disk)."""
+    synced = []
+    real_fsync = group_commit.os.fsync
+
+    def fsync(fd):
+        synced.append((os.readlink(f"/proc/self/fd/{fd}"), group_commit_lock_held(engine), stored()))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(group_commit.os, "fsync", fsync)
+    assert EventStore(engine).store(connection_id, [new_ticket("durable-1")], utcnow()) == ["accepted"]
+    assert [(path.endswith("-wal"), held, keys) for path, held, keys in synced] == [(True, False, ["durable-1"])]
+
+
+def group_commit_lock_held(engine) -> bool:
+    from plugin.db import writer_lock_of
+
+    return writer_lock_of(engine).held

@@ -4,16 +4,16 @@ import pytest
 from sqlalchemy import select, text
 
 from plugin import identity
-from plugin.config import load_settings
+from plugin.config import load_settings, settings_of
 from plugin.models import Identity
 from plugin.services import register as reg
-from tests.helpers import active_restriction, last_outcome
+from tests.helpers import active_restriction, last_outcome, webhook_path
 from tests.webhooks.conftest import fixture_body
 
 
 def _post(client, connection_id, email, ticket):
     body = fixture_body("django-helpdesk-ticket-created", submitter_email=email, id=ticket)
-    return client.post(f"/webhooks/{connection_id}", json=body)
+    return client.post(webhook_path(settings_of(client.application), connection_id), json=body)
 
 
 @pytest.mark.parametrize("sent", ["Jane.Customer+housing@example.com", "jane.customer+a+b@EXAMPLE.com"])

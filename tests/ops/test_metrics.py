@@ -7,12 +7,13 @@ from sqlalchemy import update
 
 from plugin import metrics
 from plugin.models import OutboxAction
-from tests.helpers import active_restriction
+from tests.conftest import MONITORING, MONITORING_TOKEN
+from tests.helpers import active_restriction, webhook_path
 from tests.webhooks.conftest import fixture_body
 
 
 def _scrape(client) -> dict:
-    response = client.get("/metrics")
+    response = client.get("/metrics", headers=MONITORING)
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
     return {
@@ -22,7 +23,7 @@ def _scrape(client) -> dict:
     }
 
 
-def test_metrics_count_events_decisions_outbox_and_sweeps(client, cast, connection_id, sessions):
+def test_metrics_count_events_decisions_outbox_and_sweeps(client, cast, connection_id, sessions, settings):
     before = _scrape(client)
     assert before[("contactguard_database_up", ())] == 1
     assert before[("contactguard_outbox_actions", (("state", "pending"),))] == 0
@@ -31,11 +32,13 @@ def test_metrics_count_events_decisions_outbox_and_sweeps(client, cast, connecti
 
     active_restriction(cast)
     assert (
-        client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code
+        client.post(
+            webhook_path(settings, connection_id), json=fixture_body("django-helpdesk-ticket-created")
+        ).status_code
         == 200
     )
     unrestricted = fixture_body("django-helpdesk-ticket-created", submitter_email="someone@example.org", id=45)
-    assert client.post(f"/webhooks/{connection_id}", json=unrestricted).status_code == 200
+    assert client.post(webhook_path(settings, connection_id), json=unrestricted).status_code == 200
     assert client.post("/webhooks/cgnosuchconnection", json={}).status_code == 404
     with sessions() as s, s.begin():
         first = s.scalars(OutboxAction.__table__.select().with_only_columns(OutboxAction.id)).first()
@@ -68,9 +71,42 @@ def test_metrics_count_events_decisions_outbox_and_sweeps(client, cast, connecti
 def test_a_scrape_answers_when_the_database_does_not(tmp_path):
     from plugin.app import create_app, dispose
 
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}", "INSTANCE_PATH": str(tmp_path)})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}",
+            "INSTANCE_PATH": str(tmp_path),
+            "MONITORING_TOKEN": MONITORING_TOKEN,
+        }
+    )
     try:
         samples = _scrape(app.test_client())  # no tables: the queries fail, the scrape still answers
         assert samples[("contactguard_database_up", ())] == 0
     finally:
         dispose(app)
+
+
+def test_metrics_need_the_monitoring_token(client, settings):
+    """Issue 21: /metrics answered anyone. Without the token (or with a wrong one) it is 401; with no token set at
+    all it says how to turn metrics on."""
+    refused = client.get("/metrics")
+    assert refused.status_code == 401 and "send the monitoring token" in refused.get_json()["message"]
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong-token-0123456789"}).status_code == 401
+    from plugin.app import create_app, dispose
+
+    off = create_app({"DATABASE_URL": settings.DATABASE_URL, "INSTANCE_PATH": settings.INSTANCE_PATH, "TESTING": True})
+    try:
+        answer = off.test_client().get("/metrics", headers=MONITORING)
+        assert answer.status_code == 401 and "set CONTACTGUARD_MONITORING_TOKEN" in answer.get_json()["message"]
+    finally:
+        dispose(off)
+
+
+def test_a_helpdesk_that_stopped_answering_shows_how_long_it_has_been_down(client, connection_id, sessions):
+    """Issue 21 item 7: the outage is a metric to alert on (docs/operations.md, ContactguardHelpdeskDown)."""
+    from plugin.models import Connection
+
+    with sessions() as s, s.begin():
+        s.get(Connection, connection_id).unreachable_since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=15)
+    samples = _scrape(client)
+    (down,) = [v for (name, labels), v in samples.items() if name == "contactguard_helpdesk_unreachable_seconds"]
+    assert 890 <= down <= 960

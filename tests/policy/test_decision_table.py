@@ -212,7 +212,13 @@ CASES = [
         "never disregarded",
     ),  # R28
     ("sar-within", [BASE], contact(subject="Subject access request"), Outcome.STATUTORY, "information-rights"),
-    ("eir", [BASE], contact(text="Environmental information about the site"), Outcome.STATUTORY, "FOI, EIR"),
+    (
+        "eir",
+        [BASE],
+        contact(text="Environmental information about the site"),
+        Outcome.STATUTORY,
+        "(environmental information)",
+    ),
     ("foi-unrestricted", [], contact(text="Freedom of information request"), Outcome.ALLOW, "not restricted"),
     (
         "word-boundary",

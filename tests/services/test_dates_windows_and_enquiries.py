@@ -460,3 +460,19 @@ def test_open_appeal_windows_lists_letters_until_used_or_closed(steps, cast):
         ap.lodge(ctx, {"restriction": restriction_id, "grounds": "disproportionate", "statement": "Unfair"})
     with cast.act() as ctx:
         assert lt.open_appeal_windows(ctx, dt.date(2026, 3, 2)) == []
+
+
+def test_a_new_sole_point_of_contact_brings_their_own_deputy(steps, cast):
+    """Found by the simulated year (issue 20): amending only the sole point of contact kept the old officer's
+    standing deputy as the restriction's deputy."""
+    from plugin.services import register as reg
+
+    with cast.act() as ctx:
+        reg.update_officer(ctx, email_of("senior2"), {"deputy": email_of("senior")})
+    restriction_id = steps.active()
+    with cast.sessions() as s:
+        assert s.get(Restriction, restriction_id).deputy_officer_id == cast.ids["deputy"][0]  # Olly's deputy
+    with cast.act("senior") as ctx:
+        rs.amend(ctx, restriction_id, {"spoc_officer": email_of("senior2"), "reasons": "Olly has moved team"})
+    with cast.sessions() as s:
+        assert s.get(Restriction, restriction_id).deputy_officer_id == cast.ids["senior"][0], "Pat's own deputy"

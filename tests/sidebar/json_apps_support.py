@@ -24,7 +24,7 @@ def app_at_public_url(settings):
 
 
 def add_connection(cast, adapter: str, settings: dict, secrets: dict):
-    """A connection of this adapter (the helpdesk is not called), detached so tests can read its URL token."""
+    """A connection of this adapter (the helpdesk is not called), detached so tests can read its id and settings."""
     with cast.act() as ctx:
         connection = conns.add(ctx, adapter, adapter.title(), settings, secrets, test=False)
         ctx.session.flush()

@@ -130,7 +130,7 @@ def body(email="jane.customer@example.com", ticket=321, requester_id=77) -> dict
 
 
 def post(client, connection, data, headers):
-    return client.post(f"/sidebar/{connection.url_token}/freshdesk", json=data, headers=headers)
+    return client.post(f"/sidebar/{connection.id}/freshdesk", json=data, headers=headers)
 
 
 # The package
@@ -173,7 +173,7 @@ def test_request_template_points_at_this_connections_panel(package, freshdesk):
     jsonschema.validate(template, REQUEST_TEMPLATE_SCHEMA)
     schema = template["schema"]
     assert (schema["protocol"], schema["method"], schema["host"]) == ("https", "POST", "contactguard.council.example")
-    assert schema["path"] == f"/sidebar/{freshdesk.url_token}/freshdesk"
+    assert schema["path"] == f"/sidebar/{freshdesk.id}/freshdesk"
     assert schema["headers"][FRESHDESK_SECRET_HEADER] == "<%= iparam.sidebar_secret %>"
     iparams = json.loads(package.read("config/iparams.json"))
     assert iparams["sidebar_secret"]["secure"] is True and iparams["sidebar_secret"]["type"] == "text"
@@ -240,7 +240,7 @@ def test_wrong_or_missing_secret_is_refused_without_data(cast, freshdesk, client
 
 
 def test_rotating_the_url_revokes_the_secret(app, cast, freshdesk, client):
-    """The secret is bound to the URL token: a new token means a new secret (and a new package to upload)."""
+    """The secret is bound to the webhook token's generation: a rotation means a new secret to install."""
     old = secret_headers(app, freshdesk)
     with cast.act("admin") as ctx:
         rotated = conns.rotate_url(ctx, freshdesk.id)
@@ -252,7 +252,7 @@ def test_rotating_the_url_revokes_the_secret(app, cast, freshdesk, client):
 
 def test_not_json_is_a_clear_400(app, freshdesk, client):
     response = client.post(
-        f"/sidebar/{freshdesk.url_token}/freshdesk", data=b"ticket=1", headers=secret_headers(app, freshdesk)
+        f"/sidebar/{freshdesk.id}/freshdesk", data=b"ticket=1", headers=secret_headers(app, freshdesk)
     )
     assert response.status_code == 400 and "Expected the app's JSON" in response.get_json()["message"]
 

@@ -39,7 +39,7 @@ def front(cast):
 def open_plugin(client, connection, auth_secret):
     """Front rendering the plugin: its URL with the auth_secret query parameter."""
     query = "" if auth_secret is None else f"?auth_secret={auth_secret}"
-    return client.get(f"/sidebar/{connection.url_token}/front{query}")
+    return client.get(f"/sidebar/{connection.id}/front{query}")
 
 
 def page_token(response) -> str:
@@ -50,7 +50,7 @@ def fetch_panel(client, connection, token, email="jane.customer@example.com", co
     """What static/front_panel.js sends for a single conversation whose recipient is an e-mail handle."""
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
     body = {"ticket": conversation, "user": None, "emails": [email]}
-    return client.post(f"/sidebar/{connection.url_token}/front/panel", json=body, headers=headers)
+    return client.post(f"/sidebar/{connection.id}/front/panel", json=body, headers=headers)
 
 
 def test_the_plugins_auth_secret_opens_the_page(client, front):
@@ -59,7 +59,7 @@ def test_the_plugins_auth_secret_opens_the_page(client, front):
     html = response.get_data(as_text=True)
     assert f'<script src="{FRONT_SDK}"></script>' in html
     assert "/sidebar/static/panel_fetch.js" in html and "/sidebar/static/front_panel.js" in html
-    assert f'data-fetch-url="/sidebar/{front.url_token}/front/panel"' in html
+    assert f'data-fetch-url="/sidebar/{front.id}/front/panel"' in html
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self' https://dl.frontapp.com;" in policy and "connect-src 'self'" in policy
     assert policy.endswith("frame-ancestors https://*.frontapp.com https://*.frontapplication.com")
@@ -127,11 +127,14 @@ def test_expired_and_forged_panel_tokens_are_refused(app, cast, client, front):
     assert fetch_panel(client, front, None).status_code == 401
 
 
-def test_rotating_the_url_revokes_the_page_and_its_tokens(cast, client, front):
+def test_rotating_the_url_revokes_the_pages_tokens(cast, client, front):
+    """The plugin's URL carries the connection's public id, so it stays; Front's auth_secret still opens the page,
+    and a page opened before the rotation can no longer fetch the panel."""
     token = page_token(open_plugin(client, front, AUTH_SECRET))
     with cast.act("admin") as ctx:
         rotated = conns.rotate_url(ctx, front.id)
         ctx.session.flush()
         ctx.session.expunge(rotated)
-    assert open_plugin(client, front, AUTH_SECRET).status_code == 404
     assert fetch_panel(client, rotated, token).status_code == 403
+    reopened = open_plugin(client, front, AUTH_SECRET)
+    assert fetch_panel(client, rotated, page_token(reopened)).status_code == 200

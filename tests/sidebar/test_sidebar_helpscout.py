@@ -56,7 +56,7 @@ def signed(raw: bytes, secret: str = SECRET) -> dict:
 
 
 def post(client, connection, raw, headers):
-    return client.post(f"/sidebar/{connection.url_token}/helpscout", data=raw, headers=headers)
+    return client.post(f"/sidebar/{connection.id}/helpscout", data=raw, headers=headers)
 
 
 def test_restricted_customer_panel_as_html_in_json(cast, helpscout, client, sessions):

@@ -61,7 +61,7 @@ def data_fetch_path(connection, object_type="CONTACT", object_id="51", email="ja
         "email": email,
         "phone": "",
     }
-    return f"/sidebar/{connection.url_token}/hubspot?{urlencode(query)}"
+    return f"/sidebar/{connection.id}/hubspot?{urlencode(query)}"
 
 
 def fetch(client, connection, **kwargs):
@@ -70,7 +70,7 @@ def fetch(client, connection, **kwargs):
 
 
 def app_card(client, connection, body: dict, **signing):
-    path = f"/sidebar/{connection.url_token}/hubspot?userId=123&portalId=62515&appId=777"
+    path = f"/sidebar/{connection.id}/hubspot?userId=123&portalId=62515&appId=777"
     raw = json.dumps(body).encode()
     headers = {"Content-Type": "application/json", **v3("POST", PUBLIC + path, raw, **signing)}
     return client.post(path, data=raw, headers=headers)
@@ -174,7 +174,7 @@ def test_wrong_secret_and_altered_query_are_refused(cast, hubspot, client):
 
 
 def test_altered_body_is_refused(cast, hubspot, client):
-    path = f"/sidebar/{hubspot.url_token}/hubspot"
+    path = f"/sidebar/{hubspot.id}/hubspot"
     signed_for = json.dumps({"emails": ["somebody@example.com"]}).encode()
     raw = json.dumps({"emails": ["jane.customer@example.com"]}).encode()
     assert client.post(path, data=raw, headers=v3("POST", PUBLIC + path, signed_for)).status_code == 403
@@ -189,7 +189,7 @@ def test_v1_and_v2_signatures_are_not_enough(cast, hubspot, client):
 
 
 def test_post_that_is_not_a_json_object_is_a_clear_400(cast, hubspot, client):
-    path = f"/sidebar/{hubspot.url_token}/hubspot"
+    path = f"/sidebar/{hubspot.id}/hubspot"
     response = client.post(path, data=b"[1]", headers=v3("POST", PUBLIC + path, b"[1]"))
     assert response.status_code == 400 and "Expected a JSON object" in response.get_json()["message"]
 

@@ -57,7 +57,7 @@ def signed(raw: bytes, secret: str = CLIENT_SECRET) -> dict:
 
 
 def post(client, connection, raw, headers):
-    return client.post(f"/sidebar/{connection.url_token}/intercom", data=raw, headers=headers)
+    return client.post(f"/sidebar/{connection.id}/intercom", data=raw, headers=headers)
 
 
 def components(response) -> list[dict]:

@@ -15,7 +15,7 @@ def sidebars() -> list[dict]:
 def test_every_sidebar_route_exists_with_its_method(app):
     routes = {(rule.rule, method) for rule in app.url_map.iter_rules() for method in rule.methods}
     for sidebar in sidebars():
-        flask_path = sidebar["path"].replace("{connection_url_token}", "<token>")
+        flask_path = sidebar["path"].replace("{connection_id}", "<connection_id>")
         assert (flask_path, sidebar["method"]) in routes, sidebar["key"]
 
 

@@ -14,6 +14,7 @@ from plugin.models import Restriction
 from plugin.services import connections as conns
 from plugin.services import restrictions as rs
 from plugin.services.sidebar import signed_link
+from tests.helpers import webhook_path
 
 
 def link(settings, connection, email="jane.customer@example.com", ticket="42", expires_in=dt.timedelta(minutes=5)):
@@ -88,15 +89,22 @@ def test_tampered_link_is_refused(cast, connection, client, settings):
 
 
 def test_unsigned_and_overlong_links_are_refused(cast, connection, client, settings):
-    unsigned = client.get(f"/sidebar/{connection.url_token}/panel?email=jane.customer%40example.com&ticket=1")
+    unsigned = client.get(f"/sidebar/{connection.id}/panel?email=jane.customer%40example.com&ticket=1")
     assert unsigned.status_code == 401 and "This link is not signed." in text_of(unsigned)
     overlong = client.get(link(settings, connection, expires_in=dt.timedelta(days=30)))
     assert overlong.status_code == 403 and "at most 7 days" in text_of(overlong)
 
 
-def test_unknown_connection_token_is_404(client, cast, connection, settings):
-    path = link(settings, connection).replace(connection.url_token, "no-such-token")
+def test_unknown_connection_is_404(client, cast, connection, settings):
+    path = link(settings, connection).replace(connection.id, "cgnosuchconnection")
     assert client.get(path).status_code == 404
+
+
+def test_the_link_carries_the_public_id_never_the_webhook_token(cast, connection, settings):
+    """Issue 21: the panel link is in every agent's browser and in access logs; the webhook token is a credential."""
+    token = webhook_path(settings, connection.id).rsplit("/", 1)[1]
+    path = urlsplit(link(settings, connection)).path
+    assert path == f"/sidebar/{connection.id}/panel" and token not in link(settings, connection)
 
 
 def test_cli_prints_a_template_and_a_working_example(runner, cast, connection, client):
@@ -107,7 +115,7 @@ def test_cli_prints_a_template_and_a_working_example(runner, cast, connection, c
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["template"].endswith(
-        f"/sidebar/{connection.url_token}/panel?email={{EMAIL}}&exp={{UNIX_TIME}}&ticket={{TICKET_ID}}&sig={{SIG}}"
+        f"/sidebar/{connection.id}/panel?email={{EMAIL}}&exp={{UNIX_TIME}}&ticket={{TICKET_ID}}&sig={{SIG}}"
     )
     assert "sidebar_key_hex" not in data
     example = urlsplit(data["example"])
@@ -126,7 +134,8 @@ def test_rotating_the_connection_url_revokes_every_link(cast, connection, client
         rotated = conns.rotate_url(ctx, connection.id)
         ctx.session.flush()
         ctx.session.expunge(rotated)
-    assert client.get(old).status_code == 404
+    assert urlsplit(old).path == urlsplit(link(settings, rotated)).path, "the same id: only the key changed"
+    assert client.get(old).status_code == 403
     assert client.get(link(settings, rotated)).status_code == 200
 
 

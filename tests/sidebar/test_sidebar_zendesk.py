@@ -54,6 +54,7 @@ from plugin.services import sidebar_tokens
 from plugin.services.errors import InvalidInput
 from plugin.services.sidebar_packages import freshdesk_secret
 from plugin.services.zendesk_app import zendesk_zip
+from tests.helpers import webhook_path
 
 # Zendesk's manifest reference, as a JSON Schema (see the module docstring).
 LOCATION = {
@@ -148,7 +149,7 @@ def zendesk(cast):
 def open_app(client, connection, token):
     """Zendesk's first request of the app's iframe: a form POST with the signed token."""
     data = {} if token is None else {"token": token}
-    return client.post(f"/sidebar/{connection.url_token}/zendesk?origin=https://{ISSUER}&app_guid=g1", data=data)
+    return client.post(f"/sidebar/{connection.id}/zendesk?origin=https://{ISSUER}&app_guid=g1", data=data)
 
 
 def page_token(response) -> str:
@@ -159,7 +160,7 @@ def fetch_panel(client, connection, token, body=None):
     """What static/panel_fetch.js sends once the ZAF SDK gave the ticket and its requester."""
     body = body if body is not None else {"ticket": "321", "user": "77", "emails": ["jane.customer@example.com"]}
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
-    return client.post(f"/sidebar/{connection.url_token}/zendesk/panel", json=body, headers=headers)
+    return client.post(f"/sidebar/{connection.id}/zendesk/panel", json=body, headers=headers)
 
 
 # The signed URL
@@ -171,7 +172,7 @@ def test_signed_request_gets_the_app_page_with_a_tight_csp(client, zendesk):
     html = response.get_data(as_text=True)
     assert f'<script src="{ZAF_SDK}"></script>' in html
     assert "/sidebar/static/panel_fetch.js" in html and "/sidebar/static/zendesk_panel.js" in html
-    assert f'data-fetch-url="/sidebar/{zendesk.url_token}/zendesk/panel"' in html
+    assert f'data-fetch-url="/sidebar/{zendesk.id}/zendesk/panel"' in html
     assert "Olly Officer" not in html and "Customer C1" not in html  # the page itself holds no customer data
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self' https://static.zdassets.com;" in policy
@@ -235,7 +236,7 @@ def test_a_connection_without_the_apps_key_says_it_is_not_set_up(cast, client):
 
 
 def test_get_and_other_helpdesks_tokens_are_not_the_app(client, zendesk, connection):
-    assert client.get(f"/sidebar/{zendesk.url_token}/zendesk").status_code == 405
+    assert client.get(f"/sidebar/{zendesk.id}/zendesk").status_code == 405
     assert open_app(client, connection, signed_token()).status_code == 404
 
 
@@ -285,7 +286,7 @@ def test_panel_tokens_expire_and_are_bound_to_the_app_and_connection(app, cast, 
 def test_not_json_is_a_clear_400(client, zendesk):
     token = page_token(open_app(client, zendesk, signed_token()))
     response = client.post(
-        f"/sidebar/{zendesk.url_token}/zendesk/panel", data=b"ticket=1", headers={"Authorization": f"Bearer {token}"}
+        f"/sidebar/{zendesk.id}/zendesk/panel", data=b"ticket=1", headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 400 and "Expected JSON" in response.get_data(as_text=True)
 
@@ -358,7 +359,7 @@ def test_manifest_validates_against_the_documented_schema(package, zendesk):
     manifest = json.loads(package.read("manifest.json"))
     jsonschema.validate(manifest, MANIFEST_SCHEMA, format_checker=jsonschema.FormatChecker())
     sidebar = manifest["location"]["support"]["ticket_sidebar"]
-    assert sidebar["url"] == f"{PUBLIC}/sidebar/{zendesk.url_token}/zendesk"
+    assert sidebar["url"] == f"{PUBLIC}/sidebar/{zendesk.id}/zendesk"
     assert manifest["signedUrls"] is True and manifest["private"] is True
     assert manifest["author"]["email"] == "helpdesk.admin@council.example"
     assert manifest["defaultLocale"] == "en" and "translations/en.json" in package.namelist()
@@ -387,16 +388,20 @@ def test_packing_is_repeatable_and_needs_https_and_a_zendesk_connection(app, set
         zendesk_zip(config, connection)
 
 
-def test_rotating_the_url_needs_a_new_package(app, cast, zendesk):
+def test_the_package_names_the_connections_id_never_its_webhook_token(app, cast, zendesk):
+    """Issue 21: the app's URL is seen by every agent's browser; it carries the public id, so rotating the webhook
+    URL leaves the uploaded app as it is (Zendesk's signed URL is its permission, not the path)."""
+    settings = app.config["CONTACTGUARD"]
+    before = zendesk_zip(settings, zendesk)
     with cast.act("admin") as ctx:
         rotated = conns.rotate_url(ctx, zendesk.id)
         ctx.session.flush()
         ctx.session.expunge(rotated)
-    manifest = json.loads(
-        zipfile.ZipFile(io.BytesIO(zendesk_zip(app.config["CONTACTGUARD"], rotated))).read("manifest.json")
-    )
-    assert rotated.url_token in manifest["location"]["support"]["ticket_sidebar"]["url"]
-    assert zendesk.url_token not in json.dumps(manifest)
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(zendesk_zip(settings, rotated))).read("manifest.json"))
+    assert manifest["location"]["support"]["ticket_sidebar"]["url"] == f"{PUBLIC}/sidebar/{zendesk.id}/zendesk"
+    for generation in (1, 2):
+        assert webhook_path(settings, zendesk.id, generation).rsplit("/", 1)[1] not in json.dumps(manifest)
+    assert zendesk_zip(settings, rotated) == before
 
 
 def test_cli_writes_the_app_for_zendesk_and_freshdesk_and_refuses_others(
@@ -408,7 +413,7 @@ def test_cli_writes_the_app_for_zendesk_and_freshdesk_and_refuses_others(
     assert result.exit_code == 0, result.output
     assert "Upload private app" in result.output and f"sidebar-app-key {zendesk.id}" in result.output
     manifest = json.loads(zipfile.ZipFile(out).read("manifest.json"))
-    assert manifest["location"]["support"]["ticket_sidebar"]["url"] == f"{PUBLIC}/sidebar/{zendesk.url_token}/zendesk"
+    assert manifest["location"]["support"]["ticket_sidebar"]["url"] == f"{PUBLIC}/sidebar/{zendesk.id}/zendesk"
 
     freshdesk = add_connection(cast, "freshdesk", {"domain": "council"}, {"api_key": "fd-key"})
     fd_out = tmp_path / "contactguard-freshdesk.zip"

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from plugin.models import AuditEntry, Connection, OutboxAction, WebhookEvent
 from plugin.services import connections as conns
 from plugin.web import admin as admin_pages
-from tests.helpers import active_restriction
+from tests.helpers import active_restriction, webhook_path
 from tests.services.test_audit_chain import tamper
 from tests.web.test_auth_support import csrf_from, give_account, page_text, sign_in
 
@@ -95,7 +95,7 @@ def test_an_unknown_connection_or_adapter_is_not_found(cast, client):
 # -- connections ------------------------------------------------------------------------------------------
 
 
-def test_a_connection_shows_its_webhook_url_and_masks_every_secret(cast, client):
+def test_a_connection_shows_its_webhook_url_and_masks_every_secret(cast, client, settings):
     connection_id = saved_connection(cast)
     signed_in(cast, client, "admin")
     response = client.get(f"/admin/connections/{connection_id}")
@@ -104,9 +104,8 @@ def test_a_connection_shows_its_webhook_url_and_masks_every_secret(cast, client)
     text = seen(response)
     assert "Housing helpdesk" in text
     assert "password ******** (hidden)" in text and "shared_secret ******** (hidden)" in text
-    row = connection_row(cast, connection_id)
     assert re.search(
-        rf'<input[^>]*id="webhook-url"[^>]*readonly[^>]*value="http://[^"]*/webhooks/{row.url_token}"',
+        rf'<input[^>]*id="webhook-url"[^>]*readonly[^>]*value="http://[^"]*{webhook_path(settings, connection_id)}"',
         response.get_data(as_text=True),
     )
     assert "PUBLIC_URL is not set" in text
@@ -127,7 +126,7 @@ def _form_data(page, **values) -> dict:
 
 
 @responses.activate
-def test_test_connection_calls_the_helpdesk_and_saves_nothing_then_save_stores_it(cast, client):
+def test_test_connection_calls_the_helpdesk_and_saves_nothing_then_save_stores_it(cast, client, settings):
     responses.add(responses.GET, HELPDESK_API + "tickets/", json={"results": []})
     signed_in(cast, client, "admin")
     page = client.get("/admin/connections/new/django_helpdesk")
@@ -154,7 +153,7 @@ def test_test_connection_calls_the_helpdesk_and_saves_nothing_then_save_stores_i
     with cast.sessions() as s:
         (connection,) = s.scalars(select(Connection)).all()
     assert connection.name == "Housing helpdesk" and connection.settings["base_url"] == HELPDESK_API
-    assert f"/webhooks/{connection.url_token}" in saved.get_data(as_text=True)
+    assert webhook_path(settings, connection.id) in saved.get_data(as_text=True)
 
 
 @responses.activate
@@ -204,7 +203,7 @@ def test_every_connection_form_needs_its_csrf_token(cast, client):
         assert response.status_code == 400, path
         assert "The form had expired or did not come from contactguard" in page_text(response)
     row = connection_row(cast, connection_id)
-    assert row.active and row.url_token == connection_id
+    assert row.active and row.token_generation == 1
 
 
 def test_deactivate_asks_first_then_stops_the_connection(cast, client):
@@ -223,7 +222,7 @@ def test_deactivate_asks_first_then_stops_the_connection(cast, client):
     assert not connection_row(cast, connection_id).active
 
 
-def test_rotate_url_asks_first_then_shows_the_new_url(cast, client):
+def test_rotate_url_asks_first_then_shows_the_new_url(cast, client, settings):
     connection_id = saved_connection(cast)
     signed_in(cast, client, "admin")
     confirm = client.get(f"/admin/connections/{connection_id}/rotate-url")
@@ -233,12 +232,26 @@ def test_rotate_url_asks_first_then_shows_the_new_url(cast, client):
         data={"csrf_token": csrf_from(confirm.data)},
         follow_redirects=True,
     )
-    new_token = connection_row(cast, connection_id).url_token
-    assert new_token != connection_id
+    old, new = webhook_path(settings, connection_id), webhook_path(settings, connection_id, generation=2)
     assert "New webhook URL made: the old one now answers 404." in seen(done)
     body = done.get_data(as_text=True)
-    assert f"/webhooks/{new_token}" in body and f"/webhooks/{connection_id}\"" not in body
-    assert client.post(f"/webhooks/{connection_id}", json={}).status_code == 404
+    assert new in body and old not in body
+    client.application.extensions.pop("contactguard.connections", None)  # a running service: within 10 s
+    assert client.post(old, json={}).status_code == 404
+    assert client.post(new, json={}).status_code == 401, "the new URL is known: its shared secret is missing"
+
+
+def test_a_connection_whose_url_was_set_before_tokens_were_hashed_says_so(cast, client):
+    """Migration 0016 keeps an old webhook URL working by its hash alone (generation 0): it cannot be shown, so the
+    page says why and what to do, until the URL is rotated."""
+    connection_id = saved_connection(cast)
+    with cast.sessions() as s, s.begin():
+        s.get(Connection, connection_id).token_generation = 0
+    signed_in(cast, client, "admin")
+    text = seen(client.get(f"/admin/connections/{connection_id}"))
+    assert "This webhook URL was set before contactguard stopped storing webhook URLs" in text
+    assert "It keeps working. Rotate it to see the new URL here" in text
+    assert "/webhooks/" not in text
 
 
 # -- the outbox and webhook decisions ---------------------------------------------------------------------
@@ -304,6 +317,37 @@ def test_the_outbox_shows_pending_and_dead_actions_and_retries_a_dead_one(cast, 
 
     again = client.post("/admin/outbox/1/retry", data={"csrf_token": csrf_from(page.data)})
     assert again.status_code == 409 and "Action 1 is not dead-lettered" in seen(again)
+
+
+def test_an_admin_retries_every_dead_action_or_discards_one_saying_why_in_the_pages(cast, client):
+    """Issue 21 item 7 and issue 22: no command on the server; each change is audited."""
+    from plugin.models import AuditEntry
+
+    connection_id = saved_connection(cast)
+    _helpdesk_history(cast, connection_id)
+    with cast.sessions() as s, s.begin():
+        s.add(
+            OutboxAction(
+                connection_id=connection_id, ticket_id="T3", kind="set_flag", state="dead", idempotency_key="k3"
+            )
+        )
+    signed_in(cast, client, "admin")
+    page = client.get("/admin/outbox")
+    token = csrf_from(page.data)
+    short = client.post("/admin/outbox/1/discard", data={"csrf_token": token, "reason": "no"})
+    assert short.status_code == 400
+    gone = client.post(
+        "/admin/outbox/1/discard",
+        data={"csrf_token": token, "reason": "Note added by hand on ticket T1"},
+        follow_redirects=True,
+    )
+    assert "Action 1 discarded." in seen(gone) and "Dead-lettered: 1" in seen(gone)
+    retried = client.post("/admin/outbox/retry-all", data={"csrf_token": token}, follow_redirects=True)
+    assert "1 action queued again" in seen(retried) and "Dead-lettered: 0" in seen(retried)
+    with cast.sessions() as s:
+        assert s.get(OutboxAction, 1).state == "discarded" and s.get(OutboxAction, 3).state == "pending"
+        actions = set(s.scalars(select(AuditEntry.action)))
+    assert {"outbox.discarded", "outbox.retried"} <= actions
 
 
 def test_webhook_decisions_show_outcome_ticket_and_time_but_no_content(cast, client):

@@ -104,14 +104,17 @@ def test_signing_out_ends_the_session(cast, client):
 
 
 def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(cast, client, sessions):
+    """Issue 21: the page says nothing of the lock (a 429 "Too many failed..." told which addresses have accounts);
+    the audit trail does."""
     account_id = give_account(cast, "senior")
     start = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc)
     with time_machine.travel(start, tick=False):
         for _ in range(accounts.MAX_FAILED_ATTEMPTS):
             assert sign_in(client, "senior", password="a wrong password!").status_code == 401
         locked = sign_in(client, "senior")  # the right password, too late
-        assert locked.status_code == 429
-        assert "Too many failed sign-in attempts" in page_text(locked)
+        assert locked.status_code == 401
+        assert "The e-mail address, password or code is not right" in page_text(locked)
+        assert "locked" not in page_text(locked).lower() and "too many" not in page_text(locked).lower()
     with time_machine.travel(start + dt.timedelta(minutes=16), tick=False):
         assert sign_in(client, "senior").status_code == 302
     with sessions() as s:
@@ -153,26 +156,33 @@ def test_an_account_with_totp_needs_the_code_and_never_takes_the_same_code_twice
         assert "The e-mail address, password or code is not right" in page_text(replay)
 
 
-def test_a_wrong_totp_code_counts_towards_the_lockout(cast, client):
+def test_a_wrong_totp_code_counts_towards_the_lockout(cast, client, sessions):
     _enrol(cast, "senior")
     for _ in range(accounts.MAX_FAILED_ATTEMPTS):
-        assert sign_in(client, "senior", totp_code="000000").status_code in (401,)
-    assert sign_in(client, "senior", totp_code="000000").status_code == 429
+        assert sign_in(client, "senior", totp_code="000000").status_code == 401
+    assert sign_in(client, "senior", totp_code="000000").status_code == 401
+    with sessions() as s:
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "account.sign_in_failed")).all()
+    assert [e.details["reason"] for e in entries] == ["wrong_code"] * 5 + ["locked"]
 
 
-def test_a_session_ends_after_the_idle_time(cast, client):
+def test_a_session_ends_after_the_idle_time(cast, client, app):
+    """8 hours without a request (SESSION_IDLE_MINUTES), counted from the last use; within the 12 hours a session
+    lasts at most (SESSION_ABSOLUTE_HOURS, issue 21: this test used it for 22 hours before)."""
     give_account(cast, "senior")
+    idle = app.test_client()
     start = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc)
     with time_machine.travel(start, tick=False):
         sign_in(client, "senior")
+        sign_in(idle, "senior")
     with time_machine.travel(start + dt.timedelta(hours=7), tick=False):
         assert client.get("/").status_code == 200  # used within 8 hours: still signed in, and the clock restarts
-    with time_machine.travel(start + dt.timedelta(hours=14), tick=False):
-        assert client.get("/").status_code == 200
-    with time_machine.travel(start + dt.timedelta(hours=22, minutes=1), tick=False):
-        reply = client.get("/", follow_redirects=True)
+    with time_machine.travel(start + dt.timedelta(hours=8, minutes=1), tick=False):
+        reply = idle.get("/", follow_redirects=True)
         assert "You were signed out because you had not used contactguard for a while" in page_text(reply)
-        assert client.get("/").status_code == 302
+        assert idle.get("/").status_code == 302
+    with time_machine.travel(start + dt.timedelta(hours=11, minutes=59), tick=False):
+        assert client.get("/").status_code == 200  # 4 h 59 min after its last use
 
 
 def test_a_deactivated_officer_is_signed_out_at_once(cast, client):

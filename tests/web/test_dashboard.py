@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import time_machine
 from sqlalchemy import select
@@ -110,7 +111,8 @@ def test_an_agent_gets_the_arrangements_only_and_the_read_is_audited(cast, sessi
     _helpdesk_history(sessions)
     with cast.act("agent") as ctx:
         data = dashboard.dashboard(ctx)
-    assert set(data) == {"view", "today", "in_force"}
+    # An agent also learns of a helpdesk outage (its flags may be missing from new tickets), nothing else.
+    assert set(data) == {"view", "role", "today", "in_force", "outages"} and data["outages"] == []
     assert data["view"] == "agent"
     [row] = data["in_force"]
     assert row["customer"] == "C1" and row["sole_point_of_contact"]["officer"] == email_of("officer")
@@ -127,3 +129,36 @@ def test_an_empty_register_says_so(cast, client):
     assert "No restrictions are in force." in page
     assert "No reviews are due within 30 days." in page
     assert "Every helpdesk action went through." in page
+
+
+def test_a_helpdesk_outage_is_on_everyones_dashboard_in_words_they_can_act_on(cast, app, sessions):
+    """Issue 21 item 7: "Housing helpdesk unreachable since 10:02, 37 actions waiting", to everyone signed in; an
+    admin retries or discards dead letters in the pages (no command on the server)."""
+    import datetime as dt
+
+    from plugin.models import Connection, OutboxAction
+    from plugin.services import connections as conns
+    from tests.web.test_casework import signed_in, text_of
+
+    with cast.act() as ctx:
+        connection = conns.add(
+            ctx,
+            "generic",
+            "Housing helpdesk",
+            {"mapping": {"ticket_id": "/id"}},
+            {"signing_secret": "s" * 32},
+            test=False,
+        )
+    since = dt.datetime(2026, 12, 7, 10, 2, tzinfo=dt.timezone.utc)  # 10:02 in London in December
+    with sessions() as s, s.begin():
+        row = s.get(Connection, connection.id)
+        row.unreachable_since, row.probe_at, row.unreachable_error = since, since, "POST ...: ConnectionError"
+        for n in range(37):
+            s.add(OutboxAction(connection_id=connection.id, ticket_id=str(n), kind="set_flag", idempotency_key=f"k{n}"))
+    for who in ("agent", "officer", "admin"):
+        client = signed_in(cast, app.test_client(), who)
+        text = text_of(client.get("/"))
+        assert re.search(
+            r"Housing helpdesk unreachable since 10:02( on 2026-12-07)? \(UK time\), 37 actions waiting\.", text
+        )
+        assert "sends everything, in order, as soon as it answers" in text, who

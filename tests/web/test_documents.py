@@ -107,7 +107,10 @@ def test_the_letter_page_shows_the_letter_and_downloads_it_as_a_pdf_stating_the_
     page = client.get(f"/letters/{letter_id}")
     assert page.status_code == 200
     markup = page.get_data(as_text=True)
-    assert re.search(r'<iframe[^>]*sandbox=""[^>]*srcdoc="[^"]*Jane Customer', markup)
+    assert re.search(rf'<iframe[^>]*sandbox=""[^>]*src="/letters/{letter_id}.html"', markup)
+    framed = client.get(f"/letters/{letter_id}.html")
+    assert "Jane Customer" in framed.get_data(as_text=True)
+    assert "frame-ancestors 'self'" in framed.headers["Content-Security-Policy"], "only its own page may frame it"
     assert f'href="/letters/{letter_id}.pdf"' in markup and "Download PDF" in markup
 
     pdf = client.get(f"/letters/{letter_id}.pdf")

@@ -1,5 +1,7 @@
 """Health endpoints the operator and load balancer rely on."""
 
+from tests.conftest import MONITORING
+from tests.helpers import webhook_path
 from tests.webhooks.conftest import connection_id  # noqa: F401 - a fixture
 
 
@@ -10,7 +12,7 @@ def test_healthz_answers_200(client):
 
 
 def test_readyz_checks_the_database(client):
-    response = client.get("/readyz")
+    response = client.get("/readyz", headers=MONITORING)
     assert response.status_code == 200
     assert response.get_json() == {
         "status": "ready",
@@ -49,14 +51,14 @@ def test_readyz_names_dead_lettered_helpdesk_actions(client, connection_id, sess
                 idempotency_key="pending-1",
             )
         )
-    body = client.get("/readyz").get_json()
+    body = client.get("/readyz", headers=MONITORING).get_json()
     assert body["status"] == "ready", "the service still receives webhooks"
     assert body["detail"]["outbox"]["dead"] == 1 and body["detail"]["outbox"]["pending"] == 1
     assert body["detail"]["outbox"]["oldest_pending_at"]
-    assert "1 helpdesk action(s) gave up" in body["attention"][0] and "outbox dead" in body["attention"][0]
+    assert "1 helpdesk action(s) refused for good" in body["attention"][0] and "/admin/outbox" in body["attention"][0]
 
 
-def test_readyz_names_webhook_events_the_worker_has_not_decided(app, cast, connection_id, sessions):  # noqa: F811 - the fixture imported above
+def test_readyz_names_webhook_events_the_worker_has_not_decided(app, cast, connection_id, sessions, settings):  # noqa: F811 - the fixture imported above
     """Issue 12: the webhook only stores events; if no worker decides them, the operator on call sees it."""
     import datetime as dt
 
@@ -68,11 +70,16 @@ def test_readyz_names_webhook_events_the_worker_has_not_decided(app, cast, conne
     active_restriction(cast)
     plain = app.test_client()  # no worker beside it
     assert (
-        plain.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+        plain.post(
+            webhook_path(settings, connection_id), json=fixture_body("django-helpdesk-ticket-created")
+        ).status_code
+        == 200
     )
-    assert plain.get("/readyz").get_json()["attention"] == [], "just arrived: the worker has a moment"
+    assert plain.get("/readyz", headers=MONITORING).get_json()["attention"] == [], (
+        "just arrived: the worker has a moment"
+    )
     with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=3), tick=False):
-        body = plain.get("/readyz").get_json()
+        body = plain.get("/readyz", headers=MONITORING).get_json()
     assert body["detail"]["undecided_events"] == 1
     assert "1 webhook event(s) waiting over 2 minutes" in body["attention"][0] and "worker" in body["attention"][0]
 
@@ -84,3 +91,11 @@ def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert "database" in response.get_json()["reason"]
+
+
+def test_without_the_monitoring_token_readyz_says_only_whether_it_is_ready(client):
+    """Issue 21: the outbox and event counts are for monitoring, not for anyone who asks; /healthz stays open."""
+    assert client.get("/readyz").get_json() == {"status": "ready"}
+    wrong = {"Authorization": "Bearer not-the-monitoring-token"}
+    assert client.get("/readyz", headers=wrong).get_json() == {"status": "ready"}
+    assert client.get("/healthz").status_code == 200

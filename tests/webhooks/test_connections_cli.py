@@ -6,6 +6,8 @@ from pathlib import Path
 import responses
 
 from plugin.cli import cli
+from plugin.config import settings_of
+from tests.helpers import webhook_path
 
 API = "http://helpdesk.test/helpdesk/api/"
 
@@ -104,7 +106,7 @@ def test_show_uses_the_public_url_from_the_instance_file(runner, tmp_path, cast,
     instance.mkdir(parents=True, exist_ok=True)
     (instance / "contactguard.toml").write_text('public_url = "https://cg.council.example"\n')
     shown = runner.invoke(cli, ["connections", "show", connection_id])
-    assert f'"webhook_url": "https://cg.council.example/webhooks/{connection_id}"' in shown.output
+    assert f'"webhook_url": "https://cg.council.example{webhook_path(settings, connection_id)}"' in shown.output
     assert "9999" not in shown.output and "not set" not in shown.output
 
 
@@ -114,12 +116,15 @@ def _event_and_actions(client, cast, connection_id):
 
     active_restriction(cast)
     assert (
-        client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code
+        client.post(
+            webhook_path(settings_of(client.application), connection_id),
+            json=fixture_body("django-helpdesk-ticket-created"),
+        ).status_code
         == 200
     )
     assert (
         client.post(
-            f"/webhooks/{connection_id}",
+            webhook_path(settings_of(client.application), connection_id),
             json=fixture_body("django-helpdesk-ticket-created", id=45, submitter_email="someone.else@example.com"),
         ).status_code
         == 200
@@ -144,3 +149,15 @@ def test_outbox_list_shows_what_waits_for_the_helpdesk(runner, client, cast, con
     assert {a["ticket"] for a in listed} == {"44"} and all(a["attempts"] == 0 for a in listed)
     assert "set_flag" in runner.invoke(cli, ["outbox", "list", "--connection", connection_id]).output
     assert "nothing waiting" in runner.invoke(cli, ["outbox", "list", "--connection", "other"]).output
+
+
+def test_show_says_why_an_old_webhook_url_cannot_be_shown(runner, cast, connection_id):
+    """Migration 0016 keeps a URL from before tokens were hashed (generation 0) working, but cannot show it."""
+    from plugin.models import Connection
+
+    with cast.sessions() as s, s.begin():
+        s.get(Connection, connection_id).token_generation = 0
+    shown = runner.invoke(cli, ["connections", "show", connection_id])
+    assert shown.exit_code == 0, shown.output
+    assert '"webhook_url": null' in shown.output and "/webhooks/" not in shown.output
+    assert "It keeps working." in shown.output and "connections rotate-url ID" in shown.output

@@ -7,9 +7,10 @@ import responses
 from sqlalchemy import select
 
 from plugin.clock import utcnow
-from plugin.models import OutboxAction
+from plugin.config import settings_of
+from plugin.models import Connection, OutboxAction
 from plugin.worker import outbox
-from tests.helpers import active_restriction
+from tests.helpers import active_restriction, webhook_path
 from tests.webhooks.conftest import HELPDESK_API, fixture_body
 
 TICKET = HELPDESK_API + "tickets/44/"
@@ -17,7 +18,10 @@ TICKET = HELPDESK_API + "tickets/44/"
 
 def _ingest(client, cast, connection_id):
     active_restriction(cast)
-    response = client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created"))
+    response = client.post(
+        webhook_path(settings_of(client.application), connection_id),
+        json=fixture_body("django-helpdesk-ticket-created"),
+    )
     assert response.status_code == 200
 
 
@@ -76,7 +80,9 @@ def test_429_honours_retry_after_for_the_whole_account(client, cast, connection_
     the same way (docs/operations.md)."""
     settings = settings.replace(OUTBOX_THREADS=1)
     _ingest(client, cast, connection_id)
-    other = client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created", id=45))
+    other = client.post(
+        webhook_path(settings, connection_id), json=fixture_body("django-helpdesk-ticket-created", id=45)
+    )
     assert other.status_code == 200
     responses.patch(TICKET, status=429, headers={"Retry-After": "120"})
     before = utcnow()
@@ -84,7 +90,8 @@ def test_429_honours_retry_after_for_the_whole_account(client, cast, connection_
     assert stats.retried == 2 and stats.done == 0, "one per ticket: the rest wait behind it"
     with sessions() as s:
         rows = {(a.ticket_id, a.kind): a for a in s.scalars(select(OutboxAction))}
-    assert rows["44", "set_flag"].attempts == 1 and "HTTP 429" in rows["44", "set_flag"].last_error
+    # Issue 21: being asked to wait is not a failure: no attempt is spent, so a 429 never dead-letters an action.
+    assert rows["44", "set_flag"].attempts == 0 and "HTTP 429" in rows["44", "set_flag"].last_error
     assert rows["44", "set_flag"].next_attempt_at >= before + dt.timedelta(seconds=120)
     for kind in ("add_tags", "assign", "add_note"):
         assert rows["44", kind].attempts == 0 and rows["44", kind].last_error is None, (
@@ -99,17 +106,23 @@ def test_429_honours_retry_after_for_the_whole_account(client, cast, connection_
 
 
 @responses.activate
-def test_5xx_backs_off_with_an_attempt_counted(client, cast, connection_id, sessions, settings):
+def test_a_5xx_pauses_the_helpdesk_without_spending_an_attempt(client, cast, connection_id, sessions, settings):
+    """Issue 21 item 7: a helpdesk answering 503 is an outage, not a bad action: its actions wait for a probe."""
     _ingest(client, cast, connection_id)
     responses.patch(TICKET, status=503)
     responses.get(TICKET, status=503)
     responses.post(HELPDESK_API + "followups/", status=503)
     before = utcnow()
-    outbox.drain_once(sessions, settings)
+    stats = outbox.drain_once(sessions, settings)
+    assert (stats.paused, stats.retried, stats.dead) == (1, 0, 0)
     with sessions() as s:
         first, *later = list(s.scalars(select(OutboxAction).order_by(OutboxAction.id)))
-    assert first.attempts == 1 and first.state == "pending" and first.next_attempt_at > before
+        connection = s.get(Connection, connection_id)
+        assert connection.unreachable_since is not None and "HTTP 503" in connection.unreachable_error
+        assert connection.probe_at >= before + dt.timedelta(seconds=settings.OUTBOX_PROBE_SECONDS)
+    assert first.attempts == 0 and first.state == "pending" and first.next_attempt_at > before
     assert all(r.attempts == 0 and r.state == "pending" for r in later), "waiting behind the first, in order"
+    assert outbox.drain_once(sessions, settings).paused == 0 and len(responses.calls) == 1, "no call before the probe"
 
 
 @responses.activate
@@ -135,7 +148,7 @@ def test_after_an_outage_a_tickets_actions_apply_in_the_order_queued(client, cas
     responses.get(TICKET, json={"id": 44, "custom_contactguard_tags": "", "followup_set": []})
     responses.post(HELPDESK_API + "followups/", json={"id": 1}, status=201)
     stats = outbox.drain_once(sessions, settings)
-    assert (stats.done, stats.retried) == (0, 1)
+    assert (stats.done, stats.paused) == (0, 1)
     assert [c.request.method for c in responses.calls] == ["PATCH"], "nothing behind the failed write was sent"
     responses.reset()
     responses.patch(TICKET, json={})
@@ -170,15 +183,38 @@ def test_permanent_failure_is_dead_lettered_and_can_be_retried(client, cast, con
 
 
 @responses.activate
-def test_after_max_attempts_an_action_is_dead(client, cast, connection_id, sessions, settings):
+def test_after_max_attempts_an_action_is_dead(client, cast, connection_id, sessions, settings, monkeypatch):
+    """An action the helpdesk answers but that keeps failing (here an adapter fault) gives up after its attempts;
+    an outage never counts towards them (test_an_outage_longer_than_the_retry_schedule_dead_letters_nothing)."""
+    from adapters.django_helpdesk.client import DjangoHelpdeskClient
+
+    def broken(self, ticket_id, action):
+        raise ValueError("an adapter fault")
+
+    monkeypatch.setattr(DjangoHelpdeskClient, "apply", broken)
     _ingest(client, cast, connection_id)
-    responses.patch(TICKET, status=502)
-    responses.get(TICKET, status=502)
-    responses.post(HELPDESK_API + "followups/", status=502)
     settings = settings.replace(OUTBOX_MAX_ATTEMPTS=2)
     for day in range(8):  # each action gives up after its two attempts; the next one then takes its turn
         outbox.drain_once(sessions, settings, now=utcnow() + dt.timedelta(days=day))
     assert set(_states(sessions).values()) == {("dead", 2)}
+
+
+@responses.activate
+def test_an_outage_longer_than_the_retry_schedule_dead_letters_nothing(client, cast, connection_id, sessions, settings):
+    """Issue 21 item 7: the helpdesk refuses connections through more passes than OUTBOX_MAX_ATTEMPTS; nothing is
+    dead-lettered, and once it answers every action goes through once, in order."""
+    _ingest(client, cast, connection_id)
+    settings = settings.replace(OUTBOX_MAX_ATTEMPTS=2, OUTBOX_PROBE_SECONDS=0.1)
+    for _ in range(10):  # no responses registered: every call's connection is refused
+        stats = outbox.drain_once(sessions, settings, now=utcnow() + dt.timedelta(seconds=1))
+        assert stats.dead == 0 and stats.done == 0
+    assert set(_states(sessions).values()) == {("pending", 0)}
+    responses.patch(TICKET, json={})
+    responses.get(TICKET, json={"id": 44, "custom_contactguard_tags": "", "followup_set": []})
+    responses.post(HELPDESK_API + "followups/", json={"id": 1}, status=201)
+    assert outbox.drain_once(sessions, settings, now=utcnow() + dt.timedelta(seconds=1)).done == 4
+    with sessions() as s:
+        assert s.get(Connection, connection_id).unreachable_since is None, "the outage is over"
 
 
 def test_backoff_grows_and_is_jittered():
@@ -207,7 +243,7 @@ def test_many_tickets_in_one_pass_each_get_their_actions_once_and_in_order(
     tickets = range(300, 312)
     for ticket in tickets:
         body = fixture_body("django-helpdesk-ticket-created", id=ticket)
-        assert client.post(f"/webhooks/{connection_id}", json=body).status_code == 200
+        assert client.post(webhook_path(settings, connection_id), json=body).status_code == 200
     pattern = re.compile(re.escape(HELPDESK_API) + r"tickets/(\d+)/")
     responses.add_callback(responses.PATCH, pattern, callback=lambda request: (200, {}, "{}"))
     responses.add_callback(

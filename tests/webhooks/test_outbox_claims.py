@@ -6,6 +6,7 @@ from sqlalchemy import select
 from plugin.clock import utcnow
 from plugin.models import OutboxAction
 from plugin.worker import outbox
+from tests.helpers import webhook_path
 
 
 def _queue(sessions, connection_id, count, ticket=None):
@@ -73,7 +74,7 @@ def test_two_workers_draining_at_once_apply_each_action_exactly_once(client, cas
     active_restriction(cast)
     for ticket in range(1, 4):
         body = fixture_body("django-helpdesk-ticket-created", id=ticket)
-        assert client.post(f"/webhooks/{connection_id}", json=body).status_code == 200
+        assert client.post(webhook_path(settings, connection_id), json=body).status_code == 200
     with responses.RequestsMock() as mock:
         for ticket in range(1, 4):
             url = f"{HELPDESK_API}tickets/{ticket}/"
@@ -101,14 +102,19 @@ def test_two_workers_draining_at_once_apply_each_action_exactly_once(client, cas
 def test_a_slow_helpdesk_never_gets_an_action_twice_when_a_lease_runs_out(connection_id, sessions, settings):
     """Issue 9 item 6: worker A claims a batch, the helpdesk is slow, A's leases on the rest run out and
     worker B claims them; A renews each lease under its own token before calling, so it skips what B
-    took. Every action reaches the helpdesk exactly once."""
+    took. Every action reaches the helpdesk exactly once.
+
+    Nothing waits for a lease to run out: A claims as of four minutes ago, so its claim on the batch has
+    ended when B drains, while the lease A renewed on each action it is calling (20 s) still holds. The
+    helpdesk keeps A's calls until B has finished."""
+    import datetime as dt
     import threading
-    import time
 
     import responses
 
     from tests.webhooks.conftest import HELPDESK_API
 
+    queued = utcnow() - dt.timedelta(minutes=5)
     with sessions() as s, s.begin():
         for n in range(8):
             s.add(
@@ -118,25 +124,37 @@ def test_a_slow_helpdesk_never_gets_an_action_twice_when_a_lease_runs_out(connec
                     kind="set_flag",
                     payload={"kind": "set_flag", "value": "x"},
                     idempotency_key=f"slow{n}",
+                    next_attempt_at=queued,
                 )
             )
-    settings = settings.replace(OUTBOX_LEASE_SECONDS=0.6)
+    # A lease shorter than RENEW_MARGIN: renewed before every call. B works in this thread, A in others.
+    settings_a = settings.replace(OUTBOX_LEASE_SECONDS=20.0, OUTBOX_THREADS=2)
+    settings_b = settings.replace(OUTBOX_LEASE_SECONDS=20.0, OUTBOX_THREADS=1)
+    a_is_calling, b_is_done = threading.Event(), threading.Event()
 
     def slow(request):
-        time.sleep(0.2)
+        if threading.current_thread() is not threading.main_thread():  # worker A's call: held until B is done
+            a_is_calling.set()
+            b_is_done.wait(30)
         return 200, {}, "{}"
 
     with responses.RequestsMock() as mock:
         for n in range(8):
             mock.add_callback(responses.PATCH, f"{HELPDESK_API}tickets/{n}/", callback=slow)
-        worker_a = threading.Thread(target=outbox.drain_once, args=(sessions, settings))
+        worker_a = threading.Thread(
+            target=outbox.drain_once, args=(sessions, settings_a), kwargs={"now": queued + dt.timedelta(minutes=1)}
+        )
         worker_a.start()
-        time.sleep(0.8)  # A's leases on its last actions have run out
-        outbox.drain_once(sessions, settings)
-        worker_a.join(30)
-        while outbox.drain_once(sessions, settings).done:
+        try:
+            assert a_is_calling.wait(30), "worker A never called the helpdesk"
+            taken_over = outbox.drain_once(sessions, settings_b).done
+        finally:
+            b_is_done.set()
+            worker_a.join(30)
+        while outbox.drain_once(sessions, settings_b).done:
             pass
         calls = sorted(c.request.url for c in mock.calls)
+    assert taken_over >= 1, "B took over the actions whose lease had run out"
     assert calls == sorted(f"{HELPDESK_API}tickets/{n}/" for n in range(8)), "each action called exactly once"
     with sessions() as s:
         assert set(s.scalars(select(OutboxAction.state))) == {"done"}

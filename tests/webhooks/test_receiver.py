@@ -2,14 +2,15 @@
 
 from sqlalchemy import func, select
 
+from plugin.config import settings_of
 from plugin.models import AuditEntry, OutboxAction, WebhookEvent
 from plugin.services import connections as conns
-from tests.helpers import active_restriction, event_count, last_outcome
+from tests.helpers import active_restriction, event_count, last_outcome, webhook_path
 from tests.webhooks.conftest import fixture_body
 
 
 def _post(client, connection_id, body, **headers):
-    return client.post(f"/webhooks/{connection_id}", json=body, headers=headers)
+    return client.post(webhook_path(settings_of(client.application), connection_id), json=body, headers=headers)
 
 
 def _count(sessions, model, **where):
@@ -99,8 +100,8 @@ def test_staff_followup_is_not_a_customer_contact(client, cast, connection_id, s
     assert event_count(sessions) == 0, "ignored: nothing recorded"
 
 
-def test_malformed_payload_gets_400_with_a_message(client, connection_id):
-    response = client.post(f"/webhooks/{connection_id}", data=b"{not json", content_type="application/json")
+def test_malformed_payload_gets_400_with_a_message(client, connection_id, settings):
+    response = client.post(webhook_path(settings, connection_id), data=b"{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["code"] == "malformed_payload"
     response = _post(client, connection_id, {"ticket": {"title": "no id"}})
@@ -128,7 +129,7 @@ def test_shared_secret_header_when_configured_fails_closed(client, cast, connect
     assert ok.status_code == 200
 
 
-def test_connection_secrets_are_encrypted_at_rest_and_masked(cast, connection_id, sessions):
+def test_connection_secrets_are_encrypted_at_rest_and_masked(cast, connection_id, sessions, settings):
     with sessions() as s:
         from plugin.models import Connection
 
@@ -137,4 +138,4 @@ def test_connection_secrets_are_encrypted_at_rest_and_masked(cast, connection_id
     with cast.act() as ctx:
         shown = conns.describe(ctx, conns.get(ctx, connection_id))
     assert shown["secrets"] == {"password": "********", "username": "********"}
-    assert shown["webhook_url"].endswith(f"/webhooks/{connection_id}")
+    assert shown["webhook_url"].endswith(webhook_path(settings, connection_id))

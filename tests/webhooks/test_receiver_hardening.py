@@ -5,6 +5,7 @@ real delivery a duplicate, and a leaked URL can be rotated or the connection dea
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import socket
 import threading
@@ -17,10 +18,11 @@ from adapters import REGISTRY
 from adapters.django_helpdesk import schemas as dh_schemas
 from adapters.django_helpdesk.events import ticket_event
 from plugin.cli import cli
+from plugin.config import settings_of
 from plugin.models import Connection, WebhookEvent
 from plugin.services import connections as conns
 from tests.adapters.test_contract import fixture, loaded, spec_of
-from tests.helpers import active_restriction, event_count, outcomes
+from tests.helpers import active_restriction, event_count, outcomes, webhook_path
 from tests.webhooks.conftest import fixture_body
 from webhooks.receiver import MAX_BODY
 
@@ -120,10 +122,10 @@ def _complete(answer: bytes) -> bool:
     return len(body) >= length
 
 
-def test_a_chunked_body_over_the_limit_is_413_and_never_read_whole(served, connection_id):
+def test_a_chunked_body_over_the_limit_is_413_and_never_read_whole(served, connection_id, settings):
     port, read = served
     total = 200 * 1024 * 1024
-    answer, sent = _chunked_post(port, f"/webhooks/{connection_id}", total)
+    answer, sent = _chunked_post(port, webhook_path(settings, connection_id), total)
     assert answer.startswith((b"HTTP/1.1 413", b"HTTP/1.0 413")), answer[:200]
     assert b"too_large" in answer
     assert sent < total, "the answer came before the client had sent everything"
@@ -137,12 +139,12 @@ def test_a_chunked_body_for_an_unknown_url_is_404_before_any_of_it_is_read(serve
     assert read[0] == 0
 
 
-def test_a_chunked_body_within_the_limit_is_read(served, connection_id):
+def test_a_chunked_body_within_the_limit_is_read(served, connection_id, settings):
     port, read = served
     body = json.dumps(fixture_body("django-helpdesk-ticket-created")).encode()
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     sock.sendall(
-        f"POST /webhooks/{connection_id} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"POST {webhook_path(settings, connection_id)} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n".encode()
     )
     for start in range(0, len(body), 100):
@@ -157,14 +159,14 @@ def test_a_chunked_body_within_the_limit_is_read(served, connection_id):
     assert read[0] == len(body)
 
 
-def test_a_body_shorter_than_its_content_length_is_400_and_nothing_is_stored(served, connection_id, sessions):
+def test_a_body_shorter_than_its_content_length_is_400_and_nothing_is_stored(served, connection_id, sessions, settings):
     """The body is read in one go up to Content-Length: a client that stops early gets 400, not a truncated body
     parsed as if whole (and not a worker stuck waiting)."""
     port, _ = served
     body = json.dumps(fixture_body("django-helpdesk-ticket-created")).encode()
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     sock.sendall(
-        f"POST /webhooks/{connection_id} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"POST {webhook_path(settings, connection_id)} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body) + 50}\r\nConnection: close\r\n\r\n".encode()
         + body
     )
@@ -178,15 +180,19 @@ def test_a_body_shorter_than_its_content_length_is_400_and_nothing_is_stored(ser
     assert event_count(sessions) == 0
 
 
-def test_content_length_over_the_limit_is_413_without_reading(client, connection_id):
-    response = client.post(f"/webhooks/{connection_id}", data=b"x" * (MAX_BODY + 1), content_type="application/json")
+def test_content_length_over_the_limit_is_413_without_reading(client, connection_id, settings):
+    response = client.post(
+        webhook_path(settings, connection_id), data=b"x" * (MAX_BODY + 1), content_type="application/json"
+    )
     assert response.status_code == 413 and response.get_json()["code"] == "too_large"
 
 
-def test_an_inactive_connection_is_404_even_with_a_huge_body(client, cast, connection_id):
+def test_an_inactive_connection_is_404_even_with_a_huge_body(client, cast, connection_id, settings):
     with cast.act() as ctx:
         conns.deactivate(ctx, connection_id)
-    response = client.post(f"/webhooks/{connection_id}", data=b"x" * (MAX_BODY + 1), content_type="application/json")
+    response = client.post(
+        webhook_path(settings, connection_id), data=b"x" * (MAX_BODY + 1), content_type="application/json"
+    )
     assert response.status_code == 404
 
 
@@ -202,7 +208,12 @@ def _signed_connection(cast, key, **secret_changes):
 
 def _send(client, key, spec, connection_id, secrets, raw: bytes, **header_changes):
     headers = {**spec.sign(raw, secrets, dt.datetime.now(dt.timezone.utc)), **header_changes}
-    return client.post(f"/webhooks/{connection_id}", data=raw, content_type="application/json", headers=headers)
+    return client.post(
+        webhook_path(settings_of(client.application), connection_id),
+        data=raw,
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 def _assert_4xx(response, *codes):
@@ -218,7 +229,11 @@ def test_a_non_ascii_signature_header_is_401_not_500(key, client, cast):
     spec, connection_id, secrets = _signed_connection(cast, key)
     raw = fixture(key, next(iter(spec.fixtures)))
     signed = spec.sign(raw, secrets, dt.datetime.now(dt.timezone.utc))
-    names = [n for n in signed if ("signature" in n.lower() or n == "Authorization") and "version" not in n.lower()]
+    names = [
+        n
+        for n in signed
+        if ("signature" in n.lower() or "secret" in n.lower() or n == "Authorization") and "version" not in n.lower()
+    ]
     assert names, signed
     for name in names:
         value = signed[name]
@@ -398,35 +413,39 @@ def test_nul_in_an_address_is_400_naming_the_field(key, client, cast, sessions):
 # --- the reply never tells the outcome -------------------------------------------------------------------------
 
 
-def test_the_reply_is_the_same_for_a_restricted_and_an_unrestricted_sender(client, cast, connection_id, sessions):
+def test_the_reply_is_the_same_for_a_restricted_and_an_unrestricted_sender(
+    client, cast, connection_id, sessions, settings
+):
     active_restriction(cast)
-    restricted = client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created"))
+    restricted = client.post(webhook_path(settings, connection_id), json=fixture_body("django-helpdesk-ticket-created"))
     other = client.post(
-        f"/webhooks/{connection_id}",
+        webhook_path(settings, connection_id),
         json=fixture_body("django-helpdesk-ticket-created", id=45, submitter_email="someone@example.com"),
     )
-    again = client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created"))
+    again = client.post(webhook_path(settings, connection_id), json=fixture_body("django-helpdesk-ticket-created"))
     assert restricted.get_json() == other.get_json() == again.get_json() == {"status": "accepted", "events": 1}
     assert outcomes(sessions) == ["flag", "allow"]
 
 
-def test_a_forged_earlier_body_does_not_make_the_real_delivery_a_duplicate(client, cast, connection_id, sessions):
+def test_a_forged_earlier_body_does_not_make_the_real_delivery_a_duplicate(
+    client, cast, connection_id, sessions, settings
+):
     """django-helpdesk cannot sign: a forged body for ticket 44 (another sender) must not suppress the real one."""
     active_restriction(cast)
     forged = fixture_body(
         "django-helpdesk-ticket-created", submitter_email="someone.else@example.com", description="nothing to see"
     )
-    assert client.post(f"/webhooks/{connection_id}", json=forged).status_code == 200
-    real = client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created"))
+    assert client.post(webhook_path(settings, connection_id), json=forged).status_code == 200
+    real = client.post(webhook_path(settings, connection_id), json=fixture_body("django-helpdesk-ticket-created"))
     assert real.status_code == 200
     assert outcomes(sessions, "44") == ["allow", "flag"], "the real delivery was decided on"
-    client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created"))
+    client.post(webhook_path(settings, connection_id), json=fixture_body("django-helpdesk-ticket-created"))
     assert event_count(sessions) == 2, "the real delivery's retry is still a duplicate"
 
 
-def test_the_webhook_and_a_rescan_build_the_same_delivery_key(client, cast, connection_id, sessions):
+def test_the_webhook_and_a_rescan_build_the_same_delivery_key(client, cast, connection_id, sessions, settings):
     body = fixture_body("django-helpdesk-ticket-created")
-    client.post(f"/webhooks/{connection_id}", json=body)
+    client.post(webhook_path(settings, connection_id), json=body)
     as_read_back = dict(body["ticket"], assigned_to=7, title="Renamed by staff")  # assignment and title change
     rescanned = ticket_event(dh_schemas.Ticket().load(as_read_back), None, {})
     with sessions() as s:
@@ -440,29 +459,45 @@ def _forget_cache(client):
     client.application.extensions.pop("contactguard.connections", None)  # a running service: within 10 s
 
 
-def test_rotate_url_gives_a_new_url_and_the_old_one_answers_404(client, cast, connection_id, sessions, runner):
+def test_rotate_url_gives_a_new_url_and_the_old_one_answers_404(
+    client, cast, connection_id, sessions, runner, settings
+):
     body = fixture_body("django-helpdesk-ticket-created", submitter_email="someone.else@example.com")
-    assert client.post(f"/webhooks/{connection_id}", json=body).status_code == 200
+    old = webhook_path(settings, connection_id)
+    assert client.post(old, json=body).status_code == 200
     result = runner.invoke(cli, ["--json", "connections", "rotate-url", connection_id])
     assert result.exit_code == 0, result.output
     new_url = json.loads(result.output)["webhook_url"]
     token = new_url.rsplit("/", 1)[1]
-    assert token != connection_id and len(token) >= 32
+    assert f"/webhooks/{token}" not in (old, f"/webhooks/{connection_id}") and len(token) >= 32
     _forget_cache(client)
-    assert client.post(f"/webhooks/{connection_id}", json=body).status_code == 404
+    assert client.post(old, json=body).status_code == 404
     assert client.post(f"/webhooks/{token}", json=fixture_body("django-helpdesk-followup")).status_code == 200
     with sessions() as s:
         assert set(s.scalars(select(WebhookEvent.connection_id))) == {connection_id}, "history keeps the id"
-        assert s.get(Connection, connection_id).url_token == token
+        row = s.get(Connection, connection_id)
+        assert row.token_generation == 2 and row.webhook_token_hash == conns.token_hash(token)
     shown = runner.invoke(cli, ["--json", "connections", "show", connection_id])
-    assert json.loads(shown.output)["webhook_url"] == new_url
+    assert json.loads(shown.output)["webhook_url"] == new_url, "shown again: derived, never stored"
 
 
-def test_deactivate_makes_the_url_answer_404(client, cast, connection_id, runner):
+def test_the_id_is_not_a_webhook_url_and_the_token_is_stored_only_as_its_hash(client, cast, connection_id, settings):
+    """Issue 21: the id is in admin URLs, the API and logs, so it must not be the credential."""
+    path = webhook_path(settings, connection_id)
+    token = path.rsplit("/", 1)[1]
+    assert client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-followup")).status_code == 404
+    with cast.sessions() as s:
+        stored = s.execute(select(Connection.__table__)).one()._asdict()
+    assert token not in json.dumps(stored, default=str)
+    assert stored["webhook_token_hash"] == hashlib.sha256(token.encode()).hexdigest()
+
+
+def test_deactivate_makes_the_url_answer_404(client, cast, connection_id, runner, settings):
     result = runner.invoke(cli, ["connections", "deactivate", connection_id])
     assert result.exit_code == 0 and "deactivated" in result.output, result.output
     _forget_cache(client)
-    assert client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-followup")).status_code == 404
+    path = webhook_path(settings, connection_id)
+    assert client.post(path, json=fixture_body("django-helpdesk-followup")).status_code == 404
     assert "inactive" in runner.invoke(cli, ["connections", "list"]).output
 
 
@@ -473,7 +508,8 @@ def test_rotating_or_deactivating_an_unknown_connection_is_not_found(runner, cas
 
 
 def test_the_migration_keeps_existing_urls(tmp_path):
-    """0008 gives every existing connection a url_token equal to its id: URLs already pasted keep working."""
+    """0008 gives every existing connection a url_token equal to its id: URLs already pasted keep working (0016 then
+    keeps that token's hash: tests/webhooks/test_token_migration.py)."""
     from alembic.script import ScriptDirectory
     from sqlalchemy import create_engine, text
 
@@ -490,7 +526,7 @@ def test_the_migration_keeps_existing_urls(tmp_path):
                 "created_at) VALUES ('cgold', 'zendesk', 'x', '{}', x'00', 1, '2026-01-01 00:00:00')"
             )
         )
-    migrate.upgrade(url)
+    migrate.upgrade(url, "0008")
     with engine.begin() as conn:
         assert conn.execute(text("SELECT url_token FROM connections")).scalar() == "cgold"
     engine.dispose()

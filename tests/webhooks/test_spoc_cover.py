@@ -9,11 +9,12 @@ import json
 import pytest
 from sqlalchemy import select
 
+from plugin.config import settings_of
 from plugin.models import OutboxAction, WebhookEvent
 from plugin.services import incidents as inc
 from plugin.services import register as reg
 from plugin.services import restrictions as rs
-from tests.helpers import active_restriction, email_of, last_outcome
+from tests.helpers import active_restriction, email_of, last_outcome, webhook_path
 from tests.webhooks.conftest import fixture_body
 
 CONTACT_DAY = dt.date(2025, 1, 8)  # the fixtures' follow-up and new ticket are dated 8 January 2025
@@ -21,7 +22,7 @@ OFFICER, DEPUTY, OTHER = "7", "8", "9"
 
 
 def _post(client, connection_id, body):
-    response = client.post(f"/webhooks/{connection_id}", json=body)
+    response = client.post(webhook_path(settings_of(client.application), connection_id), json=body)
     assert response.status_code == 200, response.get_data(as_text=True)
     return {"outcome": last_outcome(client.application.extensions["contactguard.sessions"])}
 

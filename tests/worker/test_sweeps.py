@@ -10,7 +10,7 @@ from plugin.services import incidents as inc
 from plugin.services import restrictions as rs
 from plugin.services import reviews as rv
 from plugin.worker.sweeps import run_sweeps
-from tests.helpers import active_restriction, email_of
+from tests.helpers import active_restriction, email_of, webhook_path
 
 UTC = dt.timezone.utc
 
@@ -75,7 +75,9 @@ def test_end_date_lapses_the_restriction_removes_flags_and_queues_a_letter(
     from tests.helpers import last_outcome
 
     assert (
-        client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code
+        client.post(
+            webhook_path(settings, connection_id), json=fixture_body("django-helpdesk-ticket-created")
+        ).status_code
         == 200
         and last_outcome(sessions) == "flag"
     )
@@ -229,3 +231,27 @@ def test_no_overdue_escalation_while_an_appeal_is_heard_and_again_once_it_is_dec
     assert _state(sessions, rid) == "active"
     run_sweeps(sessions, settings, today=dt.date(2026, 2, 20))
     assert _notices(sessions, "review_overdue") == 1
+
+
+def test_a_review_reminder_is_one_task_in_each_helpdesk_taking_them_assigned_to_the_reviewer(
+    cast, sessions, settings, connection_id
+):
+    """R47: the reminder becomes a task in the helpdesk's review queue, once, for the senior officer who put the
+    restriction in force (their helpdesk user), naming the customer's reference (the sweep reads the helpdesks,
+    reviewers and customers once for all its reminders)."""
+    from plugin.models import Connection
+    from plugin.services import register as reg
+
+    with cast.act() as ctx:
+        reg.update_officer(ctx, email_of("senior"), {"helpdesk_ids": [{"connection": "", "agent_id": "5"}]})
+        connection = ctx.session.get(Connection, connection_id)
+        connection.settings = {**connection.settings, "review_queue": 4}
+    rid = _restriction_on(cast, dt.date(2026, 1, 12), review_due="2026-07-13")
+    for _ in range(2):
+        run_sweeps(sessions, settings, today=dt.date(2026, 6, 13))
+    with sessions() as s:
+        tasks = [a.payload for a in s.scalars(select(OutboxAction).where(OutboxAction.kind == "create_task"))]
+    assert len(tasks) == 1
+    assert tasks[0]["title"] == f"contactguard: Review due in 30 days or fewer: restriction {rid}"
+    assert (tasks[0]["queue"], tasks[0]["agent_id"]) == (4, "5")
+    assert "C1" in tasks[0]["text"]

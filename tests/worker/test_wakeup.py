@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from plugin.worker.wakeup import Waker
-from tests.helpers import active_restriction
+from tests.helpers import active_restriction, webhook_path
 from tests.webhooks.conftest import fixture_body
 
 NEVER = 30.0  # seconds: far longer than any wake-up; reaching it means no notification came
@@ -30,11 +30,15 @@ def _listening(waker) -> None:
 
 
 @pytest.mark.postgres_only
-def test_a_restricted_contact_committed_by_the_webhook_wakes_the_worker(waker, app, client, cast, connection_id):
+def test_a_restricted_contact_committed_by_the_webhook_wakes_the_worker(
+    waker, app, client, cast, connection_id, settings
+):
     active_restriction(cast)
     _listening(waker)
     assert (
-        client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code
+        client.post(
+            webhook_path(settings, connection_id), json=fixture_body("django-helpdesk-ticket-created")
+        ).status_code
         == 200
     )
     assert waker.wait(NEVER) is True, "woken by the committed outbox actions"
@@ -43,7 +47,7 @@ def test_a_restricted_contact_committed_by_the_webhook_wakes_the_worker(waker, a
 
 @pytest.mark.postgres_only
 def test_every_stored_event_wakes_the_worker_and_a_rolled_back_write_wakes_no_one(
-    waker, app, cast, connection_id, sessions
+    waker, app, cast, connection_id, sessions, settings
 ):
     """Issue 12: the webhook only stores the event; the worker must wake to decide it, restricted or not."""
     from plugin.models import OutboxAction
@@ -51,7 +55,10 @@ def test_every_stored_event_wakes_the_worker_and_a_rolled_back_write_wakes_no_on
     plain = app.test_client()  # no decision step beside it: the stored event alone must wake the worker
     _listening(waker)
     assert (
-        plain.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code == 200
+        plain.post(
+            webhook_path(settings, connection_id), json=fixture_body("django-helpdesk-ticket-created")
+        ).status_code
+        == 200
     )
     assert waker.wait(NEVER) is True, "an unrestricted customer's event is decided by the worker too"
     with sessions() as session, session.begin():
@@ -70,14 +77,18 @@ def test_every_stored_event_wakes_the_worker_and_a_rolled_back_write_wakes_no_on
 
 
 @pytest.mark.postgres_only
-def test_a_lost_listening_connection_falls_back_to_polling_and_listens_again(waker, client, cast, connection_id):
+def test_a_lost_listening_connection_falls_back_to_polling_and_listens_again(
+    waker, client, cast, connection_id, settings
+):
     _listening(waker)
     waker.connection.close()  # as when the database restarts
     assert waker.wait(0.05) is False, "no error: it polls"
     active_restriction(cast)
     _listening(waker)
     assert (
-        client.post(f"/webhooks/{connection_id}", json=fixture_body("django-helpdesk-ticket-created")).status_code
+        client.post(
+            webhook_path(settings, connection_id), json=fixture_body("django-helpdesk-ticket-created")
+        ).status_code
         == 200
     )
     assert waker.wait(NEVER) is True

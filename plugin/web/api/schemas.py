@@ -210,6 +210,12 @@ class ReviewOut(Schema):
 # -- administration ---------------------------------------------------------------------------
 
 
+WEBHOOK_URL = (
+    "the URL to paste into the helpdesk (its token is the credential; `id` is not); null when it was set before "
+    "contactguard stopped storing webhook URLs: it keeps working, and rotate-url makes one that is shown"
+)
+
+
 class ConnectionOut(Schema):
     id = fields.String()
     adapter = fields.String()
@@ -217,13 +223,13 @@ class ConnectionOut(Schema):
     active = fields.Boolean()
     settings = fields.Dict()
     secrets = fields.Dict(metadata={"description": "secret names; every value masked"})
-    webhook_url = fields.String()
+    webhook_url = fields.String(allow_none=True, metadata={"description": WEBHOOK_URL})
 
 
 class ConnectionStateOut(Schema):
     id = fields.String()
     active = fields.Boolean()
-    webhook_url = fields.String()
+    webhook_url = fields.String(allow_none=True, metadata={"description": WEBHOOK_URL})
 
 
 class EventOut(Schema):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, render_template
-from sqlalchemy import select
 
 from ...models import Connection
 
@@ -25,10 +24,11 @@ PANEL_HEADERS = {
 }
 
 
-def connection_or_404(session, token: str, adapter: str | None = None) -> Connection:
-    """The active connection behind a sidebar URL token (and of this adapter, when one is named), or 404."""
-    connection = session.scalar(select(Connection).where(Connection.url_token == token, Connection.active.is_(True)))
-    if connection is None or (adapter is not None and connection.adapter != adapter):
+def connection_or_404(session, connection_id: str, adapter: str | None = None) -> Connection:
+    """The active connection with this public id (and of this adapter, when one is named), or 404. The id only
+    names the connection: each app's own check (a signature, a secret, a signed token) is the permission."""
+    connection = session.get(Connection, connection_id)
+    if connection is None or not connection.active or (adapter is not None and connection.adapter != adapter):
         abort(404)
     return connection
 

@@ -1,4 +1,4 @@
-"""The Freshdesk app's back end: POST /sidebar/<token>/freshdesk answers {"html": ...} for the ticket sidebar.
+"""The Freshdesk app's back end: POST /sidebar/<connection id>/freshdesk answers {"html": ...} for the ticket sidebar.
 
 The app (plugin/sidebar_apps/freshdesk/, packed by plugin/services/sidebar_packages.py) runs in Freshdesk's
 `ticket_sidebar` placeholder and calls this endpoint through its request template, which Freshworks' platform sends
@@ -6,7 +6,7 @@ from its own servers with the secure installation parameter `sidebar_secret` in 
 header (https://developers.freshworks.com/docs/app-sdk/v3.0/support_ticket/advanced-interfaces/request-method/;
 secure iparams are usable only in request templates, never read by the browser). Freshworks does not sign these
 requests, so the secret is the permission: compared in constant time with the connection's own, which is derived from
-the app's key and the connection's URL token (`connections rotate-url` revokes it). The body is the app's JSON:
+the app's key, the connection's id and its token generation (`connections rotate-url` revokes it). The body is the app's JSON:
 {"ticket": {"id"}, "requester": {"id", "email", "phone", "mobile"}}.
 """
 
@@ -23,11 +23,11 @@ from . import bp, json_or_none
 from .panel_words import log_refusal, object_or_empty, sidebar_request, text_or_none, texts
 
 
-@bp.post("/<token>/freshdesk")
+@bp.post("/<connection_id>/freshdesk")
 @csrf.exempt
-def freshdesk(token: str):
+def freshdesk(connection_id: str):
     """The HTML panel for the ticket's requester; a missing or wrong secret gets no data."""
-    with sidebar_request(token, "freshdesk") as (connection, ctx):
+    with sidebar_request(connection_id, "freshdesk") as (connection, ctx):
         given = header(request.headers, FRESHDESK_SECRET_HEADER) or ""
         if not matches(given, freshdesk_secret(ctx.settings, connection)):
             log_refusal(connection, 403)

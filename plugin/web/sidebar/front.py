@@ -1,4 +1,4 @@
-"""Front's sidebar plugin: GET /sidebar/<token>/front, the plugin's URL, checked by Front's auth_secret.
+"""Front's sidebar plugin: GET /sidebar/<connection id>/front, the plugin's URL, checked by Front's auth_secret.
 
 Front loads a plugin's URL in a sandboxed iframe and, to let the plugin verify that Front requested it, adds the
 plugin's authentication secret as the `auth_secret` query parameter (https://dev.frontapp.com/docs/security; the
@@ -29,10 +29,10 @@ FRONT_SDK = "https://dl.frontapp.com/libs/plugin-sdk-1.8.1.min.js"
 FRONT_FRAME_ANCESTORS = "https://*.frontapp.com https://*.frontapplication.com"
 
 
-@bp.get("/<token>/front")
-def front(token: str):
+@bp.get("/<connection_id>/front")
+def front(connection_id: str):
     """The plugin's page, if the request carries the connection's auth_secret; else a refusal, no data."""
-    with sidebar_request(token, APP) as (connection, ctx):
+    with sidebar_request(connection_id, APP) as (connection, ctx):
         try:
             _check_auth_secret(conns.secrets_of(ctx, connection), request.args.get("auth_secret"))
         except sb.LinkRefused as refused:
@@ -55,8 +55,8 @@ def _check_auth_secret(secrets: dict, given: str | None) -> None:
         raise sb.LinkRefused(403, "The request's auth_secret is not this plugin's.")
 
 
-@bp.post("/<token>/front/panel")
+@bp.post("/<connection_id>/front/panel")
 @csrf.exempt
-def front_panel(token: str):
+def front_panel(connection_id: str):
     """The panel fragment the plugin's page fetches with its short-lived token."""
-    return panel_fragment(token, APP)
+    return panel_fragment(connection_id, APP)

@@ -1,4 +1,4 @@
-"""Help Scout's Dynamic App: POST /sidebar/<token>/helpscout, signed like Help Scout's webhooks, answers {"html"}."""
+"""Help Scout's Dynamic App: POST /sidebar/<connection id>/helpscout, signed like Help Scout's webhooks, answers {"html"}."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from . import bp, connection_or_404, json_or_none
 log = logging.getLogger(__name__)
 
 
-@bp.post("/<token>/helpscout")
+@bp.post("/<connection_id>/helpscout")
 @csrf.exempt
-def helpscout(token: str):
+def helpscout(connection_id: str):
     """Help Scout's Dynamic App: a JSON body signed like its webhooks; the answer is {"html": ...}.
 
     The app's secret key is the connection's webhook secret (current or previous, as for webhooks).
@@ -30,7 +30,7 @@ def helpscout(token: str):
     settings = settings_of(current_app)
     raw = request.get_data()
     with current_app.extensions["contactguard.sessions"]() as session, session.begin():
-        connection = connection_or_404(session, token, adapter="helpscout")
+        connection = connection_or_404(session, connection_id, adapter="helpscout")
         ctx = Context(session, Actor.system(f"sidebar:{connection.id[:6]}"), settings)
         try:
             REGISTRY["helpscout"].verify(

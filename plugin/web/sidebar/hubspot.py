@@ -1,4 +1,4 @@
-"""HubSpot's card beside a contact or ticket: GET or POST /sidebar/<token>/hubspot answers the card's JSON.
+"""HubSpot's card beside a contact or ticket: GET or POST /sidebar/<connection id>/hubspot answers the card's JSON.
 
 Two documented ways to put a card on a HubSpot record end up here, both signed v3 (adapters/hubspot/cards.py):
 
@@ -35,12 +35,12 @@ OPTION_TYPES = {"danger": "DANGER", "neutral": "DEFAULT", "fine": "SUCCESS"}
 DATE_ROWS = {"Review date", "Ends"}
 
 
-@bp.route("/<token>/hubspot", methods=["GET", "POST"])
+@bp.route("/<connection_id>/hubspot", methods=["GET", "POST"])
 @csrf.exempt
-def hubspot(token: str):
+def hubspot(connection_id: str):
     """The card for the record HubSpot names; a request not signed v3 within 5 minutes gets no data."""
     raw = request.get_data()
-    with sidebar_request(token, "hubspot") as (connection, ctx):
+    with sidebar_request(connection_id, "hubspot") as (connection, ctx):
         try:
             secrets = conns.secrets_of(ctx, connection)
             check_card_request(request.headers, raw, secrets, request.method, _urls(ctx.settings), utcnow())

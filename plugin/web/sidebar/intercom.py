@@ -1,4 +1,4 @@
-"""Intercom's inbox app (Canvas Kit): POST /sidebar/<token>/intercom answers a canvas beside the conversation.
+"""Intercom's inbox app (Canvas Kit): POST /sidebar/<connection id>/intercom answers a canvas beside the conversation.
 
 The scheme followed is Intercom's documented Canvas Kit (https://developers.intercom.com/docs/canvas-kit): for an
 app in the conversation details, Intercom POSTs an initialize request (and a submit request when a button with a
@@ -33,12 +33,12 @@ from .panel_words import (
 REFRESH = "refresh"
 
 
-@bp.post("/<token>/intercom")
+@bp.post("/<connection_id>/intercom")
 @csrf.exempt
-def intercom(token: str):
+def intercom(connection_id: str):
     """The panel for the contact Intercom names, as a Canvas Kit canvas; a bad signature gets no data."""
     raw = request.get_data()
-    with sidebar_request(token, "intercom") as (connection, ctx):
+    with sidebar_request(connection_id, "intercom") as (connection, ctx):
         try:
             check_body_signature(request.headers, raw, conns.secrets_of(ctx, connection))
         except SignatureError:

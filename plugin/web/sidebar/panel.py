@@ -1,6 +1,6 @@
 """The plain signed-link panel, for django-helpdesk and any helpdesk that can show a link or an iframe.
 
-GET /sidebar/<connection url token>/panel?ticket=ID&email=...&exp=UNIX&sig=HEX, where sig is the hex
+GET /sidebar/<connection id>/panel?ticket=ID&email=...&exp=UNIX&sig=HEX, where sig is the hex
 HMAC-SHA256 of the canonical query under the connection's sidebar key (plugin/services/sidebar.py;
 `contactguard connections sidebar-link ID` prints the template). No sign-in: the signature is the
 permission, so a link that is unsigned, expired or tampered with gets a small page saying so, never the data.
@@ -22,12 +22,12 @@ from . import bp, connection_or_404, page
 log = logging.getLogger(__name__)
 
 
-@bp.get("/<token>/panel")
-def panel(token: str):
+@bp.get("/<connection_id>/panel")
+def panel(connection_id: str):
     """The panel for the ticket's customer, if the link is signed and in date."""
     settings = settings_of(current_app)
     with current_app.extensions["contactguard.sessions"]() as session, session.begin():
-        connection = connection_or_404(session, token)
+        connection = connection_or_404(session, connection_id)
         params = list(request.args.items(multi=True))
         try:
             sb.check_link(settings, connection, params, utcnow())

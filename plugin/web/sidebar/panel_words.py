@@ -93,12 +93,12 @@ def _ticket(panel: sb.Panel) -> str:
 
 
 @contextmanager
-def sidebar_request(token: str, adapter: str) -> Iterator[tuple[Connection, Context]]:
-    """One unit of work for an app's request: the connection behind the token (404 unless this adapter's) and the
+def sidebar_request(connection_id: str, adapter: str) -> Iterator[tuple[Connection, Context]]:
+    """One unit of work for an app's request: the connection with this id (404 unless this adapter's) and the
     context it acts in, the system named after the connection (identifiers only)."""
     settings = settings_of(current_app)
     with current_app.extensions["contactguard.sessions"]() as session, session.begin():
-        connection = connection_or_404(session, token, adapter=adapter)
+        connection = connection_or_404(session, connection_id, adapter=adapter)
         yield connection, Context(session, Actor.system(f"sidebar:{connection.id[:6]}"), settings)
 
 

@@ -3,7 +3,7 @@
 Each app's first request is checked by its helpdesk's own scheme (zendesk.py, front.py) and answered with a small
 page: the helpdesk's SDK (from the origin its documentation names), contactguard's own scripts from static/, and a
 short-lived panel token (plugin/services/sidebar_tokens.py). The script reads the customer's address from the SDK and
-POSTs it with the token to /sidebar/<token>/<app>/panel, which answers the panel's HTML fragment. The page's CSP lets
+POSTs it with the token to /sidebar/<connection id>/<app>/panel, which answers the panel's HTML fragment. The page's CSP lets
 scripts come only from contactguard itself and that one SDK origin, fetches go only to contactguard, and only the
 helpdesk may frame it.
 """
@@ -34,7 +34,7 @@ def app_page(connection: Connection, ctx: Context, app: str, *, sdk_url: str, fr
     values = {
         "app": app,
         "sdk_url": sdk_url,
-        "fetch_url": url_for(f"sidebar.{app}_panel", token=connection.url_token),
+        "fetch_url": url_for(f"sidebar.{app}_panel", connection_id=connection.id),
         "panel_token": sidebar_tokens.mint(ctx.settings, connection, app, utcnow()),
     }
     return render_template("sidebar/app_page.html", **values), 200, _headers(sdk_url, frame_ancestors)
@@ -49,9 +49,9 @@ def _headers(sdk_url: str, frame_ancestors: str) -> dict[str, str]:
     return {**PANEL_HEADERS, "Content-Security-Policy": policy}
 
 
-def panel_fragment(token: str, app: str):
-    """POST /sidebar/<token>/<app>/panel: the panel's HTML for {"ticket", "emails", "user"}, if the token is good."""
-    with sidebar_request(token, app) as (connection, ctx):
+def panel_fragment(connection_id: str, app: str):
+    """POST /sidebar/<connection id>/<app>/panel: the panel's HTML for {"ticket", "emails", "user"}, if the token is good."""
+    with sidebar_request(connection_id, app) as (connection, ctx):
         given = request.headers.get(TOKEN_HEADER, "")
         panel_token = given[len(TOKEN_SCHEME) :] if given.startswith(TOKEN_SCHEME) else None
         try:

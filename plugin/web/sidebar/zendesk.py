@@ -1,4 +1,4 @@
-"""Zendesk's ticket sidebar app: POST /sidebar/<token>/zendesk, the app's iframe URL, with Zendesk's signed URL.
+"""Zendesk's ticket sidebar app: POST /sidebar/<connection id>/zendesk, the app's iframe URL, with Zendesk's signed URL.
 
 The app (plugin/sidebar_apps/zendesk/, packed by plugin/services/zendesk_app.py) is a remote app whose manifest names
 this URL in the `ticket_sidebar` location with `"signedUrls": true`
@@ -27,11 +27,11 @@ APP = "zendesk"
 ZAF_SDK = "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js"
 
 
-@bp.post("/<token>/zendesk")
+@bp.post("/<connection_id>/zendesk")
 @csrf.exempt
-def zendesk(token: str):
+def zendesk(connection_id: str):
     """The app's page, if Zendesk signed this request for the connection's installation; else a refusal, no data."""
-    with sidebar_request(token, APP) as (connection, ctx):
+    with sidebar_request(connection_id, APP) as (connection, ctx):
         try:
             verify(connection.settings, request.form.get("token"), utcnow())
         except SignedUrlRefused as refused:
@@ -41,8 +41,8 @@ def zendesk(token: str):
         return app_page(connection, ctx, APP, sdk_url=ZAF_SDK, frame_ancestors=agent_ui)
 
 
-@bp.post("/<token>/zendesk/panel")
+@bp.post("/<connection_id>/zendesk/panel")
 @csrf.exempt
-def zendesk_panel(token: str):
+def zendesk_panel(connection_id: str):
     """The panel fragment the app's page fetches with its short-lived token."""
-    return panel_fragment(token, APP)
+    return panel_fragment(connection_id, APP)

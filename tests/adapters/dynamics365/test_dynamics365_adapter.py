@@ -15,6 +15,7 @@ from adapters.dynamics365.schemas import Settings
 from adapters.errors import PayloadError, PermanentFailure, RetryLater, SignatureError, UnhandledEvent
 from tests.adapters.dynamics365.spec import API, CASE, CASE_ID, OFFICER, QUEUE, SIGN_IN, SPEC, TEAM
 from tests.adapters.test_contract import register
+from tests.helpers import webhook_path
 
 HERE = Path(__file__).parent
 ADAPTER = Dynamics365Adapter()
@@ -61,16 +62,18 @@ def test_webhookkey_authentication_reads_the_code_query_parameter():
             ADAPTER.verify({"Authorization": KEY}, b"{}", SPEC.secrets, {**settings, "_request_url": url + query}, NOW)
 
 
-def test_webhookkey_through_the_receiver(client, cast):
+def test_webhookkey_through_the_receiver(client, cast, settings):
     """The receiver hands the URL Dataverse called to verify(): a right code is 200, a wrong one 401."""
     from plugin.services import connections as conns
 
     with cast.act() as ctx:
-        settings = {**SPEC.settings, "webhook_auth": "webhook_key"}
-        connection = conns.add(ctx, "dynamics365", "Dynamics", settings, SPEC.secrets, test=False)
+        chosen = {**SPEC.settings, "webhook_auth": "webhook_key"}
+        connection = conns.add(ctx, "dynamics365", "Dynamics", chosen, SPEC.secrets, test=False)
     raw = (HERE / "fixtures" / "dataverse-create-incident.json").read_bytes()
-    ok = client.post(f"/webhooks/{connection.id}?code={KEY}", data=raw, content_type="application/json")
-    bad = client.post(f"/webhooks/{connection.id}?code=guessed", data=raw, content_type="application/json")
+    ok = client.post(f"{webhook_path(settings, connection.id)}?code={KEY}", data=raw, content_type="application/json")
+    bad = client.post(
+        f"{webhook_path(settings, connection.id)}?code=guessed", data=raw, content_type="application/json"
+    )
     assert (ok.status_code, bad.status_code) == (200, 401)
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from adapters.errors import SignatureError
 from adapters.freshdesk.adapter import FreshdeskAdapter
+from tests.helpers import webhook_path
 
 HERE = Path(__file__).parent
 ADAPTER = FreshdeskAdapter()
@@ -203,7 +204,10 @@ def test_a_ticket_assigned_to_another_agent_is_addressed_to_another_officer(clie
         active_restriction(cast, customer="R1", review_due="2027-05-24")
     raw = _rendered("customer_reply").replace(b"jane.customer@example.com", b"jane@example.com")
     response = client.post(
-        f"/webhooks/{connection.id}", data=raw, content_type="application/json", headers=SPEC.sign(raw, SPEC.secrets, 0)
+        webhook_path(settings, connection.id),
+        data=raw,
+        content_type="application/json",
+        headers=SPEC.sign(raw, SPEC.secrets, 0),
     )
     assert response.status_code == 200, response.get_json()  # the client's worker step queues the lookup
     ticket = {

@@ -8,6 +8,7 @@ import pytest
 
 from adapters.errors import PermanentFailure, SignatureError
 from adapters.front.adapter import FrontAdapter, app_signature
+from tests.helpers import webhook_path
 
 HERE = Path(__file__).parent
 ADAPTER = FrontAdapter()
@@ -34,7 +35,7 @@ def test_app_webhooks_refuse_a_stale_timestamp():
         ADAPTER.verify(vector["headers"], vector["body"].encode(), {"signing_secret": vector["secret"]}, APP, later)
 
 
-def test_app_challenge_is_answered_through_the_receiver(client, cast):
+def test_app_challenge_is_answered_through_the_receiver(client, cast, settings):
     from plugin.services import connections as conns
 
     with cast.act() as ctx:
@@ -46,12 +47,14 @@ def test_app_challenge_is_answered_through_the_receiver(client, cast):
         "X-Front-Signature": app_signature("key", stamp, raw),
         "X-Front-Challenge": "abc123",
     }
-    response = client.post(f"/webhooks/{connection.id}", data=raw, content_type="application/json", headers=headers)
+    response = client.post(
+        webhook_path(settings, connection.id), data=raw, content_type="application/json", headers=headers
+    )
     assert response.status_code == 200 and response.get_json() == {"challenge": "abc123"}
     headers["X-Front-Signature"] = "forged"
     assert (
         client.post(
-            f"/webhooks/{connection.id}", data=raw, content_type="application/json", headers=headers
+            webhook_path(settings, connection.id), data=raw, content_type="application/json", headers=headers
         ).status_code
         == 401
     )

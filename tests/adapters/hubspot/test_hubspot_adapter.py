@@ -8,6 +8,7 @@ import pytest
 
 from adapters.errors import SignatureError
 from adapters.hubspot.adapter import HubSpotAdapter, v3_signature
+from tests.helpers import webhook_path
 
 HERE = Path(__file__).parent
 ADAPTER = HubSpotAdapter()
@@ -194,7 +195,7 @@ def test_a_distinct_event_sharing_an_event_id_is_not_a_duplicate_but_a_retry_is(
     assert retry == first
 
 
-def test_through_the_receiver_a_second_ticket_with_the_same_event_id_is_recorded(client, cast, sessions):
+def test_through_the_receiver_a_second_ticket_with_the_same_event_id_is_recorded(client, cast, sessions, settings):
     """Two tickets created under one eventId are two events; the retry of the first (attemptNumber 1) is not."""
     from plugin.services import connections as conns
     from tests.adapters.hubspot.spec import SPEC
@@ -206,7 +207,9 @@ def test_through_the_receiver_a_second_ticket_with_the_same_event_id_is_recorded
     for item in (_ticket_created(), _ticket_created(objectId=124), _ticket_created(attemptNumber=1)):
         raw = json.dumps([item]).encode()
         headers = SPEC.sign(raw, SPEC.secrets, dt.datetime.now(dt.timezone.utc))
-        response = client.post(f"/webhooks/{connection.id}", data=raw, content_type="application/json", headers=headers)
+        response = client.post(
+            webhook_path(settings, connection.id), data=raw, content_type="application/json", headers=headers
+        )
         assert response.status_code == 200, response.get_json()
         counts.append(event_count(sessions))
     assert counts[1] == counts[0] + 1, "the second ticket is recorded, not dropped as a duplicate"

@@ -18,7 +18,7 @@ from adapters.errors import PayloadError, SignatureError
 from adapters.salesforce.adapter import ACK, OUTBOUND, SalesforceAdapter
 from plugin.services import connections as conns
 from tests.adapters.salesforce.spec import CASE_ID, ORG, SPEC
-from tests.helpers import event_count
+from tests.helpers import event_count, webhook_path
 
 HERE = Path(__file__).parent
 ADAPTER = SalesforceAdapter()
@@ -115,11 +115,13 @@ def test_the_acknowledgement_is_the_documented_notifications_response():
 # --- through the receiver -------------------------------------------------------------------------------------
 
 
-def test_a_delivery_is_acknowledged_with_ack_true_and_a_redelivery_the_same(client, cast, sessions):
+def test_a_delivery_is_acknowledged_with_ack_true_and_a_redelivery_the_same(client, cast, sessions, settings):
     """ "While each message is usually delivered one time, it can sometimes be delivered more than one time":
     the redelivery (same notification Id) is acknowledged alike and stored once."""
     connection_id = _connection(cast)
-    answers = [client.post(f"/webhooks/{connection_id}", data=CASE_XML, headers=SOAP_HEADERS) for _ in range(2)]
+    answers = [
+        client.post(webhook_path(settings, connection_id), data=CASE_XML, headers=SOAP_HEADERS) for _ in range(2)
+    ]
     for answer in answers:
         assert answer.status_code == 200
         assert answer.mimetype == "text/xml"
@@ -127,26 +129,26 @@ def test_a_delivery_is_acknowledged_with_ack_true_and_a_redelivery_the_same(clie
     assert event_count(sessions) == 1
 
 
-def test_a_message_from_another_organization_is_refused_and_not_acknowledged(client, cast, sessions):
+def test_a_message_from_another_organization_is_refused_and_not_acknowledged(client, cast, sessions, settings):
     """ "validate that messages contain your organization Id": another org's message gets 401, no Ack, so it is
     not taken as delivered."""
     connection_id = _connection(cast)
     other = CASE_XML.replace(ORG.encode(), b"00D5g000001XyZwEAK")
-    answer = client.post(f"/webhooks/{connection_id}", data=other, headers=SOAP_HEADERS)
+    answer = client.post(webhook_path(settings, connection_id), data=other, headers=SOAP_HEADERS)
     assert answer.status_code == 401 and answer.get_json()["code"] == "bad_signature"
     assert b"Ack" not in answer.get_data()
     assert event_count(sessions) == 0
 
 
-def test_notifications_of_objects_not_read_are_still_acknowledged(client, cast, sessions):
+def test_notifications_of_objects_not_read_are_still_acknowledged(client, cast, sessions, settings):
     """ "You acknowledge all notifications in the message if there's more than one": an Account notification
     beside a Case one is acknowledged with the rest (unacknowledged, the message would be resent for a day)."""
     connection_id = _connection(cast)
     account = _notification("Account", "04l8d00000bZ1AYAA0", "<sf:Id>0018d00000Ab1CdAAJ</sf:Id>")
-    answer = client.post(f"/webhooks/{connection_id}", data=_message(account, _case()), headers=SOAP_HEADERS)
+    answer = client.post(webhook_path(settings, connection_id), data=_message(account, _case()), headers=SOAP_HEADERS)
     assert answer.status_code == 200 and answer.get_data() == ACK
     assert event_count(sessions) == 1
-    only_account = client.post(f"/webhooks/{connection_id}", data=_message(account), headers=SOAP_HEADERS)
+    only_account = client.post(webhook_path(settings, connection_id), data=_message(account), headers=SOAP_HEADERS)
     assert only_account.status_code == 200 and only_account.get_data() == ACK
 
 
@@ -168,11 +170,11 @@ EXTERNAL_ENTITY = (
     [BILLION_LAUGHS, EXTERNAL_ENTITY, b"<!DOCTYPE soapenv:Envelope []>" + CASE_XML.split(b"?>", 1)[1]],
     ids=["entity-expansion", "external-entity", "doctype"],
 )
-def test_a_dtd_or_an_entity_is_refused_before_anything_is_read(raw, client, cast, sessions):
+def test_a_dtd_or_an_entity_is_refused_before_anything_is_read(raw, client, cast, sessions, settings):
     """SOAP 1.1: "A SOAP message MUST NOT contain a Document Type Declaration"; defusedxml refuses it, so no
     entity is ever expanded or fetched."""
     connection_id = _connection(cast)
-    answer = client.post(f"/webhooks/{connection_id}", data=raw, headers=SOAP_HEADERS)
+    answer = client.post(webhook_path(settings, connection_id), data=raw, headers=SOAP_HEADERS)
     assert answer.status_code == 400 and answer.get_json()["code"] == "malformed_payload"
     assert event_count(sessions) == 0
 
