@@ -9,20 +9,29 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml package.json
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	# GOV.UK Frontend for the web pages: from npm (package-lock.json), copied to where Flask serves /assets/.
-	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
-	rm -rf plugin/web/static/govuk && mkdir -p plugin/web/static/govuk
-	cp -R node_modules/govuk-frontend/dist/govuk/assets/. plugin/web/static/govuk/
-	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js plugin/web/static/govuk/
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+# Quiet: what pip and npm print goes to $(INSTALL_LOG), shown only when a step fails.
+INSTALL_LOG := $(VENV)/install.log
+QUIETLY = >>$(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); echo "make install failed: the output above is in $(INSTALL_LOG)"; exit 1; }
 
+$(STAMP): pyproject.toml package.json
+	@echo "Installing contactguard in $(VENV): Python packages, and GOV.UK Frontend from npm (a minute or two)..."
+	@$(PYTHON) -m venv $(VENV)
+	@: >$(INSTALL_LOG)
+	@$(BIN)/python -m pip install --upgrade pip $(QUIETLY)
+	@$(BIN)/python -m pip install -e '.[test]' $(QUIETLY)
+	@# GOV.UK Frontend for the web pages: from npm (package-lock.json), copied to where Flask serves /assets/.
+	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund $(QUIETLY); else npm install --no-audit --no-fund $(QUIETLY); fi
+	@rm -rf plugin/web/static/govuk && mkdir -p plugin/web/static/govuk
+	@cp -R node_modules/govuk-frontend/dist/govuk/assets/. plugin/web/static/govuk/
+	@cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js plugin/web/static/govuk/
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+	@echo "Installed."
+
+# The first run writes instance/contactguard.toml (a new secret key; the council's name to fill in), then says
+# where the service is and what to do next.
 run: install
-	$(BIN)/contactguard run
+	@$(BIN)/contactguard run
 
 # The browser tests (tests/browser) drive Debian's Chromium, and tests/e2e a real Request Tracker 5 (Debian's
 # request-tracker5): installed here, for the tests only, when missing.

@@ -1,4 +1,10 @@
-"""Settings: CONTACTGUARD_* environment variables over an optional instance file.
+"""Settings: CONTACTGUARD_* environment variables over one settings file.
+
+The settings file is `contactguard.toml` in the instance folder, or the file named by CONTACTGUARD_CONFIG. The
+service (`run`, `serve` and its gunicorn master), the worker and every CLI command read it alike
+(`read_settings`), so a command run from another shell prints the same URLs as the running service. Relative
+paths in the file are read from the file's folder, and the instance folder is that folder unless it says
+otherwise. `contactguard settings show` prints each value and where it came from (`origins`).
 
 Every setting is validated at start-up; a wrong or missing one stops start-up with
 a message naming it (ConfigError), rather than failing later in a request.
@@ -23,12 +29,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from .policy.vocabulary import Role
+
 if TYPE_CHECKING:
     from flask import Flask
 
 ENV_PREFIX = "CONTACTGUARD_"
 APP_CONFIG_KEY = "CONTACTGUARD"  # where create_app keeps the Settings in app.config (read them with settings_of)
 INSTANCE_FILE = "contactguard.toml"
+CONFIG_VARIABLE = f"{ENV_PREFIX}CONFIG"  # names the settings file when it is not in the instance folder
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".gif")
 
 Jurisdiction = Literal["SCT", "ENG", "WLS", "NIR"]
@@ -191,6 +200,22 @@ class Settings(Mapping[str, object]):
     OIDC_ISSUER: str | None = setting(None, fields.Url, require_tld=False, schemes={"https", "http"})
     OIDC_CLIENT_ID: str | None = setting(None, fields.String, validate=validate.Length(1, 255))
     OIDC_CLIENT_SECRET: str | None = setting(None, fields.String, validate=validate.Length(1, 1024))
+    # With OIDC_ROLE_MAP set, the provider decides the role at each sign-in: the values of the claim OIDC_ROLE_CLAIM
+    # (a name such as groups or roles; a dotted path such as realm_access.roles reaches into an object) are looked up
+    # in OIDC_ROLE_MAP (claim value -> agent, officer, senior or admin), the highest match wins, and no match is
+    # refused; an officer's account is made at their first sign-in. Unset, the role is the officer's on the register
+    # and the account must exist. OIDC_CREATE_OFFICERS: an e-mail that is no officer yet becomes one (else refused).
+    OIDC_ROLE_CLAIM: str = setting("groups", fields.String, validate=validate.Length(1, 200))
+    OIDC_ROLE_MAP: Mapping[str, str] = setting(
+        MappingProxyType({}),
+        JsonObject,
+        keys=fields.String(validate=validate.Length(1, 500)),
+        values=fields.String(validate=validate.OneOf([role.value for role in Role])),
+    )
+    OIDC_CREATE_OFFICERS: bool = setting(False, fields.Boolean)
+    # Microsoft Entra ID sends no `email_verified` claim: a tenant's own addresses are verified by the tenant. Set
+    # false only for such a provider, whose e-mail claims the council itself controls (docs/sign-in.md).
+    OIDC_REQUIRE_EMAIL_VERIFIED: bool = setting(True, fields.Boolean)
     # Monitoring (issue 21): /metrics, and the detail of /readyz, answer only a request carrying this token as
     # `Authorization: Bearer <token>`; without it /readyz says only whether the service is ready and /metrics is
     # refused. /healthz stays open. Secret.
@@ -246,7 +271,14 @@ SettingsSchema = Schema.from_dict(
 )
 _LIST_SETTINGS = {f.name for f in dataclasses.fields(Settings) if isinstance(f.metadata[_FIELD], fields.List)}
 # CONTACTGUARD_* variables that belong to the CLI or the test tooling, not to the service.
-NOT_SETTINGS = {"ACTOR", "REQUIRE_POSTGRES", "HELPDESK_VENV"}
+NOT_SETTINGS = {"ACTOR", "REQUIRE_POSTGRES", "HELPDESK_VENV", "CONFIG"}
+# Never printed: `settings show` masks them (DATABASE_URL's password only), as manifest.json marks them secret.
+SECRET_SETTINGS = frozenset({"DATABASE_URL", "SECRET_KEY", "OIDC_CLIENT_SECRET", "MONITORING_TOKEN"})
+# Paths in the settings file, read from the file's folder when relative (not from wherever a command runs).
+_PATH_SETTINGS = ("INSTANCE_PATH", "COUNCIL_LOGO")
+# Where a value came from (`origins`): the settings file, a CONTACTGUARD_* variable, the caller, or the default.
+FROM_FILE, FROM_ENVIRONMENT, FROM_CALLER, FROM_DEFAULT = "file", "environment", "command line", "default"
+FROM_FILE_FOLDER = "file's folder"  # INSTANCE_PATH when the file does not set it
 
 
 def _from_environ(environ: Mapping[str, str]) -> dict[str, object]:
@@ -261,16 +293,66 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, object]:
     return values
 
 
-def _from_instance_file(instance_path: Path) -> dict[str, object]:
-    path = instance_path / INSTANCE_FILE
-    if not path.exists():
-        return {}
+def settings_file(overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """The settings file every process reads: CONTACTGUARD_CONFIG, else contactguard.toml in the instance folder
+    (INSTANCE_PATH from the caller or the environment, else `instance` in the current folder); absolute."""
+    environ = os.environ if environ is None else environ
+    if environ.get(CONFIG_VARIABLE):
+        return Path(environ[CONFIG_VARIABLE]).expanduser().absolute()
+    upper = {k.upper(): v for k, v in (overrides or {}).items()}
+    instance = upper.get("INSTANCE_PATH") or environ.get(f"{ENV_PREFIX}INSTANCE_PATH") or "instance"
+    return (Path(str(instance)).expanduser() / INSTANCE_FILE).absolute()
+
+
+def _from_settings_file(path: Path, named: bool) -> dict[str, object] | None:
+    """The file's values by setting name, relative paths read from the file's folder; None when there is no
+    file (refused when CONTACTGUARD_CONFIG names it: a mistyped path must not run on the defaults)."""
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
+    except FileNotFoundError:
+        if named:
+            raise ConfigError(f"{CONFIG_VARIABLE} names {path}, which does not exist") from None
+        return None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return {str(k).upper(): v for k, v in data.items()}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    values = {str(k).upper(): v for k, v in data.items()}
+    for name in _PATH_SETTINGS:
+        if isinstance(values.get(name), str) and values[name]:
+            values[name] = str(path.parent / Path(str(values[name])).expanduser())
+    return values
+
+
+@dataclasses.dataclass(frozen=True)
+class Origins:
+    """Where the settings came from: the settings file (read, or looked for and absent), and for each setting
+    FROM_FILE, FROM_ENVIRONMENT, FROM_CALLER, FROM_FILE_FOLDER (INSTANCE_PATH only) or FROM_DEFAULT."""
+
+    file: Path
+    file_read: bool
+    of: Mapping[str, str]
+
+
+def gather(
+    overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[dict[str, object], Origins]:
+    """The raw values, settings file < environment < overrides (not yet validated), and where each came from."""
+    environ = os.environ if environ is None else environ
+    env_values = _from_environ(environ)
+    upper = {k.upper(): v for k, v in (overrides or {}).items()}
+    path = settings_file(upper, environ)
+    file_values = _from_settings_file(path, named=bool(environ.get(CONFIG_VARIABLE)))
+    raw = {**(file_values or {}), **env_values, **upper}
+    origins = dict.fromkeys(file_values or (), FROM_FILE)
+    origins.update(dict.fromkeys(env_values, FROM_ENVIRONMENT))
+    origins.update(dict.fromkeys(upper, FROM_CALLER))
+    if file_values is not None and "INSTANCE_PATH" not in raw:
+        raw["INSTANCE_PATH"] = str(path.parent)  # the data lives beside its settings unless the file says otherwise
+        origins["INSTANCE_PATH"] = FROM_FILE_FOLDER
+    of = MappingProxyType({**dict.fromkeys(SETTING_NAMES, FROM_DEFAULT), **origins})  # unknown names too
+    return raw, Origins(file=path, file_read=file_values is not None, of=of)
 
 
 def _flatten(messages) -> str:
@@ -282,14 +364,21 @@ def _flatten(messages) -> str:
     return str(messages)
 
 
-def _describe(errors: dict) -> str:
+def _describe(errors: dict, origins: Origins | None = None) -> str:
     lines = []
     for name, messages in sorted(errors.items()):
         shown = f"{ENV_PREFIX}{name}"
         if isinstance(messages, dict):
             messages = [f"item {k}: {_flatten(v)}" for k, v in messages.items()]
-        lines.append(f"{shown}: {' '.join(str(m) for m in messages)}")
+        line = f"{shown}: {' '.join(str(m) for m in messages)}"
+        if origins is not None and _came_from_file(name, origins):
+            line += f" ({name.lower()} in {origins.file})"  # the admin edits the file, not a variable
+        lines.append(line)
     return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def _came_from_file(name: str, origins: Origins) -> bool:
+    return origins.of.get(name) == FROM_FILE
 
 
 def _as_raw(settings: Settings) -> dict[str, object]:
@@ -297,25 +386,28 @@ def _as_raw(settings: Settings) -> dict[str, object]:
     return {name: getattr(settings, name) for name in SETTING_NAMES}
 
 
-def _build(raw: Mapping[str, object]) -> Settings:
+def _build(raw: Mapping[str, object], origins: Origins | None = None) -> Settings:
     """Validate raw values (ConfigError naming each wrong or unknown setting) and fill in the derived ones."""
     try:
         values: dict[str, Any] = SettingsSchema(unknown=RAISE).load(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc.normalized_messages())) from None
+        raise ConfigError(_describe(exc.normalized_messages(), origins)) from None
     instance_path = Path(values["INSTANCE_PATH"]).resolve()
     values["INSTANCE_PATH"] = str(instance_path)
     values["DATABASE_URL"] = values["DATABASE_URL"] or f"sqlite:///{instance_path / 'contactguard.sqlite3'}"
     return Settings(**values)
 
 
+def read_settings(overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings file < environment < overrides, validated; nothing process-wide applied (the gunicorn master's way:
+    it must not import the adapters, plugin/web/gunicorn_conf.py)."""
+    raw, origins = gather(overrides, environ)
+    return _build(raw, origins)
+
+
 def load_settings(overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Merge instance file < environment < overrides, validate, apply the process-wide ones, return the settings."""
-    environ = os.environ if environ is None else environ
-    env_values = _from_environ(environ)
-    upper = {k.upper(): v for k, v in (overrides or {}).items()}
-    instance_path = Path(str(upper.get("INSTANCE_PATH") or env_values.get("INSTANCE_PATH") or "instance"))
-    settings = _build({**_from_instance_file(instance_path), **env_values, **upper})
+    """Settings file < environment < overrides, validated, the process-wide ones applied: how every process starts."""
+    settings = read_settings(overrides, environ)
     _apply_process_wide(settings)
     return settings
 

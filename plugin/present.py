@@ -55,6 +55,11 @@ def customer(c) -> dict:
     }
 
 
+def customer_with_address(c) -> dict:
+    """A customer with their postal address (for those who set it: the address is not in search results)."""
+    return {**customer(c), "address": c.postal_address.as_dict() if c.postal_address else None}
+
+
 def incident(i) -> dict:
     return {
         "id": i.id,

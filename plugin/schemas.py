@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from .identity import KINDS
 from .policy.appeals import Grounds, Outcome
@@ -23,6 +23,7 @@ from .policy.vocabulary import (
     Tristate,
     values,
 )
+from .postal_address import LINE_LIMIT, POSTCODE_LIMIT, PostcodeError, normalise_postcode
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -77,10 +78,53 @@ class IdentityInput(StrictSchema):
     connection = fields.String(load_default="")
 
 
+class Postcode(fields.String):
+    """A UK postcode, stored as Royal Mail writes it: "eh11yz" is loaded as "EH1 1YZ" (plugin/postal_address.py)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > POSTCODE_LIMIT:
+            raise ValidationError(f"a postcode has at most 8 characters, like EH1 1YZ; this has {len(text)}")
+        try:
+            return normalise_postcode(text)
+        except PostcodeError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+def _address_line(required: bool = False):
+    if required:
+        return fields.String(required=True, validate=validate.Length(1, LINE_LIMIT))
+    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=LINE_LIMIT))
+
+
+class PostalAddressInput(StrictSchema):
+    """A UK postal address for letters: line 1, the post town and the postcode are needed; line 2 and county not."""
+
+    line_1 = _address_line(required=True)
+    line_2 = _address_line()
+    town = _address_line(required=True)
+    county = _address_line()
+    postcode = Postcode(required=True, metadata={"description": "UK postcode; kept upper case with one space"})
+
+    @post_load
+    def _trimmed(self, data, **_):
+        trimmed = {key: (value.strip() or None) if isinstance(value, str) else value for key, value in data.items()}
+        for key in ("line_1", "town"):
+            if trimmed[key] is None:
+                raise ValidationError("enter this part of the address", key)
+        return trimmed
+
+
 class CustomerInput(StrictSchema):
     reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64))
     name = fields.String(required=True, validate=validate.Length(1, 200))
     identities = fields.List(fields.Nested(IdentityInput), load_default=list)
+    address = fields.Nested(
+        PostalAddressInput,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Where letters are posted; without one, no letter may be recorded as posted"},
+    )
 
 
 class IncidentInput(StrictSchema):

@@ -160,6 +160,27 @@ def pytest_collection_modifyitems(config, items):
         config.workeroutput["contactguard_kinds"] = counts
 
 
+def _sendable(text: str) -> str:
+    """`text` with lone surrogates written as escapes: pytest-xdist sends reports as UTF-8 and stops the whole run
+    on one it cannot encode, and the hostile tests' inputs (and so their failures' reports) carry them."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    report.sections = [(_sendable(title), _sendable(content)) for title, content in report.sections]
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        if _sendable(text) != text:
+            report.longrepr = _sendable(text)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error):
     """xdist's controller: keep a worker's counts (every worker collects the same tests)."""
@@ -346,7 +367,7 @@ def email_of(who: str) -> str:
 
 @pytest.fixture
 def cast(sessions, settings):
-    """Officers of every role, a housing service and one customer (C1) with e-mail and phone."""
+    """Officers of every role, a housing service and one customer (C1) with e-mail, phone and postal address."""
     cast = Cast(sessions, settings)
     with cast.act() as ctx:
         reg.add_service(ctx, {"slug": "housing", "name": "Housing"})
@@ -365,6 +386,8 @@ def cast(sessions, settings):
                     {"kind": "email", "value": "jane.customer@example.com"},
                     {"kind": "phone", "value": "07700 900123"},
                 ],
+                # letters to her may be posted (services/letters.py refuses post without an address)
+                "address": {"line_1": "12 Example Street", "town": "Glenburn", "postcode": "G2 1AB"},
             },
         )
     return cast

@@ -12,7 +12,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from plugin.config import SETTING_NAMES, ConfigError, EmailMatching, Settings, SettingsSchema, load_settings
+from plugin.config import (
+    SECRET_SETTINGS,
+    SETTING_NAMES,
+    ConfigError,
+    EmailMatching,
+    Settings,
+    SettingsSchema,
+    gather,
+    load_settings,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,6 +132,62 @@ def test_a_wrong_type_in_the_instance_file_is_named(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_settings({"INSTANCE_PATH": str(tmp_path)}, environ={})
     assert "CONTACTGUARD_REVIEW_MONTHS: Not a valid integer." in str(err.value)
+    assert f"(review_months in {tmp_path / 'contactguard.toml'})" in str(err.value), "the admin is told where to fix it"
+
+
+# -- one settings file for every process (issue 22 item 2) --------------------------------------------------
+
+
+def test_the_file_contactguard_config_names_is_read_the_same_from_any_folder(tmp_path, monkeypatch):
+    """The file's folder, not the folder a command runs in, anchors what the file does not say and its relative
+    paths: the data lives beside its settings."""
+    etc = tmp_path / "srv" / "contactguard"
+    etc.mkdir(parents=True)
+    (etc / "logo.png").write_bytes(b"\x89PNG")
+    (etc / "settings.toml").write_text('port = 18380\ncouncil_logo = "logo.png"\n')
+    environ = {"CONTACTGUARD_CONFIG": str(etc / "settings.toml")}
+    seen = []
+    for folder in (tmp_path, etc, tmp_path / "srv"):
+        monkeypatch.chdir(folder)
+        seen.append(load_settings(environ=environ))
+    assert seen[0] == seen[1] == seen[2]
+    assert seen[0].PORT == 18380 and seen[0].base_url == "http://127.0.0.1:18380"
+    assert str(etc.resolve()) == seen[0].INSTANCE_PATH
+    assert f"sqlite:///{etc.resolve() / 'contactguard.sqlite3'}" == seen[0].DATABASE_URL
+    assert str(etc / "logo.png") == seen[0].COUNCIL_LOGO
+    (etc / "settings.toml").write_text('instance_path = "data"\n')
+    assert str((etc / "data").resolve()) == load_settings(environ=environ).INSTANCE_PATH
+
+
+def test_a_settings_file_that_contactguard_config_names_must_be_there(tmp_path):
+    """A mistyped path must stop start-up, not run on the defaults (port 8080, a new empty database)."""
+    with pytest.raises(ConfigError, match=r"CONTACTGUARD_CONFIG names .*missing\.toml, which does not exist"):
+        load_settings(environ={"CONTACTGUARD_CONFIG": str(tmp_path / "missing.toml")})
+
+
+def test_each_value_says_where_it_came_from(tmp_path):
+    (tmp_path / "contactguard.toml").write_text('port = 9000\njurisdiction = "ENG"\n')
+    environ = {"CONTACTGUARD_INSTANCE_PATH": str(tmp_path), "CONTACTGUARD_PORT": "9100", "CONTACTGUARD_ACTOR": "x"}
+    raw, origins = gather({"TESTING": True}, environ=environ)
+    assert origins.file == tmp_path / "contactguard.toml" and origins.file_read
+    assert (raw["PORT"], origins.of["PORT"]) == ("9100", "environment")
+    assert (raw["JURISDICTION"], origins.of["JURISDICTION"]) == ("ENG", "file")
+    assert origins.of["REVIEW_MONTHS"] == "default" and origins.of["TESTING"] == "command line"
+    assert origins.of["INSTANCE_PATH"] == "environment" and "ACTOR" not in origins.of
+    (tmp_path / "contactguard.toml").unlink()
+    _raw, absent = gather(environ=environ)
+    assert not absent.file_read and absent.of["JURISDICTION"] == "default"
+
+
+def test_without_instance_path_the_instance_is_the_files_folder(tmp_path):
+    (tmp_path / "contactguard.toml").write_text("port = 9000\n")
+    _raw, origins = gather(environ={"CONTACTGUARD_CONFIG": str(tmp_path / "contactguard.toml")})
+    assert origins.of["INSTANCE_PATH"] == "file's folder"
+
+
+def test_the_secret_settings_are_those_manifest_json_marks_secret():
+    declared = json.loads((ROOT / "manifest.json").read_text())["settings"]
+    assert {name for name, spec in declared.items() if spec["secret"]} == SECRET_SETTINGS
 
 
 def test_the_schema_is_generated_from_the_dataclass_with_the_same_defaults():

@@ -32,7 +32,12 @@ def test_manifest_settings_match_the_settings_schema_both_ways():
 def test_every_setting_says_whether_it_is_secret_and_secrets_are_the_right_ones():
     settings = _manifest()["settings"]
     assert all(isinstance(spec.get("secret"), bool) for spec in settings.values())
-    assert {k for k, v in settings.items() if v["secret"]} == {"DATABASE_URL", "SECRET_KEY", "OIDC_CLIENT_SECRET", "MONITORING_TOKEN"}
+    assert {k for k, v in settings.items() if v["secret"]} == {
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "OIDC_CLIENT_SECRET",
+        "MONITORING_TOKEN",
+    }
 
 
 def test_manifest_lists_every_registered_adapter_and_nothing_else():

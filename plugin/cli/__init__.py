@@ -19,6 +19,7 @@ from . import letter_documents  # noqa: F401 - `contactguard letters render`
 from . import reports  # noqa: F401 - `contactguard reports list|show`
 from . import sidebar  # noqa: F401 - `contactguard connections sidebar-link ID`
 from . import sidebar_apps  # noqa: F401 - `contactguard connections sidebar-app ID --out FILE.zip`, `sidebar-app-key`
+from . import settings  # noqa: F401 - `contactguard settings show|init`: the one settings file
 # isort: on
 
 

@@ -6,10 +6,12 @@ import logging
 import os
 import sys
 import threading
+from pathlib import Path
 
 import click
 
 from .. import migrate, present
+from ..config import settings_file
 from ..policy.vocabulary import Role, values
 from ..services import register as reg
 from .base import cli, unit_of_work
@@ -37,28 +39,94 @@ def db_current(state) -> None:
 
 
 @cli.command()
-@click.option("--host", default=None, help="Address to listen on (default CONTACTGUARD_HOST, 127.0.0.1).")
-@click.option("--port", default=None, type=int, help="Port (default CONTACTGUARD_PORT, 8080).")
+@click.option("--host", default=None, help="Address to listen on, for this process only (default: the HOST setting).")
+@click.option("--port", default=None, type=int, help="Port, for this process only (default: the PORT setting).")
 @click.pass_obj
 def run(state, host, port) -> None:
-    """Upgrade the database, then serve the web app and run the worker in this one process."""
+    """Upgrade the database, then serve the web app and run the worker in this one process.
+
+    The first run writes a starter settings file (a new secret key; your council's name to fill in)."""
     from werkzeug.serving import make_server
 
     from ..app import create_app
+    from .settings import write_starter
 
+    path = settings_file()
+    wrote = write_starter(
+        path, by="`contactguard run` (make run)"
+    )  # before the settings are read, so they include its new secret key
+    overrides = {k: v for k, v in {"HOST": host, "PORT": port}.items() if v is not None}
+    state.settings = state.settings.replace(**overrides)
     migrate.upgrade(state.settings.DATABASE_URL)
-    app = create_app()
-    host, port = host or state.settings.HOST, port or state.settings.PORT
-    server = make_server(host, port, app, threaded=True)
+    app = create_app(overrides)  # the pages' links and the worker use the address served
+    server = make_server(state.settings.HOST, state.settings.PORT, app, threaded=True)
+    for line in _first_lines(state, path, wrote, overrides):  # listening already: the next step can be taken
+        click.echo(line)
     stop = threading.Event()
     threading.Thread(target=_drain_loop, args=(state, stop), name="outbox", daemon=True).start()
-    click.echo(f"contactguard listening on http://{host}:{port} (database: {_safe_url(state)})")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopping")
     finally:
         stop.set()
+
+
+def _first_lines(state, path: Path, wrote: bool, overrides: dict) -> list[str]:
+    """What someone who has just started contactguard needs: where it is, its settings, and what to do next."""
+    settings = state.settings
+    url = f"http://{settings.HOST}:{settings.PORT}"
+    lines = [f"contactguard is running at {url} (database: {_safe_url(state)}; stop it with Ctrl+C)"]
+    lines.append(
+        f"settings: {_shorter(path)}" + (" (a starter file just written: a new secret key, mode 0600)" if wrote else "")
+    )
+    if overrides:
+        lines.append(
+            f"note: {', '.join(f'--{k.lower()} {v}' for k, v in overrides.items())} holds for this process only; "
+            f"other commands read {_shorter(path)} and print links to it. Put "
+            f"{', '.join(f'{k.lower()} = {v!r}' for k, v in overrides.items())} there instead."
+        )
+    if not settings.COUNCIL_NAME:
+        lines.append(f"fill in council_name (and the letter settings below it) in {_shorter(path)}, then restart")
+    if _an_admin_can_sign_in(state):
+        lines.append(f"next: open {url}/sign-in and sign in")
+    else:
+        lines.append("next: no one can sign in yet. Create the first admin in another shell (it asks for a password):")
+        lines.append(f'  {_this_command()} users create-admin you@council.example --name "Your Name"')
+        lines.append(f"then open {url}/sign-in and sign in as them.")
+    return lines
+
+
+def _an_admin_can_sign_in(state) -> bool:
+    """An active admin officer has an account that is not disabled (read only; nothing is changed)."""
+    from sqlalchemy import select
+
+    from ..models import Account, Officer
+
+    query = (
+        select(Account.id)
+        .join(Officer, Account.officer_id == Officer.id)
+        .where(Officer.role == Role.ADMIN.value, Officer.active.is_(True), Account.disabled_at.is_(None))
+        .limit(1)
+    )
+    with state.sessions() as session:
+        return session.scalar(query) is not None
+
+
+def _this_command() -> str:
+    """How to run contactguard from here: `.venv/bin/contactguard` after `make run`, else `contactguard`."""
+    argv0 = Path(sys.argv[0])
+    if argv0.name != "contactguard":
+        return "contactguard"
+    return _shorter(argv0.absolute())
+
+
+def _shorter(path: Path) -> str:
+    """A path relative to the current folder when it is inside it (instance/contactguard.toml), else absolute."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path.absolute())
 
 
 def _drain_loop(state, stop: threading.Event) -> None:
@@ -76,21 +144,22 @@ def _drain_loop(state, stop: threading.Event) -> None:
     "--workers",
     default=None,
     type=click.IntRange(1, 64),
-    help="gunicorn worker processes (default CONTACTGUARD_WEB_WORKERS, 2).",
+    help="gunicorn worker processes (default: the WEB_WORKERS setting, 2).",
 )
 @click.option(
     "--threads",
     default=None,
     type=click.IntRange(1, 256),
-    help="Requests each worker runs at once (default CONTACTGUARD_WEB_THREADS, 8).",
+    help="Requests each worker runs at once (default: the WEB_THREADS setting, 8).",
 )
-@click.option("--bind", default=None, help="host:port (default CONTACTGUARD_HOST:CONTACTGUARD_PORT).")
+@click.option("--bind", default=None, help="host:port (default: the HOST and PORT settings).")
 @click.pass_obj
 def serve(state, workers, threads, bind) -> None:
     """Serve the web app with gunicorn (production); run `contactguard worker` beside it.
 
     Event-loop (gevent) workers, header and body timeouts and header limits come from
     plugin/web/gunicorn_conf.py and plugin/web/serving.py: idle and slow clients hold no thread."""
+    state.settings  # noqa: B018 - read and checked here, so a wrong setting is named before gunicorn starts
     cmd = [sys.executable, "-m", "gunicorn", "-c", "python:plugin.web.gunicorn_conf"]
     if workers:
         cmd += ["--workers", str(workers)]

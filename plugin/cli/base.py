@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from ..config import ConfigError, load_settings
+from ..config import ConfigError, Settings, load_settings
 from ..db import make_engine, make_session_factory
 from ..policy.vocabulary import Role
 from ..services import Actor, Context, ServiceError
@@ -26,14 +26,26 @@ class State:
     """What every command needs: settings, a session factory, who acts, how to print."""
 
     def __init__(self, actor_email: str | None, as_json: bool):
-        try:
-            self.settings = load_settings()
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
         self.actor_email = actor_email
         self.as_json = as_json
+        self._settings: Settings | None = None
         self._sessions = None
         self._engine = None
+
+    @property
+    def settings(self) -> Settings:
+        """The settings (file, environment), read when a command first needs them: `settings init` and the first
+        `run` write the file before anything reads it. A wrong one stops the command, naming it."""
+        if self._settings is None:
+            try:
+                self._settings = load_settings()
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        self._settings = settings
 
     @property
     def sessions(self):

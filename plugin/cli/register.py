@@ -9,7 +9,37 @@ from ..services import register as reg
 from ..services.audit import record_read
 from ..services.customer_view import customer_view
 from ..services.customer_view import render_text as render_customer_view
+from ..services.errors import InvalidInput
 from .base import cli, unit_of_work
+
+ADDRESS_OPTIONS = {  # option -> the part of the address (plugin/schemas.py PostalAddressInput)
+    "address_line_1": "line_1",
+    "address_line_2": "line_2",
+    "town": "town",
+    "county": "county",
+    "postcode": "postcode",
+}
+
+
+def address_options(command):
+    """The --address-line-1 ... --postcode options of a command that sets a customer's postal address."""
+    for option in reversed(
+        [
+            click.option("--address-line-1", help="Postal address: building and street."),
+            click.option("--address-line-2", help="Postal address: second line (optional)."),
+            click.option("--town", help="Postal address: town or city."),
+            click.option("--county", help="Postal address: county (optional)."),
+            click.option("--postcode", help="Postal address: UK postcode, e.g. EH1 1YZ (any case and spacing)."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _address(options: dict) -> dict | None:
+    """The address options given, as the service takes them; None when none was given."""
+    given = {part: options[name] for name, part in ADDRESS_OPTIONS.items() if options.get(name) is not None}
+    return given or None
 
 
 @cli.group()
@@ -29,15 +59,45 @@ def customers() -> None:
     metavar="CONNECTION:USER_ID",
     help="The customer's user id in a helpdesk (repeatable).",
 )
+@address_options
 @unit_of_work()
-def customers_add(state, ctx, name, reference, emails, phones, helpdesk_users):
-    """Add a customer."""
+def customers_add(state, ctx, name, reference, emails, phones, helpdesk_users, **address):
+    """Add a customer (with a UK postal address, if letters are to be posted to them)."""
     identities = [{"kind": "email", "value": e} for e in emails] + [{"kind": "phone", "value": p} for p in phones]
     for item in helpdesk_users:
         connection, _, user = item.rpartition(":")
         identities.append({"kind": "helpdesk_user", "value": user, "connection": connection})
-    c = reg.add_customer(ctx, {"name": name, "reference": reference, "identities": identities})
-    return f"customer {c.reference} added ({len(c.identities)} identities)", present.customer(c)
+    data = {"name": name, "reference": reference, "identities": identities, "address": _address(address)}
+    c = reg.add_customer(ctx, data)
+    posted = ", with a postal address" if c.postal_address else ""
+    return f"customer {c.reference} added ({len(c.identities)} identities{posted})", present.customer_with_address(c)
+
+
+@customers.command("set-address")
+@click.argument("reference")
+@address_options
+@unit_of_work()
+def customers_set_address(state, ctx, reference, **address):
+    """Set or replace a customer's UK postal address (line 1, town and postcode needed); letters may be recorded
+    as sent by post only to a customer with one."""
+    data = _address(address)
+    if data is None:
+        raise InvalidInput(
+            "give the postal address: --address-line-1, --town and --postcode at least (or use remove-address)",
+            errors={"address": ["missing"]},
+        )
+    c = reg.set_postal_address(ctx, reference, data)
+    lines = c.postal_address.lines() if c.postal_address else []
+    return f"postal address of {c.reference}: {', '.join(lines)}", present.customer_with_address(c)
+
+
+@customers.command("remove-address")
+@click.argument("reference")
+@unit_of_work()
+def customers_remove_address(state, ctx, reference):
+    """Forget a customer's postal address (no longer theirs): letters can then not be recorded as posted."""
+    c = reg.set_postal_address(ctx, reference, None)
+    return f"postal address of {c.reference} removed", present.customer_with_address(c)
 
 
 @customers.command("add-identity")

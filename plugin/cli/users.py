@@ -1,9 +1,10 @@
 """`contactguard users`: sign-in accounts, TOTP and personal API tokens, from the server's shell.
 
 `users create-admin` is how the first person gets in: it adds the admin officer if missing and gives
-them an account. Passwords are asked for twice at a hidden prompt, or read from one line of standard
-input with `--password-stdin` (for scripts; never put a password on the command line, where `ps` and
-the shell history would show it). Run without `--as`, these commands act as the operator at the shell.
+them an account. Passwords are asked for twice at a hidden prompt in a terminal, or read from one line of
+standard input when it is not a terminal or with `--password-stdin` (for scripts; never put a password on the
+command line, where `ps` and the shell history would show it). Run without `--as`, these commands act as the
+operator at the shell.
 """
 
 from __future__ import annotations
@@ -17,10 +18,23 @@ from .base import cli, unit_of_work
 
 
 def _read_password(_ctx: click.Context, _param, from_stdin: bool) -> str:
-    """The new password: one line of standard input, or typed twice at a hidden prompt (before any transaction)."""
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
+    """The new password (before any transaction): typed twice at a hidden prompt on a terminal, else one line of
+    standard input. A prompt with standard input piped would wait on the terminal, not read the pipe."""
+    if from_stdin or not stdin_is_a_terminal():
+        return _line_from_stdin()
     return click.prompt("Password (at least 12 characters)", hide_input=True, confirmation_prompt=True)
+
+
+def stdin_is_a_terminal() -> bool:
+    """Someone types at this command (a terminal), rather than a pipe, a file or nothing feeding it."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _line_from_stdin() -> str:
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    if not line:
+        raise click.UsageError("no password on standard input: pipe one line to this command, or run it in a terminal")
+    return line.rstrip("\r\n")
 
 
 def password_option(func):
@@ -29,7 +43,7 @@ def password_option(func):
         "password",
         is_flag=True,
         callback=_read_password,
-        help="Read the password from one line of standard input instead of prompting.",
+        help="Read the password from one line of standard input (the default when it is not a terminal).",
     )(func)
 
 

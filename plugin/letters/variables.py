@@ -20,13 +20,14 @@ from ..services import letters as lt
 from ..services.context import Context
 from ..services.terms import terms_of
 from .ombudsman import ombudsman_for
-from .wording import category, channel, time_window
+from .wording import ROLE_TITLES, category, channel, time_window
 
 ADDRESS_LINES = re.compile(r"\s*(?:\n|;)\s*")
 
 
 def letter_variables(ctx: Context, letter: Letter) -> dict:
     """Every variable the letter's template may use."""
+    postal_address = letter.customer.postal_address
     variables = {
         "letter": {
             "id": letter.id,
@@ -36,18 +37,60 @@ def letter_variables(ctx: Context, letter: Letter) -> dict:
             "decided_on": lt.decision_date(letter, ctx.settings.zone),
             "reference": f"{letter.customer.reference}/{letter.id}",
         },
-        "customer": {"name": letter.customer.name, "reference": letter.customer.reference},
-        "council": council(ctx.settings),
-        "signatory": {
-            "name": ctx.settings.LETTER_SIGNATORY,
-            "title": ctx.settings.LETTER_SIGNATORY_TITLE,
+        "customer": {
+            "name": letter.customer.name,
+            "reference": letter.customer.reference,
+            "postal_address": postal_address.lines() if postal_address else [],
         },
+        "council": council(ctx.settings),
+        "signatory": signatory(ctx, letter),
         "ombudsman": ombudsman_for(ctx.settings.JURISDICTION),
         "appeal": appeal_route(ctx, letter),
         "policy_enclosed": True,
     }
     variables.update(BUILDERS[letter.kind](ctx, letter))
     return variables
+
+
+def signatory(ctx: Context, letter: Letter) -> dict:
+    """Who signs: the officer who made the decision the letter reports, with their role as the officer records hold
+    it; the LETTER_SIGNATORY setting only when no officer is known (the clock ended a restriction, say)."""
+    officer = deciding_officer(ctx, letter)
+    if officer is not None:
+        return {"name": officer.name, "title": ROLE_TITLES.get(officer.role, officer.role)}
+    return {"name": ctx.settings.LETTER_SIGNATORY, "title": ctx.settings.LETTER_SIGNATORY_TITLE}
+
+
+def deciding_officer(ctx: Context, letter: Letter) -> Officer | None:
+    """The officer who decided what the letter reports: the one recorded with the letter when it was queued, or
+    (for a letter queued before that was kept) the one its record names: the hearing officer of an appeal, the
+    senior who held the review, who issued the warning, activated the restriction, recorded the immediate action
+    or ended the restriction. None when the records name nobody."""
+    officer_id = letter.decided_by_id or _decider_on_record(ctx, letter)
+    return ctx.session.get(Officer, officer_id) if officer_id else None
+
+
+def _decider_on_record(ctx: Context, letter: Letter) -> int | None:
+    kind = letter.kind
+    if kind == LetterKind.APPEAL_OUTCOME.value:
+        appeal = ctx.session.get(Appeal, letter.appeal_id) if letter.appeal_id else None
+        return appeal.heard_by_id if appeal else None
+    if kind == LetterKind.WARNING.value:
+        warning = ctx.session.get(FormalWarning, letter.warning_id) if letter.warning_id else None
+        return warning.issued_by_id if warning else None
+    r = _restriction(ctx, letter)
+    if r is None:
+        return None
+    if kind == LetterKind.REVIEW_OUTCOME.value:
+        review = _review_reported(ctx, letter, r)
+        return review.held_by_id if review else None
+    if kind == LetterKind.RESTRICTION.value:
+        return r.activated_by_id
+    if kind == LetterKind.INTERIM_CONFIRMATION.value:
+        return r.proposed_by_id
+    if kind == LetterKind.LIFTING.value:
+        return r.ended_by_id
+    return None  # an amendment: who changed the terms is in the audit trail only
 
 
 def council(settings: Settings) -> dict:
@@ -193,10 +236,7 @@ def for_review(ctx: Context, letter: Letter) -> dict:
     """A review's outcome: continue or amend, why, and the arrangement with its next review date (R44, R45)."""
     found = for_restriction(ctx, letter)
     r = _restriction(ctx, letter)
-    query = select(Review).where(Review.restriction_id == (r.id if r else None))
-    if letter.decided_on is not None:
-        query = query.where(Review.held_on <= letter.decided_on)
-    review = ctx.session.scalars(query.order_by(Review.held_on.desc(), Review.id.desc())).first()
+    review = _review_reported(ctx, letter, r) if r else None
     found["review"] = (
         None
         if review is None
@@ -207,6 +247,14 @@ def for_review(ctx: Context, letter: Letter) -> dict:
         }
     )
     return found
+
+
+def _review_reported(ctx: Context, letter: Letter, r: Restriction) -> Review | None:
+    """The review whose outcome the letter tells: the latest held by the day of the decision it reports."""
+    query = select(Review).where(Review.restriction_id == r.id)
+    if letter.decided_on is not None:
+        query = query.where(Review.held_on <= letter.decided_on)
+    return ctx.session.scalars(query.order_by(Review.held_on.desc(), Review.id.desc())).first()
 
 
 def for_appeal(ctx: Context, letter: Letter) -> dict:

@@ -28,6 +28,14 @@ CATEGORIES = {
     "vexatious": "vexatious contact",
 }
 
+# An officer's role as a letter's signature gives it (plugin/policy/vocabulary.py Role).
+ROLE_TITLES = {
+    "agent": "Customer service agent",
+    "officer": "Officer",
+    "senior": "Senior officer",
+    "admin": "Administrator",
+}
+
 DAYS = {
     "mon": "Monday",
     "tue": "Tuesday",

@@ -206,5 +206,7 @@ class Letter(Base):
     sent_on: Mapped[dt.date | None] = mapped_column(Date)
     deemed_receipt: Mapped[dt.date | None] = mapped_column(Date)
     facts: Mapped[dict] = mapped_column(default=dict)
+    # The officer who made the decision the letter reports, who signs it (None: the clock's, or before 0017).
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
 
     customer: Mapped[Customer] = relationship()

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
+from ..postal_address import PostalAddress
 from .base import Base
 
 
@@ -86,8 +87,35 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Where letters are posted (plugin/postal_address.py): all empty, or line 1, town and postcode at least.
+    address_line_1: Mapped[str | None] = mapped_column(String(100))
+    address_line_2: Mapped[str | None] = mapped_column(String(100))
+    address_town: Mapped[str | None] = mapped_column(String(100))
+    address_county: Mapped[str | None] = mapped_column(String(100))
+    address_postcode: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     identities: Mapped[list[Identity]] = relationship(back_populates="customer", cascade="all, delete-orphan")
+
+    @property
+    def postal_address(self) -> PostalAddress | None:
+        """The address letters are posted to, or None when the council holds none."""
+        if not (self.address_line_1 and self.address_town and self.address_postcode):
+            return None
+        return PostalAddress(
+            line_1=self.address_line_1,
+            line_2=self.address_line_2,
+            town=self.address_town,
+            county=self.address_county,
+            postcode=self.address_postcode,
+        )
+
+    def set_postal_address(self, address: PostalAddress | None) -> None:
+        """Keep `address` (None: forget the one held)."""
+        self.address_line_1 = address.line_1 if address else None
+        self.address_line_2 = address.line_2 if address else None
+        self.address_town = address.town if address else None
+        self.address_county = address.county if address else None
+        self.address_postcode = address.postcode if address else None
 
 
 class Identity(Base):

@@ -104,9 +104,20 @@ def lodging_problems(
     return problems
 
 
-def hearing_problems(*, hearer_id: int, hearer_role: Role, involved_ids: set[int]) -> list[Problem]:
-    """The appeal is heard by a senior officer not involved in the original decision (R36)."""
+def hearing_problems(
+    *, hearer_id: int, hearer_role: Role, involved_ids: set[int], hearer_active: bool = True
+) -> list[Problem]:
+    """The appeal is heard by a senior officer in post, not involved in the original decision (R36)."""
     problems = []
+    if not hearer_active:
+        problems.append(
+            Problem(
+                "heard_by",
+                "hearer_inactive",
+                "the hearing officer is no longer active; choose a senior officer in post",
+                "R36",
+            )
+        )
     if Role(hearer_role) != Role.SENIOR:
         problems.append(Problem("heard_by", "senior_required", "an appeal is heard by a senior officer", "R36"))
     if hearer_id in involved_ids:

@@ -5,6 +5,8 @@ role), so the web pages, the API and the CLI enforce the same rules. Sign-in nev
 e-mail address has an account, nor whether it is locked: an unknown address, a wrong password or code,
 a locked account and an inactive officer all get the same `invalid_credentials` (401), and each costs
 one argon2 verification, so they take the same time too. Only the audit trail says which it was.
+Through the council's identity provider the person is already proven, so a refusal says why; with
+OIDC_ROLE_MAP the provider's groups set the officer's role at each sign-in (`sign_in_with_provider`).
 
 The lockout holds against parallel requests: an attempt is counted by one conditional UPDATE *before*
 the password is checked and committed at once, so of any number of simultaneous attempts at most
@@ -21,12 +23,15 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import NamedTuple, NoReturn, TypeGuard
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import case, literal, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
 from ..models import Account, ApiToken, AuditEntry, Officer
@@ -136,6 +141,16 @@ def enable_account(ctx: Context, account_id: int) -> Account:
     if account.disabled_at is not None:
         account.disabled_at = None
         ctx.audit("account.enabled", account)
+    return account
+
+
+def unlock_account(ctx: Context, account_id: int) -> Account:
+    """Lift a lockout after too many failed sign-ins, and set the count of failures back to 0 (an admin)."""
+    require_admin(ctx, "unlocking an account")
+    account = _account(ctx, account_id)
+    was_locked = account.locked_until is not None and account.locked_until > ctx.now()
+    account.failed_attempts, account.locked_until = 0, None
+    ctx.audit("account.unlocked", account, was_locked=was_locked)
     return account
 
 
@@ -261,6 +276,133 @@ def sign_in_officer(ctx: Context, email: str, method: str) -> Actor:
     return _signed_in(ctx, account, ctx.now(), method)
 
 
+# -- the council's identity provider decides the role (OIDC_ROLE_MAP) --------------------------------------
+
+ROLE_ORDER = (Role.AGENT, Role.OFFICER, Role.SENIOR, Role.ADMIN)  # lowest first: several matches give the last
+
+
+class NoAccess(ServiceError):
+    """The identity provider vouched for the person, but none of their groups (roles) gives access."""
+
+    status = 403
+    code = "no_access"
+
+
+@dataclass(frozen=True)
+class ProviderIdentity:
+    """Who the identity provider says signed in: the verified e-mail, a display name, the role claim's values.
+
+    `claim_values` is None when the provider sent no such claim (which the audit trail tells from an empty one)."""
+
+    email: str
+    name: str | None = None
+    claim_values: tuple[str, ...] | None = None
+
+
+def role_from_claim(values: Iterable[str], role_map: Mapping[str, str]) -> Role | None:
+    """The highest role that any of the claim's values maps to in OIDC_ROLE_MAP, None when none does."""
+    roles = {Role(role_map[value]) for value in values if value in role_map}
+    return max(roles, key=ROLE_ORDER.index, default=None)
+
+
+def sign_in_with_provider(ctx: Context, who: ProviderIdentity) -> Actor:
+    """An officer proven by the council's identity provider (OpenID Connect), in the role it gives them.
+
+    Without OIDC_ROLE_MAP, as `sign_in_officer`: the register's role, and the account must exist. With it, the
+    role comes from the claim at every sign-in (a change is written to the officer and audited); no matching
+    value is refused (`no_access`, 403); the account is made at the first sign-in of an active officer; an
+    e-mail that is no officer is refused, or becomes one when OIDC_CREATE_OFFICERS is set. A deactivated
+    officer or a disabled account stays refused whatever the provider says.
+    """
+    if not ctx.settings.OIDC_ROLE_MAP:
+        return sign_in_officer(ctx, who.email, "oidc")
+    role = role_from_claim(who.claim_values or (), ctx.settings.OIDC_ROLE_MAP)
+    officer = _officer_with_email(ctx, who.email)
+    account = _account_of(ctx, officer)
+    if role is None:
+        _fail(ctx, account, "no_role", _no_access(), method="oidc", claim_sent=who.claim_values is not None)
+    if officer is None:
+        if not ctx.settings.OIDC_CREATE_OFFICERS:
+            _fail(ctx, None, "unknown", InvalidCredentials(_NOT_AN_OFFICER), method="oidc")
+        officer = _officer_from_provider(ctx, who, role)
+    if not officer.active or (account is not None and account.disabled_at is not None):
+        reason = "inactive" if not officer.active else "disabled"
+        _fail(ctx, account, reason, InvalidCredentials(_SWITCHED_OFF), method="oidc")
+    if account is None:
+        account = _account_from_provider(ctx, officer)
+    _take_role_from_provider(ctx, officer, role)
+    return _signed_in(ctx, account, ctx.now(), "oidc")
+
+
+_NOT_AN_OFFICER = "there is no officer with your e-mail address in contactguard: ask a contactguard admin to add you"
+_SWITCHED_OFF = "your access to contactguard has been switched off: ask a contactguard admin"
+
+
+def _no_access() -> NoAccess:
+    return NoAccess(
+        "your council account is not in a group that gives access to contactguard: ask a contactguard admin, "
+        "or your IT service desk, for access",
+        errors={"email": ["no group gives access"]},
+    )
+
+
+def _officer_with_email(ctx: Context, email: str) -> Officer | None:
+    return ctx.session.scalar(select(Officer).where(Officer.email == email.strip().lower()))
+
+
+def _account_of(ctx: Context, officer: Officer | None) -> Account | None:
+    if officer is None:
+        return None
+    return ctx.session.scalar(select(Account).where(Account.officer_id == officer.id))
+
+
+def _officer_from_provider(ctx: Context, who: ProviderIdentity, role: Role) -> Officer:
+    """A new officer for an e-mail the register did not know (OIDC_CREATE_OFFICERS), named as the provider names them."""
+    from . import register
+
+    name = " ".join((who.name or "").split())[:200] or who.email.split("@", 1)[0]
+    officer = register.add_officer(ctx, {"email": who.email.strip().lower(), "name": name, "role": role.value})
+    log.info("officer made at first sign-in officer=%s method=oidc", officer.id)
+    return officer
+
+
+def _account_from_provider(ctx: Context, officer: Officer) -> Account:
+    """The officer's account, made at their first sign-in through the provider. Its password is random and never
+    told, so only the provider signs them in (an admin's `users set-password` adds a password later).
+
+    Two first sign-ins at once: the second insert breaks the one-account-per-officer constraint, so it takes the
+    account the first made (a savepoint keeps the rest of the sign-in)."""
+    account = Account(
+        officer=officer, password_hash=off_the_event_loop(_hasher.hash, secrets.token_urlsafe(32)), failed_attempts=0
+    )
+    try:
+        with ctx.session.begin_nested():
+            ctx.session.add(account)
+    except IntegrityError:
+        made = _account_of(ctx, officer)
+        if made is None:
+            raise
+        return made
+    ctx.audit("account.created", account, method="oidc")
+    return account
+
+
+def _take_role_from_provider(ctx: Context, officer: Officer, role: Role) -> None:
+    """The provider's role becomes the officer's; a change is audited (from, to, and the claim it came from)."""
+    if officer.role == role.value:
+        return
+    previous, officer.role = officer.role, role.value
+    ctx.audit(
+        "officer.role_changed",
+        officer,
+        role=role,
+        previous_role=previous,
+        by="oidc",
+        claim=ctx.settings.OIDC_ROLE_CLAIM,
+    )
+    log.info("officer role changed officer=%s from=%s to=%s by=oidc", officer.id, previous, role.value)
+
+
 def _signable_account(ctx: Context, email: str) -> Account | None:
     """The account of an active officer with this e-mail, or None (which of the two is never said)."""
     if not isinstance(email, str) or not email.strip():
@@ -342,10 +484,15 @@ def _refuse(ctx: Context, account: Account | None, reason: str, claim: _Claim | 
 
 
 def _fail(
-    ctx: Context, account: Account | None, reason: str, error: ServiceError, locked_until: dt.datetime | None = None
+    ctx: Context,
+    account: Account | None,
+    reason: str,
+    error: ServiceError,
+    locked_until: dt.datetime | None = None,
+    **facts: object,
 ) -> NoReturn:
-    """Audit the failed sign-in, commit it, and raise `error`."""
-    details = {"reason": reason}
+    """Audit the failed sign-in (with `facts`: codes and flags, never what was typed), commit it, and raise `error`."""
+    details: dict[str, object] = {"reason": reason, **facts}
     if locked_until is not None:
         details["locked_until"] = locked_until.isoformat()
     ctx.session.add(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..models import Appeal, FormalWarning, Restriction
+from ..models import Appeal, FormalWarning, Officer, Restriction
 from ..policy.appeals import AppealWindow, Grounds, Outcome, decision_due, hearing_problems, lodging_problems
 from ..policy.lifecycle import Action, State
 from ..policy.restrictions import review_date_problems
@@ -65,6 +65,7 @@ def lodge(ctx: Context, data: dict) -> Appeal:
         late=late,
         window_closes_on=appeal.window_closes_on,
         decision_due=appeal.decision_due,
+        **({"heard_by": appeal.heard_by_id} if appeal.heard_by_id is not None else {}),
     )
     return appeal
 
@@ -98,27 +99,54 @@ def _refuse_second_open_appeal(ctx: Context, kind: str, subject_id: int) -> None
 
 
 def _involved(ctx: Context, appeal: Appeal) -> set[int]:
-    if appeal.kind == "restriction":
-        r = get(ctx, Restriction, appeal.restriction_id)
+    return _involved_in(ctx, restriction=appeal.restriction_id, warning=appeal.warning_id)
+
+
+def _involved_in(ctx: Context, *, restriction: int | None = None, warning: int | None = None) -> set[int]:
+    """Who made the decision appealed against: a restriction's proposer and activator, a warning's issuer."""
+    if restriction is not None:
+        r = get(ctx, Restriction, restriction, "restriction")
         return {i for i in (r.proposed_by_id, r.activated_by_id) if i is not None}
-    warning = get(ctx, FormalWarning, appeal.warning_id)
-    return {warning.issued_by_id}
+    issued_by = get(ctx, FormalWarning, warning, "warning").issued_by_id
+    return {issued_by} if issued_by is not None else set()
+
+
+def _hearing_problems(hearer: Officer, involved: set[int]) -> list:
+    return hearing_problems(
+        hearer_id=hearer.id, hearer_role=Role(hearer.role), involved_ids=involved, hearer_active=bool(hearer.active)
+    )
+
+
+def eligible_hearers(ctx: Context, *, restriction: int | None = None, warning: int | None = None) -> list[Officer]:
+    """The senior officers who may hear an appeal against this restriction or warning, by name: in post and not
+    involved in the decision (R36). The same rule `assign` and `lodge` apply, so a form offers only these."""
+    involved = _involved_in(ctx, restriction=restriction, warning=warning)
+    seniors = ctx.session.scalars(
+        select(Officer)
+        .where(Officer.active.is_(True), Officer.role == Role.SENIOR.value)
+        .order_by(Officer.name, Officer.id)
+    )
+    return [o for o in seniors if not _hearing_problems(o, involved)]
 
 
 def _assign(ctx: Context, appeal: Appeal, email: str) -> None:
     hearer = officer_by_email(ctx, email, "heard_by")
-    problems = hearing_problems(hearer_id=hearer.id, hearer_role=Role(hearer.role), involved_ids=_involved(ctx, appeal))
+    problems = _hearing_problems(hearer, _involved(ctx, appeal))
     if problems:
         raise Refused.from_problems("that officer cannot hear this appeal", problems)
     appeal.heard_by_id = hearer.id
 
 
 def assign(ctx: Context, appeal_id: int, email: str) -> Appeal:
-    """Name the senior officer, not involved in the decision, who hears the appeal."""
+    """Name (or change) the senior officer, in post and not involved in the decision, who hears the appeal."""
     require_staff(ctx, Role.OFFICER, "assigning an appeal")
     appeal = get(ctx, Appeal, appeal_id, "appeal")
+    if appeal.state != "lodged":
+        raise Conflict(f"appeal {appeal.id} was already decided ({appeal.outcome}); who heard it stays on the record")
+    previous = appeal.heard_by_id
     _assign(ctx, appeal, email)
-    ctx.audit("appeal.assigned", appeal, heard_by=appeal.heard_by_id)
+    changed = {"previous_heard_by": previous} if previous is not None and previous != appeal.heard_by_id else {}
+    ctx.audit("appeal.assigned", appeal, heard_by=appeal.heard_by_id, **changed)
     return appeal
 
 
@@ -154,8 +182,6 @@ def decide(ctx: Context, appeal_id: int, data: dict) -> Appeal:
 
 
 def _email_of(ctx: Context, officer_id: int) -> str:
-    from ..models import Officer
-
     return get(ctx, Officer, officer_id).email
 
 

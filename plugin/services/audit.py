@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -220,12 +221,20 @@ def snapshot_options(dialect_name: str) -> dict:
 
 
 def entries(
-    ctx: Context, customer_id: int | None = None, before_id: int | None = None, limit: int = 100
+    ctx: Context,
+    customer_id: int | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+    leave_out: Iterable[str] = (),
 ) -> list[AuditEntry]:
-    """The newest audit entries first (of one customer; older than `before_id` to page back)."""
+    """The newest audit entries first (of one customer; older than `before_id` to page back; without the actions in
+    `leave_out`, e.g. the readings)."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if customer_id is not None:
         query = query.where(AuditEntry.customer_id == customer_id)
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
+    leave_out = list(leave_out)
+    if leave_out:
+        query = query.where(AuditEntry.action.not_in(leave_out))
     return list(ctx.session.scalars(query))

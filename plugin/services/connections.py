@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets as token_source
+import threading
+from contextlib import contextmanager
 
+import requests
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from marshmallow import ValidationError
@@ -31,13 +34,62 @@ def _validate(schema_cls, data: dict, what: str) -> dict:
         ) from None
 
 
-def _check(adapter, settings: dict, secrets: dict) -> None:
+class _Calls(threading.local):
+    """HTTP requests this thread sent while a connection test was counting them."""
+
+    counting = False
+    made = 0
+
+
+_calls = _Calls()
+_send = requests.Session.send
+
+
+def _counted_send(self, request, **kwargs):
+    if _calls.counting:
+        _calls.made += 1
+    return _send(self, request, **kwargs)
+
+
+# Why: a test that makes no request (the generic adapter without a callback URL has nothing to call) must not be
+# reported as "the helpdesk answered". Every adapter calls out through a requests session, so counting the sends
+# made by this thread during the test tells a call made from none; other threads are not counted.
+requests.Session.send = _counted_send  # type: ignore[method-assign]  # counts only while a test counts (above)
+
+
+@contextmanager
+def _counting_calls():
+    _calls.counting, _calls.made = True, 0
     try:
-        adapter.client(settings, secrets).test_connection()
+        yield _calls
+    finally:
+        _calls.counting = False
+
+
+def _check(adapter, settings: dict, secrets: dict) -> bool:
+    """Test the credentials with the helpdesk; True if the test called it, False if it had nothing to call."""
+    try:
+        with _counting_calls() as calls:
+            adapter.client(settings, secrets).test_connection()
     except ConnectionCheckFailed as exc:
         raise InvalidInput(
             f"connection test failed ({exc.code}): {exc.message}", errors={exc.field: [exc.code]}, code=exc.code
         ) from None
+    return calls.made > 0
+
+
+class NothingCalled(InvalidInput):
+    """A test was asked for, but with these settings the adapter has nothing to call: nothing was tested."""
+
+    code = "nothing_called"
+
+
+def _nothing_called(adapter_key: str) -> NothingCalled:
+    return NothingCalled(
+        f"nothing was tested: with these settings the {get_adapter(adapter_key).title or adapter_key} connection "
+        "makes no call to the helpdesk (fill in where contactguard writes back), or save it without testing",
+        errors={"settings": ["nothing to call"]},
+    )
 
 
 def _new_id() -> str:
@@ -79,8 +131,8 @@ def add(ctx: Context, adapter_key: str, name: str, settings: dict, secrets: dict
     adapter = get_adapter(adapter_key)
     settings = _validate(adapter.settings_schema, settings, "settings")
     secrets = {k: v for k, v in _validate(adapter.secrets_schema, secrets, "secrets").items() if v is not None}
-    if test:
-        _check(adapter, settings, secrets)
+    if test and not _check(adapter, settings, secrets):
+        raise _nothing_called(adapter_key)
     connection = Connection(
         id=_new_id(),
         adapter=adapter_key,
@@ -157,8 +209,8 @@ def update_secrets(ctx: Context, connection_id: str, changes: dict, test: bool =
     adapter = get_adapter(connection.adapter)
     merged = {**secrets_of(ctx, connection), **changes}
     merged = {k: v for k, v in _validate(adapter.secrets_schema, merged, "secrets").items() if v is not None}
-    if test:
-        _check(adapter, connection.settings, merged)
+    if test and not _check(adapter, connection.settings, merged):
+        raise _nothing_called(connection.adapter)
     connection.secrets_encrypted = SecretBox(ctx.settings).seal(merged)
     ctx.session.add(_audit_entry(ctx, connection, "connection.secrets_changed", names=sorted(changes)))
     return connection
@@ -172,6 +224,35 @@ def update_settings(ctx: Context, connection_id: str, changes: dict) -> Connecti
     connection.settings = _validate(adapter.settings_schema, {**connection.settings, **changes}, "settings")
     ctx.session.add(_audit_entry(ctx, connection, "connection.settings_changed", names=sorted(changes)))
     return connection
+
+
+def check(ctx: Context, adapter_key: str, settings: dict, secrets: dict) -> None:
+    """Test settings and secrets with the helpdesk, saving nothing (an admin); NothingCalled if no call was made."""
+    require_admin(ctx, "testing a helpdesk connection")
+    adapter = get_adapter(adapter_key)
+    settings = _validate(adapter.settings_schema, settings, "settings")
+    secrets = {k: v for k, v in _validate(adapter.secrets_schema, secrets, "secrets").items() if v is not None}
+    if not _check(adapter, settings, secrets):
+        raise _nothing_called(adapter_key)
+
+
+def check_saved(ctx: Context, connection_id: str) -> None:
+    """Test a saved connection's settings and secrets with the helpdesk (an admin); NothingCalled if no call was
+    made. Changes nothing."""
+    require_admin(ctx, "testing a helpdesk connection")
+    connection = get(ctx, connection_id)
+    if not _check(get_adapter(connection.adapter), connection.settings, secrets_of(ctx, connection)):
+        raise _nothing_called(connection.adapter)
+
+
+def reveal_sidebar_key(ctx: Context, connection_id: str) -> str:
+    """The connection's sidebar key, hex, for the helpdesk's signing code (an admin); each showing is audited."""
+    from .sidebar import sidebar_key
+
+    require_admin(ctx, "showing a connection's sidebar key")
+    connection = get(ctx, connection_id)
+    ctx.session.add(_audit_entry(ctx, connection, "connection.sidebar_key_shown"))
+    return sidebar_key(ctx.settings, connection).hex()
 
 
 def deactivate(ctx: Context, connection_id: str) -> Connection:

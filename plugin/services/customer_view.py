@@ -20,6 +20,26 @@ from .restrictions import in_force_for
 from .terms import terms_of
 
 VIEWS = {Role.AGENT: "agent", Role.OFFICER: "officer", Role.SENIOR: "full", Role.ADMIN: "full"}
+# Who may read the reasons a restriction (or its review or appeal) gives the customer: decided here once, for the
+# pages, the API, the letters (which state them, so only these roles write letters) and the export. Officers send
+# the letters and so read what the customer is told; agents never. The pre-restriction checks (health, social work)
+# are narrower still: the full view only.
+REASON_READERS = frozenset({Role.OFFICER, Role.SENIOR, Role.ADMIN})
+# Who may read the customer's postal address: those who write and post the letters (officers, seniors, admins who
+# correct the register). An agent recognises a customer by e-mail, phone or helpdesk id and never posts a letter.
+POSTAL_ADDRESS_READERS = frozenset({Role.OFFICER, Role.SENIOR, Role.ADMIN})
+
+
+def postal_address_for(role: Role | str | None, customer: Customer) -> dict | None:
+    """The customer's postal address as `role` may see it: the parts, or None (none held, or not theirs to see)."""
+    if role is None or Role(role) not in POSTAL_ADDRESS_READERS or customer.postal_address is None:
+        return None
+    return customer.postal_address.as_dict()
+
+
+def may_read_reasons(role: Role | str | None) -> bool:
+    """Whether `role` may read the reasons given to the customer (REASON_READERS)."""
+    return role is not None and Role(role) in REASON_READERS
 
 
 def _iso(value):
@@ -56,6 +76,8 @@ def customer_view(ctx: Context, customer: Customer, role: Role | str | None = No
         ],
     }
     in_force = in_force_for(ctx, cid)
+    if level != "agent":
+        data["address"] = postal_address_for(role if role is not None else ctx.actor.role, customer)
     if level == "agent":
         data["restrictions"] = [arrangement(r) for r in in_force]
         return data
@@ -65,6 +87,8 @@ def customer_view(ctx: Context, customer: Customer, role: Role | str | None = No
             **arrangement(r),
             "state": r.state,
             "path": r.path,
+            "why_necessary": r.why_necessary,  # what the customer's letter says (REASON_READERS)
+            "path_justification": r.path_justification,
             "customer": customer.reference,
             "starts_on": _iso(r.starts_on),
             "activated_at": _iso(r.activated_at),
@@ -187,6 +211,8 @@ def render_text(data: dict) -> str:
         f"  {i['kind']:14} {i['value']}" + (f"  ({i['connection']})" if i["connection"] else "")
         for i in data["identities"]
     ]
+    if data.get("address"):
+        lines.append("  postal address " + ", ".join(part for part in data["address"].values() if part))
     for r in data["restrictions"]:
         spoc = r["sole_point_of_contact"]
         who = spoc["officer"] or spoc["inbox"] or spoc["external"] or "-"

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from ..config import Settings
-from ..models import Appeal, FormalWarning, Letter, Restriction
+from ..models import Appeal, Customer, FormalWarning, Letter, Restriction
 from ..policy.appeals import AppealWindow
-from ..policy.calendar import sending_problems
+from ..policy.calendar import DELIVERY_METHODS, sending_problems
 from ..policy.lifecycle import APPEALABLE as APPEALABLE_STATES
 from ..policy.lifecycle import values_of
 from ..policy.vocabulary import LetterKind, Role
@@ -28,11 +28,30 @@ APPEALABLE: dict[str, Callable[[Settings], int]] = {
 }
 
 
+# Ways of sending that need the customer's postal address (plugin/policy/calendar.py DELIVERY_METHODS has them all).
+POSTAL_METHODS = ("post_first_class", "post_second_class", "recorded_delivery")
+
+
+def sending_methods(customer: Customer) -> tuple[str, ...]:
+    """The ways a letter to this customer may go: by post only when the council holds their postal address."""
+    if customer.postal_address is not None:
+        return DELIVERY_METHODS
+    return tuple(m for m in DELIVERY_METHODS if m not in POSTAL_METHODS)
+
+
 def queue_letter(ctx: Context, kind: LetterKind, customer_id: int, **links) -> Letter:
-    """Queue a letter for a decision; the facts it must state are kept with it."""
+    """Queue a letter for a decision; the facts it must state are kept with it, and the officer making the decision
+    (the acting one; none when the clock decides), who signs the letter."""
     facts = links.pop("facts", {})
     decided_on = links.pop("decided_on", None) or ctx.today()
-    letter = Letter(kind=LetterKind(kind).value, customer_id=customer_id, facts=facts, decided_on=decided_on, **links)
+    letter = Letter(
+        kind=LetterKind(kind).value,
+        customer_id=customer_id,
+        facts=facts,
+        decided_on=decided_on,
+        decided_by_id=ctx.actor.officer_id,
+        **links,
+    )
     ctx.session.add(letter)
     ctx.audit("letter.queued", letter, kind=letter.kind)
     return letter
@@ -47,6 +66,13 @@ def mark_sent(ctx: Context, letter_id: int, data: dict) -> Letter:
         raise Conflict(f"letter {letter.id} was already sent on {letter.sent_on}")
     if letter.state == NOT_SENT:
         raise Conflict(f"letter {letter.id} is not to be sent: {letter.not_sent_reason}")
+    if data["method"] not in sending_methods(letter.customer):
+        raise Refused(
+            f"letter {letter.id} cannot be recorded as sent by post: no postal address is held for customer "
+            f"{letter.customer.reference}; add their address first, or record how else it went",
+            errors={"method": ["no postal address"]},
+            code="no_postal_address",
+        )
     sent_on = data["sent_on"] or ctx.today()
     problems = sending_problems(sent_on, decided_on=decision_date(letter, ctx.settings.zone), today=ctx.today())
     if problems:

@@ -292,7 +292,7 @@ def judge(reads: BatchReads, stored: Stored) -> Decided:
     return Decided(stored, ruled.values, rows, audit, ruled.outcome)
 
 
-NOT_RESTRICTED = {
+NOT_RESTRICTED: dict = {
     "restriction_id": None,
     "outcome": policy.Outcome.ALLOW.value,
     "reason": "not restricted",
@@ -318,7 +318,7 @@ def write_decided(ctx: Context, decided: list[Decided]) -> None:
         )
     actions = [row for d in decided for row in d.actions]
     if actions:
-        session.execute(insert(OutboxAction.__table__), actions)
+        session.execute(insert(OutboxAction.metadata.tables[OutboxAction.__tablename__]), actions)
     append_audit(session.connection(), [d.audit for d in decided if d.audit is not None])
 
 
@@ -465,7 +465,7 @@ def _actions(reads, settings, connection, event_id: int, ruled: Ruled, event: In
     spoc_agent = reads.agent_for(connection.id, route_to) if restriction else None
     earlier = reads.earlier(connection.id, event.ticket_id, event_id)
     actions = plan(decision, restriction, connection.settings, spoc_agent, event.assigned_agent_id, earlier)
-    if away is not None:
+    if away is not None and restriction is not None:  # away only when there is a restriction
         flag = flag_action(restriction, away, cover)  # the field names who covers, not the absent officer
         actions = [flag if isinstance(a, outbox.SetFlag) else a for a in actions]
         assigned = any(isinstance(a, outbox.Assign) for a in actions)

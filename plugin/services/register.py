@@ -13,11 +13,20 @@ from ..models import Account, Customer, Identity, Officer, OfficerHelpdeskId, Re
 from ..models.register import OfficerAbsence
 from ..policy.lifecycle import IN_FORCE_VALUES
 from ..policy.vocabulary import Role
-from ..schemas import CustomerInput, IdentityInput, OfficerInput, OfficerUpdate, ServiceInput, StrictSchema
+from ..postal_address import PostalAddress
+from ..schemas import (
+    CustomerInput,
+    IdentityInput,
+    OfficerInput,
+    OfficerUpdate,
+    PostalAddressInput,
+    ServiceInput,
+    StrictSchema,
+)
 from . import ticket_flags, web_sessions
 from .context import Context
 from .errors import Conflict, InvalidInput, NotFound
-from .lookup import customer_by_ref, get, load, officer_by_email, require_admin, service_by_slug
+from .lookup import customer_by_ref, get, load, officer_by_email, require_admin, require_staff, service_by_slug
 
 
 def add_service(ctx: Context, data: dict) -> Service:
@@ -98,10 +107,32 @@ def _apply_officer_fields(ctx: Context, officer: Officer, data: dict) -> None:
             raise InvalidInput("an officer cannot be their own deputy", errors={"deputy": ["same officer"]})
         officer.deputy_id = deputy.id if deputy else None
     if "helpdesk_ids" in data:
-        officer.helpdesk_ids = [
-            OfficerHelpdeskId(connection_id=h["connection"], agent_id=h["agent_id"]) for h in data["helpdesk_ids"]
-        ]
+        _set_helpdesk_ids(ctx, officer, data["helpdesk_ids"])
     ctx.session.flush()
+
+
+def _set_helpdesk_ids(ctx: Context, officer: Officer, wanted: list[dict]) -> None:
+    """The officer's user id in each helpdesk ("" = every helpdesk). A user id in a helpdesk is one officer's: one
+    another officer holds is refused, naming them. The ids that stay keep their rows: dropping a row and adding the
+    same one again would clash on the unique key when flushed (SQLAlchemy inserts before it deletes)."""
+    pairs = list(dict.fromkeys((h["connection"], h["agent_id"]) for h in wanted))
+    for connection_id, agent_id in pairs:
+        holder = ctx.session.scalar(
+            select(OfficerHelpdeskId).where(
+                OfficerHelpdeskId.connection_id == connection_id, OfficerHelpdeskId.agent_id == agent_id
+            )
+        )
+        if holder is not None and holder.officer is not officer:
+            where = f"connection {connection_id}" if connection_id else "every helpdesk"
+            raise Conflict(
+                f"helpdesk user id {agent_id} in {where} is already {holder.officer.name}'s: a user id in a helpdesk "
+                "belongs to one officer",
+                errors={"helpdesk_ids": ["taken"]},
+            )
+    kept = {(h.connection_id, h.agent_id): h for h in officer.helpdesk_ids}
+    officer.helpdesk_ids = [
+        kept.get(pair) or OfficerHelpdeskId(connection_id=pair[0], agent_id=pair[1]) for pair in pairs
+    ]
 
 
 class AbsenceInput(StrictSchema):
@@ -163,11 +194,31 @@ def add_customer(ctx: Context, data: dict) -> Customer:
     if ctx.session.scalar(select(Customer).where(Customer.reference == reference)):
         raise Conflict(f"a customer with reference {reference} exists already", errors={"reference": ["taken"]})
     customer = Customer(reference=reference, name=data["name"])
+    customer.set_postal_address(_postal_address(data["address"]))
     ctx.session.add(customer)
     ctx.audit("customer.added", customer, customer_id=None)
     for index, ident in enumerate(data["identities"]):
         _add_identity(ctx, customer, ident, field=f"identities.{index}")
     return customer
+
+
+def set_postal_address(ctx: Context, reference: str, data: dict | None) -> Customer:
+    """Keep the customer's UK postal address, where letters are posted (None or {}: forget the one held, and
+    letters can no longer be recorded as posted). The audit says that it changed, never the address."""
+    require_staff(ctx, Role.OFFICER, "setting a customer's postal address")
+    customer = customer_by_ref(ctx, reference)
+    address = _postal_address(load(PostalAddressInput(), data) if data else None)
+    had = customer.postal_address is not None
+    customer.set_postal_address(address)
+    if address:
+        ctx.audit("customer.address_set", customer, customer_id=customer.id)
+    elif had:
+        ctx.audit("customer.address_removed", customer, customer_id=customer.id)
+    return customer
+
+
+def _postal_address(data: dict | None) -> PostalAddress | None:
+    return PostalAddress(**data) if data else None
 
 
 def add_identity(ctx: Context, reference: str, data: dict) -> Identity:

@@ -184,6 +184,7 @@ def anonymise(ctx: Context, customer: Customer) -> dict:
     counts = {"identities": len(customer.identities)}
     customer.identities.clear()
     customer.name = ANONYMISED_NAME
+    customer.set_postal_address(None)
     customer.reference = f"anon-{cid}"
 
     incidents = list(s.scalars(select(Incident).where(Incident.customer_id == cid)))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives import hashes
@@ -31,6 +31,7 @@ from ..config import Settings
 from ..models import Connection, Customer, Identity, OutboxAction, Restriction, WebhookEvent
 from ..policy.lifecycle import IN_FORCE_VALUES
 from ..secretbox import _key_from_settings
+from ..words import date_words
 from .audit import record_read
 from .context import Actor, Context
 from .terms import RestrictionTerms, terms_of
@@ -39,22 +40,50 @@ VIEW = "sidebar.viewed"
 
 # What contactguard did with a ticket, in the words an agent reads.
 OUTCOME_WORDS = {
-    "allow": "Allowed: nothing to do",
-    "flag": "Flagged: the customer is restricted",
-    "disregard": "Disregarded: outside the arrangement",
-    "escalate": "Escalated to the sole point of contact",
-    "statutory": "Information request: handle under the information rights process",
+    "allow": "Allowed",
+    "flag": "Flagged: the customer is restricted, and this contact is within the arrangement",
+    "disregard": "Disregarded: this contact is outside the arrangement",
+    "escalate": "Escalated: the safeguarding screen found words that may mean a risk",
+    "statutory": "Information request (freedom of information, environmental information or subject access)",
     "pending": "Being checked",
 }
+# And what the agent does next: (when contactguard moved the ticket on, when it did not). {spoc} names the sole point
+# of contact ("the sole point of contact, Olly Officer"), or says "the sole point of contact" when none is known here.
+ADVICE = {
+    "allow": ("Deal with it as usual.", "Deal with it as usual."),
+    "flag": (
+        "It has been assigned to {spoc}: leave it to them. Reply only within the arrangement.",
+        "Only {spoc} deals with this customer: if the ticket is with you, pass it to them.",
+    ),
+    "disregard": (
+        "Do not reply to it. It has gone to {spoc}, who reads it for new information and safeguarding concerns.",
+        "Do not reply to it. Pass it to {spoc}, who must read it for new information and safeguarding concerns.",
+    ),
+    "escalate": (
+        "Read it now and act on any risk under the safeguarding procedure. It has gone to {spoc}.",
+        "Read it now and act on any risk under the safeguarding procedure, and tell {spoc}.",
+    ),
+    "statutory": (
+        "It has been moved to the information-rights team, who answer it within the legal time limit. It is never "
+        "disregarded.",
+        "Pass it to the information-rights team now: it is never disregarded, and the law sets a time limit.",
+    ),
+    "pending": (
+        "Wait a moment and reload the panel before you reply.",
+        "Wait a moment and reload the panel before you reply.",
+    ),
+}
+ROUTING = {"statutory": ActionKind.MOVE_QUEUE.value}  # how contactguard moves a ticket on; ASSIGN for the rest
 
 
 @dataclass(frozen=True)
 class TicketOutcome:
-    """contactguard's latest decision on this ticket, and whether it assigned the ticket to the contact."""
+    """contactguard's latest decision on this ticket, whether it moved the ticket on, and what the agent does next."""
 
     outcome: str
     words: str
     routed: bool
+    advice: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,9 +100,10 @@ class Panel:
     scope: str | None = None
     review_due: dt.date | None = None
     ends_on: dt.date | None = None
-    ended: str | None = None  # e.g. "lapsed on 2026-11-01"
+    ended: str | None = None  # e.g. "lapsed on 1 November 2026"
     ticket: TicketOutcome | None = None
     link: str | None = None  # into contactguard, for officers who may see more
+    contact_name: str | None = None  # the sole point of contact as the advice names them
 
     @property
     def restricted(self) -> bool:
@@ -88,25 +118,35 @@ def panel_for(
     ticket = ticket_outcome(ctx, connection, ticket_id)
     found = _customer(ctx, _wanted(connection.id, emails, phones, helpdesk_user_id))
     if found is None:
-        return Panel(state="unknown", ticket=ticket)
+        return Panel(state="unknown", ticket=with_advice(ticket, None))
     customer_id, reference = found
     restrictions = _restrictions(ctx, customer_id)
     in_force = [r for r in restrictions if r.state in IN_FORCE_VALUES]
     record_read(ctx, VIEW, "restrictions", [r.id for r in in_force], customer_ids=[customer_id])
     link = _link(ctx, reference)
     if in_force:
-        return _restricted(in_force[0], reference, ticket, link)
+        restricted = _restricted(in_force[0], reference, ticket, link)
+        return replace(restricted, ticket=with_advice(ticket, restricted.contact_name))
     endings = [(r.ended_at, r) for r in restrictions if r.ended_at is not None]
     if endings:
         ended_at, ended = max(endings, key=lambda pair: pair[0])
         return Panel(
             state="ended",
             customer_reference=reference,
-            ticket=ticket,
+            ticket=with_advice(ticket, None),
             link=link,
-            ended=f"{ended.state} on {ended_at.date().isoformat()}",
+            ended=f"{ended.state} on {date_words(ended_at.astimezone(ctx.settings.zone))}",
         )
-    return Panel(state="not_restricted", customer_reference=reference, ticket=ticket, link=link)
+    return Panel(state="not_restricted", customer_reference=reference, ticket=with_advice(ticket, None), link=link)
+
+
+def with_advice(ticket: TicketOutcome | None, contact_name: str | None) -> TicketOutcome | None:
+    """The ticket's outcome with what the agent does next, naming the sole point of contact when one is known."""
+    if ticket is None:
+        return None
+    spoc = f"the sole point of contact, {contact_name}" if contact_name else "the sole point of contact"
+    moved, not_moved = ADVICE.get(ticket.outcome, ("", ""))
+    return replace(ticket, advice=(moved if ticket.routed else not_moved).format(spoc=spoc))
 
 
 def _context(ctx_or_session) -> Context:
@@ -174,6 +214,7 @@ def _restricted(r: Restriction, reference: str, ticket: TicketOutcome | None, li
         ends_on=terms.ends_on,
         ticket=ticket,
         link=link,
+        contact_name=r.spoc_officer.name if r.spoc_officer is not None else terms.contact,
     )
 
 
@@ -207,7 +248,7 @@ def ticket_outcome(ctx: Context, connection: Connection, ticket_id) -> TicketOut
             .where(
                 OutboxAction.connection_id == connection.id,
                 OutboxAction.ticket_id == ticket,
-                OutboxAction.kind == ActionKind.ASSIGN.value,
+                OutboxAction.kind == ROUTING.get(outcome, ActionKind.ASSIGN.value),
             )
             .limit(1)
         )

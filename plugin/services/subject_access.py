@@ -332,6 +332,7 @@ def collect(ctx: Context, reference: str) -> dict:
             "id": customer.id,
             "reference": customer.reference,
             "name": customer.name,
+            "postal_address": customer.postal_address.as_dict() if customer.postal_address else None,
             "created_at": _iso(customer.created_at),
         },
         "identities": identities,
@@ -356,11 +357,7 @@ def _jsonable(value):
 
 def export(ctx: Context, reference: str, fmt: str, out: str | Path) -> dict:
     """Write the export of `reference` to `out` (0600) as `fmt`; audit it; return the collected dictionary."""
-    require_exporter(ctx)
-    if fmt not in FORMATS:
-        raise InvalidInput(f"unknown format {fmt}: use one of {', '.join(FORMATS)}")
-    data = collect(ctx, reference)
-    content = render_json(data).encode("utf-8") if fmt == "json" else render_pdf(data)
+    content, data = export_content(ctx, reference, fmt)
     path = Path(out)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -368,6 +365,17 @@ def export(ctx: Context, reference: str, fmt: str, out: str | Path) -> dict:
             fh.write(content)
     except OSError as exc:
         raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    return data
+
+
+def export_content(ctx: Context, reference: str, fmt: str) -> tuple[bytes, dict]:
+    """The export of `reference` as `fmt` (the file's bytes) and the collected dictionary; audited (for a download
+    from the web pages, and for `export`)."""
+    require_exporter(ctx)
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown format {fmt}: use one of {', '.join(FORMATS)}", errors={"format": ["unknown"]})
+    data = collect(ctx, reference)
+    content = render_json(data).encode("utf-8") if fmt == "json" else render_pdf(data)
     customer = customer_by_ref(ctx, reference)
     ctx.audit(
         "customer.exported",
@@ -376,7 +384,7 @@ def export(ctx: Context, reference: str, fmt: str, out: str | Path) -> dict:
         counts=data["counts"],
         review_items=len(data["review_before_disclosure"]),
     )
-    return data
+    return content, data
 
 
 def render_json(data: dict) -> str:

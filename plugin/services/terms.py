@@ -16,6 +16,7 @@ from ..policy.restrictions import (
     check_arrangement,
 )
 from ..policy.vocabulary import Adjustment, Channel, SpocKind, Tristate
+from ..words import windows_words
 from .context import Context
 from .lookup import officer_by_email, service_by_slug
 
@@ -162,8 +163,9 @@ class RestrictionTerms:
 
     @property
     def windows_text(self) -> str:
-        """e.g. "mon,wed 10:00-12:00; fri 14:00-15:00" (empty when contact is not limited to times)."""
-        return "; ".join(f"{','.join(w['days'])} {w['start']}-{w['end']}" for w in self.time_windows)
+        """In words, as the ticket's note and the panel show them: "Mondays and Wednesdays, 10am to 12 noon; Fridays,
+        2pm to 3pm" (empty when contact is not limited to times)."""
+        return windows_words(self.time_windows)
 
     def as_dict(self) -> dict:
         """The terms as JSON data: the CLI's --json, the API, the customer view, and the facts a letter keeps."""

@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import logging
 import re
+from collections.abc import Mapping
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -461,15 +462,16 @@ def oidc_start():
 
 @bp.get("/sign-in/oidc/callback")
 def oidc_callback():
-    """Back from the identity provider: its verified e-mail must be an active officer with an account."""
+    """Back from the identity provider: its verified e-mail names the officer; with OIDC_ROLE_MAP its role claim
+    decides their role (accounts.sign_in_with_provider)."""
     if not oidc_enabled(current_app):
         abort(404)
     form = SignInForm(formdata=None)
     next_page = session.pop("oidc_next", None) or url_for("pages.dashboard")
     try:
-        email = _oidc_verified_email()
+        who = _oidc_identity()
         with unit_of_work(Actor(label="web:sign-in")) as ctx:
-            actor = accounts.sign_in_officer(ctx, email, "oidc")
+            actor = accounts.sign_in_with_provider(ctx, who)
             account_id, raw = _new_session(ctx, actor)
     except ServiceError as exc:
         form.email.errors = [exc.message[:1].upper() + exc.message[1:]]
@@ -508,7 +510,8 @@ def init_oidc(app) -> None:
         client_id=settings.OIDC_CLIENT_ID,
         client_secret=settings.OIDC_CLIENT_SECRET,
         server_metadata_url=settings.OIDC_ISSUER.rstrip("/") + "/.well-known/openid-configuration",
-        client_kwargs={"scope": "openid email profile"},
+        # PKCE as well as the client secret (RFC 9700 2.1.1): a code caught on its way back is of no use alone.
+        client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"},
     )
     app.extensions["contactguard.oidc"] = oauth.council
 
@@ -525,17 +528,59 @@ def _oidc_callback_url() -> str:
     return url_for("auth.oidc_callback", _external=True)
 
 
-def _oidc_verified_email() -> str:
-    """Exchange the code, check the signed ID token (issuer, audience, nonce, expiry) and return its e-mail."""
+def _oidc_identity() -> accounts.ProviderIdentity:
+    """Exchange the code, check the signed ID token (issuer, audience, nonce, expiry), and say who signed in.
+
+    The ID token's claims come first; what it lacks (a provider may keep the e-mail or the groups for its
+    userinfo endpoint, as OpenID Connect Core 5.4 allows for the code flow) is read from userinfo, whose `sub`
+    must be the ID token's (Core 5.3.2)."""
+    settings = settings_of(current_app)
     try:
         token = _oidc_client().authorize_access_token()
+        claims = dict(token.get("userinfo") or {})
+        if not claims.get("sub"):
+            raise ValueError("no ID token")
+        if _lacks_claims(claims, settings) and _oidc_client().load_server_metadata().get("userinfo_endpoint"):
+            extra = _oidc_client().userinfo(token=token)
+            if extra.get("sub") != claims["sub"]:
+                raise ValueError("userinfo for another subject")
+            claims = {**extra, **claims}
     except OIDC_FAILURES as exc:
         log.warning("OIDC sign-in failed: %s", type(exc).__name__)
         raise OidcRefused("the sign-in service did not confirm who you are: try signing in again") from None
-    claims = token.get("userinfo") or {}
-    if not claims.get("email") or claims.get("email_verified") is not True:
+    verified = claims.get("email_verified") is True or not settings.OIDC_REQUIRE_EMAIL_VERIFIED
+    if not isinstance(claims.get("email"), str) or not claims["email"] or not verified:
         raise OidcRefused(
             "your sign-in service did not give a verified e-mail address, so contactguard cannot "
             "tell which officer you are: sign in with your password, or ask an admin"
         )
-    return claims["email"]
+    name = claims.get("name")
+    return accounts.ProviderIdentity(
+        email=claims["email"],
+        name=name if isinstance(name, str) else None,
+        claim_values=claim_values(claims, settings.OIDC_ROLE_CLAIM),
+    )
+
+
+def _lacks_claims(claims: dict, settings: Settings) -> bool:
+    """The ID token lacks the verified e-mail, or (when the provider decides roles) the role claim."""
+    if not claims.get("email") or ("email_verified" not in claims and settings.OIDC_REQUIRE_EMAIL_VERIFIED):
+        return True
+    return bool(settings.OIDC_ROLE_MAP) and claim_values(claims, settings.OIDC_ROLE_CLAIM) is None
+
+
+def claim_values(claims: Mapping[str, object], name: str) -> tuple[str, ...] | None:
+    """The values of claim `name`: by its whole name (`groups`, or a URL as some providers name claims), else as a
+    dotted path into objects (`realm_access.roles`). A string is one value; a list gives its strings. None: absent."""
+    value: object = claims.get(name)
+    if value is None and "." in name:
+        value = claims
+        for part in name.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()

@@ -15,11 +15,11 @@ from typing import Any, cast
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
 from markupsafe import Markup
-from wtforms import RadioField, StringField, SubmitField
+from wtforms import RadioField, SubmitField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # in WTForms 3.2, not yet in its stubs
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired
 
 from ..models import Letter
 from ..policy.calendar import DELIVERY_METHODS
@@ -31,14 +31,18 @@ from ..services import letter_documents as ld
 from ..services import letters as lt
 from ..services import reports as rp
 from ..services.audit import record_read
+from ..services.customer_view import REASON_READERS
 from ..services.lookup import get
+from ..words import date_words
 from .auth import current_actor, has_bearer, login_required, signed_in_actor, unit_of_work
+from .forms_dates import HINT as DATE_HINT
+from .forms_dates import DateInputField, iso_or_none
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("documents", __name__)
 
-LETTER_READERS = (Role.OFFICER, Role.SENIOR, Role.ADMIN)
+LETTER_READERS = tuple(REASON_READERS)  # a letter states the reasons (services/customer_view.py decides who)
 LETTER_SENDERS = (Role.OFFICER, Role.SENIOR)  # admins configure; policy staff record what was sent
 REPORT_READERS = (Role.SENIOR, Role.ADMIN)
 SENT_SHOWN = 50
@@ -63,11 +67,10 @@ class MarkSentForm(FlaskForm):
         choices=[SelectChoice(m, METHOD_LABELS.get(m, m)) for m in DELIVERY_METHODS],
         validators=[InputRequired(message="Select how the letter was sent")],
     )
-    sent_on = StringField(
-        "Date sent",
-        widget=GovTextInput(),
-        description="For example, 2026-11-27. Leave empty for today.",
-        validators=[Optional(), Length(max=10)],
+    sent_on = DateInputField(
+        "When was the letter sent?",
+        description=f"{DATE_HINT}. Leave empty for today.",
+        named="The date the letter was sent",
     )
     submit = SubmitField("Record as sent", widget=GovSubmitInput())
 
@@ -124,7 +127,8 @@ def error_list(form: FlaskForm) -> list[dict]:
     """The GOV.UK error summary's list: each message linked to its field (or to the form)."""
     items = [{"text": message, "href": "#main-content"} for message in form.form_errors]
     for field in form:
-        items += [{"text": message, "href": f"#{field.id}"} for message in field.errors if isinstance(message, str)]
+        href = f"#{getattr(field, 'error_target_id', field.id)}"  # a date: its first box with the mistake
+        items += [{"text": message, "href": href} for message in field.errors if isinstance(message, str)]
     return items
 
 
@@ -152,6 +156,7 @@ def _row(ctx, letter: Letter) -> dict:
     data = letter_data(ctx, letter)
     data.update(
         customer_name=letter.customer.name,
+        postable=letter.customer.postal_address is not None,
         kind_label=_kind_label(letter.kind),
         method_label=METHOD_LABELS.get(letter.delivery_method or "", "-"),
         appealable=lt.appeal_window(ctx, letter) is not None,
@@ -168,6 +173,12 @@ def _kind_label(kind: str) -> str:
 def letter(letter_id: int):
     """One letter: what it is, the letter itself (sandboxed), the PDF, and the form to record it as sent."""
     form = MarkSentForm()
+    with unit_of_work() as ctx:
+        found = ctx.session.get(Letter, letter_id)
+        if found is None:
+            abort(404)
+        methods = lt.sending_methods(found.customer)  # post only to a customer whose postal address is held
+    form.method.choices = [SelectChoice(m, METHOD_LABELS.get(m, m)) for m in methods]
     status: int | None = 200
     if request.method == "POST":
         if signed_in_actor().role not in LETTER_SENDERS:
@@ -186,7 +197,7 @@ def _record_sent(letter_id: int, form: MarkSentForm) -> int | None:
     return its status."""
     data = {"method": form.method.data}
     if form.sent_on.data:
-        data["sent_on"] = form.sent_on.data.strip()
+        data["sent_on"] = form.sent_on.data.isoformat()
     try:
         with unit_of_work() as ctx:
             row = _row(ctx, lt.mark_sent(ctx, letter_id, data))
@@ -195,10 +206,11 @@ def _record_sent(letter_id: int, form: MarkSentForm) -> int | None:
         return exc.status
     log.info("letter marked sent letter=%s method=%s", letter_id, row["method"])
     message = (
-        f"Letter {letter_id} recorded as sent on {row['sent_on']}. It is deemed received on {row['deemed_receipt']}."
+        f"Letter {letter_id} recorded as sent on {date_words(row['sent_on'])}. "
+        f"It is deemed received on {date_words(row['deemed_receipt'])}."
     )
     if row["appeal_deadline"]:
-        message += f" The customer may appeal until {row['appeal_deadline']}."
+        message += f" The customer may appeal until {date_words(row['appeal_deadline'])}."
     flash(message)
     return None
 
@@ -293,10 +305,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    start = StringField(
-        "From", widget=GovTextInput(), description="For example, 2026-01-01", validators=[Length(max=10)]
-    )
-    end = StringField("To", widget=GovTextInput(), description="For example, 2026-12-31", validators=[Length(max=10)])
+    start = DateInputField("From", name="from", description="For example, 1 1 2026", named="The start date")
+    end = DateInputField("To", name="to", description="For example, 31 12 2026", named="The end date")
 
 
 PERIOD_ALIASES = {"from": "start", "to": "end"}
@@ -314,10 +324,12 @@ def reports():
 def report(report_id: str):
     """The chart drawn on the server (inline SVG, no script) with its data table, for the range asked for."""
     _title(report_id)  # 404 for a report that does not exist
-    form = _period_form()
+    form = PeriodForm(formdata=request.args)
+    if not form.validate():
+        return _report_page(report_id, form, None, 400)
     try:
         with unit_of_work() as ctx:
-            body = render_report(ctx, report_id, "html", _blank(form.start.data), _blank(form.end.data))
+            body = render_report(ctx, report_id, "html", iso_or_none(form.start.data), iso_or_none(form.end.data))
     except ServiceError as exc:
         put_on_form(form, exc, PERIOD_ALIASES)
         return _report_page(report_id, form, None, exc.status)
@@ -331,17 +343,14 @@ def _title(report_id: str) -> tuple[str, str]:
     abort(404)
 
 
-def _period_form() -> PeriodForm:
-    return PeriodForm(formdata=None, start=request.args.get("from", ""), end=request.args.get("to", ""))
-
-
 def _blank(value: str | None) -> str | None:
     return (value or "").strip() or None
 
 
 def _report_page(report_id: str, form: PeriodForm, body, status: int):
     title, description = _title(report_id)
-    csv_args = {k: v for k, v in (("from", _blank(form.start.data)), ("to", _blank(form.end.data))) if v}
+    asked = (("from", iso_or_none(form.start.data)), ("to", iso_or_none(form.end.data)))
+    csv_args = {name: date for name, date in asked if date}
     return render_template(
         "documents/report.html",
         title=title,

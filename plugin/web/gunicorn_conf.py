@@ -14,9 +14,9 @@ sockets filled 2 workers x 8 threads and health checks timed out. Now:
 - each worker holds at most `worker_connections` connections; beyond them new ones wait in the listen backlog.
 
 A request that keeps a worker's loop busy longer than WEB_TIMEOUT (its heartbeat stops) has the worker killed
-and replaced. Read from the same CONTACTGUARD_* settings as the service (validated: a wrong one stops
-start-up): WEB_WORKERS, WEB_THREADS, WEB_TIMEOUT, WEB_HEADER_TIMEOUT, and HOST:PORT for the address unless
-`--bind` is given.
+and replaced. Read from the same settings as the service (the settings file, CONTACTGUARD_* variables over
+it; validated: a wrong one stops start-up): WEB_WORKERS, WEB_THREADS, WEB_TIMEOUT, WEB_HEADER_TIMEOUT, and
+HOST:PORT for the address unless `--bind` is given.
 
 The request line, header count and header size are bounded here; the body's size by the app (1 MB; the
 webhook receiver reads at most its own limit whatever the server allows).
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import resource
-from pathlib import Path
 
 from gunicorn.glogging import Logger
 
@@ -39,9 +38,7 @@ def _load_settings() -> _config.Settings:
     and with them requests and urllib3, which take names from `ssl` when imported. Imported here, in the master,
     they would keep the unpatched `ssl` in every worker (gevent patches it in the worker, after the fork), and
     HTTPS calls from the web app would block the worker's loop. The app applies them when it loads."""
-    from_environ = _config._from_environ(os.environ)
-    instance = Path(str(from_environ.get("INSTANCE_PATH") or "instance"))
-    return _config._build({**_config._from_instance_file(instance), **from_environ})
+    return _config.read_settings()  # the same settings file as every other process (CONTACTGUARD_CONFIG)
 
 
 def _raise_open_file_limit(wanted: int) -> None:

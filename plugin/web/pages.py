@@ -10,17 +10,20 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from flask import Blueprint, g, render_template, request, send_from_directory, url_for
+from flask import Blueprint, current_app, g, render_template, request, send_from_directory, url_for
 from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Conflict, HTTPException
 
+from .. import words
+from ..config import settings_of
 from ..policy.vocabulary import Role
 from ..services import dashboard as dash
 from ..services import reviews as rv
 from ..services.audit import record_read
+from .api.errors import http_error as api_error
 from .auth import current_actor, has_bearer, login_required, unit_of_work
 
 bp = Blueprint("pages", __name__)
@@ -67,12 +70,26 @@ def init_app(app) -> None:
         ]
     )
     app.jinja_env.globals["govukRebrand"] = False  # GOV.UK's 2025 brand is for GOV.UK itself, not councils
+    app.jinja_env.filters.update(WORD_FILTERS, uk_time=_uk_time)
     WTFormsHelpers(app)
     app.context_processor(_layout_context)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(CSRFError, _csrf_refused)
     app.register_error_handler(IntegrityError, _conflict)
     app.after_request(_private_headers)
+
+
+WORD_FILTERS = {  # dates, times, channels and contact windows as people read them (plugin/words.py)
+    "date_words": words.date_words,
+    "clock_words": words.clock_words,
+    "channels_words": words.channels_words,
+    "windows_words": words.windows_words,
+}
+
+
+def _uk_time(value) -> str:
+    """A stored moment (UTC) as the council's clock shows it: 7 June 2027 at 2:05pm."""
+    return words.time_words(value, settings_of(current_app).zone)
 
 
 def _layout_context() -> dict:
@@ -101,7 +118,10 @@ def _wants_page() -> bool:
 
 
 def _error_page(exc: HTTPException):
-    """A GOV.UK error page for people; scripts and helpdesks keep the plain answer."""
+    """A GOV.UK error page for people; the API's JSON envelope under /api/ (also where no API route matched, e.g.
+    a body refused before routing); helpdesks keep the plain answer."""
+    if request.path.startswith("/api/"):
+        return api_error(exc)
     if not _wants_page() or exc.code not in ERROR_PAGES:
         return exc
     title, advice = ERROR_PAGES[exc.code]
@@ -158,6 +178,33 @@ def own_css():
 def assets(filename: str):
     """GOV.UK Frontend's CSS, JavaScript, fonts and images (the CSS refers to them under /assets/)."""
     return send_from_directory(ASSETS, filename, max_age=3600)
+
+
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement (the footer links it on every page; open without signing in)."""
+    return render_template("about/accessibility.html", title="Accessibility statement", council=_council())
+
+
+@bp.get("/privacy")
+def privacy():
+    """The privacy notice: who holds what about whom, why, who sees it, how long it is kept (docs/data-protection.md)."""
+    return render_template("about/privacy.html", title="Privacy notice", council=_council())
+
+
+def _council() -> dict:
+    """Who runs this copy of contactguard, and the retention periods it runs with (settings, read at start-up)."""
+    settings = settings_of(current_app)
+    address = [line.strip() for line in (settings.COUNCIL_ADDRESS or "").replace(";", "\n").splitlines()]
+    return {
+        "name": settings.COUNCIL_NAME or "The council",
+        "named": bool(settings.COUNCIL_NAME),
+        "address": [line for line in address if line],
+        "retention_months": settings.RETENTION_AFTER_END_MONTHS,
+        "allowed_days": settings.RETENTION_UNRESTRICTED_EVENTS_DAYS,
+        "idle_minutes": settings.SESSION_IDLE_MINUTES,
+        "absolute_hours": settings.SESSION_ABSOLUTE_HOURS,
+    }
 
 
 @bp.get("/")

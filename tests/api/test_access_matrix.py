@@ -33,6 +33,8 @@ MATRIX = {
     ("POST", "/api/v1/customers"): OFFICERS,
     ("GET", "/api/v1/customers/<reference>"): EVERYONE,
     ("POST", "/api/v1/customers/<reference>/identities"): OFFICERS,
+    ("PUT", "/api/v1/customers/<reference>/address"): OFFICERS,
+    ("DELETE", "/api/v1/customers/<reference>/address"): OFFICERS,
     ("GET", "/api/v1/customers/<reference>/incidents"): READERS,
     ("POST", "/api/v1/incidents"): STAFF,
     ("POST", "/api/v1/warnings"): OFFICERS,

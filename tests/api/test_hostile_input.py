@@ -43,6 +43,16 @@ def test_a_hostile_json_body_is_a_4xx_naming_what_was_wrong(api, body, what):
     assert what.lower() in json.dumps(data).lower(), data
 
 
+def test_a_bad_body_to_a_path_no_api_route_matches_is_still_the_json_envelope(api):
+    """Found by `python -m benchmarks.api_fuzz` (schemathesis ST105): the body is refused before routing, and
+    with no API route matched the answer was werkzeug's HTML page, not the documented application/json."""
+    response = _raw(api, "/letters/%14%0A%C3%92%15%27/sent", b"\x07N\xff\xfe")
+    data = assert_envelope(response, 400, "bad_request")
+    assert response.mimetype == "application/json" and "UTF-8" in data["message"], data
+    signed = {"Authorization": f"Bearer {api.tokens('senior')}"}
+    assert assert_envelope(api.client.get("/api/v1/no-such-thing", headers=signed), 404, "not_found")
+
+
 def test_a_body_over_the_limit_is_refused_before_it_is_read(api):
     """1 MB unless a route needs more: the Content-Length is enough to refuse it (413)."""
     response = _raw(api, "/customers", b'{"name": "' + b"x" * (1024 * 1024 + 10) + b'"}')

@@ -1,4 +1,12 @@
-"""The real app served over HTTP in a thread, and Debian's Chromium driven by Playwright (never `playwright install`)."""
+"""The real app served over HTTP in a thread, and Debian's Chromium driven by Playwright (never `playwright install`).
+
+Every page a browser test visits is checked with axe-core (npm `axe-core`, installed by `make install` from
+package-lock.json): each document served over http(s) runs every axe rule once it has loaded, and a test fails on
+any violation, of any impact, naming the page and the rule. The check is made before the test's next call on the
+page (so a page the test moves on from at once is checked all the same) and when the test ends. Pages a test
+writes itself with `page.set_content` (a helpdesk's form or card preview standing in for the vendor's own screen)
+are not contactguard's and are not checked.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.browser.accessibility import AxeChecks
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,6 +60,10 @@ def browser_page(chromium):
     """A fresh browser context (no cookies) and page; screenshots go to .cache/artifacts/browser/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = chromium.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
+    checks = AxeChecks(context)
+    page = checks.watch(context.new_page())
     yield page
-    context.close()
+    try:
+        checks.finish(page)
+    finally:
+        context.close()

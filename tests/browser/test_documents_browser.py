@@ -16,6 +16,7 @@ from plugin.app import create_app, dispose
 from plugin.models import Letter
 from plugin.services import connections as conns
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.test_sign_in_browser import in_words
 from tests.helpers import active_restriction
 from tests.letters.conftest import COUNCIL
 from tests.web.test_auth_support import PASSWORD, email_of, give_account
@@ -92,8 +93,8 @@ def test_an_officer_opens_a_letter_downloads_its_pdf_and_records_it_as_sent(cast
     page.wait_for_load_state()
     with cast.sessions() as s:
         deemed = s.get(Letter, letter_id).deemed_receipt
-    assert f"It is deemed received on {deemed.isoformat()}" in page.locator(".govuk-notification-banner").inner_text()
-    assert page.locator("#deemed-receipt").inner_text() == deemed.isoformat()
+    assert f"It is deemed received on {in_words(deemed)}." in page.locator(".govuk-notification-banner").inner_text()
+    assert page.locator("#deemed-receipt").inner_text() == in_words(deemed)
     page.screenshot(path=str(ARTIFACTS / "letter-sent.png"), full_page=True)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from plugin.app import create_app, dispose
-from tests.browser.test_sign_in_browser import _sign_in
+from tests.browser.test_sign_in_browser import _sign_in, in_words
 from tests.letters.conftest import COUNCIL
 from tests.web.test_auth_support import give_account
 
@@ -139,18 +139,24 @@ def test_a_senior_officer_restricts_contact_from_incident_to_review(cast, live_s
     _continue(page)
     assert _heading(page) == "Check your answers"
     answers = page.locator("#answers").inner_text()
-    assert "officer@council.example" in answers and review_day.isoformat() in answers
+    assert "officer@council.example" in answers and in_words(review_day) in answers
     _shot(page, "check-answers")
     page.get_by_role("button", name="Propose restriction").click()
     page.wait_for_load_state()
     assert "Restriction 1 proposed." in page.locator(".govuk-notification-banner").inner_text()
 
-    # A senior officer sees Activate on the proposal.
+    # A senior officer sees Activate on the proposal, checks the terms in words, then activates.
     page.get_by_role("button", name="Activate").click()
     page.wait_for_load_state()
-    assert f"It is reviewed by {review_day.isoformat()}" in page.locator(".govuk-notification-banner").inner_text()
+    assert _heading(page) == "Check the restriction before you activate it"
+    check = page.locator("#check").inner_text()
+    assert "officer@council.example" in check and in_words(review_day) in check
+    _shot(page, "check-before-activating")
+    page.get_by_role("button", name="Activate the restriction").click()
+    page.wait_for_load_state()
+    assert f"It is reviewed by {in_words(review_day)}." in page.locator(".govuk-notification-banner").inner_text()
     assert page.locator("#state").inner_text() == "active"
-    assert page.locator("#review-date").inner_text() == review_day.isoformat()
+    assert page.locator("#review-date").inner_text() == in_words(review_day)
     assert page.locator("#spoc").inner_text().startswith("officer@council.example")
     _shot(page, "restriction-active")
 
@@ -166,5 +172,5 @@ def test_a_senior_officer_restricts_contact_from_incident_to_review(cast, live_s
     # The dashboard shows the review.
     page.get_by_role("link", name="Dashboard").click()
     page.wait_for_load_state()
-    assert f"1\tC1 Jane Customer\t{review_day.isoformat()}" in page.locator("#reviews + table").inner_text()
+    assert f"1\tC1 Jane Customer\t{in_words(review_day)}" in page.locator("#reviews + table").inner_text()
     _shot(page, "dashboard-review")

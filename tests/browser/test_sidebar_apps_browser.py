@@ -57,6 +57,17 @@ window.Front = {contextUpdates: {subscribe: function (callback) {
 """
 
 
+# What the agent reads about this ticket: what contactguard did, then what to do, naming the sole point of contact.
+DISREGARDED = (
+    "Disregarded: this contact is outside the arrangement. Do not reply to it. It has gone to the sole point of "
+    "contact, Olly Officer, who reads it for new information and safeguarding concerns."
+)
+ESCALATED = (
+    "Escalated: the safeguarding screen found words that may mean a risk. Read it now and act on any risk under the "
+    "safeguarding procedure, and tell the sole point of contact, Olly Officer."
+)
+
+
 @pytest.fixture
 def app(settings):
     """The app at its public address, so the panel links officers into contactguard (live_server serves this one)."""
@@ -68,12 +79,12 @@ def _stub(page, url: str, script: str) -> None:
 
 
 def _shows_the_restricted_panel(page, ticket_words: str) -> None:
-    page.get_by_role("heading", name="Contact arrangement").wait_for()
+    page.locator("#panel[data-status]").wait_for()  # the panel's script fetched it (a heading shows while loading)
     shown = page.locator("#panel").inner_text()
     assert "RESTRICTED" in shown.upper() and "Olly Officer <officer@council.example>" in shown
     assert "Dee Deputy" in shown and "Civic Centre" in shown and "Review date" in shown
-    assert ticket_words in shown
-    assert page.get_by_role("link", name="open the customer in contactguard").is_visible()
+    assert ticket_words in " ".join(shown.split())  # inner_text breaks lines where the layout wraps
+    assert page.get_by_role("link", name="open C1 in contactguard (opens in a new tab)").is_visible()
     assert page.locator("#panel").get_attribute("data-status") == "200"
     assert not any(word in page.content() for word in SECRET_WORDS)
 
@@ -95,7 +106,7 @@ def test_zendesk_ticket_sidebar_app(cast, live_server, browser_page):
     page.set_content(f'<form method="post" action="{action}"><input name="token" value="{signed_token()}"></form>')
     with page.expect_navigation():
         page.evaluate("document.forms[0].submit()")
-    _shows_the_restricted_panel(page, "Disregarded: outside the arrangement; assigned to the sole point of contact.")
+    _shows_the_restricted_panel(page, DISREGARDED)
     invoked = page.evaluate("window.zafInvoked")
     assert invoked["name"] == "resize" and invoked["size"]["height"].endswith("px")
     page.screenshot(path=str(ARTIFACTS / "panel-zendesk.png"), full_page=True)
@@ -109,7 +120,7 @@ def test_front_sidebar_plugin(cast, live_server, browser_page):
     _stub(page, FRONT_SDK, FRONT_STUB)
     page.set_viewport_size({"width": SIDEBAR_WIDTH, "height": 600})
     page.goto(f"{live_server}/sidebar/{front.id}/front?auth_secret={AUTH_SECRET}")
-    _shows_the_restricted_panel(page, "Escalated to the sole point of contact.")
+    _shows_the_restricted_panel(page, ESCALATED)
     page.screenshot(path=str(ARTIFACTS / "panel-front.png"), full_page=True)
 
 

@@ -93,6 +93,13 @@ def app(settings):
     yield from app_at_public_url(settings)
 
 
+# What the agent reads about this ticket: what contactguard did, then what to do, naming the sole point of contact.
+DISREGARDED = (
+    "Disregarded: this contact is outside the arrangement. Do not reply to it. It has gone to the sole point of "
+    "contact, Olly Officer, who reads it for new information and safeguarding concerns."
+)
+
+
 def _restricted_with_a_decision(cast, connection, ticket: str) -> None:
     restrict(cast)
     record_decision(cast.sessions, connection, ticket, "disregard", routed=True)
@@ -132,7 +139,7 @@ def test_intercom_canvas_preview(cast, live_server, browser_page):
     shown = page.locator(".card").inner_text()
     assert "Restricted" in shown and "Olly Officer <officer@council.example>" in shown
     assert "Dee Deputy" in shown and "Civic Centre" in shown
-    assert "Disregarded: outside the arrangement; assigned to the sole point of contact." in shown
+    assert DISREGARDED in " ".join(shown.split())
     assert page.locator("p.error strong").inner_text() == "Restricted"
     assert page.get_by_role("button", name="Officers: open in contactguard").is_visible()
     _shot(page, "panel-intercom.png")
@@ -222,9 +229,9 @@ def test_freshdesk_app_in_the_ticket_sidebar(cast, app, live_server, browser_pag
     page.route(f"{live_server}/freshdesk-app/**", serve)
     page.set_viewport_size({"width": SIDEBAR_WIDTH, "height": 600})
     page.goto(f"{live_server}/freshdesk-app/index.html")
-    page.get_by_role("heading", name="Contact arrangement").wait_for()
+    page.get_by_role("heading", name="This ticket").wait_for()  # the panel came (its heading shows while loading)
     shown = page.locator("#panel").inner_text()
     assert "RESTRICTED" in shown.upper() and "Olly Officer <officer@council.example>" in shown
-    assert "Disregarded: outside the arrangement; assigned to the sole point of contact." in shown
+    assert DISREGARDED in " ".join(shown.split())
     assert not any(word in page.content() for word in SECRET_WORDS)
     _shot(page, "panel-freshdesk.png")

@@ -14,6 +14,11 @@ from tests.web.test_auth_support import PASSWORD, email_of, give_account
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".cache" / "artifacts" / "browser"
 
 
+def in_words(day: dt.date) -> str:
+    """A date as the pages show it (GOV.UK style): 17 December 2026."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def _sign_in(page, base: str, who: str, password: str = PASSWORD) -> None:
     page.goto(f"{base}/sign-in")
     page.get_by_label("E-mail address").fill(email_of(who))
@@ -48,7 +53,7 @@ def test_a_senior_officer_signs_in_sees_a_review_due_and_signs_out(cast, live_se
     assert page.url == f"{live_server}/"
     assert page.locator("#signed-in-as").inner_text() == "Sam Senior (senior)"
     reviews = page.locator("#reviews + table")
-    assert f"{restriction}\tC1 Jane Customer\t{review_day.isoformat()}" in reviews.inner_text()
+    assert f"{restriction}\tC1 Jane Customer\t{in_words(review_day)}" in reviews.inner_text()
     page.screenshot(path=str(ARTIFACTS / "dashboard-senior.png"), full_page=True)
 
     page.get_by_role("button", name="Sign out").click()

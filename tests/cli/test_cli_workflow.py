@@ -72,9 +72,15 @@ def _proposed(steps) -> None:
             "jane.customer@example.com",
             "--phone",
             "07700 900123",
+            "--address-line-1",
+            "12 Example Street",
+            "--town",
+            "Glenburn",
+            "--postcode",
+            "g2 1ab",
             who=OLLY,
         ).strip()
-        == "customer C1001 added (2 identities)"
+        == "customer C1001 added (2 identities, with a postal address)"
     )
     assert (
         steps.run(

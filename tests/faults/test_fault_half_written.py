@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from plugin.models import AuditEntry, OutboxAction, WebhookEvent
-from plugin.services.context import Context
+from plugin.services import pipeline
 from plugin.worker.decisions import decide_pending
 from tests.conftest import ON_POSTGRES
 from tests.helpers import active_restriction, webhook_path
@@ -30,23 +30,24 @@ def _counts(sessions) -> dict:
 
 @pytest.fixture
 def database_dies_at_the_audit_entry(monkeypatch, settings):
-    """The first contact.* audit entry finds the database gone (the event and its actions already flushed)."""
-    original = Context.audit
+    """The batch's audit entries find the database gone (the events' decisions and actions already written in
+    the same transaction): the worker appends them last, with plugin.models.audit.append."""
+    original = pipeline.append_audit
     fired = []
 
-    def audit(self, action, entity, *args, **kwargs):
-        if action.startswith("contact.") and not fired:
-            fired.append(action)
+    def append(connection, rows):
+        if any(row["action"].startswith("contact.") for row in rows) and not fired:
+            fired.append(len(rows))
             if ON_POSTGRES:
-                pid = self.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+                pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
                 dsn = make_url(settings.DATABASE_URL).set(drivername="postgresql").render_as_string(False)
                 with psycopg.connect(dsn, autocommit=True) as admin:
                     admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
             else:
                 raise OperationalError("INSERT INTO audit_entries", {}, Exception("disk I/O error"))
-        return original(self, action, entity, *args, **kwargs)
+        return original(connection, rows)
 
-    monkeypatch.setattr(Context, "audit", audit)
+    monkeypatch.setattr(pipeline, "append_audit", append)
     return fired
 
 

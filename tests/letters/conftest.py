@@ -11,7 +11,7 @@ import time_machine
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from plugin.models import Letter
+from plugin.models import Letter, Restriction
 from plugin.services import letter_documents as ld
 
 UTC = dt.timezone.utc
@@ -70,3 +70,12 @@ def html_text(content: bytes) -> str:
 def read(cast, letter_id: int, who: str = "officer") -> str:
     """The letter's text as printed: the PDF rendered and read back."""
     return pdf_text(render(cast, letter_id, "pdf", who))
+
+
+def decided_by_no_known_officer(cast, letter_id: int) -> None:
+    """Make the restriction letter one whose deciding officer nobody recorded (queued before migration 0017, and
+    its restriction's activating officer unknown): the LETTER_SIGNATORY setting signs it."""
+    with cast.sessions() as s, s.begin():
+        letter = s.get(Letter, letter_id)
+        letter.decided_by_id = None
+        s.get(Restriction, letter.restriction_id).activated_by_id = None

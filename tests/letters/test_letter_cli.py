@@ -9,7 +9,7 @@ import pytest
 
 from plugin.cli import cli
 from tests.helpers import active_restriction
-from tests.letters.conftest import COUNCIL, letter_ids, pdf_text
+from tests.letters.conftest import COUNCIL, decided_by_no_known_officer, letter_ids, pdf_text
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_render_writes_the_pdf_readable_by_its_owner_only(runner, restriction_le
     assert result.output.startswith(f"letter {restriction_letter} written to {out} (pdf, ")
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     text = pdf_text(out.read_bytes())
-    assert "Your sole point of contact is Olly Officer" in text and "Morag Signatory" in text
+    assert "Your sole point of contact is Olly Officer" in text and "Sam Senior" in text
 
 
 def test_render_as_html(runner, restriction_letter, tmp_path, monkeypatch):
@@ -64,8 +64,9 @@ def test_render_as_html(runner, restriction_letter, tmp_path, monkeypatch):
 
 
 def test_a_missing_signatory_is_refused_naming_the_setting_and_nothing_is_written(
-    runner, restriction_letter, tmp_path, monkeypatch
+    runner, council, restriction_letter, tmp_path, monkeypatch
 ):
+    decided_by_no_known_officer(council, restriction_letter)  # the setting signs only then
     _set_council(monkeypatch, LETTER_SIGNATORY=None)
     out = tmp_path / "restriction.pdf"
     result = _render(runner, restriction_letter, out)

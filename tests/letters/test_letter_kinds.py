@@ -19,17 +19,18 @@ EVERY_LETTER_CARRIES = (
     "1 George Square",
     "Glenburn G1 1AA",
     "Dear Jane Customer",
-    "Morag Signatory",
-    "Head of Customer Care",
     "Scottish Public Services Ombudsman (SPSO)",
     "www.spso.org.uk",
     "A copy of the policy is enclosed",
 )
 
 
-def _carries_the_common_parts(text: str) -> None:
+def _carries_the_common_parts(text: str, signed_by: str) -> None:
+    """The common parts, and the signature of the officer who decided (name, then role as the records hold it)."""
     for part in EVERY_LETTER_CARRIES:
         assert part in text, part
+    assert "Yours sincerely," in text and f"{signed_by} Glenburn City Council" in text
+    assert "Morag Signatory" not in text  # the LETTER_SIGNATORY setting signs only when no officer decided
 
 
 def _send(cast, letter_id: int, sent_on: str = "2026-03-02", method: str = "post_first_class"):
@@ -46,7 +47,7 @@ def test_a_warning_letter_says_what_happened_why_what_to_change_and_how_to_appea
     _restriction(council)
     (warning_letter,) = letter_ids(council, "warning")
     text = read(council, warning_letter)
-    _carries_the_common_parts(text)
+    _carries_the_common_parts(text, "Olly Officer Officer")
     assert "A warning about your contact with us" in text
     assert "1 March 2026: verbal abuse" in text
     assert "Shouting and swearing on the phone" in text
@@ -77,7 +78,7 @@ def test_a_restriction_letter_states_reason_arrangement_duration_review_appeal_a
 
     _send(council, letter_id)
     text = read(council, letter_id)
-    _carries_the_common_parts(text)
+    _carries_the_common_parts(text, "Sam Senior Senior officer")
     assert "A restriction on your contact with us" in text
     assert "1 March 2026: verbal abuse" in text
     assert "We wrote to you on 2 March 2026 to warn you" in text
@@ -135,7 +136,7 @@ def test_an_interim_action_letter_says_what_is_limited_and_when_a_senior_officer
         )
     (letter_id,) = letter_ids(council, "interim_confirmation", restriction_id=interim.id)
     text = read(council, letter_id)
-    _carries_the_common_parts(text)
+    _carries_the_common_parts(text, "Ann Agent Customer service agent")
     assert "Action taken after an incident" in text
     assert "2 March 2026: a threat" in text
     assert "You may contact us only by: e-mail." in text
@@ -154,7 +155,7 @@ def test_a_review_outcome_letter_gives_the_reasons_the_arrangement_and_the_next_
         )
     (letter_id,) = letter_ids(council, "review_outcome", restriction_id=restriction_id)
     text = read(council, letter_id)
-    _carries_the_common_parts(text)
+    _carries_the_common_parts(text, "Sam Senior Senior officer")
     assert "We reviewed the restriction on your contact on 2 March 2026" in text
     assert "The restriction will continue." in text
     assert "Abusive calls continued in February" in text
@@ -175,7 +176,7 @@ def test_an_appeal_outcome_letter_gives_the_decision_its_reasons_and_what_stays_
         ap.decide(ctx, appeal.id, {"outcome": "upheld", "reasons": "The calls were abusive on three occasions"})
     (outcome_letter,) = letter_ids(council, "appeal_outcome", appeal_id=appeal.id)
     text = read(council, outcome_letter)
-    _carries_the_common_parts(text)
+    _carries_the_common_parts(text, "Pat Senior Senior officer")
     assert "The outcome of your appeal" in text
     assert "We received your appeal against the restriction on your contact on 2 March 2026" in text
     assert "Your appeal has not succeeded: the restriction stays in place." in text
@@ -192,7 +193,7 @@ def test_a_lifting_letter_says_the_restriction_has_ended_and_contact_is_as_usual
         rs.lift(ctx, restriction_id, {"reasons": "Internal: the housing case has closed"})
     (letter_id,) = letter_ids(council, "lifting", restriction_id=restriction_id)
     text = read(council, letter_id)
-    _carries_the_common_parts(text)
+    _carries_the_common_parts(text, "Sam Senior Senior officer")
     assert "The restriction on your contact has ended" in text
     assert "We have decided to lift the restriction on your contact with us, in place since 2 March 2026" in text
     assert "You may now contact us in the usual way." in text
@@ -211,7 +212,7 @@ def test_an_amendment_letter_gives_the_new_arrangement_and_a_fresh_appeal_right(
         )
     (letter_id,) = letter_ids(council, "amendment", restriction_id=restriction_id)
     text = read(council, letter_id)
-    _carries_the_common_parts(text)
+    _carries_the_common_parts(text, "Sam Senior Senior officer")
     assert "A change to the restriction on your contact with us" in text
     assert "You may contact us only by: letter and telephone." in text
     assert "within 10 working days of receiving this letter" in text
@@ -233,7 +234,7 @@ def test_a_warning_appeal_quashed_says_the_warning_is_withdrawn(council):
         ap.decide(ctx, appeal.id, {"outcome": "quashed", "reasons": "The call log shows another caller"})
     (letter_id,) = letter_ids(council, "appeal_outcome", appeal_id=appeal.id)
     text = read(council, letter_id)
-    _carries_the_common_parts(text)
+    _carries_the_common_parts(text, "Pat Senior Senior officer")
     assert "We received your appeal against the warning we gave you on 2 March 2026" in text
     assert "Your appeal has succeeded: the warning has been withdrawn." in text
     assert "The call log shows another caller" in text

@@ -100,7 +100,7 @@ def test_restricted_customer_panel(cast, client, front, sessions):
     html = response.get_data(as_text=True)
     assert "Restricted" in html and "Customer C1" in html
     assert "Olly Officer &lt;officer@council.example&gt;" in html and "Dee Deputy" in html
-    assert "Escalated to the sole point of contact." in html
+    assert "Read it now and act on any risk under the safeguarding procedure" in html and "Olly Officer" in html
     assert f"{PUBLIC}/customers/C1" in html
     assert not any(word in html for word in SECRET_WORDS)
 

@@ -68,7 +68,7 @@ def test_restricted_customer_panel_as_html_in_json(cast, helpscout, client, sess
     html = response.get_json()["html"]
     assert "Restricted" in html and "Customer C1" in html
     assert "Olly Officer &lt;officer@council.example&gt;" in html
-    assert "Escalated to the sole point of contact" in html
+    assert "Read it now and act on any risk under the safeguarding procedure" in html
     assert "<script" not in html and "<html" not in html
     for word in SECRET_WORDS:
         assert word not in html

@@ -91,7 +91,7 @@ def test_restricted_contact_card(cast, hubspot, client):
     shown = properties(response)
     assert shown["Status"] == {"label": "Status", "dataType": "STATUS", "value": "Restricted", "optionType": "DANGER"}
     assert shown["Sole point of contact"]["value"] == "Olly Officer <officer@council.example>"
-    assert shown["Open channels"]["value"] == "email, letter"
+    assert shown["Open channels"]["value"] == "e-mail and letter"
     assert shown["Premises excluded"]["value"] == "Civic Centre"
     assert shown["Review date"]["dataType"] == "DATE" and len(shown["Review date"]["value"]) == 10
     assert shown["This ticket"]["value"] == "contactguard has not decided anything on this ticket."
@@ -113,7 +113,7 @@ def test_ticket_record_shows_this_tickets_outcome(cast, hubspot, client, session
     record_decision(sessions, hubspot, "9001", "escalate", routed=True)
     shown = properties(fetch(client, hubspot, object_type="TICKET", object_id="9001"))
     assert shown["This ticket"]["value"] == (
-        "Escalated to the sole point of contact; assigned to the sole point of contact."
+        "Escalated: the safeguarding screen found words that may mean a risk. Read it now and act on any risk under the safeguarding procedure. It has gone to the sole point of contact, Olly Officer."
     )
 
 

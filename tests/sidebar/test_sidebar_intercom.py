@@ -84,9 +84,12 @@ def test_restricted_customer_canvas(cast, intercom, client, sessions):
     assert "**Restricted**" in said and "Customer C1. Contact is restricted" in said
     assert "Sole point of contact: Olly Officer <officer@council.example>" in said
     assert "Deputy: Dee Deputy <deputy@council.example>" in said
-    assert "Open channels: email, letter" in said and "Premises excluded: Civic Centre" in said
+    assert "Open channels: e-mail and letter" in said and "Premises excluded: Civic Centre" in said
     assert "Review date: " in said
-    assert "Disregarded: outside the arrangement; assigned to the sole point of contact." in said
+    assert (
+        "Disregarded: this contact is outside the arrangement. Do not reply to it. It has gone to the sole point of contact, Olly Officer, who reads it for new information and safeguarding concerns."
+        in said
+    )
     status = next(c for c in components(response) if c.get("id") == "status")
     assert status["style"] == "error"
     button = next(c for c in components(response) if c.get("id") == "open-contactguard")

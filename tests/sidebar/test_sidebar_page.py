@@ -36,9 +36,12 @@ def test_restricted_customer_panel(cast, connection, client, settings, sessions)
     assert "Restricted Customer C1" in words
     assert "Sole point of contact Olly Officer <officer@council.example>" in words
     assert "Deputy Dee Deputy <deputy@council.example>" in words
-    assert "Open channels email, letter" in words and "Times mon,wed 10:00-12:00" in words
+    assert "Open channels e-mail and letter" in words and "Times Mondays and Wednesdays, 10am to 12 noon" in words
     assert "Premises excluded Civic Centre" in words
-    assert "Disregarded: outside the arrangement; assigned to the sole point of contact." in words
+    assert (
+        "Disregarded: this contact is outside the arrangement. Do not reply to it. It has gone to the sole point of contact, Olly Officer, who reads it for new information and safeguarding concerns."
+        in words
+    )
     page = response.get_data(as_text=True)
     assert "<script" not in page and "<dl>" in page and 'class="tag tag--red"' in page
     assert "frame-ancestors" in response.headers["Content-Security-Policy"]

@@ -18,7 +18,7 @@ def test_restricted_customer_shows_the_arrangement(cast, connection):
     assert panel.sole_point_of_contact == "Olly Officer <officer@council.example>"
     assert panel.deputy == "Dee Deputy <deputy@council.example>"
     assert panel.channels == ("email", "letter")
-    assert panel.time_windows == "mon,wed 10:00-12:00"
+    assert panel.time_windows == "Mondays and Wednesdays, 10am to 12 noon"
     assert panel.arrangement_lines == ("Premises excluded: Civic Centre",)
     assert panel.review_due is not None
 
@@ -72,7 +72,9 @@ def test_this_tickets_outcome(cast, connection, sessions):
         escalated = panel_for(ctx, connection, emails=["jane.customer@example.com"], ticket_id=42)
         flagged = panel_for(ctx, connection, emails=["jane.customer@example.com"], ticket_id="41")
         fresh = panel_for(ctx, connection, emails=["jane.customer@example.com"], ticket_id="43")
-    assert escalated.ticket.words == "Escalated to the sole point of contact" and escalated.ticket.routed
+    assert (
+        escalated.ticket.words.startswith("Escalated: the safeguarding screen found words") and escalated.ticket.routed
+    )
     assert flagged.ticket.outcome == "flag" and not flagged.ticket.routed
     assert fresh.ticket is None
 

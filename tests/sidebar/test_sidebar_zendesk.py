@@ -251,7 +251,10 @@ def test_restricted_customer_panel(app, cast, client, zendesk, sessions):
     html = response.get_data(as_text=True)
     assert "Restricted" in html and "Customer C1" in html
     assert "Olly Officer &lt;officer@council.example&gt;" in html and "Civic Centre" in html
-    assert "Disregarded: outside the arrangement; assigned to the sole point of contact." in html
+    assert (
+        "<strong>Disregarded: this contact is outside the arrangement.</strong> Do not reply to it. It has gone to the "
+        "sole point of contact, Olly Officer, who reads it for new information and safeguarding concerns."
+    ) in " ".join(html.split())
     assert f"{PUBLIC}/customers/C1" in html
     assert "<html" not in html and "<script" not in html
     assert not any(word in html for word in SECRET_WORDS)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from plugin.models import AuditEntry, Connection, OutboxAction, WebhookEvent
 from plugin.services import connections as conns
-from plugin.web import admin as admin_pages
+from plugin.web.admin import audit as admin_pages
 from tests.helpers import active_restriction, webhook_path
 from tests.services.test_audit_chain import tamper
 from tests.web.test_auth_support import csrf_from, give_account, page_text, sign_in
@@ -77,7 +77,10 @@ def test_an_admin_opens_every_admin_page_and_sees_them_in_the_navigation(cast, c
     for path in ADMIN_ONLY + ["/audit"]:
         assert client.get(path).status_code == 200, path
     navigation = page_text(client.get("/"))
-    assert "Audit trail Connections Outbox Webhook decisions" in navigation
+    assert (
+        "Audit trail Officers Connections Outbox Webhook decisions Administration Subject access API tokens"
+        in navigation
+    )
 
 
 @pytest.mark.parametrize("who,status", [("admin", 200), ("senior", 200), ("officer", 403), ("agent", 403)])
@@ -148,7 +151,7 @@ def test_test_connection_calls_the_helpdesk_and_saves_nothing_then_save_stores_i
         "/admin/connections/new/django_helpdesk", data=_form_data(page, save="Test and save"), follow_redirects=True
     )
     assert saved.status_code == 200
-    assert "Connection saved: the helpdesk answered." in seen(saved)
+    assert "Connection saved: the helpdesk answered with these credentials." in seen(saved)
     assert_no_secret(saved)
     with cast.sessions() as s:
         (connection,) = s.scalars(select(Connection)).all()
@@ -356,7 +359,8 @@ def test_webhook_decisions_show_outcome_ticket_and_time_but_no_content(cast, cli
     signed_in(cast, client, "admin")
     response = client.get("/admin/decisions")
     text = seen(response)
-    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d escalate Housing helpdesk T77 ticket.created C1", text)
+    assert "Times are UK time." in text and "UTC" not in text
+    assert re.search(r"\d{1,2} \w+ \d{4} at \d{1,2}(:\d\d)?[ap]m escalate Housing helpdesk T77 ticket.created C1", text)
     body = response.get_data(as_text=True)
     assert "QZSECRETREASON" not in body and "QZSCREENHIT" not in body
 
@@ -367,7 +371,10 @@ def test_webhook_decisions_show_outcome_ticket_and_time_but_no_content(cast, cli
 def entry_ids(response) -> list[int]:
     """The audit entries' ids in the order the page lists them."""
     cell = r'<td class="govuk-table__cell">'
-    return [int(n) for n in re.findall(rf"{cell}(\d+)</td>\s*{cell}\d{{4}}-", response.get_data(as_text=True))]
+    return [
+        int(n)
+        for n in re.findall(rf"{cell}(\d+)</td>\s*{cell}\d{{1,2}} \w+ \d{{4}} at ", response.get_data(as_text=True))
+    ]
 
 
 def test_the_audit_trail_is_newest_first_filtered_by_customer_and_paged(cast, client, app):
@@ -377,12 +384,13 @@ def test_the_audit_trail_is_newest_first_filtered_by_customer_and_paged(cast, cl
         newest = s.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1))
         total_c1 = len(s.scalars(select(AuditEntry.id).where(AuditEntry.customer_id == 1)).all())
     text = seen(client.get("/audit"))
-    assert re.search(rf"Entry When Who What Record Customer Details {newest} \d{{4}}-", text)
-    assert "restriction.proposed" in text
+    assert re.search(rf"Entry When Who What Record Customer Details {newest} \d{{1,2}} \w+ \d{{4}} at ", text)
+    assert "Restriction proposed" in text
 
     filtered = client.get("/audit?customer=C1")
     rows = re.findall(
-        r'<tr class="govuk-table__row">\s*<td class="govuk-table__cell">(\d+)</td>', filtered.get_data(as_text=True)
+        r'<tr class="govuk-table__row[^"]*">\s*<td class="govuk-table__cell">(\d+)</td>',
+        filtered.get_data(as_text=True),
     )
     assert len(rows) == total_c1 and [int(r) for r in rows] == sorted((int(r) for r in rows), reverse=True)
 
@@ -423,3 +431,36 @@ def test_verify_shows_intact_then_finds_a_tampered_entry(cast, client, app):
     text = seen(broken)
     assert f"The audit trail failed verification: the first bad entry is {target}" in text
     assert f"Entry {target} does not match its hash" in text
+
+
+# -- officers ---------------------------------------------------------------------------------------------
+
+
+def _officer_form(client, path: str, **fields) -> dict:
+    base = {"name": "Nia Newcomer", "role": "officer", "service": "", "deputy": "", "helpdesk_": "4242"}
+    return {"csrf_token": csrf_from(client.get(path).data), **base, **fields}
+
+
+def test_an_officer_keeps_their_helpdesk_user_id_when_changed_and_no_one_else_takes_it(cast, client):
+    signed_in(cast, client, "admin")
+    added = client.post("/admin/officers/new", data=_officer_form(client, "/admin/officers/new", email="nia@x.example"))
+    assert added.status_code == 302
+    page = added.headers["Location"]
+    # The same user id again, with another role: saved (the row that stays is kept, not dropped and added again).
+    changed = client.post(f"{page}/edit", data=_officer_form(client, f"{page}/edit", role="senior"))
+    assert changed.status_code == 302, seen(changed)
+    assert "Every helpdesk: 4242" in seen(client.get(page))
+    # Another officer with that user id: refused, naming whose it is and the rule.
+    other = client.post(
+        "/admin/officers/new", data=_officer_form(client, "/admin/officers/new", name="Bo Other", email="bo@x.example")
+    )
+    assert other.status_code == 409
+    refusal = "Helpdesk user id 4242 in every helpdesk is already Nia Newcomer's: a user id in a helpdesk belongs to"
+    assert f"{refusal} one officer" in seen(other)
+    # Each change audited; the refused one left nothing behind.
+    assert [a for a in _audited_actions(cast) if a.startswith("officer.")][-2:] == ["officer.added", "officer.changed"]
+
+
+def _audited_actions(cast) -> list[str]:
+    with cast.sessions() as s:
+        return list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))

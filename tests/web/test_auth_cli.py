@@ -29,7 +29,8 @@ def test_create_admin_adds_the_officer_and_an_account_that_signs_in(runner, app)
     assert "Rae Root (admin)" in page_text(reply)
 
 
-def test_create_admin_prompts_twice_and_refuses_a_short_password(runner):
+def test_create_admin_prompts_twice_and_refuses_a_short_password(runner, monkeypatch):
+    monkeypatch.setattr("plugin.cli.users.stdin_is_a_terminal", lambda: True)  # typed at a terminal: the prompt
     result = runner.invoke(
         cli,
         ["users", "create-admin", "root.admin@council.example", "--name", "Rae Root"],

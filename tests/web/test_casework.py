@@ -317,6 +317,7 @@ def test_an_officer_sees_incidents_and_warnings_but_never_checks_or_health(cast,
     restriction_page = text_of(client.get(f"/restrictions/{restriction}"))
     assert "Review date" in restriction_page
     assert "Reasons and checks" not in restriction_page and "Social Work Services" not in restriction_page
+    assert "Why it is necessary" in restriction_page, "an officer reads the reasons (issue 21 item 5), not the checks"
 
 
 def test_a_senior_officer_sees_the_whole_file(cast, client):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from plugin.models import Appeal, Letter, Restriction
 from plugin.services import incidents as inc
+from plugin.words import date_words
 from tests.helpers import active_restriction, email_of
 from tests.web.test_auth_support import csrf_from
 from tests.web.test_casework import post_form, signed_in, text_of
@@ -85,7 +86,8 @@ def restriction_ids(cast) -> list[int]:
 
 def test_an_officer_walks_the_wizard_and_proposes_then_a_senior_officer_activates(cast, client, app):
     incident, warning = incident_and_warning(cast)
-    review = (today(cast) + dt.timedelta(days=90)).isoformat()
+    review_day = today(cast) + dt.timedelta(days=90)
+    review, review_words = review_day.isoformat(), date_words(review_day)
     signed_in(cast, client, "officer")
     walk_wizard(client, incident, warning, review)
 
@@ -95,14 +97,14 @@ def test_an_officer_walks_the_wizard_and_proposes_then_a_senior_officer_activate
     assert "Warning Warning 1" in check
     assert "Sole point of contact A named officer (with a deputy): officer@council.example" in check
     assert "Ways of contact left open E-mail, Letter" in check
-    assert "Times mon,wed 10:00-12:00" in check
-    assert f"Review date {review}" in check
+    assert "Times Mondays and Wednesdays, 10am to 12 noon" in check
+    assert f"Review date {review_words}" in check
 
     response = post_form(client, f"{WIZARD}/check", {}, follow=True)
     text = text_of(response)
     assert "Restriction 1 proposed. A senior officer must activate it" in text
     assert "State proposed" in text
-    assert 'action="/restrictions/1/activate"' not in response.get_data(as_text=True)  # no Activate for an officer
+    assert 'href="/restrictions/1/activate"' not in response.get_data(as_text=True)  # no Activate for an officer
     assert "A senior officer must activate this proposal before it is in force." in text
 
     with client.session_transaction() as cookie:
@@ -111,19 +113,43 @@ def test_an_officer_walks_the_wizard_and_proposes_then_a_senior_officer_activate
     client.post("/sign-out", data={"csrf_token": csrf_from(client.get("/").data)})
     signed_in(cast, client, "senior")
     page = client.get("/restrictions/1")
-    assert 'action="/restrictions/1/activate"' in page.get_data(as_text=True) and "Activate" in text_of(page)
-    response = post_form(client, "/restrictions/1", {}, follow=False) if False else None
-    token = csrf_from(page.data)
-    response = client.post("/restrictions/1/activate", data={"csrf_token": token}, follow_redirects=True)
+    assert 'href="/restrictions/1/activate"' in page.get_data(as_text=True) and "Activate" in text_of(page)
+
+    # GOV.UK's "check before you submit": the terms in words, what follows, then the button that activates.
+    check = client.get("/restrictions/1/activate")
+    text = text_of(check)
+    assert "C1 Jane Customer: restriction 1 Check the restriction before you activate it" in text
+    assert (
+        "Sole point of contact Olly Officer <officer@council.example> (deputy Dee Deputy <deputy@council.example>)"
+        in text
+    )
+    assert "Ways of contact open e-mail and letter" in text
+    assert "Times Mondays and Wednesdays, 10am to 12 noon" in text
+    assert f"Review date {review_words}" in text
+    assert "The customer may appeal within 10 working days of receiving the letter." in text
+    assert 'href="/restrictions/1/amend"' in check.get_data(as_text=True)  # each term has its Change link
+    with cast.sessions() as s:
+        assert s.get(Restriction, 1).state == "proposed", "the check page changes nothing"
+    response = client.post(
+        "/restrictions/1/activate", data={"csrf_token": csrf_from(check.data), "confirm": "yes"}, follow_redirects=True
+    )
     text = text_of(response)
-    assert f"Restriction 1 is in force. It is reviewed by {review}." in text
+    assert f"Restriction 1 is in force. It is reviewed by {review_words}." in text
     assert "State active" in text
-    assert f"Review date {review}" in text
+    assert f"Review date {review_words}" in text
     with cast.sessions() as s:
         letter_id = s.scalar(select(Letter.id).where(Letter.kind == "restriction", Letter.restriction_id == 1))
     assert f'href="/letters/{letter_id}"' in response.get_data(as_text=True)
     assert f"Restriction letter {letter_id} (waiting to be sent)" in text
-    assert "restriction activate" in text and "restriction proposed" in text  # the history
+    # The history: actions in words, people by name and role, details as fields, times in UK time.
+    history = text.split("History", 1)[1]
+    assert "When What Who" in history and "UTC" not in text
+    assert "Restriction proposed Path: after a formal warning Olly Officer (officer)" in history
+    assert (
+        f"Restriction activated Path: after a formal warning Review date: {review_words} Sam Senior (senior)" in history
+    )
+    assert f"Letter written, waiting to be sent (Letter {letter_id}) Kind: restriction letter" in history
+    assert "officer:" not in text and "restriction activate" not in text
 
 
 def test_activation_by_an_officer_is_refused_by_the_service_with_the_rule(cast, client):
@@ -179,10 +205,11 @@ def test_each_question_says_what_is_missing_and_the_wizard_starts_at_the_beginni
     response = answer(client, "path", {})
     assert response.status_code == 400
     assert "Select why contact is being restricted" in text_of(response)
-    answer(client, "path", {"path": "serious_threat"})
+    answer(client, "path", {"path": "without_warning"})
     skip = client.get(f"{WIZARD}/warning")
-    assert "Why is no warning given first?" in text_of(skip)  # the serious-threat path records why, not a warning
+    assert "Why is no warning given first?" in text_of(skip)  # without a warning, the page records why
     assert f'href="{WIZARD}/path"' in skip.get_data(as_text=True)  # Back
+    # (the serious-threat path asks no such question: tests/web/test_wizard_serious_threat.py)
     response = answer(client, "channels", {"allowed_channels": ["email"], "windows": "mondays all day"})
     assert response.status_code == 400
     assert "Time windows: 'mondays all day' is not like mon,wed 10:00-12:00" in text_of(response)
@@ -205,8 +232,7 @@ def test_a_serious_threat_restriction_without_the_social_work_enquiry_cannot_be_
     signed_in(cast, client, "senior")
     client.get(WIZARD)
     for step, data in [
-        ("path", {"path": "serious_threat", "incidents": ["1"]}),
-        ("warning", {"path_justification": "Threat of violence at the counter"}),
+        ("path", {"path": "serious_threat", "incidents": ["1"]}),  # no warning question on this path (R61)
         ("checks", {"social_work_known": "unknown", "adjustments_needed": "no", "other_services": "none"}),
         ("contact", {"spoc_kind": "shared_inbox", "spoc_inbox": "housing-team@council.example"}),
         ("channels", {"allowed_channels": ["letter"], "excluded_premises": "Housing counter"}),
@@ -283,14 +309,34 @@ def test_withdrawing_a_proposal_and_lifting_a_restriction(cast, client):
     assert response.status_code == 409  # only a proposal is withdrawn; the service says so
     assert "There is a problem" in text_of(response)
     response = post_form(client, f"/restrictions/{restriction}/lift", {"reasons": "short"})
-    assert response.status_code == 422
+    assert response.status_code == 422, "the service's own check of the reasons comes before the check page"
     assert "Length must be between 10 and 5000." in text_of(response)
-    response = post_form(
-        client, f"/restrictions/{restriction}/lift", {"reasons": "Behaviour has improved for three months"}, follow=True
+
+    # GOV.UK's "check before you submit": the reasons and what lifting does, then the button that lifts.
+    reasons = "Behaviour has improved for three months"
+    check = post_form(client, f"/restrictions/{restriction}/lift", {"reasons": reasons})
+    assert check.status_code == 200
+    text = text_of(check)
+    assert "Check before you lift the restriction" in text
+    assert "Customer C1 Jane Customer" in text and "State active" in text
+    assert f"Why it is lifted {reasons}" in text
+    assert "The flags come off the customer's tickets in the helpdesk." in text
+    with cast.sessions() as s:
+        assert s.get(Restriction, restriction).state == "active", "the check page changes nothing"
+    token = csrf_from(check.data)
+    again = client.post(
+        f"/restrictions/{restriction}/lift", data={"csrf_token": token, "reasons": reasons, "change": "yes"}
+    )
+    assert again.status_code == 200 and reasons in again.get_data(as_text=True)  # back to the form, as typed
+    response = client.post(
+        f"/restrictions/{restriction}/lift",
+        data={"csrf_token": token, "reasons": reasons, "confirm": "yes"},
+        follow_redirects=True,
     )
     text = text_of(response)
     assert f"Restriction {restriction} lifted. The lifting letter is waiting to be sent." in text
     assert "State lifted" in text
+    assert "Restriction lifted Sam Senior (senior)" in text
 
 
 def test_an_appeal_is_lodged_and_decided_by_an_uninvolved_senior_officer(cast, client):
@@ -340,17 +386,21 @@ def test_a_senior_officer_holds_a_review_and_a_next_date_in_the_past_is_refused(
     assert "There is a problem The next review must be after this one" in text
     assert 'href="#next_review_due"' in response.get_data(as_text=True)
 
-    next_review = (today(cast) + dt.timedelta(days=60)).isoformat()
+    next_review = today(cast) + dt.timedelta(days=60)
     response = post_form(
         client,
         f"/restrictions/{restriction}/review",
-        {"outcome": "continue", "reasons": "Contact is still abusive at times", "next_review_due": next_review},
+        {
+            "outcome": "continue",
+            "reasons": "Contact is still abusive at times",
+            "next_review_due": next_review.isoformat(),
+        },
         follow=True,
     )
     text = text_of(response)
     assert f"Review of restriction {restriction} recorded: continue." in text
-    assert f"Review date {next_review}" in text
-    assert "restriction reviewed" in text
+    assert f"Review date {date_words(next_review)}" in text
+    assert f"Review held Outcome: continue Next review: {date_words(next_review)} Sam Senior (senior)" in text
 
 
 def test_answers_too_long_for_the_session_are_refused_rather_than_lost(cast, client):

@@ -12,6 +12,7 @@ from plugin.models import AuditEntry, Connection, OutboxAction, WebhookEvent
 from plugin.services import dashboard
 from plugin.services import incidents as inc
 from plugin.services import restrictions as rs
+from plugin.words import date_words
 from tests.helpers import active_restriction
 from tests.web.test_auth_support import email_of, give_account, page_text, sign_in
 
@@ -84,7 +85,7 @@ def test_a_senior_officer_sees_everything_that_needs_attention(cast, client, ses
     assert "Interim actions to confirm 1" in page and "Helpdesk actions dead-lettered 2" in page
     assert "Contacts escalated or disregarded (30 days) 2" in page
     with cast.act() as ctx:
-        review_day = (ctx.today() + dt.timedelta(days=10)).isoformat()
+        review_day = date_words(ctx.today() + dt.timedelta(days=10))
     assert (
         f"Reviews due and overdue Restriction Customer Review due {restriction} C1 Jane Customer {review_day}" in page
     )

@@ -17,7 +17,7 @@ from plugin.letters.wording import long_date
 from plugin.models import Letter
 from plugin.services import letters as lt
 from tests.helpers import active_restriction
-from tests.letters.conftest import COUNCIL
+from tests.letters.conftest import COUNCIL, decided_by_no_known_officer
 from tests.web.test_auth_support import csrf_from, give_account, page_text, sign_in
 
 
@@ -132,6 +132,7 @@ def test_the_letter_on_a_page_of_its_own_is_sandboxed(cast, client):
 
 def test_a_letter_missing_a_field_is_refused_naming_it(cast, client, app):
     letter_id, _ = restriction_letter(cast)
+    decided_by_no_known_officer(cast, letter_id)  # the setting signs only then
     app.config["CONTACTGUARD"] = app.config["CONTACTGUARD"].replace(LETTER_SIGNATORY=None)
     signed_in(cast, client, "officer")
     page = client.get(f"/letters/{letter_id}")
@@ -169,17 +170,16 @@ def test_recording_a_letter_as_sent_shows_its_deemed_receipt_and_appeal_deadline
     with cast.act() as ctx:
         deadline = lt.appeal_deadline(ctx, letter)
     text = page_text(response)
+    sent, deemed, last_day = long_date(letter.sent_on), long_date(letter.deemed_receipt), long_date(deadline)
     assert (
-        f"Letter {letter_id} recorded as sent on {letter.sent_on}. It is deemed received on "
-        f"{letter.deemed_receipt}. The customer may appeal until {deadline}."
+        f"Letter {letter_id} recorded as sent on {sent}. It is deemed received on {deemed}. "
+        f"The customer may appeal until {last_day}."
     ) in text
-    assert f"Deemed received {letter.deemed_receipt}" in text
+    assert f"Deemed received {deemed}" in text
     assert "Record as sent" not in text  # once only
 
     listing = page_text(client.get("/letters"))
-    assert (
-        f"Restriction letter {letter_id} C1 Jane Customer {letter.sent_on} (E-mail) {letter.deemed_receipt} {deadline}"
-    ) in listing
+    assert (f"Restriction letter {letter_id} C1 Jane Customer {sent} (E-mail) {deemed} {last_day}") in listing
 
 
 def test_recording_as_sent_needs_the_form_s_csrf_token(cast, client):

@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from ... import present
 from ...models import Incident
-from ...schemas import CustomerInput, IdentityInput
+from ...schemas import CustomerInput, IdentityInput, PostalAddressInput
 from ...services import register as reg
 from ...services.customer_view import customer_view
 from ...services.lookup import customer_by_ref
 from .core import ALL_ROLES, OFFICERS, READERS, ApiBlueprint, acting, audit_read, body
 from .queries import SearchQuery
-from .schemas import CustomerOut, CustomerViewOut, IdentityOut, IncidentOut
+from .schemas import CustomerOut, CustomerViewOut, IdentityOut, IncidentOut, PostalAddressOut, RemovedOut
 
 bp = ApiBlueprint(
     "customers",
@@ -41,7 +41,7 @@ def search_customers(ctx, query):
 @acting(OFFICERS)
 def add_customer(ctx, _checked):
     """Put a customer on the register (a reference is generated when none is given)."""
-    return present.customer(reg.add_customer(ctx, body()))
+    return present.customer_with_address(reg.add_customer(ctx, body()))
 
 
 @bp.route("/customers/<reference>", methods=["GET"])
@@ -63,6 +63,25 @@ def add_identity(ctx, _checked, reference):
     """Attach an e-mail, phone or helpdesk user id to a customer."""
     ident = reg.add_identity(ctx, reference, body())
     return {"kind": ident.kind, "value": ident.value, "connection": ident.connection_id}
+
+
+@bp.route("/customers/<reference>/address", methods=["PUT"])
+@bp.arguments(PostalAddressInput)
+@bp.response(200, PostalAddressOut)
+@acting(OFFICERS)
+def set_address(ctx, _checked, reference):
+    """Set or replace the customer's UK postal address (the postcode is kept upper case with one space). Letters
+    may be recorded as sent by post only to a customer with an address."""
+    return reg.set_postal_address(ctx, reference, body()).postal_address.as_dict()
+
+
+@bp.route("/customers/<reference>/address", methods=["DELETE"])
+@bp.response(200, RemovedOut)
+@acting(OFFICERS)
+def remove_address(ctx, reference):
+    """Forget the customer's postal address (no longer theirs); letters can then no longer be posted to them."""
+    customer = reg.set_postal_address(ctx, reference, None)
+    return {"id": customer.id, "removed": True}
 
 
 @bp.route("/customers/<reference>/incidents", methods=["GET"])

@@ -65,7 +65,8 @@ def _service_error(exc: ServiceError):
     return envelope(status, exc.code, exc.message, exc.errors, headers)
 
 
-def _http_error(exc: HTTPException):
+def http_error(exc: HTTPException):
+    """An HTTP error (abort, a refused body, no such route) in the API's envelope."""
     if _csrf_refusal(exc) and not _signed_in():
         return _service_error(Unauthenticated())  # no token and no session: say so, not "CSRF token missing"
     data = getattr(exc, "data", None) or {}
@@ -130,8 +131,8 @@ def register_handlers(blueprint) -> None:
     blueprint.register_error_handler(DataError, _out_of_range)
     blueprint.register_error_handler(IntegrityError, _conflict)
     blueprint.register_error_handler(OverflowError, _out_of_range)
-    blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.register_error_handler(HTTPException, http_error)
     for status in default_exceptions:  # by code too: an app-wide handler for a code would otherwise win
-        blueprint.register_error_handler(status, _http_error)
+        blueprint.register_error_handler(status, http_error)
     blueprint.register_error_handler(InternalServerError, _internal_error)
     blueprint.register_error_handler(500, _internal_error)

@@ -74,11 +74,24 @@ class IdentityOut(Schema):
     connection = text()
 
 
+class PostalAddressOut(Schema):
+    line_1 = fields.String()
+    line_2 = text()
+    town = fields.String()
+    county = text()
+    postcode = fields.String()
+
+
 class CustomerOut(Schema):
     id = fields.Integer()
     reference = fields.String()
     name = fields.String()
     identities = fields.List(fields.Nested(IdentityOut))
+    address = fields.Nested(
+        PostalAddressOut,
+        allow_none=True,
+        metadata={"description": "Where letters are posted; shown to officers, senior officers and admins only"},
+    )
 
 
 class CustomerViewOut(CustomerOut):

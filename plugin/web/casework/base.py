@@ -15,6 +15,7 @@ from ...policy.vocabulary import Role
 from ...services import ServiceError
 from ...services import register as reg
 from ...services.lookup import customer_by_ref
+from ...words import date_words
 from ..auth import current_actor, has_bearer, unit_of_work
 from .fields import CHANNEL_LABELS
 from .refusals import error_list, show_refusal
@@ -59,20 +60,13 @@ def officer_choices(ctx, blank: str) -> list[SelectChoice]:
     ]
 
 
-def senior_choices(ctx) -> list[SelectChoice]:
-    """The active senior officers to choose from, or none named yet."""
-    return [SelectChoice("", "Not named yet")] + [
-        SelectChoice(o.email, f"{o.name} ({o.email})") for o in reg.active_officers(ctx) if o.role == Role.SENIOR.value
-    ]
-
-
 def incident_choices(ctx, customer_id: int) -> list[SelectChoice]:
     """The customer's recorded incidents to choose from, each with its date, kind and channel."""
     rows = ctx.session.scalars(select(Incident).where(Incident.customer_id == customer_id).order_by(Incident.id))
     return [
         SelectChoice(
             i.id,
-            f"Incident {i.id}: {i.occurred_at.date().isoformat()}, {i.category.replace('_', ' ')} "
+            f"Incident {i.id}: {date_words(i.occurred_at.astimezone(ctx.settings.zone))}, {i.category.replace('_', ' ')} "
             f"({CHANNEL_LABELS.get(i.channel, i.channel)})",
         )
         for i in rows

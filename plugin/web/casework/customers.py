@@ -22,12 +22,69 @@ log = logging.getLogger(__name__)
 CONTACTS_SHOWN = 20
 
 
+ADDRESS_LINE = 100
+REQUIRED_ADDRESS_PARTS = ("line_1", "town", "postcode")
+# The service's names for the parts of the address (plugin/schemas.py PostalAddressInput) and this page's fields.
+ADDRESS_FIELDS = {
+    "line_1": "address_line_1",
+    "line_2": "address_line_2",
+    "town": "town",
+    "county": "county",
+    "postcode": "postcode",
+}
+ADDRESS_ALIASES = {**ADDRESS_FIELDS, **{f"address.{part}": field for part, field in ADDRESS_FIELDS.items()}}
+
+
+def address_line_1_field():
+    return text_field("Address line 1", limit=ADDRESS_LINE, description="Building and street")
+
+
+def address_line_2_field():
+    return text_field("Address line 2 (optional)", limit=ADDRESS_LINE)
+
+
+def town_field():
+    return text_field("Town or city", limit=ADDRESS_LINE)
+
+
+def county_field():
+    return text_field("County (optional)", limit=ADDRESS_LINE)
+
+
+def postcode_field():
+    return text_field("Postcode", limit=16, description="For example, EH1 1YZ")
+
+
+def address_data(form: FlaskForm) -> dict | None:
+    """The address typed on the form, as the service takes it; None when every part is left empty."""
+    parts = {part: (getattr(form, field).data or "").strip() for part, field in ADDRESS_FIELDS.items()}
+    if not any(parts.values()):
+        return None
+    return {part: value for part, value in parts.items() if value or part in REQUIRED_ADDRESS_PARTS}
+
+
 class CustomerForm(FlaskForm):
     name = text_field("Full name", required="Enter the customer's name")
     reference = text_field("Council reference", limit=64, description="Leave empty to have one made up")
     emails = area_field("E-mail addresses", limit=MEDIUM, description="One on each line")
     phones = area_field("Phone numbers", limit=MEDIUM, description="One on each line, UK or +country")
+    address_line_1 = address_line_1_field()
+    address_line_2 = address_line_2_field()
+    town = town_field()
+    county = county_field()
+    postcode = postcode_field()
     submit = submit_button("Add customer")
+
+
+class PostalAddressForm(FlaskForm):
+    """The customer's UK postal address, where letters are posted; all parts empty forgets the one held."""
+
+    address_line_1 = address_line_1_field()
+    address_line_2 = address_line_2_field()
+    town = town_field()
+    county = county_field()
+    postcode = postcode_field()
+    submit = submit_button("Save postal address")
 
 
 @bp.get("/customers")
@@ -60,6 +117,7 @@ def customer_new():
     emails, phones = lines_of(form.emails.data), lines_of(form.phones.data)
     identities = [{"kind": "email", "value": e} for e in emails] + [{"kind": "phone", "value": p} for p in phones]
     aliases = {f"identities.{i}": "emails" if i < len(emails) else "phones" for i in range(len(identities))}
+    aliases.update(ADDRESS_ALIASES)
     try:
         with unit_of_work() as ctx:
             customer = reg.add_customer(
@@ -68,6 +126,7 @@ def customer_new():
                     "name": form.name.data.strip(),
                     "identities": identities,
                     "reference": blank_none(form.reference.data),
+                    "address": address_data(form),
                 },
             )
             reference = customer.reference
@@ -102,3 +161,35 @@ def customer(reference: str):
         may_decide=role in SENIORS,
         channel_labels=CHANNEL_LABELS,
     )
+
+
+@bp.route("/customers/<reference>/address", methods=["GET", "POST"])
+@login_required(*CASEWORKERS)
+def customer_address(reference: str):
+    """Set, change or clear the customer's postal address (letters may be posted only to a customer with one)."""
+    back = url_for("casework.customer", reference=reference)
+    with unit_of_work() as ctx:
+        try:
+            found = reg.customer_for(ctx, reference)
+        except ServiceError:
+            abort(404)
+        held = found.postal_address
+        reference = found.reference
+    form = PostalAddressForm()
+    if request.method == "GET" and held is not None:
+        for part, value in held.as_dict().items():
+            getattr(form, ADDRESS_FIELDS[part]).data = value
+    title = f"Postal address for {reference}"
+    if not form.validate_on_submit():
+        return form_page(form, title, 400 if form.errors else 200, back=back)
+    try:
+        with unit_of_work() as ctx:
+            reg.set_postal_address(ctx, reference, address_data(form))
+    except ServiceError as exc:
+        show_refusal(form, exc, ADDRESS_ALIASES)
+        return form_page(form, title, exc.status, back=back)
+    log.info("customer postal address changed via web reference_id=%s", reference)
+    flash(
+        f"Postal address for {reference} saved." if address_data(form) else f"Postal address for {reference} removed."
+    )
+    return redirect(back)

@@ -9,7 +9,9 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # in WTForms 3.2, not yet in its stubs
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
+
+from ..forms_dates import HINT, DateInputField
 
 SHORT, MEDIUM, LONG = 200, 400, 1000  # caps on what the wizard keeps in the session cookie
 CHANNEL_LABELS = {
@@ -57,19 +59,14 @@ def area_field(label: str, limit: int = LONG, required: str | None = None, descr
     )
 
 
-def date_field(label: str, description: str = "For example, 2027-05-20. Leave empty for the default."):
-    """An optional date typed as 2027-05-20."""
-    return StringField(
-        label, widget=GovTextInput(), description=description, validators=[Optional(), Length(max=10), _iso_date]
-    )
+def date_field(label: str, description: str = "", named: str | None = None, required: str | None = None):
+    """A date typed in the three GOV.UK boxes (Day, Month, Year); optional unless `required` gives the message.
 
-
-def _iso_date(form, field) -> None:
-    if field.data:
-        try:
-            dt.date.fromisoformat(field.data.strip())
-        except ValueError:
-            raise ValidationError(f"{field.label.text} must be a date like 2027-05-20") from None
+    `description` follows the hint "For example, 27 3 2027" (say what leaving it empty means); `named` is how the
+    messages name the date when the label is a question ("The review date must include a month").
+    """
+    hint = f"{HINT}. {description}" if description else HINT
+    return DateInputField(label, description=hint, named=named, required=required)
 
 
 def windows_field(label: str = "Times the customer may make contact"):
@@ -87,7 +84,9 @@ def submit_button(text: str):
 
 
 def blank_none(value):
-    """What was typed, trimmed, or None when nothing was."""
+    """What was typed, trimmed (a date as 2027-05-20), or None when nothing was."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 

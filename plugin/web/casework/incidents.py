@@ -15,6 +15,7 @@ from ...config import settings_of
 from ...policy.vocabulary import Channel, IncidentCategory, Role, values
 from ...services import ServiceError
 from ...services import incidents as inc
+from ...words import date_words
 from ..auth import login_required, signed_in_actor, unit_of_work
 from .base import (
     CASEWORKERS,
@@ -25,7 +26,7 @@ from .base import (
     incident_choices,
     officer_choices,
 )
-from .fields import CHANNEL_LABELS, area_field, blank_none, choices_for, submit_button, text_field
+from .fields import CHANNEL_LABELS, area_field, blank_none, choices_for, date_field, submit_button, text_field
 from .refusals import show_refusal
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,7 @@ log = logging.getLogger(__name__)
 
 class IncidentForm(FlaskForm):
     experienced_by = SelectField("Who experienced it", widget=GovSelect(), validators=[InputRequired()])
-    occurred_on = text_field(
-        "Date it happened", limit=10, required="Enter the date it happened", description="For example, 2026-11-20"
-    )
+    occurred_on = date_field("Date it happened", named="The date it happened", required="Enter the date it happened")
     occurred_time = text_field(
         "Time it happened",
         limit=5,
@@ -123,12 +122,13 @@ def _my_email() -> str | None:
 
 def _local_time(form: IncidentForm) -> str | None:
     """The date and the council's local time typed (TIMEZONE), as an aware ISO timestamp; None with the
-    mistake on the field."""
+    mistake on the time field."""
     try:
-        moment = dt.datetime.fromisoformat(f"{form.occurred_on.data.strip()}T{form.occurred_time.data.strip()}")
+        time = dt.time.fromisoformat(form.occurred_time.data.strip())
     except ValueError:
-        form.occurred_on.errors = [*form.occurred_on.errors, "Enter the date like 2026-11-20 and the time like 14:30"]
+        form.occurred_time.errors = [*form.occurred_time.errors, "Enter the time it happened like 14:30"]
         return None
+    moment = dt.datetime.combine(form.occurred_on.data, time)
     return moment.replace(tzinfo=settings_of(current_app).zone).isoformat()
 
 
@@ -159,5 +159,7 @@ def warning_new(reference: str):
         show_refusal(form, exc)
         return form_page(form, "Issue a warning", exc.status, **page)
     log.info("warning issued via web warning=%s", warning_id)
-    flash(f"Warning {warning_id} issued; its letter is waiting to be sent. Follow-up window until {followup}.")
+    flash(
+        f"Warning {warning_id} issued; its letter is waiting to be sent. Follow-up window until {date_words(followup)}."
+    )
     return redirect(url_for("casework.customer", reference=reference))

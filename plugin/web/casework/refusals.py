@@ -106,7 +106,8 @@ def error_list(form: FlaskForm) -> list[dict]:
     """The GOV.UK error summary's list: each message linked to its field (or to the form)."""
     items = [{"text": message, "href": "#main-content"} for message in form.form_errors]
     for field in form:
-        items += [{"text": message, "href": f"#{field.id}"} for message in field.errors if isinstance(message, str)]
+        href = f"#{getattr(field, 'error_target_id', field.id)}"  # a date: its first box with the mistake
+        items += [{"text": message, "href": href} for message in field.errors if isinstance(message, str)]
     return items
 
 

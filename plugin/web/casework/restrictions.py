@@ -12,15 +12,20 @@ from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import Optional
 
-from ...models import Letter, Restriction
+from ...models import Letter, Officer, Restriction
 from ...policy.vocabulary import Channel, Role, values
 from ...present import restriction_with_letters as restriction_data
-from ...services import ServiceError
+from ...schemas import EndInput
+from ...services import ServiceError, audit_view
 from ...services import restrictions as rs
 from ...services.audit import entries as audit_entries
 from ...services.audit import record_read
-from ...services.customer_view import view_level
+from ...services.customer_view import may_read_reasons, view_level
+from ...services.lookup import load
+from ...services.terms import terms_of
+from ...words import channels_words, date_words, windows_words
 from ..auth import login_required, signed_in_actor, unit_of_work
+from .appeals import last_day_to_appeal
 from .base import CASEWORKERS, READERS, SENIORS, act, bp, form_page, officer_choices, restriction_or_404
 from .fields import (
     CHANNEL_LABELS,
@@ -33,7 +38,7 @@ from .fields import (
     windows_field,
     windows_text,
 )
-from .refusals import refusal_list
+from .refusals import refusal_list, show_refusal
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +57,8 @@ class AmendForm(FlaskForm):
     spoc_officer = SelectField("Sole point of contact (officer)", widget=GovSelect(), validators=[Optional()])
     allowed_channels = checkboxes_field("Which ways of contact stay open?", values(Channel), CHANNEL_LABELS)
     windows = windows_field()
-    review_due = date_field("Review date", description="For example, 2027-05-20")
-    ends_on = date_field("End date", description="For example, 2027-11-20. Leave empty for no end date.")
+    review_due = date_field("Review date", named="The review date")
+    ends_on = date_field("End date", description="Leave empty for no end date.", named="The end date")
     reasons = area_field("Why the terms change", limit=5000, required="Give the reasons for the change")
     submit = submit_button("Save changes")
 
@@ -71,16 +76,12 @@ def _restriction_page(restriction_id: int, errors: list | None = None, status: i
         r = restriction_or_404(ctx, restriction_id)
         data = restriction_data(ctx, r)
         full = view_level(role) == "full"
-        details = _restriction_details(r) if full else None
-        history = [
-            {
-                "at": e.at.strftime("%Y-%m-%d %H:%M"),
-                "action": e.action.replace(".", " ").replace("_", " "),
-                "actor": e.actor,
-            }
-            for e in _history(ctx, r, [a["id"] for a in data["appeals"]])
-        ]
+        details = _restriction_details(r, checks=full) if may_read_reasons(role) else None
+        history, readings = _history(ctx, r, [a["id"] for a in data["appeals"]])
         open_appeal = next((a["id"] for a in data["appeals"] if a["state"] == "lodged"), None)
+        appeal_text = last_day_to_appeal(data, ctx.today())
+        hearers = {a["id"]: _hearer_name(ctx, a["heard_by_id"]) for a in data["appeals"]}
+        open_hearer = next((a["heard_by_id"] for a in data["appeals"] if a["state"] == "lodged"), None)
         record_read(ctx, "restriction page", "restrictions", [r.id], [r.customer_id])
         customer = {"reference": r.customer.reference, "name": r.customer.name}
     return render_template(
@@ -89,10 +90,14 @@ def _restriction_page(restriction_id: int, errors: list | None = None, status: i
         r=data,
         details=details,
         history=history,
+        readings=readings,
         customer=customer,
         errors=errors or [],
         role=role.value if role else "",
         open_appeal=open_appeal,
+        appeal_text=appeal_text,
+        hearers=hearers,
+        open_hearer=open_hearer,
         channel_labels=CHANNEL_LABELS,
         activate_form=ActivateForm(),
         may_act=role in CASEWORKERS,
@@ -100,10 +105,16 @@ def _restriction_page(restriction_id: int, errors: list | None = None, status: i
     ), status
 
 
-def _restriction_details(r: Restriction) -> dict:
-    """What only the full view shows (senior officers and admins): reasons and the pre-restriction checks."""
-    c = r.checks
-    checks = (
+def _hearer_name(ctx, officer_id: int | None) -> str:
+    """Who hears an appeal, by name and role, for the list of appeals."""
+    officer = ctx.session.get(Officer, officer_id) if officer_id is not None else None
+    return f"{officer.name} ({officer.role})" if officer is not None else "no one named yet"
+
+
+def _restriction_details(r: Restriction, checks: bool) -> dict:
+    """The reasons given to the customer (REASON_READERS), and the pre-restriction checks for the full view only."""
+    c = r.checks if checks else None
+    shown_checks = (
         None
         if c is None
         else {
@@ -119,25 +130,34 @@ def _restriction_details(r: Restriction) -> dict:
         "why_necessary": r.why_necessary,
         "path_justification": r.path_justification,
         "end_reason": r.end_reason,
-        "checks": checks,
+        "checks": shown_checks,
     }
 
 
-def _history(ctx, r: Restriction, appeal_ids: list[int]):
-    """The audit trail's changes to this restriction, its appeals and letters, oldest first (what and who).
-
-    Readings (`register.read`) are left out: the history says what was done, not who looked."""
+def _history(ctx, r: Restriction, appeal_ids: list[int]) -> tuple[list[audit_view.Shown], list[str]]:
+    """What was done to this restriction, its appeals and letters, oldest first, in words (who, what, details); and
+    the readings of it and its letters, counted ("Letter 3 opened 8 times by ..."), so they do not bury the decisions.
+    Every reading stays in the audit trail, one entry each."""
     letter_ids = ctx.session.scalars(select(Letter.id).where(Letter.restriction_id == r.id))
     about = {("restrictions", r.id)} | {("appeals", i) for i in appeal_ids} | {("letters", i) for i in letter_ids}
-    rows = audit_entries(ctx, customer_id=r.customer_id, limit=500)
-    changes = [e for e in reversed(rows) if (e.entity_type, e.entity_id) in about and not e.action.endswith(".read")]
-    return changes[-HISTORY_SHOWN:]
+    changes = _about(audit_entries(ctx, customer_id=r.customer_id, limit=500, leave_out=audit_view.READINGS), about)
+    recent = _about(audit_entries(ctx, customer_id=r.customer_id, limit=500), about)
+    read = [e for e in recent if e.action in audit_view.READINGS]  # the newest readings
+    return audit_view.shown(ctx, changes[-HISTORY_SHOWN:]), audit_view.readings(audit_view.shown(ctx, read))
 
 
-@bp.post("/restrictions/<int:restriction_id>/activate")
+def _about(newest_first, about: set) -> list:
+    """The entries about these records, oldest first."""
+    return [e for e in reversed(newest_first) if (e.entity_type, e.entity_id) in about]
+
+
+@bp.route("/restrictions/<int:restriction_id>/activate", methods=["GET", "POST"])
 @login_required(*CASEWORKERS)
 def restriction_activate(restriction_id: int):
-    """Bring a proposal into force. Only a senior officer may (R2): the service refuses anyone else, and says why."""
+    """Check the terms before activating (GET), then bring the proposal into force (POST). Only a senior officer may
+    (R2): the service refuses anyone else, and says why."""
+    if request.method == "GET":
+        return _activate_check(restriction_id)
     if not ActivateForm().validate_on_submit():
         abort(400)
     try:
@@ -151,10 +171,58 @@ def restriction_activate(restriction_id: int):
         return _restriction_page(restriction_id, refusal_list(exc), exc.status)
     log.info("restriction activated via web restriction=%s", restriction_id)
     flash(
-        f"Restriction {restriction_id} is in force. It is reviewed by {review_due.isoformat()}. "
+        f"Restriction {restriction_id} is in force. It is reviewed by {date_words(review_due)}. "
         "The restriction letter is waiting to be sent."
     )
     return redirect(url_for("casework.restriction", restriction_id=restriction_id))
+
+
+def _activate_check(restriction_id: int):
+    """GOV.UK's "check before you submit": the terms that come into force, each with a Change link, and what follows."""
+    with unit_of_work() as ctx:
+        r = restriction_or_404(ctx, restriction_id)
+        if r.state != "proposed":  # nothing to activate: the restriction's page says where it stands
+            return redirect(url_for("casework.restriction", restriction_id=restriction_id))
+        amend = url_for("casework.restriction_amend", restriction_id=restriction_id)
+        rows = _terms_rows(r, amend)
+        name, days = r.customer.name, ctx.settings.RESTRICTION_APPEAL_WORKING_DAYS
+        caption = f"{r.customer.reference} {name}: restriction {restriction_id}"
+    return render_template(
+        "casework/confirm.html",
+        title="Check the restriction before you activate it",
+        caption=caption,
+        rows=rows,
+        next_steps=[
+            "The restriction is in force at once: contactguard applies these terms to every new contact from the "
+            "customer, and flags their tickets in the helpdesk.",
+            "The restriction letter is written, for an officer to check and send.",
+            f"The customer may appeal within {days} working days of receiving the letter.",
+        ],
+        warning=f"Activate only if you, as a senior officer, have decided to restrict {name}'s contact on these terms.",
+        button="Activate the restriction",
+        action=url_for("casework.restriction_activate", restriction_id=restriction_id),
+        back=url_for("casework.restriction", restriction_id=restriction_id),
+        hidden={},
+        errors=[],
+    )
+
+
+def _terms_rows(r: Restriction, change: str | None) -> list[dict]:
+    """The terms as a summary list's rows, in words; `change` is where they are changed (None: not here)."""
+    terms = terms_of(r)
+    premises = (terms.premises or {}).get("excluded") or []
+    rows = [
+        ("Customer", f"{r.customer.reference} {r.customer.name}", None),
+        ("Sole point of contact", terms.contact + (f" (deputy {terms.deputy})" if terms.deputy else ""), change),
+        ("Ways of contact open", channels_words(terms.channels) or "None", change),
+        ("Times", windows_words(terms.time_windows) or "Any time", change),
+        *([("May not attend", "; ".join(premises), None)] if premises else []),
+        ("Applies to", terms.scope_name or "Every council service", None),
+        ("Starts", date_words(r.starts_on) or "The day it is activated", None),
+        ("Review date", date_words(terms.review_due) or "-", change),
+        ("Ends", date_words(terms.ends_on) or "No end date", change),
+    ]
+    return [{"key": key, "value": value, "href": href} for key, value, href in rows]
 
 
 @bp.route("/restrictions/<int:restriction_id>/amend", methods=["GET", "POST"])
@@ -169,8 +237,8 @@ def restriction_amend(restriction_id: int):
             form.spoc_officer.data = r.spoc_officer.email if r.spoc_officer else ""
             form.allowed_channels.data = list(r.allowed_channels or [])
             form.windows.data = windows_text(r.time_windows)
-            form.review_due.data = r.review_due.isoformat() if r.review_due else ""
-            form.ends_on.data = r.ends_on.isoformat() if r.ends_on else ""
+            form.review_due.process(None, r.review_due)
+            form.ends_on.process(None, r.ends_on)
     page = {
         "back": url_for("casework.restriction", restriction_id=restriction_id),
         "caption": f"Restriction {restriction_id}",
@@ -186,7 +254,7 @@ def restriction_amend(restriction_id: int):
     }
     for name in ("spoc_officer", "review_due"):  # left empty: kept as they are
         if blank_none(getattr(form, name).data):
-            data[name] = getattr(form, name).data.strip()
+            data[name] = blank_none(getattr(form, name).data)
     return act(
         form,
         "Change the terms",
@@ -201,13 +269,55 @@ def restriction_amend(restriction_id: int):
 @bp.route("/restrictions/<int:restriction_id>/lift", methods=["GET", "POST"])
 @login_required(*SENIORS)
 def restriction_lift(restriction_id: int):
-    """A senior officer lifts a restriction; the lifting letter is queued."""
-    return _reasons_action(
-        restriction_id,
-        "Lift the restriction",
-        "Lift restriction",
-        rs.lift,
+    """A senior officer gives the reasons, checks what lifting does, then lifts; the lifting letter is queued."""
+    form = ReasonsForm()
+    title = "Lift the restriction"
+    with unit_of_work() as ctx:
+        r = restriction_or_404(ctx, restriction_id)
+        rows = _terms_rows(r, None)[:2] + [{"key": "State", "value": r.state.replace("_", " "), "href": None}]
+    back = url_for("casework.restriction", restriction_id=restriction_id)
+    page: dict = {"back": back, "caption": f"Restriction {restriction_id}", "button": "Continue"}
+    if not form.validate_on_submit():
+        return form_page(form, title, 400 if request.method == "POST" else 200, **page)
+    if request.form.get("change"):  # back from the check page to change the reasons, as typed
+        return form_page(form, title, **page)
+    if request.form.get("confirm") != "yes":
+        try:  # the service's own check of the reasons, so a refusal comes before the check page, not after it
+            load(EndInput(), {"reasons": form.reasons.data})
+        except ServiceError as exc:
+            show_refusal(form, exc)
+            return form_page(form, title, exc.status, **page)
+        return _lift_check(restriction_id, rows, form.reasons.data or "", back)
+    return act(
+        form,
+        title,
+        page,
+        lambda ctx: rs.lift(ctx, restriction_id, {"reasons": form.reasons.data}),
         f"Restriction {restriction_id} lifted. The lifting letter is waiting to be sent.",
+        restriction_id,
+    )
+
+
+def _lift_check(restriction_id: int, rows: list[dict], reasons: str, back: str):
+    """What lifting does, with the reasons given, before it is done."""
+    return render_template(
+        "casework/confirm.html",
+        title="Check before you lift the restriction",
+        caption=f"Restriction {restriction_id}",
+        rows=[*rows, {"key": "Why it is lifted", "value": reasons, "href": None}],
+        next_steps=[
+            "The restriction ends at once: contactguard stops applying it to the customer's new contacts.",
+            "The flags come off the customer's tickets in the helpdesk.",
+            "The lifting letter is written, for an officer to check and send to the customer.",
+        ],
+        warning="Lifting cannot be undone: to restrict contact again, a new restriction must be proposed.",
+        warning_button=True,
+        button="Lift the restriction",
+        change_button="Change the reasons",
+        action=url_for("casework.restriction_lift", restriction_id=restriction_id),
+        back=back,
+        hidden={"reasons": reasons},
+        errors=[],
     )
 
 

@@ -36,7 +36,9 @@ class ReviewForm(FlaskForm):
         validators=[InputRequired(message="Select the outcome of the review")],
     )
     reasons = area_field("Reasons", limit=5000, required="Give the reasons for the outcome")
-    next_review_due = date_field("Next review date", description="For example, 2027-05-20. Leave empty for 6 months.")
+    next_review_due = date_field(
+        "Next review date", description="Leave empty for 6 months.", named="The next review date"
+    )
     allowed_channels = checkboxes_field(
         "If new terms: which ways of contact stay open?", values(Channel), CHANNEL_LABELS
     )

@@ -3,6 +3,10 @@
 The wizard walks the policy's steps in order, one question per page, and keeps the answers in the
 server-signed session cookie until "Check your answers" sends them to `restrictions.propose`. Only ids, codes
 and short text go there (each free-text answer is capped), and the answers are dropped once proposed.
+
+On the serious-threat path (R61) no warning is needed, so the warning question is not asked, and a senior officer
+may instead activate at once: a check page (casework/confirm.html), then `restrictions.impose`, the service call
+`restrictions propose --activate` and the API's `activate: true` make.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from ...models import FormalWarning
 from ...services import ServiceError
 from ...services import restrictions as rs
-from ..auth import login_required, unit_of_work
-from .base import CASEWORKERS, bp, customer_by_ref_or_404, form_page, incident_choices, officer_choices
+from ...words import date_words
+from ..auth import login_required, signed_in_actor, unit_of_work
+from .base import CASEWORKERS, SENIORS, bp, customer_by_ref_or_404, form_page, incident_choices, officer_choices
 from .fields import check_windows
 from .refusals import refusal_list
 from .wizard_answers import answer_rows, proposal_data
@@ -27,6 +32,7 @@ from .wizard_steps import STEP_FORMS, STEP_OF_FIELD, STEP_TITLES, STEPS, Propose
 log = logging.getLogger(__name__)
 
 WIZARD = "restriction_wizard"  # session key: {"customer": REF, "answers": {...}}
+SERIOUS_THREAT = "serious_threat"  # the path on which no warning is needed (R61), and a senior may activate at once
 COOKIE_LIMIT = 3800  # bytes: browsers drop a cookie over 4096, which would sign the officer out
 
 
@@ -59,10 +65,15 @@ def wizard_step(reference: str, step: str):
     answers = _answers(reference)
     if step != STEPS[0] and "path" not in answers:
         return redirect(url_for("casework.wizard_step", reference=reference, step=STEPS[0]))
-    form = _step_form(reference, step, answers)
     changing = request.args.get("change") == "1"
+    if step not in _steps_for(answers):  # the warning, on the serious-threat path: the threat is the reason
+        target = "check" if changing else _next_step(step, answers)
+        if target == "check":
+            return redirect(url_for("casework.wizard_check", reference=reference))
+        return redirect(url_for("casework.wizard_step", reference=reference, step=target))
+    form = _step_form(reference, step, answers)
     page = {
-        "back": _back_link(reference, step, changing),
+        "back": _back_link(reference, step, changing, answers),
         "caption": f"Restrict contact: {reference}",
         "action": request.full_path.rstrip("?"),
     }
@@ -70,7 +81,7 @@ def wizard_step(reference: str, step: str):
         status = 400 if request.method == "POST" else 200
         return form_page(form, STEP_TITLES[step], status, **page)
     _save_answers(reference, answers)
-    target = "check" if changing else _next_step(step)
+    target = "check" if changing else _next_step(step, answers)
     if target == "check":
         return redirect(url_for("casework.wizard_check", reference=reference))
     return redirect(url_for("casework.wizard_step", reference=reference, step=target))
@@ -102,7 +113,7 @@ def _warning_choices(ctx, customer_id: int) -> list[SelectChoice]:
         .where(FormalWarning.customer_id == customer_id, FormalWarning.state == "issued")
         .order_by(FormalWarning.id)
     )
-    return [SelectChoice(str(w.id), f"Warning {w.id}, issued {w.issued_on.isoformat()}") for w in rows]
+    return [SelectChoice(str(w.id), f"Warning {w.id}, issued {date_words(w.issued_on)}") for w in rows]
 
 
 def _prefill(form_class, answers: dict) -> dict:
@@ -135,18 +146,26 @@ def _fits(form: FlaskForm, reference: str, answers: dict) -> bool:
     return False
 
 
-def _next_step(step: str) -> str:
-    index = STEPS.index(step)
-    return STEPS[index + 1] if index + 1 < len(STEPS) else "check"
+def _steps_for(answers: dict) -> list[str]:
+    """The questions this path asks: on the serious-threat path, no warning and no reason to skip one (R61)."""
+    if answers.get("path") == SERIOUS_THREAT:
+        return [step for step in STEPS if step != "warning"]
+    return STEPS
 
 
-def _back_link(reference: str, step: str, changing: bool) -> str:
+def _next_step(step: str, answers: dict) -> str:
+    steps = _steps_for(answers)
+    later = [s for s in steps if STEPS.index(s) > STEPS.index(step)]
+    return later[0] if later else "check"
+
+
+def _back_link(reference: str, step: str, changing: bool, answers: dict) -> str:
     if changing:
         return url_for("casework.wizard_check", reference=reference)
-    index = STEPS.index(step)
-    if index == 0:
+    earlier = [s for s in _steps_for(answers) if STEPS.index(s) < STEPS.index(step)]
+    if not earlier:
         return url_for("casework.customer", reference=reference)
-    return url_for("casework.wizard_step", reference=reference, step=STEPS[index - 1])
+    return url_for("casework.wizard_step", reference=reference, step=earlier[-1])
 
 
 @bp.route("/customers/<reference>/restrict/check", methods=["GET", "POST"])
@@ -154,9 +173,9 @@ def _back_link(reference: str, step: str, changing: bool) -> str:
 def wizard_check(reference: str):
     """Check your answers, then propose: the service checks everything and a refusal names the step to change."""
     answers = _answers(reference)
-    missing = [step for step in STEPS if not _step_answered(step, answers)]
+    missing = _missing_step(answers)
     if missing:
-        return redirect(url_for("casework.wizard_step", reference=reference, step=missing[0]))
+        return redirect(url_for("casework.wizard_step", reference=reference, step=missing))
     form = ProposeForm()
     errors, status = [], 200
     if form.validate_on_submit():
@@ -183,12 +202,83 @@ def wizard_check(reference: str):
         form=form,
         errors=errors,
         back=url_for("casework.wizard_step", reference=reference, step=STEPS[-1]),
+        activate_at_once=_may_activate_at_once(answers),
+    ), status
+
+
+def _may_activate_at_once(answers: dict) -> bool:
+    """A senior officer on the serious-threat path may activate at once (R61; only a senior activates, R2)."""
+    return answers.get("path") == SERIOUS_THREAT and signed_in_actor().role in SENIORS
+
+
+def _missing_step(answers: dict) -> str | None:
+    """The first question of this path not answered yet, if any."""
+    return next((step for step in _steps_for(answers) if not _step_answered(step, answers)), None)
+
+
+@bp.route("/customers/<reference>/restrict/activate", methods=["GET", "POST"])
+@login_required(*SENIORS)
+def wizard_activate(reference: str):
+    """The serious-threat path in one step (R61): check the restriction (GET), then propose, record the checks and
+    activate it at once (POST) with `restrictions.impose`, as the CLI and the API do. A refusal changes nothing and
+    names the question to change."""
+    answers = _answers(reference)
+    missing = _missing_step(answers)
+    if missing:
+        return redirect(url_for("casework.wizard_step", reference=reference, step=missing))
+    if answers.get("path") != SERIOUS_THREAT:  # any other path is proposed, then activated from its page
+        return redirect(url_for("casework.wizard_check", reference=reference))
+    errors: list[dict] = []
+    status = 200
+    if request.method == "POST":
+        if not ProposeForm().validate_on_submit() or request.form.get("confirm") != "yes":
+            abort(400)
+        proposal, checks = proposal_data(reference, answers)
+        try:
+            with unit_of_work() as ctx:
+                r = rs.impose(ctx, proposal, checks)
+                restriction_id, review_due = r.id, r.review_due
+        except ServiceError as exc:
+            errors, status = _wizard_refusal(reference, exc), exc.status
+        else:
+            session.pop(WIZARD, None)
+            log.info("restriction imposed via web restriction=%s", restriction_id)
+            flash(
+                f"Restriction {restriction_id} is in force. It is reviewed by {date_words(review_due)}. "
+                "The restriction letter is waiting to be sent."
+            )
+            return redirect(url_for("casework.restriction", restriction_id=restriction_id))
+    with unit_of_work() as ctx:
+        name = customer_by_ref_or_404(ctx, reference).name
+        rows = answer_rows(ctx, reference, answers)
+        days = ctx.settings.RESTRICTION_APPEAL_WORKING_DAYS
+    return render_template(
+        "casework/confirm.html",
+        title="Check the restriction before you activate it",
+        caption=f"Restrict contact: {reference} {name}",
+        rows=rows,
+        next_steps=[
+            "The restriction is proposed, its checks recorded and it is in force at once: contactguard applies these "
+            "terms to every new contact from the customer, and flags their tickets in the helpdesk.",
+            "No warning is given first: a serious threat or violence needs none (R61).",
+            "The restriction letter is written, for an officer to check and send.",
+            f"The customer may appeal within {days} working days of receiving the letter.",
+        ],
+        warning=f"Activate only if you, as a senior officer, have decided to restrict {name}'s contact at once on "
+        "these terms because of a serious threat or violence.",
+        button="Activate the restriction",
+        action=url_for("casework.wizard_activate", reference=reference),
+        back=url_for("casework.wizard_check", reference=reference),
+        hidden={},
+        errors=errors,
     ), status
 
 
 def _step_answered(step: str, answers: dict) -> bool:
     if step == "warning":
-        return bool(answers.get("warning") or answers.get("path_justification"))
+        return answers.get("path") == SERIOUS_THREAT or bool(
+            answers.get("warning") or answers.get("path_justification")
+        )
     first_field = {
         "path": "path",
         "checks": "social_work_known",

@@ -7,6 +7,7 @@ from flask import url_for
 
 from ...policy.vocabulary import SpocKind
 from ...services.lookup import customer_by_ref
+from ...words import date_words, windows_words
 from .base import incident_choices
 from .fields import CHANNEL_LABELS, blank_none, lines_of, parse_windows
 from .wizard_steps import PATH_LABELS, SPOC_LABELS
@@ -80,6 +81,8 @@ def answer_rows(ctx, reference: str, a: dict) -> list[dict]:
     ]
     if a.get("warning"):
         rows.append(("Warning", f"Warning {a['warning']}", "warning"))
+    elif a["path"] == "serious_threat":  # the threat is the reason no warning is given (R61): nothing was asked
+        rows.append(("Warning", "None needed: a serious threat or violence (R61)", "path"))
     else:
         rows.append(("Why no warning is given first", a.get("path_justification") or "-", "warning"))
     rows += [
@@ -87,7 +90,7 @@ def answer_rows(ctx, reference: str, a: dict) -> list[dict]:
             "Known to Social Work Services",
             a["social_work_known"].capitalize()
             + (
-                f", asked {a['social_work_enquiry_to']} on {a.get('social_work_enquired_on') or '-'}"
+                f", asked {a['social_work_enquiry_to']} on {_date_words(a.get('social_work_enquired_on')) or '-'}"
                 if a.get("social_work_enquiry_to")
                 else ""
             ),
@@ -107,12 +110,27 @@ def answer_rows(ctx, reference: str, a: dict) -> list[dict]:
             ", ".join(CHANNEL_LABELS.get(c, c) for c in a.get("allowed_channels") or []),
             "channels",
         ),
-        ("Times", "; ".join(lines_of(a.get("windows"))) or "No time limit", "channels"),
+        ("Times", _windows_words(a.get("windows")) or "No time limit", "channels"),
         ("Premises the customer may not attend", "; ".join(lines_of(a.get("excluded_premises"))) or "None", "channels"),
         ("Why it is necessary", a.get("why_necessary") or "-", "reasons"),
-        ("Review date", a.get("review_due") or "6 months from the start", "review"),
+        ("Review date", _date_words(a.get("review_due")) or "6 months from the start", "review"),
     ]
     return [{"key": key, "value": value, "href": change(step), "step": step} for key, value, step in rows]
+
+
+def _windows_words(typed) -> str:
+    """The times as typed, in words; as typed when they cannot be read (their question says what is wrong)."""
+    try:
+        return windows_words(parse_windows(typed))
+    except ValueError:
+        return "; ".join(lines_of(typed))
+
+
+def _date_words(typed) -> str:
+    try:
+        return date_words(typed)
+    except ValueError:
+        return str(typed or "")
 
 
 def _spoc_words(a: dict) -> str:

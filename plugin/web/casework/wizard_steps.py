@@ -75,7 +75,7 @@ class ChecksStep(FlaskForm):
     social_work_enquiry_to = text_field(
         "Who at Social Work Services was asked", description="Needed if you could not tell"
     )
-    social_work_enquired_on = date_field("When they were asked", description="For example, 2026-11-24")
+    social_work_enquired_on = date_field("When they were asked", named="The date they were asked")
     mental_health_client = BooleanField(
         "A mental-health client of Social Work Services", widget=GovCheckboxInput(), validators=[Optional()]
     )
@@ -140,7 +140,8 @@ class ReasonsStep(FlaskForm):
 class ReviewStep(FlaskForm):
     review_due = date_field(
         "When will the restriction be reviewed?",
-        description="For example, 2027-05-20. Leave empty for 6 months from the start.",
+        description="Leave empty for 6 months from the start.",
+        named="The review date",
     )
     submit = submit_button("Continue")
 

@@ -32,7 +32,6 @@ from . import bp, json_or_none
 from .panel_words import PanelWords, log_refusal, sidebar_request, text_or_none, texts, words_for
 
 OPTION_TYPES = {"danger": "DANGER", "neutral": "DEFAULT", "fine": "SUCCESS"}
-DATE_ROWS = {"Review date", "Ends"}
 
 
 @bp.route("/<connection_id>/hubspot", methods=["GET", "POST"])
@@ -100,7 +99,7 @@ def card(words: PanelWords, object_id: str | None) -> dict:
     properties = [
         {"label": "Status", "dataType": "STATUS", "value": words.status, "optionType": OPTION_TYPES[words.tone]},
         {"label": "Summary", "dataType": "STRING", "value": words.summary},
-        *({"label": field, "dataType": _data_type(field, value), "value": value} for field, value in words.rows),
+        *(_property(words, field, value) for field, value in words.rows),
         {"label": "This ticket", "dataType": "STRING", "value": words.ticket},
     ]
     result = {
@@ -112,9 +111,12 @@ def card(words: PanelWords, object_id: str | None) -> dict:
     return {"results": [result]}
 
 
-def _data_type(field: str, value: str) -> str:
-    """DATE for the review and end dates (ISO yyyy-mm-dd, as documented), STRING for the rest and for "not set"."""
-    return "DATE" if field in DATE_ROWS and value[:1].isdigit() else "STRING"
+def _property(words: PanelWords, field: str, value: str) -> dict:
+    """A row as a property: DATE (ISO yyyy-mm-dd, as documented; HubSpot shows it in the user's format) for the review
+    and end dates, STRING for the rest and for "not set"."""
+    if field in words.dates:
+        return {"label": field, "dataType": "DATE", "value": words.dates[field]}
+    return {"label": field, "dataType": "STRING", "value": value}
 
 
 def _refused(status: int, message: str):

@@ -10,8 +10,9 @@ The page is self-contained (inline CSS, no JavaScript, no external assets) so it
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 
 from ...clock import utcnow
 from ...config import settings_of
@@ -43,4 +44,7 @@ def panel(connection_id: str):
             helpdesk_user_id=request.args.get("user"),
             ticket_id=request.args.get("ticket"),
         )
+        if found.link is None and found.customer_reference:
+            # This page is served by contactguard itself: without PUBLIC_URL the link is still right as a path.
+            found = replace(found, link=url_for("casework.customer", reference=found.customer_reference))
         return page("sidebar/panel.html", 200, panel=found)

@@ -1,7 +1,7 @@
 """The panel in plain words, for helpdesks that draw it themselves from JSON (Intercom's Canvas Kit, HubSpot's card),
 and what every helpdesk app's request shares: its connection, its context and the reading of a helpdesk's JSON.
 
-The same words as the HTML panel (templates/sidebar/_panel_body.html), so an agent reads the same thing whichever
+The same words as the HTML panel (templates/sidebar/_panel_body.html: dates, times and channels in words), so an agent reads the same thing whichever
 helpdesk they work in, and the same need-to-know limits: only what plugin/services/sidebar.py put in the Panel.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 
@@ -18,6 +18,7 @@ from ...config import settings_of
 from ...models import Connection
 from ...services import sidebar as sb
 from ...services.context import Actor, Context
+from ...words import channels_words, date_words
 from . import connection_or_404
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ OFFICERS_LINK = "Open the customer in contactguard"
 
 @dataclass(frozen=True)
 class PanelWords:
-    """The panel as a status, one sentence, the arrangement's rows, this ticket's outcome and the officers' link."""
+    """The panel as a status, one sentence, the arrangement's rows, this ticket's outcome and what to do about it,
+    and the officers' link. `dates` holds the date rows as ISO dates, for helpdesks that format dates themselves."""
 
     status: str
     tone: str
@@ -43,6 +45,7 @@ class PanelWords:
     rows: tuple[tuple[str, str], ...]
     ticket: str
     link: str | None
+    dates: dict[str, str] = field(default_factory=dict)
 
 
 def words_for(panel: sb.Panel) -> PanelWords:
@@ -54,6 +57,7 @@ def words_for(panel: sb.Panel) -> PanelWords:
         rows=_rows(panel) if panel.restricted else (),
         ticket=_ticket(panel),
         link=panel.link,
+        dates=iso_dates(panel),
     )
 
 
@@ -73,23 +77,28 @@ def _rows(panel: sb.Panel) -> tuple[tuple[str, str], ...]:
     rows = [("Sole point of contact", panel.sole_point_of_contact or "not set")]
     if panel.deputy:
         rows.append(("Deputy", panel.deputy))
-    rows.append(("Open channels", ", ".join(panel.channels) or "none"))
+    rows.append(("Open channels", channels_words(panel.channels) or "none"))
     rows.append(("Times", panel.time_windows or "any time"))
     for line in panel.arrangement_lines:  # "Premises excluded: Civic Centre"
         label, _, value = line.partition(": ")
         rows.append((label, value))
     rows.append(("Applies to", panel.scope or "Council-wide"))
-    rows.append(("Review date", panel.review_due.isoformat() if panel.review_due else "not set"))
+    rows.append(("Review date", date_words(panel.review_due) or "not set"))
     if panel.ends_on:
-        rows.append(("Ends", panel.ends_on.isoformat()))
+        rows.append(("Ends", date_words(panel.ends_on)))
     return tuple(rows)
+
+
+def iso_dates(panel: sb.Panel) -> dict[str, str]:
+    """The rows that are dates, as ISO dates, for a helpdesk that formats dates itself (HubSpot's DATE)."""
+    dates = {"Review date": panel.review_due, "Ends": panel.ends_on} if panel.restricted else {}
+    return {label: day.isoformat() for label, day in dates.items() if day is not None}
 
 
 def _ticket(panel: sb.Panel) -> str:
     if panel.ticket is None:
         return NO_DECISION
-    routed = "; assigned to the sole point of contact" if panel.ticket.routed else ""
-    return f"{panel.ticket.words}{routed}."
+    return f"{panel.ticket.words}. {panel.ticket.advice}".strip()
 
 
 @contextmanager
