@@ -48,7 +48,8 @@ def fuzz(app, token: str, examples: int, modes=("positive",), seed: int | None =
             label = f"{operation.method.upper()} {operation.path} ({mode})"
             try:
                 _run(operation.as_strategy(generation_mode=MODES[mode]), headers, examples, seed, report)
-            except Exception as exc:  # noqa: BLE001 - every failing operation is reported, not just the first
+            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - every failing operation is reported
+                # (schemathesis's FailureGroup is a BaseExceptionGroup, not an Exception)
                 report.failures[label] = f"{type(exc).__name__}: {exc}"[:3000]
     return report
 
@@ -111,7 +112,7 @@ def hostile(app, token: str, examples: int, seed: int | None = 0) -> Report:
             label = f"{method.upper()} {path} (hostile)"
             try:
                 _hostile_operation(client, method, path, headers, examples, seed, report)
-            except Exception as exc:  # noqa: BLE001 - every failing operation is reported
+            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - every failing operation is reported
                 report.failures[label] = f"{type(exc).__name__}: {exc}"[:3000]
     return report
 
