@@ -84,3 +84,22 @@ def last_outcome(sessions, ticket: str | None = None) -> str | None:
 def event_count(sessions) -> int:
     """How many events were recorded: a duplicate or an ignored event adds none."""
     return len(outcomes(sessions))
+
+
+def date_parts(name: str, date: dt.date | None) -> dict[str, str]:
+    """A date as the GOV.UK date input posts it: three boxes, `<name>-day`, `<name>-month`, `<name>-year`."""
+    if date is None:
+        return {f"{name}-day": "", f"{name}-month": "", f"{name}-year": ""}
+    return {f"{name}-day": str(date.day), f"{name}-month": str(date.month), f"{name}-year": str(date.year)}
+
+
+def fill_date_boxes(page, question: str, date: dt.date) -> None:
+    """Type a date into the GOV.UK date input whose legend is `question`, from the keyboard: Day, Tab, Month, Tab,
+    Year (a Playwright page)."""
+    group = page.get_by_role("group", name=question)
+    group.get_by_label("Day").focus()
+    page.keyboard.type(str(date.day))
+    page.keyboard.press("Tab")
+    page.keyboard.type(str(date.month))
+    page.keyboard.press("Tab")
+    page.keyboard.type(str(date.year))

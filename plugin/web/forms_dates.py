@@ -76,10 +76,7 @@ class DateInputField(Field):
     def process(self, formdata, data=unset_value, extra_filters=None) -> None:
         self.process_errors = []
         if data is unset_value:
-            try:
-                data = self.default()
-            except TypeError:
-                data = self.default
+            data = self.default() if callable(self.default) else self.default
         self.object_data = data
         self.data = _as_date(data)
         self.typed = _parts_of(self.data)
@@ -127,7 +124,8 @@ class DateInputField(Field):
         self.typed = _parts_of(found)
         return found
 
-    def _refuse(self, message: str, parts) -> None:
+    def _refuse(self, message: str, parts) -> dt.date | None:
+        """Note the mistake and the boxes it is in: no date was read."""
         self.problem = message
         self.mistaken_parts = tuple(parts)
         return None

@@ -15,6 +15,7 @@ import pytest
 
 from plugin.app import create_app, dispose
 from tests.browser.test_sign_in_browser import _sign_in, in_words
+from tests.helpers import fill_date_boxes
 from tests.letters.conftest import COUNCIL
 from tests.web.test_auth_support import give_account
 
@@ -75,7 +76,7 @@ def test_a_senior_officer_restricts_contact_from_incident_to_review(cast, live_s
     page.get_by_role("button", name="Record an incident").click()
     page.wait_for_load_state()
     page.get_by_label("Who experienced it").select_option("officer@council.example")
-    page.get_by_label("Date it happened").fill(yesterday.isoformat())
+    fill_date_boxes(page, "Date it happened", yesterday)
     page.get_by_label("Time it happened").fill("10:15")
     page.get_by_label("Telephone", exact=True).check()
     page.get_by_label("Verbal abuse", exact=True).check()
@@ -135,7 +136,7 @@ def test_a_senior_officer_restricts_contact_from_incident_to_review(cast, live_s
         page.keyboard.press("Enter")
 
     assert _heading(page) == "Review date"
-    page.get_by_label("When will the restriction be reviewed?").fill(review_day.isoformat())
+    fill_date_boxes(page, "When will the restriction be reviewed?", review_day)
     _continue(page)
     assert _heading(page) == "Check your answers"
     answers = page.locator("#answers").inner_text()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from plugin.models import Connection, FormalWarning, Incident, Letter, WebhookEvent
 from plugin.services import restrictions as rs
-from tests.helpers import active_restriction
+from tests.helpers import active_restriction, date_parts
 from tests.web.test_auth_support import csrf_from, give_account, page_text, sign_in
 
 
@@ -135,7 +135,7 @@ def test_a_customer_without_a_name_gets_a_clear_message(cast, client):
 def _incident_form(when: dt.datetime) -> dict:
     return {
         "experienced_by": "officer@council.example",
-        "occurred_on": when.date().isoformat(),
+        **date_parts("occurred_on", when.date()),
         "occurred_time": when.strftime("%H:%M"),
         "channel": "telephone",
         "category": "verbal_abuse",
@@ -190,17 +190,23 @@ def test_an_incident_in_the_future_is_refused_on_the_date_field(cast, client):
     )
     assert response.status_code == 422
     assert "An incident cannot be in the future" in text_of(response)
-    assert 'href="#occurred_on"' in response.get_data(as_text=True)
+    assert 'href="#occurred_on-day"' in response.get_data(as_text=True)
     assert count(cast, Incident) == 0
 
 
 def test_a_date_that_is_not_a_date_is_a_clear_400(cast, client):
     signed_in(cast, client, "officer")
     response = post_form(
-        client, "/customers/C1/incidents/new", {**_incident_form(dt.datetime.now()), "occurred_on": "2026-13-45"}
+        client, "/customers/C1/incidents/new", {**_incident_form(dt.datetime.now()), "occurred_on-month": "13"}
     )
     assert response.status_code == 400
-    assert "Enter the date like 2026-11-20 and the time like 14:30" in text_of(response)
+    assert "There is a problem The date it happened must be a real date" in text_of(response)
+
+    response = post_form(
+        client, "/customers/C1/incidents/new", {**_incident_form(dt.datetime.now()), "occurred_time": "25:61"}
+    )
+    assert response.status_code == 400
+    assert "There is a problem Enter the time it happened like 14:30" in text_of(response)
 
 
 def test_a_warning_needs_an_incident(cast, client):

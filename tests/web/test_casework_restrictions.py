@@ -13,7 +13,7 @@ from sqlalchemy import select
 from plugin.models import Appeal, Letter, Restriction
 from plugin.services import incidents as inc
 from plugin.words import date_words
-from tests.helpers import active_restriction, email_of
+from tests.helpers import active_restriction, date_parts, email_of
 from tests.web.test_auth_support import csrf_from
 from tests.web.test_casework import post_form, signed_in, text_of
 
@@ -375,16 +375,16 @@ def test_an_appeal_is_lodged_and_decided_by_an_uninvolved_senior_officer(cast, c
 def test_a_senior_officer_holds_a_review_and_a_next_date_in_the_past_is_refused(cast, client):
     restriction = active_restriction(cast)
     signed_in(cast, client, "senior")
-    past = (today(cast) - dt.timedelta(days=1)).isoformat()
+    past = today(cast) - dt.timedelta(days=1)
     response = post_form(
         client,
         f"/restrictions/{restriction}/review",
-        {"outcome": "continue", "reasons": "Contact is still abusive at times", "next_review_due": past},
+        {"outcome": "continue", "reasons": "Contact is still abusive at times", **date_parts("next_review_due", past)},
     )
     assert response.status_code == 422
     text = text_of(response)
     assert "There is a problem The next review must be after this one" in text
-    assert 'href="#next_review_due"' in response.get_data(as_text=True)
+    assert 'href="#next_review_due-day"' in response.get_data(as_text=True)
 
     next_review = today(cast) + dt.timedelta(days=60)
     response = post_form(
@@ -393,7 +393,7 @@ def test_a_senior_officer_holds_a_review_and_a_next_date_in_the_past_is_refused(
         {
             "outcome": "continue",
             "reasons": "Contact is still abusive at times",
-            "next_review_due": next_review.isoformat(),
+            **date_parts("next_review_due", next_review),
         },
         follow=True,
     )

@@ -202,9 +202,9 @@ def test_a_bad_date_or_no_method_is_shown_in_the_error_summary(cast, client):
     response = client.post(
         f"/letters/{letter_id}", data={"csrf_token": token, "method": "email", "sent_on": "31/12/2026"}
     )
-    assert response.status_code == 422
-    assert "There is a problem Not a valid date." in page_text(response)
-    assert 'href="#sent_on"' in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "There is a problem The date the letter was sent must be a real date" in page_text(response)
+    assert 'href="#sent_on-day"' in response.get_data(as_text=True)
 
     with cast.act() as ctx:
         tomorrow = ctx.today() + dt.timedelta(days=1)
@@ -258,10 +258,16 @@ def test_the_csv_download_has_the_figures(cast, client):
 def test_bad_dates_are_shown_in_the_error_summary(cast, client):
     signed_in(cast, client, "senior")
     response = client.get("/reports/appeals?from=2026-13-01")
-    assert response.status_code == 422
+    assert response.status_code == 400
     text = html.unescape(page_text(response))
-    assert "There is a problem From must be a date like 2026-01-31, not '2026-13-01'" in text
-    assert 'href="#start"' in response.get_data(as_text=True)
+    assert "There is a problem The start date must be a real date" in text
+    assert 'href="#from-day"' in response.get_data(as_text=True)
+    assert response.get_data(as_text=True).count("<svg") == 0
+
+    response = client.get("/reports/appeals?from-day=1&from-month=&from-year=2026")
+    assert response.status_code == 400
+    assert "There is a problem The start date must include a month" in page_text(response)
+    assert 'href="#from-month"' in response.get_data(as_text=True)
     assert response.get_data(as_text=True).count("<svg") == 0
 
     response = client.get("/reports/appeals?from=2026-05-01&to=2026-04-01")

@@ -11,6 +11,7 @@ may instead activate at once: a check page (casework/confirm.html), then `restri
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -129,6 +130,8 @@ def _store_step(form: FlaskForm, step: str, answers: dict) -> bool:
         if field.name in ("csrf_token", "submit"):
             continue
         value = field.data
+        if isinstance(value, dt.date):  # the session keeps dates as the service reads them, 2027-05-20
+            value = value.isoformat()
         answers[field.name] = value.strip() if isinstance(value, str) else value
     if step == "path":
         answers.pop("warning", None)  # the path decides what the warning step asks
