@@ -245,18 +245,25 @@ class Simulation:
     def _add_customers(self) -> None:
         """The register's customers, loaded in bulk as an import from the council's CRM would load them: an
         e-mail address each (normalised as the register normalises it), a telephone number for the first
-        thousand. Officers add nobody by hand in the simulation, so nothing else differs."""
+        thousand, a postal address for all but one in 25 (whose letters cannot go by post). Officers add nobody
+        by hand in the simulation, so nothing else differs."""
         total = self.options.customers
         for start in range(0, total, 2000):
             batch = [
-                Person(i, f"S{i:06d}", f"resident{i}@example.org", f"07700 9{i:05d}" if i < 1000 else None)
+                Person(
+                    i,
+                    f"S{i:06d}",
+                    f"resident{i}@example.org",
+                    f"07700 9{i:05d}" if i < 1000 else None,
+                    has_address=i % 25 != 0,
+                )
                 for i in range(start, min(total, start + 2000))
             ]
             with self.sessions() as session, session.begin():
                 ids = dict(
                     session.execute(
                         insert(Customer).returning(Customer.reference, Customer.id),
-                        [{"reference": p.ref, "name": f"Resident {p.index}"} for p in batch],
+                        [{"reference": p.ref, "name": f"Resident {p.index}", **_address(p)} for p in batch],
                     ).all()
                 )
                 identities = []
@@ -430,3 +437,17 @@ class Simulation:
         from .figures import figures
 
         return figures(self)
+
+
+GLASGOW_POSTCODES = ("G1 1XQ", "G2 1DU", "G3 8AG", "G4 0BA", "G5 9DS", "G11 6BL", "G12 8QQ", "G20 7TG", "G31 2HX")
+
+
+def _address(person: Person) -> dict:
+    """A Glasgow postal address for `person`, in the register's columns (none for one in 25)."""
+    if not person.has_address:
+        return {}
+    return {
+        "address_line_1": f"{person.index % 300 + 1} Example Street",
+        "address_town": "Glasgow",
+        "address_postcode": GLASGOW_POSTCODES[person.index % len(GLASGOW_POSTCODES)],
+    }

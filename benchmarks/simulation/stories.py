@@ -444,8 +444,8 @@ class Stories:
         to it, a few working days after it was queued; appealable letters are read for the appeal route."""
         sim, support = self.sim, self.sim.support
         with sim.act(support) as ctx:
-            queued = [(x.id, x.kind, lt.decision_date(x, ctx.settings.zone)) for x in lt.unsent(ctx)]
-        for letter_id, kind, decided in queued:
+            queued = [(x.id, x.kind, lt.decision_date(x, ctx.settings.zone), x.customer_id) for x in lt.unsent(ctx)]
+        for letter_id, kind, decided, customer_id in queued:
             lag = self.letter_lag.setdefault(
                 letter_id, self.rng.randint(5, 8) if self.rng.random() < 0.1 else self.rng.randint(1, 3)
             )
@@ -459,6 +459,8 @@ class Stories:
             if kind in APPEALABLE_LETTERS:
                 self.appeal_route[letter_id] = b"How to appeal" in html
             method = self.rng.choices(*zip(*SEND_METHODS, strict=True))[0]
+            if method.startswith("post") and not sim.by_id[customer_id].has_address:
+                method = "email"  # the letter page offers post only to an address on the register
             sent = sim.attempt(
                 "send_letter",
                 support,

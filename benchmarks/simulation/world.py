@@ -82,6 +82,7 @@ class Person:
     email: str
     phone: str | None
     id: int = 0  # the register's id, once added
+    has_address: bool = True  # a postal address on the register (letters by post only then)
     open_tickets: list[str] = field(default_factory=list)
     case: Case | None = None
 

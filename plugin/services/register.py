@@ -159,6 +159,8 @@ def add_absence(ctx: Context, email: str, data: dict) -> OfficerAbsence:
     ctx.audit(
         "officer.absence_added", officer, absence_id=absence.id, starts_on=absence.starts_on, ends_on=absence.ends_on
     )
+    if absence.starts_on <= ctx.today() <= absence.ends_on:  # already begun: the flags name who covers now
+        ticket_flags.cover_changed(ctx, officer.id, ctx.today())
     return absence
 
 

@@ -62,7 +62,8 @@ def terms_changed(ctx: Context, r: Restriction, previous_spoc_id: int | None = N
     if r.state not in IN_FORCE_VALUES:
         return 0
     if previous_spoc_id is None or previous_spoc_id == r.spoc_officer_id:
-        return _queue(ctx, r, "amended", "tickets.flags_rewritten", lambda connection: [flag_action(r)])
+        flag = _flag_today(ctx, r)
+        return _queue(ctx, r, "amended", "tickets.flags_rewritten", lambda connection: [flag])
     previous = ctx.session.get(Officer, previous_spoc_id)
     return _queue(ctx, r, "spoc_changed", "tickets.spoc_changed", partial(_handover, ctx, r, previous))
 
@@ -88,6 +89,14 @@ def cover_changed(ctx: Context, officer_id: int, day: dt.date) -> int:
     return count
 
 
+def _flag_today(ctx: Context, r: Restriction) -> Action:
+    """The arrangement's flag as it reads today: while the sole point of contact is away, it names who covers (a
+    restriction activated or amended during an absence included; the simulated year found these naming the
+    absent officer)."""
+    away, cover = cover_on(ctx, r, ctx.today())
+    return flag_action(r, away, cover)
+
+
 def _same_for_every(actions: list[Action], connection: Connection) -> list[Action]:
     return actions
 
@@ -107,7 +116,7 @@ def _handover(ctx: Context, r: Restriction, previous: Officer | None, connection
         new_name=r.spoc_officer.name if r.spoc_officer else terms.contact,
         reassigned=reassign,
     )
-    actions: list[Action] = [flag_action(r)]
+    actions: list[Action] = [_flag_today(ctx, r)]
     if reassign and new_agent is not None:
         actions.append(outbox.Assign(new_agent, only_from=old_agent))
     return [*actions, outbox.AddNote(note)]

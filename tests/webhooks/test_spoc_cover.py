@@ -264,3 +264,42 @@ def test_the_day_a_contact_falls_on_is_the_councils_day_in_its_time_zone(
     away(cast, starts=CONTACT_DAY + dt.timedelta(days=1), ends=CONTACT_DAY + dt.timedelta(days=1))
     _post(client, deputy_agent, fixture_body("django-helpdesk-ticket-created"))
     assert _actions(sessions)["assign"]["agent_id"] == routed_to
+
+
+def _flags(sessions) -> list[str]:
+    with sessions() as s:
+        rows = s.scalars(select(OutboxAction).where(OutboxAction.kind == "set_flag").order_by(OutboxAction.id))
+        return [a.payload["value"] for a in rows]
+
+
+COVERING = "RESTRICTED: contact via Dee Deputy <deputy@council.example> (covering for Olly Officer, who is away)"
+
+
+def test_an_absence_recorded_once_it_has_begun_rewrites_the_flags_at_once(client, cast, deputy_agent, sessions):
+    """Issue 20 item 3, found by the simulated year: recorded on its first day, the absence waited for the next
+    night's sweep, and the flagged tickets named the absent officer all that day."""
+    restriction = active_restriction(cast)
+    _post(client, deputy_agent, fixture_body("django-helpdesk-ticket-created"))
+    assert not _flags(sessions)[-1].startswith(COVERING)
+    with cast.act() as ctx:
+        today = ctx.today()
+        reg.add_absence(ctx, email_of("officer"), {"starts_on": today.isoformat(), "ends_on": today.isoformat()})
+    assert _flags(sessions)[-1].startswith(COVERING), restriction
+    with cast.act() as ctx:  # one starting tomorrow is the sweep's, on its day
+        tomorrow = (ctx.today() + dt.timedelta(days=1)).isoformat()
+        reg.add_absence(ctx, email_of("deputy"), {"starts_on": tomorrow, "ends_on": tomorrow})
+    assert len(_flags(sessions)) == 2
+
+
+def test_terms_amended_while_the_sole_point_of_contact_is_away_name_who_covers(client, cast, deputy_agent, sessions):
+    """The simulated year: a restriction amended (or brought into force) during the absence named the absent
+    officer on its tickets until the absence ended."""
+    restriction = active_restriction(cast)
+    _post(client, deputy_agent, fixture_body("django-helpdesk-ticket-created"))
+    with cast.act() as ctx:
+        today = ctx.today()
+        reg.add_absence(ctx, email_of("officer"), {"starts_on": today.isoformat(), "ends_on": today.isoformat()})
+    with cast.act("senior") as ctx:
+        rs.amend(ctx, restriction, {"reasons": "Add telephone on Tuesdays", "allowed_channels": ["telephone"]})
+    latest = _flags(sessions)[-1]
+    assert latest.startswith(COVERING) and "telephone" in latest.lower(), latest

@@ -77,8 +77,8 @@ def _old_style_rows(engine, settings) -> None:
 
 
 def _register_rows(engine) -> None:
-    """An officer's agent id and a customer's helpdesk user id on the old connection (through the services, whose
-    tables 0016 does not change)."""
+    """An officer's agent id (through the services, whose officer tables 0016 does not change) and a customer's
+    helpdesk user id on the old connection."""
     with make_session_factory(engine)() as session, session.begin():
         ctx = Context(session, Actor.system("test"), load_settings({}, environ={}))
         reg.add_service(ctx, {"slug": "housing", "name": "Housing"})
@@ -92,13 +92,21 @@ def _register_rows(engine) -> None:
                 "helpdesk_ids": [{"connection": OLD_ID, "agent_id": "7"}],
             },
         )
-        reg.add_customer(
-            ctx,
-            {
-                "reference": "C1",
-                "name": "Jane Customer",
-                "identities": [{"kind": "helpdesk_user", "value": "501", "connection": OLD_ID}],
-            },
+    # The customer in SQL: the services write today's customers table, which later migrations (0017) widen.
+    now = dt.datetime(2026, 12, 1, 9, 0)
+    with engine.begin() as conn:
+        customer_id = conn.execute(
+            text(
+                "INSERT INTO customers (reference, name, created_at) VALUES ('C1', 'Jane Customer', :at) RETURNING id"
+            ),
+            {"at": now},
+        ).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO identities (customer_id, kind, value, connection_id, created_at) "
+                "VALUES (:c, 'helpdesk_user', '501', :connection, :at)"
+            ),
+            {"c": customer_id, "connection": OLD_ID, "at": now},
         )
 
 
