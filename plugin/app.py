@@ -86,3 +86,11 @@ def dispose(app: Flask) -> None:
     """Close the app's database connections (both pools): tests and tools that build apps call this."""
     app.extensions["contactguard.engine"].dispose()
     app.extensions["contactguard.webhook_engine"].dispose()
+
+
+def create_served_app():
+    """The app as `contactguard serve` runs it, gunicorn's app factory `plugin.app:create_served_app()`: behind the
+    body guard and request slots of plugin/web/serving.py (imported here, not at start-up: it needs gevent)."""
+    from .web.serving import served
+
+    return served(create_app())

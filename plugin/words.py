@@ -17,12 +17,22 @@ def listing(items) -> str:
     return "".join(items) if len(items) <= 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def channel(code: str) -> str:
-    """A channel code in the words a letter uses ("web_form": "the online contact form")."""
-    # Imported here: plugin.letters imports the services, which read terms in these words (a cycle at import time).
-    from .letters.wording import channel as in_words
+# The policy's channel codes as a person reads them, on pages, panels, notes and letters alike.
+CHANNELS = {
+    "email": "e-mail",
+    "telephone": "telephone",
+    "letter": "letter",
+    "in_person": "in person",
+    "web_form": "the online contact form",
+    "chat": "web chat",
+    "sms": "text message (SMS)",
+    "social_media": "social media",
+}
 
-    return in_words(code)
+
+def channel(code: str) -> str:
+    """A channel code as words ("web_form": "the online contact form"; unknown codes as they are, with spaces)."""
+    return CHANNELS.get(code, code.replace("_", " "))
 
 
 DAY_ORDER = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -28,7 +28,7 @@ from plugin.models.register import OfficerAbsence
 from plugin.policy.lifecycle import IN_FORCE_VALUES
 
 from .texts import INFORMATION_REQUESTS, ORDINARY, SAFEGUARDING
-from .world import CALENDAR, ZONE, Person, at_local
+from .world import CALENDAR, SIGNING_SECRET, ZONE, Person, at_local
 
 if TYPE_CHECKING:
     from .run import Simulation
@@ -261,7 +261,7 @@ class Contacts:
         response = sim.client.post(
             f"/webhooks/{sim.token}",
             data=raw,
-            headers={"Content-Type": "application/json", "X-Signature-SHA256": "sha256=" + sign(_secret(), raw)},
+            headers={"Content-Type": "application/json", "X-Signature-SHA256": "sha256=" + sign(SIGNING_SECRET, raw)},
         )
         if response.status_code != 200:
             sim.counts[f"webhooks_refused_{response.status_code}"] += 1
@@ -281,12 +281,6 @@ class Contacts:
             customer = self.sim.helpdesk.tickets[ticket].customer
             if customer is not None:
                 self.sim.people[customer].open_tickets.remove(ticket)
-
-
-def _secret() -> str:
-    from .run import SIGNING_SECRET
-
-    return SIGNING_SECRET
 
 
 def absent_on(session, officer_ids: list[int], day: dt.date) -> set[int]:

@@ -48,6 +48,7 @@ from .world import (
     EXTRA_SENIORS,
     OFFICERS_PER_SERVICE,
     SERVICES,
+    SIGNING_SECRET,
     Options,
     Person,
     Staff,
@@ -55,7 +56,6 @@ from .world import (
 )
 
 log = logging.getLogger(__name__)
-SIGNING_SECRET = "simulation-signing-secret-0123456789"
 COUNCIL = {
     "COUNCIL_NAME": "Glasgow City Council (simulated)",
     "COUNCIL_ADDRESS": "City Chambers; George Square; Glasgow G2 1DU",

@@ -12,6 +12,7 @@ from plugin.policy.vocabulary import Role
 from plugin.services import Actor
 
 UTC = dt.timezone.utc
+SIGNING_SECRET = "simulation-signing-secret-0123456789"  # the generic connection's, shared with the helpdesk
 ZONE = ZoneInfo("Europe/London")
 CALENDAR = WorkingCalendar("SCT")
 SERVICES = (

@@ -167,7 +167,7 @@ def serve(state, workers, threads, bind) -> None:
         os.environ["CONTACTGUARD_WEB_THREADS"] = str(threads)
     if bind:
         cmd += ["--bind", bind]
-    cmd.append("plugin.web.serving:create_served_app()")
+    cmd.append("plugin.app:create_served_app()")
     os.execvp(cmd[0], cmd)
 
 

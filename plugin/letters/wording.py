@@ -8,16 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-CHANNELS = {
-    "email": "e-mail",
-    "telephone": "telephone",
-    "letter": "letter",
-    "in_person": "in person",
-    "web_form": "the online contact form",
-    "chat": "web chat",
-    "sms": "text message (SMS)",
-    "social_media": "social media",
-}
+from ..words import DAY_NAMES, channel, listing
 
 CATEGORIES = {
     "verbal_abuse": "verbal abuse",
@@ -36,21 +27,6 @@ ROLE_TITLES = {
     "admin": "Administrator",
 }
 
-DAYS = {
-    "mon": "Monday",
-    "tue": "Tuesday",
-    "wed": "Wednesday",
-    "thu": "Thursday",
-    "fri": "Friday",
-    "sat": "Saturday",
-    "sun": "Sunday",
-}
-
-
-def channel(code: str) -> str:
-    """A channel code as words (unknown codes are shown as they are, with spaces)."""
-    return CHANNELS.get(code, code.replace("_", " "))
-
 
 def category(code: str) -> str:
     """An incident category code as words."""
@@ -67,17 +43,9 @@ def day_and_date(value: dt.date | None) -> str:
     return "" if value is None else f"{value:%A} {long_date(value)}"
 
 
-def listing(items) -> str:
-    """e-mail, letter and telephone."""
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} and {items[-1]}"
-
-
 def time_window(window: dict) -> str:
     """Monday and Wednesday, 10:00 to 12:00 (telephone)."""
-    days = listing(DAYS.get(d, d) for d in window.get("days", []))
+    days = listing(DAY_NAMES.get(d, d) for d in window.get("days", []))
     text = f"{days}, {window.get('start')} to {window.get('end')}"
     channels = window.get("channels") or []
     return f"{text} ({listing(channel(c) for c in channels)})" if channels else text

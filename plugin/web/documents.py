@@ -35,6 +35,7 @@ from ..services.customer_view import REASON_READERS
 from ..services.lookup import get
 from ..words import date_words
 from .auth import current_actor, has_bearer, login_required, signed_in_actor, unit_of_work
+from .form_errors import error_list, field_for, flat_errors, sentence
 from .forms_dates import HINT as DATE_HINT
 from .forms_dates import DateInputField, iso_or_none
 
@@ -78,11 +79,6 @@ class MarkSentForm(FlaskForm):
 # -- shown on a page instead of a 500 (the admin pages use these too) ------------------------------------
 
 
-def sentence(text: str) -> str:
-    """A service message as a sentence on a page: capital first letter."""
-    return text[:1].upper() + text[1:]
-
-
 def put_on_form(form: FlaskForm, exc: ServiceError, aliases: dict | None = None) -> None:
     """Put a service refusal on the form fields it names; what names no field goes on the form as a whole.
 
@@ -91,8 +87,8 @@ def put_on_form(form: FlaskForm, exc: ServiceError, aliases: dict | None = None)
     """
     named: list[tuple] = []
     unnamed: list[tuple] = []
-    for name, messages in _flat_errors(exc.errors):
-        field = _field_for(form, name, aliases or {})
+    for name, messages in flat_errors(exc.errors):
+        field = field_for(form, name, aliases or {})
         (named if field is not None else unnamed).append((field or name, messages))
     if len(named) == 1 and not unnamed and not GENERIC_MESSAGE.match(exc.message):
         field = named[0][0]
@@ -102,34 +98,6 @@ def put_on_form(form: FlaskForm, exc: ServiceError, aliases: dict | None = None)
         field.errors = [*field.errors, sentence(messages)]
     if unnamed or not named:
         form.form_errors.append(sentence(exc.message))
-
-
-def _flat_errors(errors: dict, prefix: str = ""):
-    """(field name, message) pairs from the service's field-keyed errors, nested ones flattened."""
-    for name, value in (errors or {}).items():
-        if isinstance(value, dict):
-            yield from _flat_errors(value, f"{prefix}{name}.")
-        else:
-            messages = value if isinstance(value, (list, tuple)) else [value]
-            yield f"{prefix}{name}", "; ".join(str(m) for m in messages)
-
-
-def _field_for(form: FlaskForm, name: str, aliases: dict):
-    while name:
-        field = form._fields.get(aliases.get(name, name))
-        if field is not None and field.name != "csrf_token":
-            return field
-        name = name.rpartition(".")[0]
-    return None
-
-
-def error_list(form: FlaskForm) -> list[dict]:
-    """The GOV.UK error summary's list: each message linked to its field (or to the form)."""
-    items = [{"text": message, "href": "#main-content"} for message in form.form_errors]
-    for field in form:
-        href = f"#{getattr(field, 'error_target_id', field.id)}"  # a date: its first box with the mistake
-        items += [{"text": message, "href": href} for message in field.errors if isinstance(message, str)]
-    return items
 
 
 # -- letters ----------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ sockets filled 2 workers x 8 threads and health checks timed out. Now:
   (gunicorn's gevent worker applies `keepalive` to the headers of every request, the first included);
 - the body must arrive within WEB_BODY_TIMEOUT seconds after, and the app sees a request only once its body
   is complete (408 otherwise), with at most WEB_THREADS requests running at once per worker: the app
-  factory `plugin.web.serving:create_served_app()` that `contactguard serve` names;
+  factory `plugin.app:create_served_app()` that `contactguard serve` names;
 - each worker holds at most `worker_connections` connections; beyond them new ones wait in the listen backlog.
 
 A request that keeps a worker's loop busy longer than WEB_TIMEOUT (its heartbeat stops) has the worker killed

@@ -30,6 +30,8 @@ import gevent
 from gevent import monkey
 from werkzeug.wsgi import ClosingIterator
 
+from ..config import settings_of
+
 log = logging.getLogger(__name__)
 # Read ahead of the app: above every route's own limit (1 MB, plugin/web/request_guard.py, webhooks/receiver.py),
 # so a body over a limit still reaches the app's own 413. Past it the rest is read as the app asks, by the same
@@ -178,13 +180,9 @@ class BodyGuard:
         return ClosingIterator(answer, closers)  # the slot and the body are held until the answer has been sent
 
 
-def create_served_app() -> BodyGuard:
-    """The app as `contactguard serve` runs it (gunicorn's app factory: `plugin.web.serving:create_served_app()`)."""
-    from plugin.app import create_app
-    from plugin.config import settings_of
-
+def served(app) -> BodyGuard:
+    """`app` as `contactguard serve` runs it (plugin.app.create_served_app): complete bodies only, WEB_THREADS at once."""
     if not monkey.is_module_patched("socket"):
         log.warning("not running in a gevent worker: the body timeout cannot interrupt a slow client")
-    app = create_app()
     settings = settings_of(app)
     return BodyGuard(app, settings.WEB_BODY_TIMEOUT, settings.WEB_THREADS)

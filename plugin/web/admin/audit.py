@@ -16,7 +16,8 @@ from ...services import ServiceError, audit_view
 from ...services import audit as audit_service
 from ...services.lookup import customer_by_ref
 from ..auth import login_required, signed_in_actor, unit_of_work
-from ..documents import error_list, put_on_form, sentence
+from ..documents import put_on_form
+from ..form_errors import error_list, sentence
 from .base import AUDIT_READERS, ConfirmForm, bp
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ from ...policy.vocabulary import Role
 from ...services import ServiceError
 from ...services import connections as conns
 from ..auth import current_actor, has_bearer, unit_of_work
-from ..documents import error_list, put_on_form
+from ..documents import put_on_form
+from ..form_errors import error_list
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from ...policy.vocabulary import Role
 from ...services import ServiceError
 from ...services import connections as conns
 from ..auth import login_required, unit_of_work
-from ..documents import error_list, put_on_form, sentence
+from ..documents import put_on_form
+from ..form_errors import error_list, sentence
 from .base import ConfirmForm, bp, confirm_page
 from .connection_forms import SECRET, add_title, aliases, connection_form, submitted, title_of
 

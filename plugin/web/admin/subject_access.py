@@ -16,7 +16,8 @@ from wtforms.validators import InputRequired, Length
 from ...services import ServiceError
 from ...services import subject_access as sar
 from ..auth import login_required, signed_in_actor, unit_of_work
-from ..documents import error_list, put_on_form
+from ..documents import put_on_form
+from ..form_errors import error_list
 from .base import EXPORTERS, bp, choices
 
 log = logging.getLogger(__name__)

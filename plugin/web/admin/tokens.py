@@ -18,7 +18,8 @@ from wtforms.validators import InputRequired, Length
 
 from ...services import ServiceError, accounts
 from ..auth import login_required, signed_in_actor, unit_of_work
-from ..documents import error_list, put_on_form
+from ..documents import put_on_form
+from ..form_errors import error_list
 from .base import EVERYONE, ConfirmForm, bp, choices, refused, uk_time
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,9 @@ from ...services import register as reg
 from ...services.lookup import customer_by_ref
 from ...words import date_words
 from ..auth import current_actor, has_bearer, unit_of_work
+from ..form_errors import error_list
 from .fields import CHANNEL_LABELS
-from .refusals import error_list, show_refusal
+from .refusals import show_refusal
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 
 from ...services import ServiceError
+from ..form_errors import field_for, flat_errors, sentence
 
 GENERIC_MESSAGE = "invalid input: check"  # plugin/services/lookup.py: then the fields' own messages say more
 
@@ -54,21 +55,6 @@ LABELS = {  # service field names as a person reads them (the error summary name
 }
 
 
-def sentence(text: str) -> str:
-    """The text with a capital first letter."""
-    return text[:1].upper() + text[1:]
-
-
-def flat_errors(errors: dict, prefix: str = ""):
-    """(field name, message) pairs from the service's field-keyed errors, nested names joined with dots."""
-    for name, value in (errors or {}).items():
-        if isinstance(value, dict):
-            yield from flat_errors(value, f"{prefix}{name}.")
-        else:
-            messages = value if isinstance(value, (list, tuple)) else [value]
-            yield f"{prefix}{name}", "; ".join(str(m) for m in messages)
-
-
 def label_of(name: str) -> str:
     """A service field name as a person reads it: `time_windows.0.end` -> `Time windows`."""
     head = name.split(".")[0]
@@ -83,7 +69,7 @@ def show_refusal(form: FlaskForm, exc: ServiceError, aliases: dict | None = None
         named = [(named[0][0], exc.message)]  # e.g. "email x already identifies customer C1" says more
     found_any = False
     for name, message in named:
-        field = _field_for(form, name, aliases)
+        field = field_for(form, name, aliases)
         if field is not None:
             field.errors = [*field.errors, sentence(message)]
         else:
@@ -91,24 +77,6 @@ def show_refusal(form: FlaskForm, exc: ServiceError, aliases: dict | None = None
         found_any = True
     if not found_any:
         form.form_errors.append(sentence(exc.message))
-
-
-def _field_for(form: FlaskForm, name: str, aliases: dict):
-    while name:
-        field = form._fields.get(aliases.get(name, name))
-        if field is not None and field.name != "csrf_token":
-            return field
-        name = name.rpartition(".")[0]
-    return None
-
-
-def error_list(form: FlaskForm) -> list[dict]:
-    """The GOV.UK error summary's list: each message linked to its field (or to the form)."""
-    items = [{"text": message, "href": "#main-content"} for message in form.form_errors]
-    for field in form:
-        href = f"#{getattr(field, 'error_target_id', field.id)}"  # a date: its first box with the mistake
-        items += [{"text": message, "href": href} for message in field.errors if isinstance(message, str)]
-    return items
 
 
 def refusal_list(exc: ServiceError, hrefs: dict | None = None) -> list[dict]:
