@@ -78,3 +78,13 @@ def create_app() -> Flask:
         return {"status": "accepted"}
 
     return app
+
+
+def create_served_app():
+    """The bare receiver as contactguard is served (plugin.app.create_served_app): behind the same body guard and
+    request slots, with contactguard's defaults (WEB_BODY_TIMEOUT, WEB_THREADS)."""
+    from plugin.config import read_settings
+    from plugin.web.serving import BodyGuard
+
+    settings = read_settings()
+    return BodyGuard(create_app(), settings.WEB_BODY_TIMEOUT, settings.WEB_THREADS)

@@ -61,19 +61,20 @@ def fresh_postgres():
 
 
 @contextlib.contextmanager
-def gunicorn(app: str, env: dict, workers: int = 2, threads: int = 4):
-    """Serve `app` with gunicorn on a free loopback port; the same settings for every server measured."""
+def gunicorn(app: str, env: dict, workers: int = 2):
+    """Serve `app` on a free loopback port as `contactguard serve` does: gunicorn with contactguard's configuration
+    (plugin/web/gunicorn_conf.py: gevent workers, header and body timeouts, WEB_THREADS requests in the app at
+    once), the same settings for every server measured. `app` names an app factory that wraps its app with
+    plugin.web.serving.served, as plugin.app:create_served_app() does."""
     port = free_port()
     cmd = [
         sys.executable,
         "-m",
         "gunicorn",
+        "-c",
+        "python:plugin.web.gunicorn_conf",
         "--workers",
         str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
         "--bind",
         f"127.0.0.1:{port}",
         "--log-level",

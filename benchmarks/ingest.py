@@ -130,9 +130,9 @@ def ingest_benchmark(url: str, dsn: str, instance: str) -> dict:
     }
     path = webhook_path(instance, SECRET_KEY, connection_id)
     results, ratios = _pairs(env, path)
-    with gunicorn("plugin.app:create_app()", env) as port, _worker(env):
+    with gunicorn("plugin.app:create_served_app()", env) as port, _worker(env):
         results["contactguard_with_worker"] = measure(port, path, "cgw")
-    with gunicorn("plugin.app:create_app()", env) as port:
+    with gunicorn("plugin.app:create_served_app()", env) as port:
         # The helpdesk's API is down: a worker drains the outbox against a closed port meanwhile.
         worker = _down_helpdesk_worker(url, dsn, instance, connection_id)
         try:
@@ -150,8 +150,8 @@ def _pairs(env: dict, path: str) -> tuple[dict, list[float]]:
     of FRACTIONS of the bare receiver's rate, the bare receiver then contactguard (results["open_loop"])."""
     rounds = []
     with (
-        gunicorn("benchmarks.bare_app:create_app()", env) as bare_port,
-        gunicorn("plugin.app:create_app()", env) as port,
+        gunicorn("benchmarks.bare_app:create_served_app()", env) as bare_port,
+        gunicorn("plugin.app:create_served_app()", env) as port,
     ):
         for n in range(ROUNDS):
             bare = measure(bare_port, "/webhooks/x", f"bare{n}")
@@ -191,7 +191,7 @@ def ingest_benchmark_sqlite(instance: str) -> dict:
     }
     path = webhook_path(instance, SECRET_KEY, connection_id)
     results, ratios = _pairs(env, path)
-    with gunicorn("plugin.app:create_app()", env) as port, _worker(env):
+    with gunicorn("plugin.app:create_served_app()", env) as port, _worker(env):
         results["contactguard_with_worker"] = measure(port, path, "cgw")
     return results, ratios
 

@@ -141,7 +141,7 @@ def _workers(env: dict):
 
 def measure(rate: float = 50.0, seconds: float = 20.0) -> FlagTimes:
     with _helpdesk_and_database() as (recorder, connection_id, env), _workers(env):
-        with gunicorn("plugin.app:create_app()", env) as port:
+        with gunicorn("plugin.app:create_served_app()", env) as port:
             time.sleep(2)  # the workers have started and listen
             acked = _send(
                 port, webhook_path(env["CONTACTGUARD_INSTANCE_PATH"], SECRET_KEY, connection_id), rate, seconds
@@ -169,7 +169,7 @@ def capacity(events: int = 2000) -> Capacity:
     first flag to the last, so the workers' start-up (a second or two of imports) is not in it; so is the
     workers' CPU (all their threads: deciding, and draining every action, not the flags only)."""
     with _helpdesk_and_database() as (recorder, connection_id, env):
-        with gunicorn("plugin.app:create_app()", env) as port:
+        with gunicorn("plugin.app:create_served_app()", env) as port:
             web = _serving(port)
             web_before = sum(_cpu_seconds(pid) for pid in web)
             acked = _send(

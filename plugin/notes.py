@@ -9,6 +9,9 @@ _env = Environment(
     undefined=StrictUndefined,
     keep_trailing_newline=False,
     autoescape=False,
+    # The notes ship with the package and do not change while it runs: without this every note rendered
+    # looked at its file on disk again (a sixth of the worker's deciding time, issue 24).
+    auto_reload=False,
 )
 
 

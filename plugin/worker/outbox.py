@@ -6,8 +6,13 @@ A claim is a short lease with this pass's token: a killed worker's actions come 
 minute. Before each call the action's lease is renewed, under the same token, once less than
 RENEW_MARGIN of it is left (a slow helpdesk earlier in the pass); if it ran out and another worker
 claimed the action, the renewal fails and this worker skips it: exactly once holds however slow the
-helpdesk is. What the call needs is read when the action is claimed, so an action that goes through
-costs its helpdesk call and one update.
+helpdesk is. What the call needs is read when the action is claimed, and the actions that went through
+are recorded together when the pass ends (one statement and one commit for the pass, with the release of the
+actions held back), or sooner, before any lease of the pass is renewed: an action that goes through costs its
+helpdesk call and a share of one commit (issue 24: a commit per action was most of the drain's cost). A
+worker killed between a call and the pass's record leaves its actions to be applied again once their lease
+ends, as it would between a call and a commit of its own: each action carries its idempotency key, and the
+adapters that post notes look for the key first, so a note is never posted twice.
 A ticket's actions apply in the order they were queued: while one waits (backing off, or leased to
 another worker), the later ones for that ticket wait behind it; a dead-lettered one no longer blocks.
 A helpdesk that does not answer (refused connection, timeout, 408, 5xx) is an outage, not a failing action: its
@@ -171,21 +176,24 @@ def drain_once(sessions, settings: Settings, limit: int = 50, now: dt.datetime |
     now = now or utcnow()
     token, lease = uuid.uuid4().hex, lease_of(settings)
     stats = DrainStats()
-    clients = _Clients(settings)
+    clients = _Clients(settings, sessions)
     groups = _by_ticket(_claim(sessions, limit, now, token, lease))
     threads = _threads(sessions, settings, len(groups))
-    if threads == 1:
-        held_back = [a for group in groups for a in _work_ticket(sessions, settings, group, token, clients, stats)]
-    else:
-        with ThreadPoolExecutor(threads, thread_name_prefix="outbox") as pool:
-            held_back = [
-                a
-                for done in pool.map(
-                    lambda group: _work_ticket(sessions, settings, group, token, clients, stats), groups
-                )
-                for a in done
-            ]
-    _release(sessions, held_back, token)
+    held_back: list[int] = []
+    try:
+        if threads == 1:
+            held_back = [a for group in groups for a in _work_ticket(sessions, settings, group, token, clients, stats)]
+        else:
+            with ThreadPoolExecutor(threads, thread_name_prefix="outbox") as pool:
+                held_back = [
+                    a
+                    for done in pool.map(
+                        lambda group: _work_ticket(sessions, settings, group, token, clients, stats), groups
+                    )
+                    for a in done
+                ]
+    finally:  # what went through is recorded even if the pass failed part way
+        clients.went_through.record(held_back, token)
     return stats
 
 
@@ -221,7 +229,7 @@ def _work_ticket(
         if clients.paused(action.connection_id):
             return [a.id for a in group[position:]]  # its helpdesk stopped answering in this pass: wait for a probe
         if action.until - utcnow() < RENEW_MARGIN and not _renew(
-            sessions, action.id, token, utcnow() + lease_of(settings)
+            sessions, clients.went_through, action.id, token, utcnow() + lease_of(settings)
         ):
             log.warning("outbox action id=%s was claimed by another worker after its lease ran out", action.id)
             return [a.id for a in group[position + 1 :]]  # that worker has this ticket's later actions too
@@ -230,13 +238,38 @@ def _work_ticket(
     return []
 
 
-class _Clients:
-    """One helpdesk client per connection for the pass, shared by its threads."""
+class _WentThrough:
+    """The actions of a pass that went through, waiting to be recorded together (from any of its threads)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, sessions):
+        self.sessions, self.lock = sessions, threading.Lock()
+        self.rows: list[dict] = []
+
+    def add(self, action: Claimed) -> None:
+        with self.lock:
+            self.rows.append({"id": action.id, "state": "done", "done_at": utcnow(), "last_error": None})
+
+    def record(self, released: list[int] | None = None, token: str = "") -> None:
+        """Mark every action that went through done, and give back the lease on those held back, in one commit."""
+        with self.lock:
+            rows, self.rows = self.rows, []
+            if not rows and not released:
+                return
+            with self.sessions() as session, session.begin():
+                if rows:
+                    session.execute(update(OutboxAction), rows)  # by primary key, one statement for all
+                if released:
+                    _release(session, released, token)
+
+
+class _Clients:
+    """One helpdesk client per connection for the pass, shared by its threads, and what went through."""
+
+    def __init__(self, settings: Settings, sessions):
         self.settings, self.lock = settings, threading.Lock()
         self.made: dict[str, object] = {}
         self.unreachable: set[str] = set()  # helpdesks that did not answer in this pass
+        self.went_through = _WentThrough(sessions)
 
     def paused(self, connection_id: str) -> bool:
         with self.lock:
@@ -254,8 +287,11 @@ class _Clients:
             return self.made[connection_id]
 
 
-def _renew(sessions, action_id: int, token: str, until: dt.datetime) -> bool:
-    """Extend this worker's lease on one action just before calling the helpdesk; False if it is not ours."""
+def _renew(sessions, went_through: _WentThrough, action_id: int, token: str, until: dt.datetime) -> bool:
+    """Extend this worker's lease on one action just before calling the helpdesk; False if it is not ours.
+
+    The pass's leases were all taken together: those that went through are recorded first, before theirs end."""
+    went_through.record()
     with sessions() as session, session.begin():
         renewed = session.execute(
             update(OutboxAction)
@@ -266,17 +302,14 @@ def _renew(sessions, action_id: int, token: str, until: dt.datetime) -> bool:
         return renewed.rowcount == 1
 
 
-def _release(sessions, action_ids: list[int], token: str) -> None:
+def _release(session, action_ids: list[int], token: str) -> None:
     """Give back the lease on actions held behind an earlier one; they run once it has gone through."""
-    if not action_ids:
-        return
-    with sessions() as session, session.begin():
-        session.execute(
-            update(OutboxAction)
-            .where(OutboxAction.id.in_(action_ids), OutboxAction.claimed_by == token)
-            .values(next_attempt_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
+    session.execute(
+        update(OutboxAction)
+        .where(OutboxAction.id.in_(action_ids), OutboxAction.claimed_by == token)
+        .values(next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _perform(sessions, settings: Settings, action: Claimed, clients: _Clients, stats: DrainStats) -> str:
@@ -299,11 +332,16 @@ def _perform(sessions, settings: Settings, action: Claimed, clients: _Clients, s
         return _record(sessions, settings, action.id, stats, error=str(exc), permanent=True)
     except Exception as exc:  # noqa: BLE001 - an adapter bug must not stop the drain; keep the action
         return _record(sessions, settings, action.id, stats, error=f"{type(exc).__name__}: {exc}")
-    _record_done(sessions, action, stats)
+    if action.probe:
+        _record_probe_done(sessions, action)
+    else:
+        clients.went_through.add(action)
+    stats.count("done")
     return "done"
 
 
-def _record_done(sessions, action: Claimed, stats: DrainStats) -> None:
+def _record_probe_done(sessions, action: Claimed) -> None:
+    """A probe that went through is recorded at once, with the end of its helpdesk's outage."""
     with sessions() as session, session.begin():
         session.execute(
             update(OutboxAction)
@@ -311,9 +349,7 @@ def _record_done(sessions, action: Claimed, stats: DrainStats) -> None:
             .values(state="done", done_at=utcnow(), last_error=None)
             .execution_options(synchronize_session=False)
         )
-        if action.probe:
-            _answered(session, action.connection_id)
-    stats.count("done")
+        _answered(session, action.connection_id)
 
 
 def _pause(sessions, settings: Settings, action: Claimed, error: str, after, stats: DrainStats) -> str:
