@@ -221,15 +221,16 @@ def _load_description() -> list[str]:
             "Load: wrk (Debian's, installed by `make bench`; 2 threads, 16 keep-alive connections) on the same machine,",
             f"{SECONDS:.0f} s per server after a {WARM_UP_SECONDS:.0f} s warm-up, each request a distinct signed "
             "delivery (benchmarks/wrk.py);",
-            "p50 / p99 from wrk's latency distribution. Both servers under gunicorn with 2 workers (gthread, 4",
-            "threads), the same settings. Every request carries a valid HMAC-SHA256 signature; one customer in five",
+            "p50 / p99 from wrk's latency distribution. Both servers served as `contactguard serve` serves: gunicorn",
+            "with plugin/web/gunicorn_conf.py (2 gevent workers, the body guard, 8 requests in the app at once), the",
+            "same settings. Every request carries a valid HMAC-SHA256 signature; one customer in five",
             "is restricted. The open-loop rows send at a fixed rate instead (benchmarks/open_loop.py: 32 connections on",
             "staggered schedules, each latency counted from when the request was due, as wrk2 does), at a quarter, half",
             "and three quarters of the bare receiver's closed-loop rate, both servers in turn.",
         ]
     return [
         f"Load: 16 keep-alive connections from a Python closed-loop generator on the same machine. Note: {PYTHON_LOAD_NOTE}.",
-        "Both servers under gunicorn with 2 workers (gthread, 4 threads), the same settings. Every request carries",
+        "Both servers served as `contactguard serve` serves (gunicorn_conf.py: 2 gevent workers), the same settings. Every request carries",
         "a valid HMAC-SHA256 signature; one customer in five is restricted.",
     ]
 

@@ -5,10 +5,12 @@ request, as contactguard's embedded default runs."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import os
+import queue
 import sqlite3
 import threading
 
@@ -16,23 +18,38 @@ import psycopg
 from flask import Flask, request
 
 SECRET = b"bench-signing-secret-0123456789"
-_conn = None
-_local = threading.local()
+_idle: queue.LifoQueue = queue.LifoQueue()  # gevent's queue in a gevent worker (threading and queue patched)
+_sqlite_conn = None
+_sqlite_lock = threading.Lock()  # gevent's in a gevent worker: one request at a time uses the connection
 
 
+@contextlib.contextmanager
 def _db():
-    global _conn
-    if _conn is None:
-        _conn = psycopg.connect(os.environ["BARE_DSN"], autocommit=True)
-    return _conn
+    """A connection of this process's own (one per request at once, at most WEB_THREADS, kept for the next): with one
+    shared connection the requests of a worker would commit one after another, each waiting for its own sync,
+    where contactguard's pool lets concurrent commits share one."""
+    try:
+        conn = _idle.get_nowait()
+    except queue.Empty:
+        conn = psycopg.connect(os.environ["BARE_DSN"], autocommit=True)
+    try:
+        yield conn
+    finally:
+        _idle.put(conn)
 
 
 def _sqlite():
-    if getattr(_local, "conn", None) is None:
-        _local.conn = sqlite3.connect(os.environ["BARE_SQLITE"], timeout=10, isolation_level=None)
-        _local.conn.execute("PRAGMA journal_mode=WAL")
-        _local.conn.execute("PRAGMA synchronous=NORMAL")
-    return _local.conn
+    """One connection per process. Under gevent a thread-local is a greenlet-local, and a connection per request
+    waiting in SQLite's busy handler (a sleep in C) would stop the worker's loop while another request of the
+    same process holds the write lock: "database is locked" after the timeout."""
+    global _sqlite_conn
+    if _sqlite_conn is None:
+        _sqlite_conn = sqlite3.connect(
+            os.environ["BARE_SQLITE"], timeout=10, isolation_level=None, check_same_thread=False
+        )
+        _sqlite_conn.execute("PRAGMA journal_mode=WAL")
+        _sqlite_conn.execute("PRAGMA synchronous=NORMAL")
+    return _sqlite_conn
 
 
 def seed_sqlite(path: str, customers: int) -> None:
@@ -57,24 +74,26 @@ def create_app() -> Flask:
             return {"error": "bad signature"}, 401
         body = json.loads(raw)
         if "BARE_SQLITE" in os.environ:
-            conn = _sqlite()
-            conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute(
-                "SELECT customer_id FROM bare_identities WHERE value = ?", (body["ticket"]["requester"],)
-            ).fetchone()
-            conn.execute(
-                "INSERT INTO bare_events (delivery, customer_id) VALUES (?, ?)",
+            with _sqlite_lock:
+                conn = _sqlite()
+                conn.execute("BEGIN IMMEDIATE")
+                row = conn.execute(
+                    "SELECT customer_id FROM bare_identities WHERE value = ?", (body["ticket"]["requester"],)
+                ).fetchone()
+                conn.execute(
+                    "INSERT INTO bare_events (delivery, customer_id) VALUES (?, ?)",
+                    (body["delivery"], row[0] if row else None),
+                )
+                conn.execute("COMMIT")
+            return {"status": "accepted"}
+        with _db() as conn:
+            cur = conn.cursor()
+            cur.execute("SELECT customer_id FROM bare_identities WHERE value = %s", (body["ticket"]["requester"],))
+            row = cur.fetchone()
+            cur.execute(
+                "INSERT INTO bare_events (delivery, customer_id) VALUES (%s, %s)",
                 (body["delivery"], row[0] if row else None),
             )
-            conn.execute("COMMIT")
-            return {"status": "accepted"}
-        cur = _db().cursor()
-        cur.execute("SELECT customer_id FROM bare_identities WHERE value = %s", (body["ticket"]["requester"],))
-        row = cur.fetchone()
-        cur.execute(
-            "INSERT INTO bare_events (delivery, customer_id) VALUES (%s, %s)",
-            (body["delivery"], row[0] if row else None),
-        )
         return {"status": "accepted"}
 
     return app

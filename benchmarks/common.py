@@ -93,7 +93,11 @@ def gunicorn(app: str, env: dict, workers: int = 2):
         yield port
     finally:
         process.terminate()
-        process.wait(15)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:  # a worker stuck in a request: the next measurement needs the port's cores
+            process.kill()
+            process.wait(15)
 
 
 def open_database(url: str, instance: str, secret_key: str):
