@@ -182,15 +182,24 @@ def make_engine(url: str, pre_ping: bool = True, autocommit: bool = False) -> En
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if autocommit:  # no transaction is ever left open, so none to roll back when a connection is returned
-        return create_engine(parsed, pool_pre_ping=pre_ping, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+        return create_engine(
+            parsed,
+            pool_pre_ping=pre_ping,
+            isolation_level="AUTOCOMMIT",
+            pool_reset_on_return=None,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_SIZE,
+        )
     return create_engine(parsed, pool_pre_ping=pre_ping, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
 
 
 POOL_SIZE = 16
 """PostgreSQL connections a process keeps open. A worker's threads each hold one while they work (the drain's
-OUTBOX_THREADS, the decider, the main loop): with SQLAlchemy's default of 5, the connections beyond it were
-closed on return and opened again on the next pass, a new server process each time (a fork and the
-authentication), several times a second under load."""
+OUTBOX_THREADS, the decider, the main loop), and a web worker's requests one each while they store an event (up to
+WEB_THREADS at once): with SQLAlchemy's default of 5, the connections beyond it were closed on return and opened
+again on the next pass or request, a new server process each time (a fork and the authentication), several times
+a second under load (issue 24: the webhook's autocommit pool had kept the default, 4% of the web's CPU and a
+backend started for every few deliveries)."""
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -101,3 +101,32 @@ def test_a_request_line_keeps_its_path_and_loses_its_token_and_query():
     assert "jane" not in redact_request("/customers/jane.doe%40example.com") and "<email>" in redact_request(
         "/customers/jane.doe%40example.com"
     )
+
+
+def test_a_custom_format_reads_only_the_kept_headers_and_never_the_query_or_user():
+    """Issue 24: the access log's atoms are redacted as the format reads them (RedactedAtoms), not all up front.
+    A format that names every kind of atom still gets nothing a leaked log must not hold."""
+    from plugin.web.gunicorn_conf import RedactedAtoms
+
+    atoms = RedactedAtoms(
+        {
+            "r": "POST /webhooks/cgAbc-_12?email=jane%40example.com HTTP/1.1",
+            "q": "email=jane%40example.com",
+            "u": "jane@example.com",
+            "s": "200",
+            "b": 12,
+            "a": 'curl "jane@example.com"',
+            "{user-agent}i": 'curl "jane@example.com"',
+            "{authorization}i": "Bearer secret-token",
+            "{cookie}i": "session=abc",
+        }
+    )
+    access_log_format = (  # gunicorn's access_log_format, %-formatted by logging with the atoms as here
+        '%(r)s q=%(q)s u=%(u)s %(s)s %(b)s "%(a)s" ua=%({User-Agent}i)s auth=%({Authorization}i)s '
+        "cookie=%({cookie}i)s missing=%(x)s"
+    )
+    line = access_log_format % atoms
+    assert line.startswith("POST /webhooks/<masked>?<dropped> HTTP/1.1 q=- u=- 200 12 ")
+    assert "jane" not in line and "secret-token" not in line and "session=abc" not in line
+    assert 'ua=curl \\"<email>\\"' in line, "kept headers are redacted and their quotes escaped, as gunicorn's are"
+    assert line.endswith("auth=- cookie=- missing=-")
