@@ -22,6 +22,7 @@ from plugin.models import Account, ApiToken, AuditEntry, Connection, Officer, Ou
 from plugin.services import accounts
 from plugin.services import connections as conns
 from plugin.services import sidebar as sb
+from tests.browser.navigation import go, nav
 from tests.browser.test_sign_in_browser import _sign_in
 from tests.web.test_auth_support import PASSWORD, give_account
 
@@ -32,20 +33,6 @@ NEW_PASSWORD = "a much longer new password"
 
 def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"admin-{name}.png"), full_page=True)
-
-
-def _go(page, name: str) -> None:
-    """Follow the link or press the button named `name`, and wait for the next page."""
-    target = page.get_by_role("link", name=name, exact=True)
-    if not target.count():
-        target = page.get_by_role("button", name=name, exact=True)
-    with page.expect_navigation():
-        target.first.click()
-
-
-def _nav(page, name: str) -> None:
-    with page.expect_navigation():
-        page.get_by_role("navigation", name="Menu").get_by_role("link", name=name, exact=True).click()
 
 
 def _banner(page) -> str:
@@ -69,12 +56,12 @@ def test_an_admin_adds_an_officer_gives_them_an_account_and_manages_it(cast, liv
     page = browser_page
     give_account(cast, "admin")
     _sign_in(page, live_server, "admin")
-    _nav(page, "Officers")
+    nav(page, "Officers")
     assert _heading(page) == "Officers"
-    _go(page, "Add an officer")
+    go(page, "Add an officer")
 
     # A refused form first: nothing filled in.
-    _go(page, "Add the officer")
+    go(page, "Add the officer")
     assert "Enter the officer's full name" in _errors(page) and "Choose the officer's role" in _errors(page)
     page.get_by_label("Full name").fill("Nia Newcomer")
     page.get_by_label("E-mail address").fill("nia@council.example")
@@ -82,48 +69,48 @@ def test_an_admin_adds_an_officer_gives_them_an_account_and_manages_it(cast, liv
     page.get_by_label("Service (optional)").select_option("housing")
     page.get_by_label("Deputy (optional)").select_option("deputy@council.example")
     page.get_by_label("User id in every helpdesk (optional)").fill("4242")
-    _go(page, "Add the officer")
+    go(page, "Add the officer")
     assert _heading(page).startswith("Nia Newcomer")
     details = page.locator("#details").inner_text()
     assert "Officer: records incidents" in details and "Dee Deputy" in details and "Every helpdesk: 4242" in details
     _shot(page, "officer")
 
     # Change the role to senior officer and drop the deputy.
-    _go(page, "Change the details")
+    go(page, "Change the details")
     page.get_by_role("radio", name=re.compile("^Senior officer:")).check()
     page.get_by_label("Deputy (optional)").select_option("")
-    _go(page, "Save")
+    go(page, "Save")
     assert "Officer's details saved." in _banner(page)
     details = page.locator("#details").inner_text()
     assert "Senior officer: activates" in details and "Deputy\tNone" in details
 
     # An account, then a password reset and a new authenticator app.
     assert "No account: they cannot sign in." in page.locator("main").inner_text()
-    _go(page, "Give them an account")
+    go(page, "Give them an account")
     page.get_by_label("New password").fill("too short")
     page.get_by_label("The password again").fill("too short")
-    _go(page, "Give them an account")
+    go(page, "Give them an account")
     assert "The password must be at least 12 characters long" in _errors(page)
     page.get_by_label("New password").fill(PASSWORD)
     page.get_by_label("The password again").fill(PASSWORD)
-    _go(page, "Give them an account")
+    go(page, "Give them an account")
     assert "Nia Newcomer can now sign in." in _banner(page)
     assert "Can sign in" in page.locator("#account-state").inner_text()
 
-    _go(page, "Reset the password")
+    go(page, "Reset the password")
     page.get_by_label("New password").fill(NEW_PASSWORD)
     page.get_by_label("The password again").fill(NEW_PASSWORD)
-    _go(page, "Save the password")
+    go(page, "Save the password")
     assert "Password reset: their sessions have ended." in _banner(page)
 
-    _go(page, "Reset the authenticator app")
+    go(page, "Reset the authenticator app")
     assert _heading(page) == "Reset their authenticator app?"
-    _go(page, "Reset the authenticator app")
+    go(page, "Reset the authenticator app")
     secret = page.locator("#totp-secret").inner_text()
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)
     assert "otpauth://totp/" in page.locator("#totp-uri").inner_text()
     _shot(page, "totp")
-    _go(page, "Back to Nia Newcomer")
+    go(page, "Back to Nia Newcomer")
     assert "Set up" in page.locator("#account-state").inner_text()
 
     # Locked after five wrong passwords (elsewhere), then unlocked here.
@@ -135,19 +122,19 @@ def test_an_admin_adds_an_officer_gives_them_an_account_and_manages_it(cast, liv
             accounts.authenticate(ctx, "nia@council.example", "not the password")
     page.reload()
     assert "Locked until" in page.locator("#account-state").inner_text()
-    _go(page, "Unlock the account")
+    go(page, "Unlock the account")
     assert "Nia Newcomer's account is unlocked" in _banner(page)
     assert "Can sign in" in page.locator("#account-state").inner_text()
 
     # Disable, enable, then deactivate the officer.
-    _go(page, "Disable the account")
-    _go(page, "Disable the account")
+    go(page, "Disable the account")
+    go(page, "Disable the account")
     assert "Account disabled" in _banner(page) and "Disabled" in page.locator("#account-state").inner_text()
-    _go(page, "Enable the account")
+    go(page, "Enable the account")
     assert "Account enabled" in _banner(page)
-    _go(page, "Deactivate")
+    go(page, "Deactivate")
     assert _heading(page) == "Deactivate this officer?"
-    _go(page, "Deactivate")
+    go(page, "Deactivate")
     assert "Officer deactivated" in _banner(page) and "Deactivated" in _heading(page)
 
     with cast.sessions() as s:
@@ -172,22 +159,22 @@ def test_an_admin_adds_a_service_and_records_and_removes_an_absence(cast, live_s
     page = browser_page
     give_account(cast, "admin")
     _sign_in(page, live_server, "admin")
-    _nav(page, "Administration")
-    _go(page, "Services")
-    _go(page, "Add a service")
+    nav(page, "Administration")
+    go(page, "Services")
+    go(page, "Add a service")
     page.get_by_label("Name", exact=True).fill("Leisure")
     page.get_by_label("Short name").fill("Leisure Centres")
-    _go(page, "Add the service")
+    go(page, "Add the service")
     assert "does not match expected pattern" in _errors(page)
     page.get_by_label("Short name").fill("leisure")
     page.get_by_label("This is an organisation").check()
-    _go(page, "Add the service")
+    go(page, "Add the service")
     assert "Service added." in _banner(page)
     assert "Leisure\tleisure\t-\tYes" in page.locator("#services").inner_text()
 
-    _nav(page, "Administration")
-    _go(page, "Absences")
-    _go(page, "Record an absence")
+    nav(page, "Administration")
+    go(page, "Absences")
+    go(page, "Record an absence")
     page.get_by_label("Who is away").select_option("officer@council.example")
     first = page.get_by_role("group", name="First day away")
     last = page.get_by_role("group", name="Last day away")
@@ -195,18 +182,18 @@ def test_an_admin_adds_a_service_and_records_and_removes_an_absence(cast, live_s
         group.get_by_label("Day").fill(day)
         group.get_by_label("Month").fill(month)
         group.get_by_label("Year").fill(year)
-    _go(page, "Record the absence")
+    go(page, "Record the absence")
     assert "the last day is before the first" in _errors(page).lower()
     last.get_by_label("Day").fill("14")
-    _go(page, "Record the absence")
+    go(page, "Record the absence")
     assert "Absence recorded" in _banner(page)
     row = page.locator("#absences").inner_text()
     assert "Olly Officer" in row and "10 March 2031 to 14 March 2031" in row and "Dee Deputy" in row
     _shot(page, "absences")
     # The link's name, with its visually hidden words saying which absence it removes.
-    _go(page, "Remove the absence of Olly Officer (officer@council.example) from 10 March 2031")
+    go(page, "Remove the absence of Olly Officer (officer@council.example) from 10 March 2031")
     assert _heading(page) == "Remove this absence?"
-    _go(page, "Remove the absence")
+    go(page, "Remove the absence")
     assert "Absence removed." in _banner(page)
     assert "No one is recorded as away now or later." in page.locator("main").inner_text()
     trail = _audited(cast)
@@ -221,11 +208,11 @@ def test_an_admin_connects_helpdesks_tests_them_apart_from_saving_and_manages_th
     page = browser_page
     give_account(cast, "admin")
     _sign_in(page, live_server, "admin")
-    _nav(page, "Connections")
+    nav(page, "Connections")
     assert page.get_by_role("link", name="Add an Intercom connection").is_visible()
 
     # A helpdesk that answers: tested alone (nothing saved), then tested and saved.
-    _go(page, "Add a django-helpdesk connection")
+    go(page, "Add a django-helpdesk connection")
     assert _heading(page) == "Add a django-helpdesk connection"
 
     def fill_django() -> None:
@@ -235,58 +222,58 @@ def test_an_admin_connects_helpdesks_tests_them_apart_from_saving_and_manages_th
         page.get_by_label("Password", exact=True).fill("helpdesk-password")
         page.get_by_label("Shared secret (optional)", exact=True).fill("shared-secret-0123456789abcdef")
 
-    _go(page, "Test and save")
+    go(page, "Test and save")
     assert "Enter the base url" in _errors(page) and "Enter the password" in _errors(page)
     fill_django()
-    _go(page, "Test the connection")
+    go(page, "Test the connection")
     assert "Connection test passed" in _banner(page) and "Nothing is saved yet" in _banner(page)
     assert len(responses.calls) == 1
     fill_django()
-    _go(page, "Test and save")
+    go(page, "Test and save")
     assert "Connection saved: the helpdesk answered with these credentials." in _banner(page)
     assert len(responses.calls) == 2
-    _go(page, "Test the connection")
+    go(page, "Test the connection")
     assert "Connection test passed: the helpdesk answered" in _banner(page)
 
     # A helpdesk with nothing to call: "Test and save" refuses to claim an answer; "Save without testing" says so.
-    _nav(page, "Connections")
-    _go(page, "Add a Generic JSON webhook connection")
+    nav(page, "Connections")
+    go(page, "Add a Generic JSON webhook connection")
     page.get_by_label("Name", exact=True).fill("Parking forms")
     page.get_by_label("Mapping").fill('{"ticket_id": "/id", "requester_email": "/email"}')
     page.get_by_label("Signing secret", exact=True).fill("s" * 32)
-    _go(page, "Test and save")
+    go(page, "Test and save")
     assert "Nothing was tested" in _errors(page)
     page.get_by_label("Signing secret", exact=True).fill("s" * 32)
-    _go(page, "Save without testing")
+    go(page, "Save without testing")
     assert "Connection saved without testing: contactguard has not called the helpdesk" in _banner(page)
     assert "answered" not in _banner(page)
-    _go(page, "Test the connection")
+    go(page, "Test the connection")
     assert "The connection test failed" in _errors(page) and "Nothing was tested" in _errors(page)
     with cast.sessions() as s:
         generic = s.scalar(select(Connection).where(Connection.name == "Parking forms"))
 
     # Rotate its signing secret, keeping the old one working, then stop accepting the old one.
-    _go(page, "Change or rotate a secret")
+    go(page, "Change or rotate a secret")
     page.get_by_label("Signing secret (optional)").fill("t" * 32)
     page.get_by_label("Keep accepting the old signing secret until I remove it").check()
-    _go(page, "Save without testing")
+    go(page, "Save without testing")
     assert "Saved without testing: signing secret." in _banner(page)
     secrets = page.locator("#secrets").inner_text()
     assert "signing_secret_previous" in secrets and "s" * 32 not in page.content() and "t" * 32 not in page.content()
     with cast.act() as ctx:
         stored = conns.secrets_of(ctx, conns.get(ctx, generic.id))
     assert stored == {"signing_secret": "t" * 32, "signing_secret_previous": "s" * 32}
-    _go(page, "Stop accepting the old signing secret")
-    _go(page, "Stop accepting the old signing secret")
+    go(page, "Stop accepting the old signing secret")
+    go(page, "Stop accepting the old signing secret")
     assert "The old signing secret is no longer accepted." in _banner(page)
     with cast.act() as ctx:
         assert conns.secrets_of(ctx, conns.get(ctx, generic.id)) == {"signing_secret": "t" * 32}
 
     # The sidebar key, shown only once asked for.
-    _go(page, "The panel's link and sidebar key")
+    go(page, "The panel's link and sidebar key")
     assert f"/sidebar/{generic.id}/panel?email={{EMAIL}}" in page.locator("#link-template").inner_text()
     assert not page.locator("#sidebar-key").count()
-    _go(page, "Show the sidebar key")
+    go(page, "Show the sidebar key")
     with cast.sessions() as s:
         expected = sb.sidebar_key(settings, s.get(Connection, generic.id)).hex()
     assert page.locator("#sidebar-key").inner_text() == expected
@@ -317,16 +304,16 @@ def test_an_admin_retries_and_discards_dead_lettered_helpdesk_actions(cast, live
             )
     give_account(cast, "admin")
     _sign_in(page, live_server, "admin")
-    _nav(page, "Outbox")
+    nav(page, "Outbox")
     assert "Dead-lettered: 3" in page.locator("#dead").inner_text()
     with cast.sessions() as s:
         first, second, _third = s.scalars(select(OutboxAction.id).order_by(OutboxAction.id)).all()
-    _go(page, f"Retry action {first}")
+    go(page, f"Retry action {first}")
     assert f"Action {first} queued again" in _banner(page)
     page.get_by_label(f"Why discard action {second}").fill("The ticket was closed by hand.")
-    _go(page, f"Discard action {second}")
+    go(page, f"Discard action {second}")
     assert f"Action {second} discarded." in _banner(page)
-    _go(page, "Retry all 1")
+    go(page, "Retry all 1")
     assert "1 action queued again" in _banner(page)
     assert "Dead-lettered: 0" in page.locator("#dead").inner_text()
     with cast.sessions() as s:
@@ -341,10 +328,10 @@ def test_each_person_issues_and_revokes_their_own_api_tokens_and_an_admin_revoke
     give_account(cast, "officer")
     give_account(cast, "admin")
     _sign_in(page, live_server, "officer")
-    _nav(page, "API tokens")
+    nav(page, "API tokens")
     page.get_by_label("What is it for?").fill("Monthly report script")
     page.get_by_role("radio", name="30 days").check()
-    _go(page, "Issue the token")
+    go(page, "Issue the token")
     raw = page.locator("#new-token").input_value()
     assert raw.startswith("cg_")
     _shot(page, "token")
@@ -352,19 +339,19 @@ def test_each_person_issues_and_revokes_their_own_api_tokens_and_an_admin_revoke
     assert answer.status == 200
     page.reload()  # shown once: not on the page again
     assert raw not in page.content() and "Monthly report script" in page.locator("#tokens").inner_text()
-    _go(page, "Revoke the token for Monthly report script")
+    go(page, "Revoke the token for Monthly report script")
     assert "API token revoked" in _banner(page) and "Revoked" in page.locator("#tokens").inner_text()
     answer = page.request.get(f"{live_server}/api/v1/customers?q=Jane", headers={"Authorization": f"Bearer {raw}"})
     assert answer.status == 401
 
     # A second token; the admin revokes it from the officer's page.
     page.get_by_label("What is it for?").fill("Spreadsheet")
-    _go(page, "Issue the token")
-    _go(page, "Sign out")
+    go(page, "Issue the token")
+    go(page, "Sign out")
     _sign_in(page, live_server, "admin")
-    _nav(page, "Officers")
-    _go(page, "Olly Officer")
-    _go(page, "Revoke the token for Spreadsheet")
+    nav(page, "Officers")
+    go(page, "Olly Officer")
+    go(page, "Revoke the token for Spreadsheet")
     assert "API token revoked" in _banner(page)
     with cast.sessions() as s:
         assert all(t.revoked_at is not None for t in s.scalars(select(ApiToken)))
@@ -375,9 +362,9 @@ def test_a_senior_officer_downloads_a_subject_access_export_as_json_and_pdf(cast
     page = browser_page
     give_account(cast, "senior")
     _sign_in(page, live_server, "senior")
-    _nav(page, "Subject access")
+    nav(page, "Subject access")
     page.get_by_label("Customer reference").fill("C404")
-    _go(page, "Download the export")
+    go(page, "Download the export")
     assert "No customer with reference C404" in _errors(page)
     page.get_by_label("Customer reference").fill("C1")
     page.get_by_role("radio", name=re.compile("^JSON")).check()

@@ -37,6 +37,7 @@ from plugin.config import settings_of
 from plugin.words import date_words
 from tests.browser.accessibility import AxeChecks
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.navigation import go, nav
 from tests.letters.conftest import COUNCIL
 from tests.web.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, running_provider
 
@@ -154,20 +155,6 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"first-day-{name}.png"), full_page=True)
 
 
-def _go(page, name: str) -> None:
-    """Follow the link or press the button named `name`, and wait for the next page."""
-    target = page.get_by_role("link", name=name, exact=True)
-    if not target.count():
-        target = page.get_by_role("button", name=name, exact=True)
-    with page.expect_navigation():
-        target.first.click()
-
-
-def _nav(page, name: str) -> None:
-    with page.expect_navigation():
-        page.get_by_role("navigation", name="Menu").get_by_role("link", name=name, exact=True).click()
-
-
 def _heading(page) -> str:
     return page.get_by_role("heading", level=1).inner_text()
 
@@ -207,13 +194,13 @@ def test_a_council_goes_from_an_empty_database_to_a_letter_posted_on_its_first_d
     assert page.url == f"{base}/sign-in?next=/"
     page.get_by_label("E-mail address").fill(ADMIN_EMAIL)
     page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
-    _go(page, "Sign in")
+    go(page, "Sign in")
     assert _heading(page) == "Dashboard" and _signed_in_as(page) == "Ada Admin (admin)"
 
     # A helpdesk connection: tested alone against a helpdesk that answers, then tested and saved.
-    _nav(page, "Connections")
+    nav(page, "Connections")
     assert _heading(page) == "Helpdesk connections"
-    _go(page, "Add a django-helpdesk connection")
+    go(page, "Add a django-helpdesk connection")
     assert _heading(page) == "Add a django-helpdesk connection"
 
     def fill_helpdesk() -> None:
@@ -225,36 +212,36 @@ def test_a_council_goes_from_an_empty_database_to_a_letter_posted_on_its_first_d
     with responses.RequestsMock() as helpdesk:
         helpdesk.add(responses.GET, HELPDESK_API + "tickets/", json={"results": []})
         fill_helpdesk()
-        _go(page, "Test the connection")
+        go(page, "Test the connection")
         assert "Connection test passed" in _banner(page) and "Nothing is saved yet" in _banner(page)
         fill_helpdesk()
-        _go(page, "Test and save")
+        go(page, "Test and save")
         assert "Connection saved: the helpdesk answered with these credentials." in _banner(page)
     assert _heading(page).startswith("Housing helpdesk")
     _shot(page, "connection")
 
     # A senior officer, with no account: they sign in through the identity provider.
-    _nav(page, "Officers")
+    nav(page, "Officers")
     assert _heading(page) == "Officers"
-    _go(page, "Add an officer")
+    go(page, "Add an officer")
     assert _heading(page) == "Add an officer"
     page.get_by_label("Full name").fill("Sam Senior")
     page.get_by_label("E-mail address").fill(SENIOR_EMAIL)
     page.get_by_role("radio", name=re.compile("^Senior officer:")).check()
     page.get_by_label("User id in Housing helpdesk (django-helpdesk) (optional)").fill("7")
-    _go(page, "Add the officer")
+    go(page, "Add the officer")
     assert _heading(page).startswith("Sam Senior")
     details = page.locator("#details").inner_text()
     assert "Senior officer: activates" in details and "Housing helpdesk: 7" in details
     assert "No account: they cannot sign in." in page.locator("main").inner_text()
     _shot(page, "officer")
-    _go(page, "Sign out")
+    go(page, "Sign out")
     assert "You have signed out" in page.locator("main").inner_text()
 
     # The senior officer signs in with their council account; the groups claim gives their role.
     council.provider.person("sam", SENIOR_EMAIL, groups=["all-staff", "cg-seniors"], name="Sam Senior")
     page.goto(f"{base}/sign-in")
-    _go(page, "Sign in with your council account")
+    go(page, "Sign in with your council account")
     page.locator("input[name=login]").fill("sam")
     page.locator("input[name=password]").fill("not checked by the development pages")
     with page.expect_navigation():
@@ -266,22 +253,22 @@ def test_a_council_goes_from_an_empty_database_to_a_letter_posted_on_its_first_d
     _shot(page, "senior-signed-in")
 
     # The senior officer adds a customer, with the postal address letters are posted to.
-    _nav(page, "Customers")
-    _go(page, "Add a customer")
+    nav(page, "Customers")
+    go(page, "Add a customer")
     assert _heading(page) == "Add a customer"
     page.get_by_label("Full name").fill("Jane Customer")
     page.get_by_label("E-mail addresses").fill("jane.customer@example.com")
     page.get_by_label("Address line 1").fill("12 Example Street")
     page.get_by_label("Town or city").fill("Glenburn")
     page.get_by_label("Postcode").fill("G2 1AB")
-    _go(page, "Add customer")
+    go(page, "Add customer")
     reference = _heading(page).removesuffix(" Jane Customer")
     assert re.fullmatch(r"C\d+", reference) and f"Customer {reference} added." in _banner(page)
     assert "12 Example Street" in page.locator("#postal-address + p").inner_text()
 
     # An incident, then a warning citing it: the warning letter waits to be sent.
     yesterday = local_today(council.zone) - dt.timedelta(days=1)
-    _go(page, "Record an incident")
+    go(page, "Record an incident")
     assert _heading(page) == "Record an incident"
     page.get_by_label("Who experienced it").select_option(SENIOR_EMAIL)
     happened = page.get_by_role("group", name="Date it happened")
@@ -293,29 +280,29 @@ def test_a_council_goes_from_an_empty_database_to_a_letter_posted_on_its_first_d
     page.get_by_label("Verbal abuse", exact=True).check()
     page.get_by_label("What happened").fill("Shouted and swore at the officer on the phone")
     page.get_by_label("Action taken at the time").fill("call ended")
-    _go(page, "Record incident")
+    go(page, "Record incident")
     assert "Incident 1 recorded." in _banner(page)
-    _go(page, "Issue a warning")
+    go(page, "Issue a warning")
     assert _heading(page) == "Issue a warning"
     page.get_by_label("Incident 1:").check()
     page.get_by_label("What the customer did").fill("You shouted and swore at an officer on the phone")
     page.get_by_label("Why it is unacceptable").fill("Staff are entitled to work without abuse")
     page.get_by_label("What change is asked for").fill("Please keep your calls civil")
     page.get_by_label("What may follow").fill("Your contact with the council may be restricted")
-    _go(page, "Issue warning")
+    go(page, "Issue warning")
     assert "Warning 1 issued" in _banner(page)
 
     # The warning letter, addressed to her postal address, recorded as sent by first class post.
-    _nav(page, "Letters")
+    nav(page, "Letters")
     assert _heading(page) == "Letters"
     letter_link = page.get_by_role("link", name=re.compile(r"^Warning letter \d+$"))
     letter_name = letter_link.inner_text()
-    _go(page, letter_name)
+    go(page, letter_name)
     assert _heading(page) == letter_name
     addressed = page.frame_locator("iframe.cg-letter").locator(".window.addressee").inner_text()
     assert "Jane Customer" in addressed and "12 Example Street" in addressed and "GLENBURN" in addressed
     page.get_by_role("radio", name="First class post").check()
-    _go(page, "Record as sent")
+    go(page, "Record as sent")
     letter_id = letter_name.removeprefix("Warning letter ")
     assert f"Letter {letter_id} recorded as sent on {date_words(local_today(council.zone))}." in _banner(page)
     assert "(First class post)" in page.locator("#letter-facts").inner_text()
