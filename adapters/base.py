@@ -203,7 +203,9 @@ class Adapter:
 
         Besides apply(ticket_id, action) and test_connection(), a client whose adapter emits events with
         needs_lookup implements lookup(ticket_id, lookup) -> dict of InboundEvent fields (emails, phones,
-        assigned_agent_id, text, ignore_reason...)."""
+        assigned_agent_id, text, ignore_reason...). A client that can apply several of a ticket's actions in
+        one call sets `applies_together` (the kinds it combines) and implements apply_together(ticket_id,
+        actions): all applied, or an error for the whole call (plugin/worker/outbox.py)."""
         raise NotImplementedError
 
     def client_class(self) -> Any:

@@ -90,6 +90,13 @@ class Settings(HelpdeskSettings):
         require_tld=False,
         metadata={"description": "Where contactguard POSTs actions (signed the same way)"},
     )
+    actions_together = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "POST a ticket's consecutive actions as one list ({ticket_id, actions: [...]}) rather "
+            "than one action a POST: fewer calls, for a receiver that takes the list"
+        },
+    )
     event_types = fields.Dict(
         keys=fields.String(),
         values=fields.String(validate=validate.OneOf(["ticket.created", "ticket.customer_reply"])),

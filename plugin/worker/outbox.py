@@ -18,6 +18,10 @@ another worker), the later ones for that ticket wait behind it; a dead-lettered 
 A helpdesk that does not answer (refused connection, timeout, 408, 5xx) is an outage, not a failing action: its
 actions pause without spending attempts, it is probed every OUTBOX_PROBE_SECONDS with its next action, and when
 a probe gets through the rest follow in order (issue 21: nothing is dead-lettered by an outage).
+A ticket's consecutive actions go to the helpdesk in one call where its client can apply them together (its
+`applies_together` kinds and `apply_together`, e.g. the generic callback with actions_together): done together,
+held back together behind an outage or a Retry-After, and, if the helpdesk refuses the call outright, tried again
+one by one so that only the refused action is dead-lettered.
 Within a pass, different tickets are worked on at the same time (OUTBOX_THREADS on PostgreSQL; one at a
 time on SQLite, which has a single writer), each ticket's actions one after another in a single thread.
 """
@@ -223,19 +227,76 @@ def _work_ticket(
 ) -> list[int]:
     """One ticket's claimed actions in order; once one does not go through, the rest wait (returned).
 
+    Consecutive actions the ticket's client can apply together (its `applies_together`) go in one call; if
+    that call is refused outright, they are tried again one by one, so only the refused one is set aside.
     The lease is renewed before a call only when little of it is left (a slow helpdesk earlier in the pass),
-    so the usual action costs its helpdesk call and one update recording the result."""
-    for position, action in enumerate(group):
+    so the usual action costs its share of a helpdesk call and of one update recording the result."""
+    position, one_by_one_until = 0, 0
+    while position < len(group):
+        action = group[position]
         if clients.paused(action.connection_id):
             return [a.id for a in group[position:]]  # its helpdesk stopped answering in this pass: wait for a probe
+        run = [action] if position < one_by_one_until else _together(group, position, clients, sessions)
         if action.until - utcnow() < RENEW_MARGIN and not _renew(
-            sessions, clients.went_through, action.id, token, utcnow() + lease_of(settings)
+            sessions, clients.went_through, [a.id for a in run], token, utcnow() + lease_of(settings)
         ):
             log.warning("outbox action id=%s was claimed by another worker after its lease ran out", action.id)
-            return [a.id for a in group[position + 1 :]]  # that worker has this ticket's later actions too
-        if _perform(sessions, settings, action, clients, stats) in ("retry", "paused"):
+            return [a.id for a in group[position + len(run) :]]  # that worker has this ticket's later actions too
+        outcome = (
+            _perform_together(sessions, settings, run, clients, stats)
+            if len(run) > 1
+            else _perform(sessions, settings, action, clients, stats)
+        )
+        if outcome == "refused":
+            one_by_one_until = position + len(run)
+            continue
+        if outcome in ("retry", "paused"):
             return [a.id for a in group[position + 1 :]]  # a dead-lettered action no longer holds the later ones
+        position += len(run) if outcome == "done" else 1
     return []
+
+
+def _together(group: list[Claimed], position: int, clients, sessions) -> list[Claimed]:
+    """The actions from `position` on that the ticket's client applies in one call (at least the first)."""
+    first = group[position]
+    if first.probe or first.ticket_id is None:
+        return [first]  # a probe tells whether the helpdesk is back: one action, as it was queued
+    try:
+        kinds: frozenset = getattr(clients.get(sessions, first.connection_id), "applies_together", frozenset())
+    except Exception:  # noqa: BLE001 - the client could not be made: _perform records why, for this action
+        return [first]
+    run = []
+    for action in group[position:]:
+        if action.kind not in kinds or action.probe:
+            break
+        run.append(action)
+    return run or [first]
+
+
+def _perform_together(sessions, settings: Settings, run: list[Claimed], clients: _Clients, stats: DrainStats) -> str:
+    """Apply a ticket's consecutive actions in one call: all done, or the first waits and holds the rest back
+    (retry, paused), or 'refused' (a call the helpdesk refused outright: the caller tries them one by one)."""
+    first = run[0]
+    try:
+        clients.get(sessions, first.connection_id).apply_together(
+            first.ticket_id, [{**a.payload, "idempotency_key": a.idempotency_key} for a in run]
+        )
+    except Unreachable as exc:
+        clients.pause(first.connection_id)
+        return _pause(sessions, settings, first, str(exc), exc.after_seconds, stats)
+    except RetryLater as exc:
+        return _record(
+            sessions, settings, first.id, stats, error=str(exc), after=exc.after_seconds, counted=exc.counts_as_attempt
+        )
+    except Exception as exc:  # noqa: BLE001 - refused (or an adapter bug): one by one tells which action it was
+        log.warning(
+            "outbox actions id=%s..%s refused together (%s): tried one by one", first.id, run[-1].id, type(exc).__name__
+        )
+        return "refused"
+    for action in run:
+        clients.went_through.add(action)
+        stats.count("done")
+    return "done"
 
 
 class _WentThrough:
@@ -287,19 +348,19 @@ class _Clients:
             return self.made[connection_id]
 
 
-def _renew(sessions, went_through: _WentThrough, action_id: int, token: str, until: dt.datetime) -> bool:
-    """Extend this worker's lease on one action just before calling the helpdesk; False if it is not ours.
+def _renew(sessions, went_through: _WentThrough, action_ids: list[int], token: str, until: dt.datetime) -> bool:
+    """Extend this worker's lease on the actions of one call just before it; False if any is no longer ours.
 
     The pass's leases were all taken together: those that went through are recorded first, before theirs end."""
     went_through.record()
     with sessions() as session, session.begin():
         renewed = session.execute(
             update(OutboxAction)
-            .where(OutboxAction.id == action_id, OutboxAction.claimed_by == token, OutboxAction.state == "pending")
+            .where(OutboxAction.id.in_(action_ids), OutboxAction.claimed_by == token, OutboxAction.state == "pending")
             .values(next_attempt_at=until)
             .execution_options(synchronize_session=False)
         )
-        return renewed.rowcount == 1
+        return renewed.rowcount == len(action_ids)
 
 
 def _release(session, action_ids: list[int], token: str) -> None:
