@@ -144,7 +144,7 @@ def _workers(env: dict):
 def measure(rate: float = 50.0, seconds: float = 20.0) -> FlagTimes:
     with _helpdesk_and_database() as (recorder, connection_id, env), _workers(env):
         with gunicorn("plugin.app:create_served_app()", env) as port:
-            time.sleep(2)  # the workers have started and listen
+            _wait_until_listening(env["CONTACTGUARD_DATABASE_URL"], 2 * WORKERS)  # the steady state, not start-up
             acked = _send(
                 port, webhook_path(env["CONTACTGUARD_INSTANCE_PATH"], SECRET_KEY, connection_id), rate, seconds
             )
@@ -208,6 +208,24 @@ def capacity(events: int = 2000, together: bool = True) -> Capacity:
             # a backend that came (or went) between the two samples counts from 0 (or not at all): an estimate
             max(0.0, at_last[2] - first[2]) * 1000 / flagged,
         )
+
+
+def _wait_until_listening(url: str, count: int) -> None:
+    """Until `count` connections wait for notifications: each worker's drain and decider, idle once started (the
+    leader's drain only after its start-up sweeps, a few seconds over the seeded register)."""
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    deadline = time.monotonic() + 60
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        while time.monotonic() < deadline:
+            listening = connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %%'"
+            ).fetchone()
+            if listening and listening[0] >= count:
+                return
+            time.sleep(0.1)
+    raise RuntimeError(f"the workers did not start listening within a minute ({count} connections expected)")
 
 
 def _backends(url: str) -> list[int]:

@@ -374,6 +374,45 @@ def _matches(pattern: str, text: _Text) -> bool:
     return any(match(text.text, start) for start in needs.starts(text))
 
 
+@dataclass(frozen=True)
+class _Index:
+    """Patterns by the words and stems of their last group (usually the rarest word): a text can match only
+    the patterns one of whose last words (or stems) it holds, so only those are tried."""
+
+    by_word: Mapping[str, tuple[int, ...]]
+    by_stem: Mapping[str, tuple[int, ...]]
+
+    def candidates(self, entries: tuple[str, ...], text: _Text) -> list[str]:
+        """The entries worth trying on `text`, in their order: a superset of those `_Needs.met_by` lets through."""
+        found: set[int] = set()
+        for word in self.by_word.keys() & text.words:
+            found.update(self.by_word[word])
+        for stem, positions in self.by_stem.items():
+            if text.with_stem(stem):
+                found.update(positions)
+        return [entries[i] for i in sorted(found)]
+
+
+@functools.lru_cache(maxsize=64)
+def _index(entries: tuple[str, ...]) -> _Index:
+    by_word: defaultdict[str, list[int]] = defaultdict(list)
+    by_stem: defaultdict[str, list[int]] = defaultdict(list)
+    for position, entry in enumerate(entries):
+        words, stems = _needs(entry).groups[-1]
+        for word in words:
+            by_word[word].append(position)
+        for stem in stems:
+            by_stem[stem].append(position)
+    return _Index({w: tuple(p) for w, p in by_word.items()}, {s: tuple(p) for s, p in by_stem.items()})
+
+
+def _any_match(entries: Iterable[str], texts: list[_Text]) -> bool:
+    """Whether any of `entries` matches any of `texts` (only the entries whose rarest words a text holds)."""
+    entries = tuple(entries)
+    index = _index(entries)
+    return any(_matches(e, t) for t in texts for e in index.candidates(entries, t))
+
+
 def _prepared(text: str | None) -> _Text:
     """The normalised text."""
     return _forms(text)[0]
@@ -675,12 +714,12 @@ class Screen:
     def hits(self, *texts: str | None) -> list[str]:
         """Safeguarding categories found in any of `texts`, in category order."""
         variants = _variants(texts, mend=False)
-        return [c for c in self.categories if any(_matches(e, t) for e in self.patterns[c] for t in variants)]
+        return [c for c in self.categories if _any_match(self.patterns[c], variants)]
 
     def is_information_request(self, *texts: str | None) -> bool:
         """A request for information of any kind: subject access, FOI/FOISA or EIR (R28)."""
         variants = _variants(texts, mend=True)
-        return any(_matches(e, t) for e in self.patterns.get(INFORMATION_REQUEST, ()) for t in variants)
+        return _any_match(self.patterns.get(INFORMATION_REQUEST, ()), variants)
 
     def information_requests(self, *texts: str | None) -> tuple[str, ...]:
         """The kinds of request found in any of `texts`, from ("subject_access", "foi", "eir"), in that order.

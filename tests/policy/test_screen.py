@@ -537,3 +537,17 @@ def test_the_decision_uses_the_screen_it_is_given():
     assert decide(contact, [TERMS]).outcome == Outcome.DISREGARD
     decision = decide(contact, [TERMS], screen=Screen.from_dict({"threat": ["torch+ ... place"]}))
     assert decision.outcome == Outcome.ESCALATE and decision.screen_hits == ("threat",)
+
+
+def test_only_the_patterns_whose_rarest_words_a_text_holds_are_tried_and_the_answer_is_the_same():
+    """Issue 24: the screen tries a pattern only if the text holds a word or stem of its last group. Over the whole
+    corpus and the ordinary contacts, what it finds is what trying every pattern on every text finds."""
+    from plugin.policy.screen import INFORMATION_REQUEST, _matches, _variants
+
+    screen = Screen.from_dict()
+    for text in [phrase for _category, phrase in CORPUS] + list(ORDINARY):
+        for mend, categories in ((False, screen.categories), (True, (INFORMATION_REQUEST,))):
+            variants = _variants([text], mend=mend)
+            every = [c for c in categories if any(_matches(e, t) for e in screen.patterns[c] for t in variants)]
+            found = screen.hits(text) if not mend else [INFORMATION_REQUEST] * screen.is_information_request(text)
+            assert found == every, text
