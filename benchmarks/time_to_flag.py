@@ -163,6 +163,7 @@ class Capacity:
     web_cpu_ms: float  # gunicorn's workers, per event stored (verify, parse, insert, answer)
     worker_cpu_ms: float  # both `contactguard worker`s, per event decided and its actions drained
     database_cpu_ms: float  # the PostgreSQL backends serving the workers, per event (not its WAL writer)
+    one_by_one: Capacity | None = None  # make bench: the same measured with one action a call, beside it
 
 
 def capacity(events: int = 2000, together: bool = True) -> Capacity:

@@ -108,12 +108,26 @@ class Claimed:
         return (self.connection_id, self.ticket_id) if self.ticket_id is not None else None
 
 
+CLAIMED_COLUMNS = (
+    OutboxAction.id,
+    OutboxAction.connection_id,
+    OutboxAction.ticket_id,
+    OutboxAction.event_id,
+    OutboxAction.kind,
+    OutboxAction.payload,
+    OutboxAction.idempotency_key,
+)
+
+
 def _claim(sessions, limit: int, now: dt.datetime, token: str, lease: dt.timedelta) -> list[Claimed]:
-    """The leased actions in queue order (none of a helpdesk paused until a later probe)."""
+    """The leased actions in queue order (none of a helpdesk paused until a later probe).
+
+    The rows are read as plain columns and leased with one UPDATE by id: no ORM objects to track and flush
+    row by row (issue 24: a third of a pass's CPU went to that)."""
     with sessions() as session, session.begin():
         paused = select(Connection.id).where(Connection.probe_at > now)
         query = (
-            select(OutboxAction)
+            select(*CLAIMED_COLUMNS)
             .where(
                 OutboxAction.state == "pending",
                 OutboxAction.next_attempt_at <= now,
@@ -124,21 +138,22 @@ def _claim(sessions, limit: int, now: dt.datetime, token: str, lease: dt.timedel
         )
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        rows = _in_ticket_order(session, list(session.scalars(query)))
-        down = (
-            set(
-                session.scalars(
-                    select(Connection.id).where(
-                        Connection.id.in_({r.connection_id for r in rows}), Connection.unreachable_since.is_not(None)
-                    )
+        rows = _in_ticket_order(session, list(session.execute(query)))
+        if not rows:
+            return []
+        down = set(
+            session.scalars(
+                select(Connection.id).where(
+                    Connection.id.in_({r.connection_id for r in rows}), Connection.unreachable_since.is_not(None)
                 )
             )
-            if rows
-            else set()
         )
-        for row in rows:
-            row.next_attempt_at = now + lease  # the lease: a crashed worker's rows come back after it
-            row.claimed_by = token
+        session.execute(  # the lease: a crashed worker's rows come back after it
+            update(OutboxAction)
+            .where(OutboxAction.id.in_([r.id for r in rows]))
+            .values(next_attempt_at=now + lease, claimed_by=token)
+            .execution_options(synchronize_session=False)
+        )
         return [
             Claimed(
                 row.id,
@@ -155,7 +170,7 @@ def _claim(sessions, limit: int, now: dt.datetime, token: str, lease: dt.timedel
         ]
 
 
-def _in_ticket_order(session, rows: list[OutboxAction]) -> list[OutboxAction]:
+def _in_ticket_order(session, rows: list) -> list:
     """Drop rows that have an earlier unfinished action for the same ticket outside this batch."""
     tickets = {r.ticket_id for r in rows if r.ticket_id is not None}
     if not tickets:
