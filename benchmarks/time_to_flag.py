@@ -4,10 +4,11 @@ Issue 24: p99 at most 500 ms at 200 events/s on PostgreSQL (issue 11 asked for 1
 served by gunicorn as in production with two `contactguard worker` processes (their poll interval left at the
 default 2 s, so only the wake-up on new work can meet the target); the helpdesk is a local recorder of the
 generic adapter's signed callbacks, which takes a ticket's actions together (`actions_together`: one POST carries
-the flag, the tags and the note; `capacity(together=False)` measures one POST per action). Every event comes from a restricted customer on a new ticket, so every
-event must be flagged; the time is the recorder's clock at the `set_flag` callback minus the sender's clock
-when the webhook was answered (one process, one monotonic clock). The events are sent on a fixed schedule
-over a few connections (open loop). `--embedded` measures `make run`'s single process on SQLite instead.
+the flag, the tags and the note; `capacity(together=False)` measures one POST per action). Every event comes
+from a restricted customer on a new ticket, so every event must be flagged; the time is the recorder's clock at
+the `set_flag` callback minus the sender's clock when the webhook was answered (one process, one monotonic
+clock). The events are sent on a fixed schedule over a few connections (open loop). `--embedded` measures
+`make run`'s single process on SQLite instead.
 
     python -m benchmarks.time_to_flag [--rate 200] [--seconds 20] [--embedded]
 
@@ -91,7 +92,8 @@ class _RecorderHandler(BaseHTTPRequestHandler):
 @contextlib.contextmanager
 def _helpdesk_and_database(sqlite: bool = False, together: bool = True):
     """A fresh database (PostgreSQL, or a SQLite file) seeded with the register, its generic connection calling
-    back a local Recorder (a ticket's actions in one call, unless not `together`); yields (recorder, connection id, the environment for contactguard's processes)."""
+    back a local Recorder (a ticket's actions in one call, unless not `together`); yields (recorder, connection
+    id, the environment for contactguard's processes)."""
     with contextlib.ExitStack() as stack:
         instance = stack.enter_context(tempfile.TemporaryDirectory())
         url = f"sqlite:///{instance}/contactguard.sqlite3" if sqlite else stack.enter_context(fresh_postgres())[0]

@@ -1,8 +1,12 @@
-"""Shared steps for tests: a restriction in force, what was decided, and where a helpdesk posts its webhooks."""
+"""Shared steps for tests: a restriction in force, what was decided, where a helpdesk posts its webhooks, and a
+local server to call."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from plugin.services import connections as conns
 from plugin.services import incidents as inc
@@ -13,6 +17,34 @@ def webhook_path(settings, connection_id: str, generation: int = 1) -> str:
     """Where a helpdesk posts for this connection: /webhooks/<token>, the token derived as contactguard derives it
     from the instance's key (a new connection is generation 1; each rotate-url adds one). The id is not the URL."""
     return f"/webhooks/{conns.webhook_token(settings, connection_id, generation)}"
+
+
+@contextlib.contextmanager
+def local_http_server():
+    """A server on loopback answering every GET with 200 "ok" (HTTP/1.1, kept alive); yields (its port, the request
+    line of each call it answered: a proxy sees the absolute URL)."""
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            seen.append(self.requestline)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_port, seen
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def email_of(who: str) -> str:

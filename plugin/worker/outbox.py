@@ -296,13 +296,8 @@ def _perform_together(sessions, settings: Settings, run: list[Claimed], clients:
         clients.get(sessions, first.connection_id).apply_together(
             first.ticket_id, [{**a.payload, "idempotency_key": a.idempotency_key} for a in run]
         )
-    except Unreachable as exc:
-        clients.pause(first.connection_id)
-        return _pause(sessions, settings, first, str(exc), exc.after_seconds, stats)
     except RetryLater as exc:
-        return _record(
-            sessions, settings, first.id, stats, error=str(exc), after=exc.after_seconds, counted=exc.counts_as_attempt
-        )
+        return _wait(sessions, settings, first, exc, clients, stats)
     except Exception as exc:  # noqa: BLE001 - refused (or an adapter bug): one by one tells which action it was
         log.warning(
             "outbox actions id=%s..%s refused together (%s): tried one by one", first.id, run[-1].id, type(exc).__name__
@@ -397,13 +392,8 @@ def _perform(sessions, settings: Settings, action: Claimed, clients: _Clients, s
         else:
             # The key goes with the action: clients that can send one (Idempotency-Key) let the helpdesk dedupe.
             client.apply(action.ticket_id, {**action.payload, "idempotency_key": action.idempotency_key})
-    except Unreachable as exc:
-        clients.pause(action.connection_id)
-        return _pause(sessions, settings, action, str(exc), exc.after_seconds, stats)
     except RetryLater as exc:
-        return _record(
-            sessions, settings, action.id, stats, error=str(exc), after=exc.after_seconds, counted=exc.counts_as_attempt
-        )
+        return _wait(sessions, settings, action, exc, clients, stats)
     except PermanentFailure as exc:
         return _record(sessions, settings, action.id, stats, error=str(exc), permanent=True)
     except Exception as exc:  # noqa: BLE001 - an adapter bug must not stop the drain; keep the action
@@ -414,6 +404,17 @@ def _perform(sessions, settings: Settings, action: Claimed, clients: _Clients, s
         clients.went_through.add(action)
     stats.count("done")
     return "done"
+
+
+def _wait(sessions, settings: Settings, action: Claimed, exc: RetryLater, clients: _Clients, stats: DrainStats) -> str:
+    """The helpdesk did not take the call now: unreachable (an outage: its actions pause, no attempt spent) or
+    asked to wait (429, 409, Retry-After: this action waits, its attempt counted only if the error says so)."""
+    if isinstance(exc, Unreachable):
+        clients.pause(action.connection_id)
+        return _pause(sessions, settings, action, str(exc), exc.after_seconds, stats)
+    return _record(
+        sessions, settings, action.id, stats, error=str(exc), after=exc.after_seconds, counted=exc.counts_as_attempt
+    )
 
 
 def _record_probe_done(sessions, action: Claimed) -> None:

@@ -1,37 +1,17 @@
 """The adapters' session reads the environment's proxy settings once per helpdesk address, as requests would
 read them on every call: a proxy in HTTP_PROXY is used, NO_PROXY is honoured, a later session sees a change."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
 import pytest
 
 from adapters.http import make_session, send
+from tests.helpers import local_http_server
 
 
 @pytest.fixture
 def server():
     """A local server that records the request line of each call: a proxy sees the absolute URL."""
-    seen: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self):
-            seen.append(self.requestline)
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args):
-            pass
-
-    httpd = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield httpd.server_port, seen
-    httpd.shutdown()
-    httpd.server_close()
+    with local_http_server() as found:
+        yield found
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """Item 12: helpdesk URLs on internal addresses are refused at set-up and at call time, unless allowed."""
 
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -11,6 +9,7 @@ from adapters.errors import ConnectionCheckFailed, PermanentFailure
 from adapters.http import make_session, send
 from plugin.services import connections as conns
 from plugin.services.errors import InvalidInput
+from tests.helpers import local_http_server
 
 SECRETS = {"username": "cgadmin", "password": "s3cret-pass"}
 
@@ -23,21 +22,8 @@ def _process_allowance_restored():
 
 @pytest.fixture
 def local_server():
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_port
-    server.shutdown()
-    server.server_close()
+    with local_http_server() as (port, _seen):
+        yield port
 
 
 @pytest.mark.parametrize(
