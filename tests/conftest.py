@@ -6,16 +6,21 @@ fresh database once with Alembic; each test starts from empty tables.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import shutil
+import socket
 import tempfile
 import uuid
 from pathlib import Path
 
+import jinja2
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from click.testing import CliRunner
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
@@ -25,13 +30,65 @@ from plugin.config import load_settings
 from plugin.db import make_engine, make_session_factory
 from plugin.models import Base
 from plugin.policy.vocabulary import Role
-from plugin.services import Actor, Context
+from plugin.services import Actor, Context, accounts
 from plugin.services import register as reg
 
 TARGET = os.environ.get("CONTACTGUARD_TEST_DATABASE", "sqlite")
 ON_POSTGRES = TARGET != "sqlite"
 MONITORING_TOKEN = "test-monitoring-token-0123456789"
 MONITORING = {"Authorization": f"Bearer {MONITORING_TOKEN}"}  # what Prometheus and the on-call check send
+
+
+def _resolves_here(host) -> bool:
+    """Whether a name is this machine's own (an IP literal, localhost, a name without a dot): the only names
+    the suite resolves."""
+    name = (host.decode() if isinstance(host, bytes) else host or "").strip("[]").rstrip(".").lower()
+    try:
+        ipaddress.ip_address(name.split("%", 1)[0])
+        return True
+    except ValueError:
+        return "." not in name or name.endswith(".localhost")
+
+
+def _offline(real):
+    """socket.getaddrinfo for a suite that asks no DNS server: a helpdesk's public name (council.zendesk.com) in a
+    test's settings fails at once as a name that does not resolve, which the address check lets pass
+    (adapters/outbound.py). Asking the machine's resolver made the suite depend on it: where it drops a query,
+    each lookup waited 5 s (glibc's timeout), seen on a quarter of a run's wall time."""
+
+    def getaddrinfo(host, *args, **kwargs):
+        if _resolves_here(host):
+            return real(host, *args, **kwargs)
+        raise socket.gaierror(socket.EAI_NONAME, f"{host}: the test suite resolves no public names")
+
+    getaddrinfo.offline = True
+    return getaddrinfo
+
+
+if not getattr(socket.getaddrinfo, "offline", False):
+    socket.getaddrinfo = _offline(socket.getaddrinfo)
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Each template compiled once per test process, whichever app renders it: the suite creates an app for each
+    test, and compiling the pages' templates anew each time was 30% of the web tests' time. Jinja's own
+    bytecode cache, kept in memory; a template whose source changed (its checksum) is compiled again."""
+
+    def __init__(self):
+        self.compiled: dict[str, tuple[str, object]] = {}
+
+    def load_bytecode(self, bucket):
+        checksum, code = self.compiled.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = (bucket.checksum, bucket.code)
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _CompiledTemplates()}
+PRODUCTION_HASHER = accounts._hasher  # tests/web/test_auth.py checks its parameters
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 # Which run a test belongs to (scripts/test.sh runs the suite on SQLite, then on PostgreSQL). A test reaches the
@@ -212,6 +269,13 @@ def _classified_right(request):
             f"asked for {', '.join(sorted(asked))} at run time, but was classified at collection as touching no "
             "database (so it runs on SQLite only): name the fixture in the test's arguments, or mark it both_databases"
         )
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(monkeypatch):
+    """argon2 with the lowest cost (1 pass over 1 MiB) for passwords the tests set and check: the service's own
+    cost (64 MiB, 3 passes: PRODUCTION_HASHER) is for an attacker holding the hashes, not for a test."""
+    monkeypatch.setattr(accounts, "_hasher", QUICK_HASHER)
 
 
 @pytest.fixture(autouse=True)

@@ -223,3 +223,13 @@ def test_after_sign_in_the_browser_never_goes_to_another_site(cast, client, targ
         data={"csrf_token": token, "email": email_of("senior"), "password": PASSWORD},
     )
     assert reply.headers["Location"] == "/"
+
+
+def test_passwords_are_kept_as_argon2id_at_the_cost_rfc_9106_recommends():
+    """The service's own hasher (the suite checks passwords with a cheap one): argon2id, 64 MiB, 3 passes, 4 lanes,
+    RFC 9106's second recommended option, above OWASP's minimum (19 MiB, 2 passes)."""
+    from tests.conftest import PRODUCTION_HASHER
+
+    hashed = PRODUCTION_HASHER.hash("correct horse battery staple")
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert PRODUCTION_HASHER.verify(hashed, "correct horse battery staple")
