@@ -42,6 +42,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from adapters.base import InboundEvent
+from plugin.offload import off_the_event_loop
 from plugin.services.pipeline import pending_row
 
 from .event_insert import EventInsert
@@ -123,7 +124,7 @@ def _sync_log(engine: Engine) -> None:
     except FileNotFoundError:
         return
     try:
-        os.fsync(fd)
+        off_the_event_loop(os.fsync, fd)  # under gevent the loop serves other requests while the disk works
     finally:
         os.close(fd)
 
