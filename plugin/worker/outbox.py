@@ -498,24 +498,32 @@ def _client(session, settings: Settings, connection_id: str):
 
 
 def _record(sessions, settings, action_id, stats, error: str, after=None, permanent=False, counted=True) -> str:
-    """A call that did not go through: retried after a backoff, or dead-lettered."""
+    """A call that did not go through: retried after a backoff, or dead-lettered (two plain statements: a helpdesk
+    refusing or failing every call, an outage's backlog, records one of these per action)."""
     with sessions() as session, session.begin():
-        action = session.get(OutboxAction, action_id)
-        now = utcnow()
-        action.attempts += 1 if counted else 0
-        action.last_error = error[:2000]
-        if permanent or action.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            action.state = "dead"
-            stats.count("dead", error)
-            log.error("outbox action dead id=%s kind=%s attempts=%s", action.id, action.kind, action.attempts)
-            return "dead"
-        delay = max(after or 0.0, backoff_seconds(action.attempts) if counted else 0.0)
-        action.next_attempt_at = now + dt.timedelta(seconds=delay)
-        stats.count("retried", error)
-        log.warning(
-            "outbox action retry id=%s kind=%s attempts=%s in=%.0fs", action.id, action.kind, action.attempts, delay
+        kind, attempts = session.execute(
+            select(OutboxAction.kind, OutboxAction.attempts).where(OutboxAction.id == action_id)
+        ).one()
+        attempts += 1 if counted else 0
+        values: dict = {"attempts": attempts, "last_error": error[:2000]}
+        if permanent or attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            outcome, values["state"] = "dead", "dead"
+        else:
+            outcome, delay = "retry", max(after or 0.0, backoff_seconds(attempts) if counted else 0.0)
+            values["next_attempt_at"] = utcnow() + dt.timedelta(seconds=delay)
+        session.execute(
+            update(OutboxAction)
+            .where(OutboxAction.id == action_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
-        return "retry"
+    if outcome == "dead":
+        stats.count("dead", error)
+        log.error("outbox action dead id=%s kind=%s attempts=%s", action_id, kind, attempts)
+    else:
+        stats.count("retried", error)
+        log.warning("outbox action retry id=%s kind=%s attempts=%s in=%.0fs", action_id, kind, attempts, delay)
+    return outcome
 
 
 def summary(session) -> dict:
