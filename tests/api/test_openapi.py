@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from concurrent.futures import ThreadPoolExecutor
+
 from openapi_spec_validator import validate
 
+from plugin.app import create_app, dispose
 from tests.api.conftest import assert_envelope, ok
 from tests.api.test_access_matrix import MATRIX
 
@@ -61,3 +65,19 @@ def _openapi_path(rule: str) -> str:
             part = "{" + part.strip("<>").split(":")[-1] + "}"
         parts.append(part)
     return "/".join(parts)
+
+
+def test_the_document_written_on_first_read_is_the_same_on_every_read(api, cast, settings):
+    """The document is written when first asked for (plugin/web/api ContactguardApi.document); later reads and
+    parallel first reads in another app give the same one, each tag once."""
+    first = ok(api.get("/openapi.json"))
+    assert ok(api.get("/openapi.json")) == first
+    assert len({tag["name"] for tag in first["tags"]}) == len(first["tags"])
+    fresh = create_app({"DATABASE_URL": settings.DATABASE_URL, "INSTANCE_PATH": settings.INSTANCE_PATH})
+    try:
+        document = fresh.extensions["flask-smorest"]["apis"][""]["ext_obj"].document
+        with ThreadPoolExecutor(4) as pool:
+            documents = list(pool.map(lambda _: json.loads(json.dumps(document())), range(4)))
+        assert all(d == first for d in documents)
+    finally:
+        dispose(fresh)
