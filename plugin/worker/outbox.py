@@ -6,10 +6,11 @@ A claim is a short lease with this pass's token: a killed worker's actions come 
 minute. Before each call the action's lease is renewed, under the same token, once less than
 RENEW_MARGIN of it is left (a slow helpdesk earlier in the pass); if it ran out and another worker
 claimed the action, the renewal fails and this worker skips it: exactly once holds however slow the
-helpdesk is. What the call needs is read when the action is claimed, and the actions that went through
-are recorded together when the pass ends (one statement and one commit for the pass, with the release of the
-actions held back), or sooner, before any lease of the pass is renewed: an action that goes through costs its
-helpdesk call and a share of one commit (issue 24: a commit per action was most of the drain's cost). A
+helpdesk is. What the call needs is read when the action is claimed, and the actions that went through, or
+that the helpdesk refused for good (dead letters), are recorded together when the pass ends (a statement each
+and one commit for the pass, with the release of the actions held back), or sooner, before any lease of the
+pass is renewed: an action costs its helpdesk call and a share of one commit (issue 24: a commit per action was
+most of the drain's cost). A
 worker killed between a call and the pass's record leaves its actions to be applied again once their lease
 ends, as it would between a call and a commit of its own: each action carries its idempotency key, and the
 adapters that post notes look for the key first, so a note is never posted twice.
@@ -102,6 +103,7 @@ class Claimed:
     idempotency_key: str
     until: dt.datetime  # the lease's end
     probe: bool = False  # its helpdesk was unreachable: this call tells whether it is back
+    attempts: int = 0  # calls counted against it before this pass
 
     @property
     def ticket(self) -> tuple[str, str] | None:
@@ -116,6 +118,7 @@ CLAIMED_COLUMNS = (
     OutboxAction.kind,
     OutboxAction.payload,
     OutboxAction.idempotency_key,
+    OutboxAction.attempts,
 )
 
 
@@ -165,6 +168,7 @@ def _claim(sessions, limit: int, now: dt.datetime, token: str, lease: dt.timedel
                 row.idempotency_key,
                 until=now + lease,
                 probe=row.connection_id in down,
+                attempts=row.attempts,
             )
             for row in rows
         ]
@@ -212,7 +216,7 @@ def drain_once(sessions, settings: Settings, limit: int = 50, now: dt.datetime |
                     for a in done
                 ]
     finally:  # what went through is recorded even if the pass failed part way
-        clients.went_through.record(held_back, token)
+        clients.finished.record(held_back, token)
     return stats
 
 
@@ -253,7 +257,7 @@ def _work_ticket(
             return [a.id for a in group[position:]]  # its helpdesk stopped answering in this pass: wait for a probe
         run = [action] if position < one_by_one_until else _together(group, position, clients, sessions)
         if action.until - utcnow() < RENEW_MARGIN and not _renew(
-            sessions, clients.went_through, [a.id for a in run], token, utcnow() + lease_of(settings)
+            sessions, clients.finished, [a.id for a in run], token, utcnow() + lease_of(settings)
         ):
             log.warning("outbox action id=%s was claimed by another worker after its lease ran out", action.id)
             return [a.id for a in group[position + len(run) :]]  # that worker has this ticket's later actions too
@@ -304,31 +308,42 @@ def _perform_together(sessions, settings: Settings, run: list[Claimed], clients:
         )
         return "refused"
     for action in run:
-        clients.went_through.add(action)
+        clients.finished.went_through(action)
         stats.count("done")
     return "done"
 
 
-class _WentThrough:
-    """The actions of a pass that went through, waiting to be recorded together (from any of its threads)."""
+class _Finished:
+    """The actions of a pass that are finished, went through or dead-lettered, waiting to be recorded together
+    (from any of its threads): a pass against a helpdesk that refuses every call (a revoked permission, a
+    connection with nowhere to send) had committed one transaction per action."""
 
     def __init__(self, sessions):
         self.sessions, self.lock = sessions, threading.Lock()
-        self.rows: list[dict] = []
+        self.done: list[dict] = []
+        self.dead: list[dict] = []
 
-    def add(self, action: Claimed) -> None:
+    def went_through(self, action: Claimed) -> None:
         with self.lock:
-            self.rows.append({"id": action.id, "state": "done", "done_at": utcnow(), "last_error": None})
+            self.done.append({"id": action.id, "state": "done", "done_at": utcnow(), "last_error": None})
+
+    def refused(self, action: Claimed, error: str) -> None:
+        """A call the helpdesk refused for good: dead-lettered, its attempt counted."""
+        with self.lock:
+            self.dead.append(
+                {"id": action.id, "state": "dead", "attempts": action.attempts + 1, "last_error": error[:2000]}
+            )
 
     def record(self, released: list[int] | None = None, token: str = "") -> None:
-        """Mark every action that went through done, and give back the lease on those held back, in one commit."""
+        """Record every finished action, and give back the lease on those held back, in one commit."""
         with self.lock:
-            rows, self.rows = self.rows, []
-            if not rows and not released:
+            done, dead, self.done, self.dead = self.done, self.dead, [], []
+            if not done and not dead and not released:
                 return
             with self.sessions() as session, session.begin():
-                if rows:
-                    session.execute(update(OutboxAction), rows)  # by primary key, one statement for all
+                for rows in (done, dead):
+                    if rows:
+                        session.execute(update(OutboxAction), rows)  # by primary key, one statement for all
                 if released:
                     _release(session, released, token)
 
@@ -340,7 +355,7 @@ class _Clients:
         self.settings, self.lock = settings, threading.Lock()
         self.made: dict[str, object] = {}
         self.unreachable: set[str] = set()  # helpdesks that did not answer in this pass
-        self.went_through = _WentThrough(sessions)
+        self.finished = _Finished(sessions)
 
     def paused(self, connection_id: str) -> bool:
         with self.lock:
@@ -358,11 +373,11 @@ class _Clients:
             return self.made[connection_id]
 
 
-def _renew(sessions, went_through: _WentThrough, action_ids: list[int], token: str, until: dt.datetime) -> bool:
+def _renew(sessions, finished: _Finished, action_ids: list[int], token: str, until: dt.datetime) -> bool:
     """Extend this worker's lease on the actions of one call just before it; False if any is no longer ours.
 
-    The pass's leases were all taken together: those that went through are recorded first, before theirs end."""
-    went_through.record()
+    The pass's leases were all taken together: those finished are recorded first, before theirs end."""
+    finished.record()
     with sessions() as session, session.begin():
         renewed = session.execute(
             update(OutboxAction)
@@ -394,14 +409,17 @@ def _perform(sessions, settings: Settings, action: Claimed, clients: _Clients, s
             client.apply(action.ticket_id, {**action.payload, "idempotency_key": action.idempotency_key})
     except RetryLater as exc:
         return _wait(sessions, settings, action, exc, clients, stats)
-    except PermanentFailure as exc:
-        return _record(sessions, settings, action.id, stats, error=str(exc), permanent=True)
+    except PermanentFailure as exc:  # recorded with the pass: a dead action holds none of the ticket's later ones
+        clients.finished.refused(action, str(exc))
+        stats.count("dead", str(exc))
+        log.error("outbox action dead id=%s kind=%s attempts=%s", action.id, action.kind, action.attempts + 1)
+        return "dead"
     except Exception as exc:  # noqa: BLE001 - an adapter bug must not stop the drain; keep the action
         return _record(sessions, settings, action.id, stats, error=f"{type(exc).__name__}: {exc}")
     if action.probe:
         _record_probe_done(sessions, action)
     else:
-        clients.went_through.add(action)
+        clients.finished.went_through(action)
     stats.count("done")
     return "done"
 
@@ -497,16 +515,16 @@ def _client(session, settings: Settings, connection_id: str):
     return get_adapter(connection.adapter).client(connection.settings, secrets)
 
 
-def _record(sessions, settings, action_id, stats, error: str, after=None, permanent=False, counted=True) -> str:
-    """A call that did not go through: retried after a backoff, or dead-lettered (two plain statements: a helpdesk
-    refusing or failing every call, an outage's backlog, records one of these per action)."""
+def _record(sessions, settings, action_id, stats, error: str, after=None, counted=True) -> str:
+    """A call that did not go through this time: retried after a backoff, or dead-lettered once its attempts are
+    spent (two plain statements: a helpdesk failing every call records one of these per action)."""
     with sessions() as session, session.begin():
         kind, attempts = session.execute(
             select(OutboxAction.kind, OutboxAction.attempts).where(OutboxAction.id == action_id)
         ).one()
         attempts += 1 if counted else 0
         values: dict = {"attempts": attempts, "last_error": error[:2000]}
-        if permanent or attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             outcome, values["state"] = "dead", "dead"
         else:
             outcome, delay = "retry", max(after or 0.0, backoff_seconds(attempts) if counted else 0.0)

@@ -3,8 +3,9 @@
 import datetime as dt
 import json
 
+import pytest
 import responses
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from plugin.clock import utcnow
 from plugin.config import settings_of
@@ -180,6 +181,38 @@ def test_permanent_failure_is_dead_lettered_and_can_be_retried(client, cast, con
         assert "HTTP 404" in outbox.dead_letters(s)[0].last_error
         assert outbox.retry(s) == 4
     assert {state for state, _ in _states(sessions).values()} == {"pending"}
+
+
+@responses.activate
+def test_a_pass_whose_calls_are_all_refused_records_them_in_one_commit_and_loses_none_if_it_dies_first(
+    client, cast, connection_id, sessions, settings, engine, monkeypatch
+):
+    """A helpdesk refusing every call (a revoked permission) costs one commit for the pass's dead letters, not one
+    per action; a worker that dies before that commit loses nothing: after the lease the calls are made again."""
+    _ingest(client, cast, connection_id)
+    responses.patch(TICKET, status=403)
+    responses.get(TICKET, status=403)
+    responses.post(HELPDESK_API + "followups/", status=403)
+
+    def dies(self, released=None, token=""):
+        raise SystemExit("the worker is stopped before it records the pass")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(outbox._Finished, "record", dies)
+        with pytest.raises(SystemExit):
+            outbox.drain_once(sessions, settings)
+    calls = len(responses.calls)
+    assert calls >= 4 and {state for state, _ in _states(sessions).values()} == {"pending"}
+
+    commits = []
+    event.listen(engine, "commit", lambda connection: commits.append(connection))
+    later = utcnow() + outbox.lease_of(settings) + dt.timedelta(seconds=1)
+    stats = outbox.drain_once(sessions, settings, now=later)
+    assert stats.dead == 4 and len(responses.calls) == 2 * calls, "each call made again once the lease ran out"
+    assert len(commits) == 2, "the claim, then the pass's dead letters together"
+    assert set(_states(sessions).values()) == {("dead", 1)}
+    with sessions() as s:
+        assert all("HTTP 403" in a.last_error for a in outbox.dead_letters(s))
 
 
 @responses.activate
