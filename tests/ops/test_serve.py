@@ -286,3 +286,21 @@ def test_oversized_headers_are_refused_and_the_webhook_token_is_not_logged(serve
     text = log.read_text()
     assert "cgSecretTokenValue123" not in text
     assert "/webhooks/<masked>" in text
+
+
+def test_a_served_worker_leaves_what_its_start_loaded_out_of_the_collectors_full_collections(settings, monkeypatch):
+    """plugin.app.create_served_app freezes what the start loaded (gc.freeze): a full collection had walked all of
+    it, 80 ms in which the worker answered nothing."""
+    import gc
+
+    from plugin.app import create_served_app, dispose
+
+    monkeypatch.setenv("CONTACTGUARD_DATABASE_URL", settings.DATABASE_URL)
+    monkeypatch.setenv("CONTACTGUARD_INSTANCE_PATH", str(settings.INSTANCE_PATH))
+    before = gc.get_freeze_count()
+    served = create_served_app()
+    try:
+        assert gc.get_freeze_count() - before > 50_000, "the app's modules and objects are frozen"
+    finally:
+        gc.unfreeze()  # this test process goes on
+        dispose(served.app)
