@@ -20,7 +20,9 @@ inside the commit, while the writer lock is held, so every other writer (the oth
 the worker's decisions) would wait for the disk too. Instead the batch commits with NORMAL, releases the
 lock, and then syncs the write-ahead log file itself (`_sync_log`): the same guarantee as FULL (FULL is
 NORMAL plus that sync after each commit), with the disk's wait outside the lock, where the syncs of
-several writers overlap. Frames a checkpoint has already copied into the database file were synced there
+several writers overlap. Nor does the writer thread wait for it: a sync thread syncs the log for every batch
+committed before it began and then answers their requests, while the writer commits the next batch (answered
+by the next sync). Under gevent the sync runs in gevent's thread pool, so the worker's loop goes on serving. Frames a checkpoint has already copied into the database file were synced there
 by SQLite before the log could be reused or removed.
 
 PostgreSQL commits each insert by itself in autocommit mode (its commits are durable and concurrent).
@@ -140,6 +142,9 @@ class EventStore:
         self._queue: queue.SimpleQueue[Delivery] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._writer_pid: int | None = None  # the process whose writer thread is running, if any
+        self._synced_lock = threading.Lock()
+        self._unsynced: list[list[Delivery]] = []  # committed batches waiting for the log's sync
+        self._syncer_pid: int | None = None  # the process whose sync thread is running, if any
 
     def store(self, connection_id: str, events: list[InboundEvent], now: dt.datetime) -> list[str]:
         delivery = Delivery(connection_id, list(events), now)
@@ -197,22 +202,68 @@ class EventStore:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            self.commit_batch(batch)
+            if self._write(batch):
+                self._hand_to_sync(batch)
 
-    def commit_batch(self, batch: list[Delivery]) -> None:
-        """Store `batch` in one durable transaction, then release every request waiting on it."""
-        failure: BaseException | None = None
+    def _hand_to_sync(self, batch: list[Delivery]) -> None:
+        """A committed batch waits for the next sync of the log that starts after its commit; meanwhile the writer
+        commits the next batch (its requests are answered by the same sync or the one after)."""
+        with self._synced_lock:
+            self._unsynced.append(batch)
+            if self._syncer_pid == os.getpid():
+                return
+            self._syncer_pid = os.getpid()
+        threading.Thread(target=self._sync_batches, name="webhook-log-sync", daemon=True).start()
+
+    def _sync_batches(self) -> None:
+        """The sync thread: sync the log for every batch committed so far, answer their requests, and again
+        until none waits. Each batch's commit came before the sync that answers it."""
+        while True:
+            with self._synced_lock:
+                batches, self._unsynced = self._unsynced, []
+                if not batches:
+                    self._syncer_pid = None
+                    return
+            failure: BaseException | None = None
+            try:
+                _sync_log(self.engine)
+            except BaseException as exc:  # noqa: BLE001 - re-raised below once the requests are answered
+                log.warning("webhook log not synced deliveries=%d error=%s", sum(map(len, batches)), type(exc).__name__)
+                failure = exc
+            for batch in batches:
+                _release(batch, failure)
+            if failure is not None and not isinstance(failure, Exception):
+                raise failure
+
+    def _write(self, batch: list[Delivery]) -> bool:
+        """Commit the batch (True); on a failure of the transaction release its requests with the error (False)."""
         try:
             with self.engine.connect() as connection:
                 write_batch(connection, batch, self.insert)
-            _sync_log(self.engine)  # after the commit, outside the writer lock; the answers wait for it
+            return True
         except BaseException as exc:  # the transaction failed: nothing of the batch is stored
             log.warning("webhook batch not stored deliveries=%d error=%s", len(batch), type(exc).__name__)
-            failure = exc
+            _release(batch, exc)
             if not isinstance(exc, Exception):
                 raise
-        finally:
-            for delivery in batch:
-                if failure is not None:
-                    delivery.outcomes, delivery.error = [], failure
-                delivery.committed.set()
+            return False
+
+    def commit_batch(self, batch: list[Delivery]) -> None:
+        """Store `batch` in one durable transaction, then release every request waiting on it (the writer
+        thread's steps, one batch at a time)."""
+        if self._write(batch):
+            failure: BaseException | None = None
+            try:
+                _sync_log(self.engine)  # after the commit, outside the writer lock
+            except Exception as exc:  # noqa: BLE001 - committed, but not known to be on disk: not acknowledged
+                log.warning("webhook log not synced deliveries=%d error=%s", len(batch), type(exc).__name__)
+                failure = exc
+            _release(batch, failure)
+
+
+def _release(batch: list[Delivery], failure: BaseException | None) -> None:
+    """Answer the batch's requests: their outcomes, or every one the failure."""
+    for delivery in batch:
+        if failure is not None:
+            delivery.outcomes, delivery.error = [], failure
+        delivery.committed.set()

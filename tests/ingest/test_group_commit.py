@@ -130,3 +130,44 @@ def group_commit_lock_held(engine) -> bool:
     from plugin.db import writer_lock_of
 
     return writer_lock_of(engine).held
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write-ahead log; PostgreSQL's commits are durable when they return")
+def test_a_batch_committed_while_the_log_is_synced_waits_for_the_next_sync(engine, connection_id, stored, monkeypatch):
+    """The writer commits the next batch while the log is synced for the one before (the disk's wait no longer
+    queues the writes); each request is answered only after a sync that began after its batch's commit."""
+    first_sync, go_on, second_committed = threading.Event(), threading.Event(), threading.Event()
+    syncs: list[list[str]] = []
+    real_fsync, real_hand = group_commit.os.fsync, EventStore._hand_to_sync
+
+    def fsync(fd):
+        syncs.append(sorted(stored()))
+        if len(syncs) == 1:
+            first_sync.set()
+            assert go_on.wait(10)
+        return real_fsync(fd)
+
+    def hand_to_sync(self, batch):
+        real_hand(self, batch)
+        if any(event.delivery_key == "second" for delivery in batch for event in delivery.events):
+            second_committed.set()
+
+    monkeypatch.setattr(group_commit.os, "fsync", fsync)
+    monkeypatch.setattr(EventStore, "_hand_to_sync", hand_to_sync)
+    store, answered = EventStore(engine), {}
+
+    def request(key: str) -> None:
+        answered[key] = store.store(connection_id, [new_ticket(key)], utcnow())
+
+    first = threading.Thread(target=request, args=("first",))
+    first.start()
+    assert first_sync.wait(10)
+    second = threading.Thread(target=request, args=("second",))
+    second.start()
+    assert second_committed.wait(10), "the second batch is committed while the first one's sync is under way"
+    assert answered == {}, "neither is answered before a sync that follows its commit"
+    go_on.set()
+    first.join(10)
+    second.join(10)
+    assert answered == {"first": ["accepted"], "second": ["accepted"]}
+    assert syncs == [["first"], ["first", "second"]]
