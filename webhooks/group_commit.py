@@ -224,16 +224,21 @@ class EventStore:
                 if not batches:
                     self._syncer_pid = None
                     return
-            failure: BaseException | None = None
-            try:
-                _sync_log(self.engine)
-            except BaseException as exc:  # noqa: BLE001 - re-raised below once the requests are answered
-                log.warning("webhook log not synced deliveries=%d error=%s", sum(map(len, batches)), type(exc).__name__)
-                failure = exc
-            for batch in batches:
-                _release(batch, failure)
-            if failure is not None and not isinstance(failure, Exception):
-                raise failure
+            self._sync_and_release(batches)
+
+    def _sync_and_release(self, batches: list[list[Delivery]]) -> None:
+        """Sync the log for batches already committed, then answer their requests (the error, if it failed:
+        committed, but not known to be on disk, so not acknowledged)."""
+        failure: BaseException | None = None
+        try:
+            _sync_log(self.engine)  # after the commit, outside the writer lock
+        except BaseException as exc:  # noqa: BLE001 - re-raised below once the requests are answered
+            log.warning("webhook log not synced deliveries=%d error=%s", sum(map(len, batches)), type(exc).__name__)
+            failure = exc
+        for batch in batches:
+            _release(batch, failure)
+        if failure is not None and not isinstance(failure, Exception):
+            raise failure
 
     def _write(self, batch: list[Delivery]) -> bool:
         """Commit the batch (True); on a failure of the transaction release its requests with the error (False)."""
@@ -252,13 +257,7 @@ class EventStore:
         """Store `batch` in one durable transaction, then release every request waiting on it (the writer
         thread's steps, one batch at a time)."""
         if self._write(batch):
-            failure: BaseException | None = None
-            try:
-                _sync_log(self.engine)  # after the commit, outside the writer lock
-            except Exception as exc:  # noqa: BLE001 - committed, but not known to be on disk: not acknowledged
-                log.warning("webhook log not synced deliveries=%d error=%s", len(batch), type(exc).__name__)
-                failure = exc
-            _release(batch, failure)
+            self._sync_and_release([batch])
 
 
 def _release(batch: list[Delivery], failure: BaseException | None) -> None:
