@@ -130,8 +130,7 @@ def ingest_benchmark(url: str, dsn: str, instance: str) -> dict:
     }
     path = webhook_path(instance, SECRET_KEY, connection_id)
     results, ratios = _pairs(env, path)
-    with gunicorn("plugin.app:create_served_app()", env) as port, _worker(env):
-        results["contactguard_with_worker"] = measure(port, path, "cgw")
+    results["with_worker"], ratios["with_worker"] = _pairs_with_worker(env, path)
     with gunicorn("plugin.app:create_served_app()", env) as port:
         # The helpdesk's API is down: a worker drains the outbox against a closed port meanwhile.
         worker = _down_helpdesk_worker(url, dsn, instance, connection_id)
@@ -144,11 +143,13 @@ def ingest_benchmark(url: str, dsn: str, instance: str) -> dict:
     return results, ratios
 
 
-def _pairs(env: dict, path: str) -> tuple[dict, list[float]]:
-    """The bare receiver then contactguard, ROUNDS times: the median round's two results, and every round's
-    ratio (lowest first). Then, the same two servers still up, both at fixed offered rates (open loop): at each
-    of FRACTIONS of the bare receiver's rate, the bare receiver then contactguard (results["open_loop"])."""
-    rounds = []
+def _pairs(env: dict, path: str) -> tuple[dict, dict]:
+    """The bare receiver then contactguard, ROUNDS times: the median round's two results. Then, the same two servers
+    still up, both at fixed offered rates (open loop): at each of FRACTIONS of the bare receiver's rate, the bare
+    receiver then contactguard (results["open_loop"]), ROUNDS times at the rate the target is set at (one window's
+    p99 on a shared machine has been seen to move tenfold between back-to-back runs), once at the others. Also
+    returned: each round's ratio, lowest first ("closed": req/s; "open_loop": p99 at TARGET_FRACTION)."""
+    closed, open_rounds = [], []
     with (
         gunicorn("benchmarks.bare_app:create_served_app()", env) as bare_port,
         gunicorn("plugin.app:create_served_app()", env) as port,
@@ -156,22 +157,52 @@ def _pairs(env: dict, path: str) -> tuple[dict, list[float]]:
         for n in range(ROUNDS):
             bare = measure(bare_port, "/webhooks/x", f"bare{n}")
             contactguard = measure(port, path, f"cg{n}")
-            rounds.append((contactguard.rate / bare.rate, bare, contactguard))
-        rounds.sort(key=lambda r: r[0])
-        _, bare, contactguard = rounds[len(rounds) // 2]
-        capacity = statistics.median(r[1].rate for r in rounds)
+            closed.append((contactguard.rate / bare.rate, bare, contactguard))
+        capacity = statistics.median(r[1].rate for r in closed)
         fixed = {}
         for fraction in FRACTIONS:
             rate = capacity * fraction
-            settle_postgres()
-            at_bare = open_loop.run(bare_port, "/webhooks/x", make_request(f"olb{fraction}"), rate, OPEN_LOOP_SECONDS)
-            settle_postgres()
-            at_cg = open_loop.run(port, path, make_request(f"olc{fraction}"), rate, OPEN_LOOP_SECONDS)
-            fixed[fraction] = (at_bare, at_cg)
-    return {"bare": bare, "contactguard": contactguard, "open_loop": fixed}, [r[0] for r in rounds]
+            for n in range(ROUNDS if fraction == TARGET_FRACTION else 1):
+                settle_postgres()
+                at_bare = open_loop.run(
+                    bare_port, "/webhooks/x", make_request(f"olb{fraction}-{n}"), rate, OPEN_LOOP_SECONDS
+                )
+                settle_postgres()
+                at_cg = open_loop.run(port, path, make_request(f"olc{fraction}-{n}"), rate, OPEN_LOOP_SECONDS)
+                if fraction == TARGET_FRACTION:
+                    open_rounds.append((at_cg.percentile(99) / at_bare.percentile(99), at_bare, at_cg))
+                fixed[fraction] = (at_bare, at_cg)
+        fixed[TARGET_FRACTION] = median_round(open_rounds)[1:]
+    _, bare, contactguard = median_round(closed)
+    results = {"bare": bare, "contactguard": contactguard, "open_loop": fixed}
+    return results, {"closed": sorted(r[0] for r in closed), "open_loop": sorted(r[0] for r in open_rounds)}
+
+
+def _pairs_with_worker(env: dict, path: str) -> tuple[tuple, list[float]]:
+    """The bare receiver, then contactguard with `contactguard worker` deciding beside it, ROUNDS times: the median
+    round's (bare, contactguard) and every round's ratio (req/s), lowest first. The worker runs only while
+    contactguard is measured, so it takes no CPU from the bare receiver's run; it has events to decide throughout
+    (those stored by the runs before, then those of its own run)."""
+    rounds = []
+    with (
+        gunicorn("benchmarks.bare_app:create_served_app()", env) as bare_port,
+        gunicorn("plugin.app:create_served_app()", env) as port,
+    ):
+        for n in range(ROUNDS):
+            bare = measure(bare_port, "/webhooks/x", f"bw{n}")
+            with _worker(env):
+                contactguard = measure(port, path, f"cgw{n}")
+            rounds.append((contactguard.rate / bare.rate, bare, contactguard))
+    return median_round(rounds)[1:], sorted(r[0] for r in rounds)
+
+
+def median_round(rounds: list[tuple]) -> tuple:
+    """Of rounds (ratio, bare, contactguard), the one with the median ratio."""
+    return sorted(rounds, key=lambda r: r[0])[len(rounds) // 2]
 
 
 FRACTIONS = (0.25, 0.5, 0.75)  # of the bare receiver's closed-loop rate: the offered rates of the open-loop runs
+TARGET_FRACTION = 0.5  # the rate issue 24's p99 target is set at: measured ROUNDS times
 OPEN_LOOP_SECONDS = 10.0
 
 
@@ -191,8 +222,7 @@ def ingest_benchmark_sqlite(instance: str) -> dict:
     }
     path = webhook_path(instance, SECRET_KEY, connection_id)
     results, ratios = _pairs(env, path)
-    with gunicorn("plugin.app:create_served_app()", env) as port, _worker(env):
-        results["contactguard_with_worker"] = measure(port, path, "cgw")
+    results["with_worker"], ratios["with_worker"] = _pairs_with_worker(env, path)
     return results, ratios
 
 
