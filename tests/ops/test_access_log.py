@@ -10,6 +10,7 @@ and lower case), and a Referer carrying both; then the log file itself is read.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from urllib.parse import quote, quote_plus, urlsplit
 
@@ -130,3 +131,25 @@ def test_a_custom_format_reads_only_the_kept_headers_and_never_the_query_or_user
     assert "jane" not in line and "secret-token" not in line and "session=abc" not in line
     assert 'ua=curl \\"<email>\\"' in line, "kept headers are redacted and their quotes escaped, as gunicorn's are"
     assert line.endswith("auth=- cookie=- missing=-")
+
+
+def test_an_access_line_is_redacted_atom_by_atom_and_not_again_whole(monkeypatch):
+    """The access log's record (gunicorn logs the format with the atoms as its one argument) is not redacted a
+    second time as a whole line: each atom was, as the format read it. Any other record still is."""
+    from plugin import logs
+    from plugin.web import gunicorn_conf
+    from plugin.web.gunicorn_conf import RedactedAtoms
+
+    calls: list[str] = []
+    real_redact = logs.redact
+    for module in (logs, gunicorn_conf):
+        monkeypatch.setattr(module, "redact", lambda text: calls.append(text) or real_redact(text))
+    atoms = RedactedAtoms({"r": "POST /webhooks/cgAbc-_12 HTTP/1.1", "s": "200", "a": "jane@example.com"})
+    access = logs.RedactingRecord("gunicorn.access", logging.INFO, __file__, 1, "%(r)s %(s)s %(a)s", (atoms,), None)
+    assert access.getMessage() == "POST /webhooks/<masked> HTTP/1.1 200 <email>"
+    assert sorted(calls) == ["200", "POST /webhooks/cgAbc-_12 HTTP/1.1", "jane@example.com"], "each atom, no line"
+
+    other = logs.RedactingRecord(
+        "plugin", logging.INFO, __file__, 1, "%(a)s %(r)s", ({"a": "jane@example.com", "r": "/webhooks/cgAbc"},), None
+    )
+    assert other.getMessage() == "<email> /webhooks/<masked>"
