@@ -22,8 +22,9 @@ lock, and then syncs the write-ahead log file itself (`_sync_log`): the same gua
 NORMAL plus that sync after each commit), with the disk's wait outside the lock, where the syncs of
 several writers overlap. Nor does the writer thread wait for it: a sync thread syncs the log for every batch
 committed before it began and then answers their requests, while the writer commits the next batch (answered
-by the next sync). Under gevent the sync runs in gevent's thread pool, so the worker's loop goes on serving. Frames a checkpoint has already copied into the database file were synced there
-by SQLite before the log could be reused or removed.
+by the next sync). Under gevent the sync runs in gevent's thread pool, so the worker's loop goes on serving.
+Frames a checkpoint has already copied into the database file were synced there by SQLite before the log
+could be reused or removed.
 
 PostgreSQL commits each insert by itself in autocommit mode (its commits are durable and concurrent).
 Either way the insert is the same statement, run on the driver's cursor (webhooks/event_insert.py).

@@ -411,9 +411,7 @@ def _perform(sessions, settings: Settings, action: Claimed, clients: _Clients, s
         return _wait(sessions, settings, action, exc, clients, stats)
     except PermanentFailure as exc:  # recorded with the pass: a dead action holds none of the ticket's later ones
         clients.finished.refused(action, str(exc))
-        stats.count("dead", str(exc))
-        log.error("outbox action dead id=%s kind=%s attempts=%s", action.id, action.kind, action.attempts + 1)
-        return "dead"
+        return _counted_dead(stats, action.id, action.kind, action.attempts + 1, str(exc))
     except Exception as exc:  # noqa: BLE001 - an adapter bug must not stop the drain; keep the action
         return _record(sessions, settings, action.id, stats, error=f"{type(exc).__name__}: {exc}")
     if action.probe:
@@ -536,12 +534,17 @@ def _record(sessions, settings, action_id, stats, error: str, after=None, counte
             .execution_options(synchronize_session=False)
         )
     if outcome == "dead":
-        stats.count("dead", error)
-        log.error("outbox action dead id=%s kind=%s attempts=%s", action_id, kind, attempts)
-    else:
-        stats.count("retried", error)
-        log.warning("outbox action retry id=%s kind=%s attempts=%s in=%.0fs", action_id, kind, attempts, delay)
+        return _counted_dead(stats, action_id, kind, attempts, error)
+    stats.count("retried", error)
+    log.warning("outbox action retry id=%s kind=%s attempts=%s in=%.0fs", action_id, kind, attempts, delay)
     return outcome
+
+
+def _counted_dead(stats, action_id: int, kind: str, attempts: int, error: str) -> str:
+    """A dead-lettered action in the pass's figures and the log (identifiers only)."""
+    stats.count("dead", error)
+    log.error("outbox action dead id=%s kind=%s attempts=%s", action_id, kind, attempts)
+    return "dead"
 
 
 def summary(session) -> dict:
