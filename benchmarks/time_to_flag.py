@@ -278,16 +278,25 @@ def _cpu_seconds(pid: int) -> float:
 
 def measure_embedded(rate: float = 50.0, seconds: float = 20.0) -> FlagTimes:
     """`make run`'s single process on SQLite (`contactguard run`: the web app and the worker in one process)."""
-    with _helpdesk_and_database(sqlite=True) as (recorder, connection_id, env):
+    with contextlib.ExitStack() as stack:
+        recorder, connection_id, env = stack.enter_context(_helpdesk_and_database(sqlite=True))
         port = free_port()
+        # Its log (werkzeug's line for every request among it) goes to a file, shown only if it does not start.
+        errors = stack.enter_context(tempfile.TemporaryFile(mode="w+"))
         process = subprocess.Popen(
             [sys.executable, "-m", "plugin.cli", "run", "--port", str(port)],
             cwd=ROOT,
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
+            stderr=errors,
         )
         try:
-            _wait_until_up(port)
+            try:
+                _wait_until_up(port)
+            except RuntimeError:
+                errors.seek(0)
+                print(errors.read()[-4000:], file=sys.stderr)
+                raise
             acked = _send(
                 port, webhook_path(env["CONTACTGUARD_INSTANCE_PATH"], SECRET_KEY, connection_id), rate, seconds
             )
