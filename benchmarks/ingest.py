@@ -223,7 +223,21 @@ def ingest_benchmark_sqlite(instance: str) -> dict:
     path = webhook_path(instance, SECRET_KEY, connection_id)
     results, ratios = _pairs(env, path)
     results["with_worker"], ratios["with_worker"] = _pairs_with_worker(env, path)
+    seed_sqlite(f"{instance}/bare_full.sqlite3", CUSTOMERS)
+    durable = {**env, "BARE_SQLITE": f"{instance}/bare_full.sqlite3", "BARE_SQLITE_SYNCHRONOUS": "FULL"}
+    results["durable_bare"] = _durable_bare(durable, results["open_loop"][TARGET_FRACTION][0].offered)
     return results, ratios
+
+
+def _durable_bare(env: dict, rate: float):
+    """The bare SQLite receiver made as durable as contactguard (synchronous=FULL: the log synced in every commit,
+    before the answer), open loop at `rate`, ROUNDS times: the run with the median p99. Not a target: what an
+    answer that means "on disk" costs a receiver that syncs in its own request."""
+    with gunicorn("benchmarks.bare_app:create_served_app()", env) as port:
+        runs = [
+            open_loop.run(port, "/webhooks/x", make_request(f"olf{n}"), rate, OPEN_LOOP_SECONDS) for n in range(ROUNDS)
+        ]
+    return sorted(runs, key=lambda run: run.percentile(99))[len(runs) // 2]
 
 
 @contextlib.contextmanager
