@@ -21,7 +21,6 @@ SECRET = b"bench-signing-secret-0123456789"
 _idle: queue.LifoQueue = queue.LifoQueue()  # gevent's queue in a gevent worker (threading and queue patched)
 _sqlite_conn = None
 _sqlite_lock = threading.Lock()  # gevent's in a gevent worker: one request at a time uses the connection
-_SYNCHRONOUS = {"NORMAL": "NORMAL", "FULL": "FULL"}  # the only values taken from the environment
 
 
 @contextlib.contextmanager
@@ -51,7 +50,10 @@ def _sqlite():
         _sqlite_conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL, as contactguard's connections; BARE_SQLITE_SYNCHRONOUS=FULL syncs the log in every commit, so that
         # an answer means what contactguard's does: on disk (the price of that, measured on its own).
-        _sqlite_conn.execute(f"PRAGMA synchronous={_SYNCHRONOUS[os.environ.get('BARE_SQLITE_SYNCHRONOUS', 'NORMAL')]}")
+        synchronous = os.environ.get("BARE_SQLITE_SYNCHRONOUS", "NORMAL")
+        if synchronous not in ("NORMAL", "FULL"):
+            raise ValueError(f"BARE_SQLITE_SYNCHRONOUS must be NORMAL or FULL, not {synchronous!r}")
+        _sqlite_conn.execute(f"PRAGMA synchronous={synchronous}")
     return _sqlite_conn
 
 

@@ -197,7 +197,7 @@ def _pairs_with_worker(env: dict, path: str) -> tuple[tuple, list[float]]:
 
 
 def median_round(rounds: list[tuple]) -> tuple:
-    """Of rounds (ratio, bare, contactguard), the one with the median ratio."""
+    """Of rounds (ratio, bare, contactguard), or (figure, run), the one with the median first value."""
     return sorted(rounds, key=lambda r: r[0])[len(rounds) // 2]
 
 
@@ -237,7 +237,7 @@ def _durable_bare(env: dict, rate: float):
         runs = [
             open_loop.run(port, "/webhooks/x", make_request(f"olf{n}"), rate, OPEN_LOOP_SECONDS) for n in range(ROUNDS)
         ]
-    return sorted(runs, key=lambda run: run.percentile(99))[len(runs) // 2]
+    return median_round([(run.percentile(99), run) for run in runs])[1]
 
 
 @contextlib.contextmanager
