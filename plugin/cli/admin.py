@@ -46,9 +46,8 @@ def run(state, host, port) -> None:
     """Upgrade the database, then serve the web app and run the worker in this one process.
 
     The first run writes a starter settings file (a new secret key; your council's name to fill in)."""
-    from werkzeug.serving import make_server
-
     from ..app import create_app
+    from ..web.embedded_server import embedded_server
     from .settings import write_starter
 
     path = settings_file()
@@ -59,7 +58,7 @@ def run(state, host, port) -> None:
     state.settings = state.settings.replace(**overrides)
     migrate.upgrade(state.settings.DATABASE_URL)
     app = create_app(overrides)  # the pages' links and the worker use the address served
-    server = make_server(state.settings.HOST, state.settings.PORT, app, threaded=True)
+    server = embedded_server(state.settings.HOST, state.settings.PORT, app, state.settings.LOG_LEVEL)
     for line in _first_lines(state, path, wrote, overrides):  # listening already: the next step can be taken
         click.echo(line)
     stop = threading.Event()

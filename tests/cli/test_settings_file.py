@@ -21,6 +21,7 @@ import threading
 import tomllib
 import zipfile
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from click.testing import CliRunner
@@ -163,6 +164,10 @@ def test_the_commands_print_the_links_and_council_of_the_service_started_from_th
         assert link["example"].startswith(f"http://127.0.0.1:{port}/sidebar/{connection_id}/panel?")
         panel = requests.get(link["example"], timeout=30)
         assert panel.status_code == 200 and "This customer is not on the register" in panel.text, panel.text
+        # The service's log (its stderr) has the request without the link's query: its signature is a credential.
+        logged = (site / "run.log").read_text()
+        assert f'"GET /sidebar/{connection_id}/panel?<dropped> HTTP/1.1" 200' in logged
+        assert parse_qs(urlsplit(link["example"]).query)["sig"][0] not in logged
 
         # From any folder, the file CONTACTGUARD_CONFIG names gives the same service, data and links.
         elsewhere = tmp_path / "elsewhere"
