@@ -27,7 +27,7 @@ class AccessLoggingHandler(WSGIRequestHandler):
 
     def log_error(self, format: str, *args) -> None:
         # "code 400, message Bad request syntax ('GET /sidebar?sig=...')": the raw line is one of the arguments.
-        self.log("error", "%s", redact_request(format % args))
+        self.log("error", "%s", redact_request(format % args if args else format))
 
 
 def embedded_server(host: str, port: int, app, log_level: str) -> BaseWSGIServer:

@@ -14,7 +14,7 @@ import threading
 import pytest
 import requests
 
-from plugin.web.embedded_server import ACCESS_LOGGER, embedded_server
+from plugin.web.embedded_server import ACCESS_LOGGER, AccessLoggingHandler, embedded_server
 
 SIGNATURE = "5f2b9c0d1e7a4b3c"
 TOKEN = "wh-token-0123456789abcdef"
@@ -89,3 +89,19 @@ def test_at_the_warning_level_a_request_is_not_logged_but_a_refused_one_is(acces
     lines = access_lines()
     assert not any("/healthz" in line for line in lines), lines
     assert any("Bad request syntax" in line for line in lines), lines
+
+
+def test_an_error_message_without_arguments_is_logged_as_it_is():
+    """As werkzeug's handler does: a message with no arguments is not %-formatted (a literal % stays)."""
+    logged = []
+
+    class Handler:
+        def log(self, level, message, *args):
+            logged.append((level, message % args))
+
+    AccessLoggingHandler.log_error(Handler(), "100% of /sidebar?sig=abc")
+    AccessLoggingHandler.log_error(Handler(), "code %d, message %s", 400, "Bad request syntax ('GET /x?sig=abc')")
+    assert logged == [
+        ("error", "100% of /sidebar?<dropped>"),
+        ("error", "code 400, message Bad request syntax ('GET /x?<dropped>')"),
+    ]
